@@ -1,0 +1,457 @@
+#include "core/model/decoder_impl.h"
+
+#include "core/model/rope.h"
+#include "core/util/error.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace lieq {
+
+namespace {
+
+torch::Device chooseDevice(const std::string &name)
+{
+    if (name == "cpu")
+        return torch::kCPU;
+    if (name == "cuda") {
+        if (!torch::cuda::is_available())
+            throw Error("device \"cuda\" requested but this libtorch has no usable CUDA device");
+        return torch::kCUDA;
+    }
+    if (name == "auto" || name.empty())
+        return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+    throw Error("unknown device \"" + name + "\" (expected auto, cpu or cuda)");
+}
+
+std::int64_t physicalMemoryBytes()
+{
+    const long pages = ::sysconf(_SC_PHYS_PAGES);
+    const long pageSize = ::sysconf(_SC_PAGESIZE);
+    return pages > 0 && pageSize > 0 ? static_cast<std::int64_t>(pages) * pageSize : (8ll << 30);
+}
+
+torch::Tensor rmsNorm(const torch::Tensor &x, const torch::Tensor &weight, double eps)
+{
+    return x * torch::rsqrt(x.square().mean(-1, /*keepdim=*/true) + eps) * weight;
+}
+
+// HF rotate-half convention: the two halves of each head are the (re, im) pairs.
+torch::Tensor applyRope(const torch::Tensor &x, const torch::Tensor &cos, const torch::Tensor &sin)
+{
+    const std::int64_t half = x.size(-1) / 2;
+    const torch::Tensor x1 = x.slice(-1, 0, half);
+    const torch::Tensor x2 = x.slice(-1, half, 2 * half);
+    return torch::cat({x1 * cos - x2 * sin, x2 * cos + x1 * sin}, -1);
+}
+
+} // namespace
+
+std::int64_t LayerWeights::bytes() const
+{
+    std::int64_t n = 0;
+    for (const torch::Tensor *t : {&inputNorm, &postAttnNorm, &qNorm, &kNorm})
+        if (t->defined())
+            n += t->numel() * 4;
+    for (const auto &l : linears)
+        if (l)
+            n += l->inFeatures() * l->outFeatures() * 4;
+    return n;
+}
+
+Decoder::Decoder(std::shared_ptr<const Checkpoint> checkpoint, const ModelOptions &options)
+    : m_config(checkpoint->config()), m_options(options),
+      m_source(checkpoint, chooseDevice(options.device))
+{
+    const ModelConfig &c = m_config;
+    const std::string configFile = checkpoint->dir() + "/config.json";
+    if (c.numHeads <= 0 || c.numKvHeads <= 0 || c.numHeads % c.numKvHeads != 0)
+        throw Error(configFile, "num_attention_heads must be a positive multiple of "
+                                "num_key_value_heads");
+    if (c.numLayers <= 0 || c.hiddenSize <= 0 || c.vocabSize <= 0 || c.intermediateSize <= 0)
+        throw Error(configFile, "layers, hidden size, FFN size and vocabulary must be positive");
+
+    const std::string embed = "model.embed_tokens.weight";
+    m_headName = (c.tieWordEmbeddings || !checkpoint->contains("lm_head.weight")) ? embed
+                                                                                   : "lm_head.weight";
+    // Validate shapes of the non-layer tensors up front; layers are checked when loaded.
+    const std::vector<std::int64_t> tableShape = {c.vocabSize, c.hiddenSize};
+    for (const std::string &n : {embed, m_headName}) {
+        const TensorView &v = checkpoint->tensor(n);
+        if (v.shape != tableShape)
+            throw Error(v.file, "tensor " + n + " should be [vocab_size, hidden_size] = [" +
+                                    std::to_string(c.vocabSize) + ", " +
+                                    std::to_string(c.hiddenSize) + "]");
+    }
+    m_finalNorm = m_source.fp32("model.norm.weight", {c.hiddenSize});
+
+    m_fp32Bytes = m_source.fp32Bytes(m_headName);
+    for (int l = 0; l < numLayers(); ++l)
+        for (const std::string &n : layerTensorNames(l))
+            m_fp32Bytes += m_source.fp32Bytes(n);
+    const std::int64_t budget = options.residentBudgetBytes >= 0
+                                    ? options.residentBudgetBytes
+                                    : physicalMemoryBytes() * 2 / 5;
+    m_resident = m_fp32Bytes <= budget;
+    m_layers.resize(static_cast<std::size_t>(numLayers()));
+    m_invFreq = ropeInverseFrequencies(c);
+}
+
+Decoder::~Decoder() = default;
+
+std::string Decoder::layerPrefix(int layer) const
+{
+    return "model.layers." + std::to_string(layer) + ".";
+}
+
+std::string Decoder::linearTensorName(int layer, Projection proj) const
+{
+    return layerPrefix(layer) + std::string(projectionTensorStem(proj)) + ".weight";
+}
+
+std::vector<std::string> Decoder::layerTensorNames(int layer) const
+{
+    const std::string p = layerPrefix(layer);
+    std::vector<std::string> names = {p + "input_layernorm.weight",
+                                      p + "post_attention_layernorm.weight"};
+    if (m_config.qkNorm) {
+        names.push_back(p + "self_attn.q_norm.weight");
+        names.push_back(p + "self_attn.k_norm.weight");
+    }
+    for (Projection proj : kAllProjections) {
+        names.push_back(linearTensorName(layer, proj));
+        const std::string bias = p + std::string(projectionTensorStem(proj)) + ".bias";
+        if (checkpoint().contains(bias))
+            names.push_back(bias);
+    }
+    return names;
+}
+
+std::shared_ptr<LayerWeights> Decoder::loadLayer(int layer) const
+{
+    const ModelConfig &c = m_config;
+    const std::string p = layerPrefix(layer);
+    const std::int64_t H = c.hiddenSize, I = c.intermediateSize, D = c.headDim;
+    const std::int64_t qOut = c.numHeads * D, kvOut = c.numKvHeads * D;
+    auto w = std::make_shared<LayerWeights>();
+    w->inputNorm = m_source.fp32(p + "input_layernorm.weight", {H});
+    w->postAttnNorm = m_source.fp32(p + "post_attention_layernorm.weight", {H});
+    if (c.qkNorm) {
+        w->qNorm = m_source.fp32(p + "self_attn.q_norm.weight", {D});
+        w->kNorm = m_source.fp32(p + "self_attn.k_norm.weight", {D});
+    }
+    for (Projection proj : kAllProjections) {
+        if (auto it = m_overrides.find({layer, proj}); it != m_overrides.end()) {
+            w->linears[static_cast<int>(proj)] = it->second;
+            continue;
+        }
+        std::int64_t out = 0, in = 0;
+        switch (proj) {
+        case Projection::Q: out = qOut; in = H; break;
+        case Projection::K:
+        case Projection::V: out = kvOut; in = H; break;
+        case Projection::O: out = H; in = qOut; break;
+        case Projection::Gate:
+        case Projection::Up: out = I; in = H; break;
+        case Projection::Down: out = H; in = I; break;
+        }
+        const std::string stem = p + std::string(projectionTensorStem(proj));
+        const bool qkv = proj == Projection::Q || proj == Projection::K || proj == Projection::V;
+        const bool mlp = proj == Projection::Gate || proj == Projection::Up ||
+                         proj == Projection::Down;
+        // qwen2 has q/k/v biases only; llama's attention_bias also biases o_proj.
+        const bool biasRequired = (qkv && c.attentionBias) || (mlp && c.mlpBias);
+        torch::Tensor bias;
+        if (biasRequired || checkpoint().contains(stem + ".bias"))
+            bias = m_source.fp32(stem + ".bias", {out});
+        w->linears[static_cast<int>(proj)] =
+            std::make_shared<DenseLinear>(m_source.fp32(stem + ".weight", {out, in}), bias);
+    }
+    return w;
+}
+
+std::shared_ptr<const LayerWeights> Decoder::acquireLayer(int layer)
+{
+    if (layer < 0 || layer >= numLayers())
+        throw Error("layer " + std::to_string(layer) + " out of range (model has " +
+                    std::to_string(numLayers()) + ")");
+    auto &slot = m_layers[static_cast<std::size_t>(layer)];
+    if (!slot) {
+        slot = loadLayer(layer);
+        // Converted copies no longer need the stored bytes; zero-copy views still do.
+        if (m_resident)
+            for (const std::string &n : layerTensorNames(layer))
+                if (!m_source.isZeroCopy(n))
+                    m_source.dropPages(n);
+    }
+    return slot;
+}
+
+void Decoder::releaseLayer(int layer)
+{
+    if (m_resident || layer < 0 || layer >= numLayers())
+        return;
+    m_layers[static_cast<std::size_t>(layer)].reset();
+    for (const std::string &n : layerTensorNames(layer))
+        m_source.dropPages(n);
+}
+
+void Decoder::setLinear(int layer, Projection proj, std::shared_ptr<const LinearOp> op)
+{
+    if (layer < 0 || layer >= numLayers())
+        throw Error("setLinear: layer " + std::to_string(layer) + " out of range");
+    m_overrides[{layer, proj}] = op;
+    if (auto &slot = m_layers[static_cast<std::size_t>(layer)])
+        slot->linears[static_cast<int>(proj)] = std::move(op);
+}
+
+void Decoder::clearLinearOverrides()
+{
+    m_overrides.clear();
+    for (auto &slot : m_layers)
+        slot.reset(); // reloaded from the checkpoint on next use
+}
+
+torch::Tensor Decoder::embed(const torch::Tensor &ids) const
+{
+    torch::NoGradGuard noGrad;
+    if (ids.dim() != 2)
+        throw Error("embed expects token ids of shape [batch, tokens]");
+    const torch::Tensor flat = ids.reshape({-1}).to(torch::kCPU, torch::kLong);
+    if (flat.numel() > 0) {
+        const std::int64_t lo = flat.min().item<std::int64_t>();
+        const std::int64_t hi = flat.max().item<std::int64_t>();
+        if (lo < 0 || hi >= m_config.vocabSize)
+            throw Error("token id " + std::to_string(lo < 0 ? lo : hi) +
+                        " is outside the vocabulary (size " + std::to_string(m_config.vocabSize) +
+                        ")");
+    }
+    return m_source.fp32Gather("model.embed_tokens.weight", flat)
+        .view({ids.size(0), ids.size(1), m_config.hiddenSize});
+}
+
+void Decoder::ropeTables(std::int64_t begin, std::int64_t end, torch::Tensor &cos,
+                         torch::Tensor &sin)
+{
+    std::lock_guard lock(m_ropeMutex);
+    const std::int64_t have = m_cos.defined() ? m_cos.size(0) : 0;
+    if (end > have) {
+        const std::int64_t n = std::max<std::int64_t>(end, std::max<std::int64_t>(2 * have, 512));
+        const std::int64_t half = static_cast<std::int64_t>(m_invFreq.size());
+        torch::Tensor c = torch::empty({n, half}, torch::kFloat32);
+        torch::Tensor s = torch::empty({n, half}, torch::kFloat32);
+        float *cp = c.data_ptr<float>();
+        float *sp = s.data_ptr<float>();
+        // Angles in double: fp32 products lose precision at large positions.
+        for (std::int64_t pos = 0; pos < n; ++pos)
+            for (std::int64_t i = 0; i < half; ++i) {
+                const double a = static_cast<double>(pos) * m_invFreq[static_cast<std::size_t>(i)];
+                cp[pos * half + i] = static_cast<float>(std::cos(a));
+                sp[pos * half + i] = static_cast<float>(std::sin(a));
+            }
+        m_cos = c.to(device());
+        m_sin = s.to(device());
+    }
+    cos = m_cos.slice(0, begin, end);
+    sin = m_sin.slice(0, begin, end);
+}
+
+torch::Tensor Decoder::attention(const torch::Tensor &q, const torch::Tensor &k,
+                                 const torch::Tensor &v, std::int64_t queryStart) const
+{
+    const std::int64_t B = q.size(0), nh = q.size(1), T = q.size(2), hd = q.size(3);
+    const std::int64_t nkv = k.size(1), Tk = k.size(2), group = nh / nkv;
+    const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
+    const std::int64_t chunk = std::max<std::int64_t>(1, m_options.attentionQueryChunk);
+    const std::int64_t window = m_config.slidingWindow.value_or(0);
+    torch::Tensor out = torch::empty({B, nh, T, hd}, q.options());
+    const auto longOpts = torch::TensorOptions().dtype(torch::kLong).device(q.device());
+    for (std::int64_t b = 0; b < B; ++b) {
+        // Head h uses kv head h / group (HF repeat_kv), so [nh] views as [nkv, group].
+        const torch::Tensor qb = q[b].view({nkv, group, T, hd});
+        const torch::Tensor ob = out[b].view({nkv, group, T, hd});
+        for (std::int64_t t0 = 0; t0 < T; t0 += chunk) {
+            const std::int64_t t1 = std::min(T, t0 + chunk), c = t1 - t0;
+            // Causality: keys after the chunk's last query are never visible.
+            const std::int64_t kEnd = std::min(Tk, queryStart + t1);
+            const std::int64_t kStart =
+                window > 0 ? std::max<std::int64_t>(0, queryStart + t0 - window + 1) : 0;
+            const torch::Tensor kc = k[b].slice(1, kStart, kEnd);
+            const torch::Tensor vc = v[b].slice(1, kStart, kEnd);
+            const torch::Tensor qc = qb.slice(2, t0, t1).reshape({nkv, group * c, hd});
+            torch::Tensor s = torch::matmul(qc, kc.transpose(1, 2)).mul_(scale);
+            const torch::Tensor pos =
+                torch::arange(queryStart + t0, queryStart + t1, longOpts).unsqueeze(1);
+            const torch::Tensor key = torch::arange(kStart, kEnd, longOpts).unsqueeze(0);
+            torch::Tensor mask = key > pos;
+            if (window > 0)
+                mask = mask.logical_or(pos - key >= window);
+            s.view({nkv, group, c, kEnd - kStart})
+                .masked_fill_(mask, -std::numeric_limits<float>::infinity());
+            const torch::Tensor o = torch::matmul(torch::softmax(s, -1), vc);
+            ob.slice(2, t0, t1).copy_(o.view({nkv, group, c, hd}));
+        }
+    }
+    return out;
+}
+
+torch::Tensor Decoder::runLayer(int layer, const torch::Tensor &hidden,
+                                std::int64_t positionOffset, const CaptureFn &capture,
+                                KvCache *cache)
+{
+    torch::NoGradGuard noGrad;
+    const ModelConfig &c = m_config;
+    const std::int64_t B = hidden.size(0), T = hidden.size(1);
+    const std::int64_t nh = c.numHeads, nkv = c.numKvHeads, D = c.headDim;
+    const double eps = c.rmsNormEps;
+    const auto w = acquireLayer(layer);
+
+    const torch::Tensor h = rmsNorm(hidden, w->inputNorm, eps);
+    if (capture)
+        for (Projection p : {Projection::Q, Projection::K, Projection::V})
+            capture(layer, p, h);
+    torch::Tensor q = w->linear(Projection::Q).forward(h).view({B, T, nh, D});
+    torch::Tensor k = w->linear(Projection::K).forward(h).view({B, T, nkv, D});
+    torch::Tensor v = w->linear(Projection::V).forward(h).view({B, T, nkv, D});
+    if (w->qNorm.defined()) {
+        q = rmsNorm(q, w->qNorm, eps);
+        k = rmsNorm(k, w->kNorm, eps);
+    }
+    torch::Tensor cos, sin;
+    ropeTables(positionOffset, positionOffset + T, cos, sin);
+    cos = cos.view({1, T, 1, D / 2});
+    sin = sin.view({1, T, 1, D / 2});
+    q = applyRope(q, cos, sin).permute({0, 2, 1, 3}).contiguous();
+    k = applyRope(k, cos, sin).permute({0, 2, 1, 3}).contiguous();
+    v = v.permute({0, 2, 1, 3}).contiguous();
+    if (cache) {
+        auto &ck = cache->keys.at(static_cast<std::size_t>(layer));
+        auto &cv = cache->values.at(static_cast<std::size_t>(layer));
+        const std::int64_t past = ck.defined() ? ck.size(2) : 0;
+        if (past != positionOffset)
+            throw Error("KV cache of layer " + std::to_string(layer) + " holds " +
+                        std::to_string(past) + " positions, expected " +
+                        std::to_string(positionOffset));
+        if (ck.defined()) {
+            k = torch::cat({ck, k}, 2);
+            v = torch::cat({cv, v}, 2);
+        }
+        ck = k;
+        cv = v;
+    }
+    const torch::Tensor attn =
+        attention(q, k, v, positionOffset).permute({0, 2, 1, 3}).reshape({B, T, nh * D});
+    if (capture)
+        capture(layer, Projection::O, attn);
+    const torch::Tensor x = hidden + w->linear(Projection::O).forward(attn);
+
+    const torch::Tensor h2 = rmsNorm(x, w->postAttnNorm, eps);
+    if (capture) {
+        capture(layer, Projection::Gate, h2);
+        capture(layer, Projection::Up, h2);
+    }
+    const torch::Tensor act = torch::silu(w->linear(Projection::Gate).forward(h2))
+                                  .mul_(w->linear(Projection::Up).forward(h2));
+    if (capture)
+        capture(layer, Projection::Down, act);
+    return x + w->linear(Projection::Down).forward(act);
+}
+
+torch::Tensor Decoder::runLayers(torch::Tensor hidden, int first, int last,
+                                 const ForwardOptions &options)
+{
+    torch::NoGradGuard noGrad;
+    if (first < 0 || last > numLayers() || first > last)
+        throw Error("layer range [" + std::to_string(first) + ", " + std::to_string(last) +
+                    ") is outside the model's " + std::to_string(numLayers()) + " layers");
+    hidden = hidden.to(device(), torch::kFloat32);
+    const std::int64_t offset = options.cache ? options.cache->length : 0;
+    for (int l = first; l < last; ++l) {
+        reportProgress(options.progress, {"layers", l - first, last - first, {}});
+        if (options.skipLayers.count(l))
+            continue;
+        hidden = runLayer(l, hidden, offset, options.capture, options.cache);
+        releaseLayer(l);
+    }
+    reportProgress(options.progress, {"layers", last - first, last - first, {}});
+    if (options.cache && last == numLayers())
+        options.cache->length += hidden.size(1);
+    return hidden;
+}
+
+torch::Tensor Decoder::forwardHidden(const torch::Tensor &ids, const ForwardOptions &options)
+{
+    return runLayers(embed(ids), 0, numLayers(), options);
+}
+
+torch::Tensor Decoder::finalNorm(const torch::Tensor &hidden) const
+{
+    return rmsNorm(hidden, m_finalNorm, m_config.rmsNormEps);
+}
+
+torch::Tensor Decoder::headRows(std::int64_t begin, std::int64_t end)
+{
+    if (m_resident) {
+        if (!m_head.defined()) {
+            m_head = m_source.fp32(m_headName);
+            if (!m_source.isZeroCopy(m_headName))
+                m_source.dropPages(m_headName);
+        }
+        return m_head.slice(0, begin, end);
+    }
+    return m_source.fp32Rows(m_headName, begin, end);
+}
+
+torch::Tensor Decoder::tokenNll(const torch::Tensor &hidden, const torch::Tensor &ids)
+{
+    torch::NoGradGuard noGrad;
+    const std::int64_t B = hidden.size(0), T = hidden.size(1), H = hidden.size(2);
+    const std::int64_t V = m_config.vocabSize;
+    if (ids.size(0) != B || ids.size(1) != T)
+        throw Error("tokenNll: ids and hidden states disagree in shape");
+    if (T < 2)
+        return torch::zeros({B, 0}, torch::TensorOptions().device(device()));
+    const std::int64_t N = B * (T - 1);
+    const torch::Tensor h = finalNorm(hidden.slice(1, 0, T - 1)).reshape({N, H});
+    const torch::Tensor targets = ids.slice(1, 1, T).reshape({N}).to(device(), torch::kLong);
+    // Logit blocks of at most ~256 MB; the head is read once per call.
+    const std::int64_t chunk =
+        std::clamp<std::int64_t>((256ll << 20) / (4 * N), std::min<std::int64_t>(1024, V), V);
+    torch::Tensor lse = torch::full({N}, -std::numeric_limits<float>::infinity(), h.options());
+    torch::Tensor target = torch::zeros({N}, h.options());
+    for (std::int64_t v0 = 0; v0 < V; v0 += chunk) {
+        const std::int64_t v1 = std::min(V, v0 + chunk);
+        const torch::Tensor logits = torch::mm(h, headRows(v0, v1).t());
+        lse = torch::logaddexp(lse, torch::logsumexp(logits, 1));
+        const torch::Tensor inside = (targets >= v0).logical_and(targets < v1);
+        const torch::Tensor local = (targets - v0).clamp(0, v1 - v0 - 1).unsqueeze(1);
+        target = torch::where(inside, logits.gather(1, local).squeeze(1), target);
+    }
+    if (!m_resident)
+        m_source.dropPages(m_headName);
+    return (lse - target).view({B, T - 1});
+}
+
+torch::Tensor Decoder::logits(const torch::Tensor &hidden)
+{
+    torch::NoGradGuard noGrad;
+    const std::int64_t B = hidden.size(0), T = hidden.size(1), H = hidden.size(2);
+    const std::int64_t V = m_config.vocabSize, N = B * T;
+    const torch::Tensor h = finalNorm(hidden).reshape({N, H});
+    torch::Tensor out = torch::empty({N, V}, h.options());
+    const std::int64_t chunk =
+        std::clamp<std::int64_t>((256ll << 20) / (4 * std::max<std::int64_t>(N, 1)),
+                                 std::min<std::int64_t>(1024, V), V);
+    for (std::int64_t v0 = 0; v0 < V; v0 += chunk) {
+        const std::int64_t v1 = std::min(V, v0 + chunk);
+        out.slice(1, v0, v1).copy_(torch::mm(h, headRows(v0, v1).t()));
+    }
+    if (!m_resident)
+        m_source.dropPages(m_headName);
+    return out.view({B, T, V});
+}
+
+} // namespace lieq

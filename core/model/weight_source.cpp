@@ -1,0 +1,98 @@
+#include "core/model/weight_source_impl.h"
+
+#include "core/util/error.h"
+
+#include <sstream>
+
+namespace lieq {
+
+namespace {
+
+torch::ScalarType torchType(const TensorView &v)
+{
+    switch (v.dtype) {
+    case DType::F32: return torch::kFloat32;
+    case DType::F16: return torch::kFloat16;
+    case DType::BF16: return torch::kBFloat16;
+    case DType::F64: return torch::kFloat64;
+    default:
+        throw Error(v.file, "tensor " + v.name + " has dtype " + std::string(dtypeName(v.dtype)) +
+                                ", not a floating type the runtime can use");
+    }
+}
+
+std::string shapeText(const std::vector<std::int64_t> &s)
+{
+    std::ostringstream os;
+    os << '[';
+    for (std::size_t i = 0; i < s.size(); ++i)
+        os << (i ? ", " : "") << s[i];
+    os << ']';
+    return os.str();
+}
+
+} // namespace
+
+WeightSource::WeightSource(std::shared_ptr<const Checkpoint> checkpoint, torch::Device device)
+    : m_checkpoint(std::move(checkpoint)), m_device(device)
+{
+}
+
+torch::Tensor WeightSource::raw(const std::string &name) const
+{
+    const TensorView &v = m_checkpoint->tensor(name);
+    // The mapping is read-only; these tensors are only ever read (never written in place).
+    return torch::from_blob(const_cast<std::byte *>(v.data), v.shape,
+                            torch::TensorOptions().dtype(torchType(v)));
+}
+
+torch::Tensor WeightSource::fp32(const std::string &name,
+                                 std::vector<std::int64_t> expectedShape) const
+{
+    const TensorView &v = m_checkpoint->tensor(name);
+    if (!expectedShape.empty() && v.shape != expectedShape)
+        throw Error(v.file, "tensor " + name + " has shape " + shapeText(v.shape) +
+                                " but config.json implies " + shapeText(expectedShape));
+    torch::Tensor t = raw(name);
+    if (isZeroCopy(name))
+        return t;
+    return t.to(m_device, torch::kFloat32);
+}
+
+torch::Tensor WeightSource::fp32Rows(const std::string &name, std::int64_t begin,
+                                     std::int64_t end) const
+{
+    torch::Tensor t = raw(name).slice(0, begin, end);
+    if (isZeroCopy(name))
+        return t;
+    return t.to(m_device, torch::kFloat32);
+}
+
+torch::Tensor WeightSource::fp32Gather(const std::string &name, const torch::Tensor &indices) const
+{
+    torch::Tensor rows = raw(name).index_select(0, indices.to(torch::kCPU, torch::kLong));
+    return rows.to(m_device, torch::kFloat32);
+}
+
+bool WeightSource::isZeroCopy(const std::string &name) const
+{
+    return m_device.is_cpu() && m_checkpoint->tensor(name).dtype == DType::F32;
+}
+
+std::int64_t WeightSource::fp32Bytes(const std::string &name) const
+{
+    return m_checkpoint->tensor(name).numel() * 4;
+}
+
+void WeightSource::dropPages(const std::string &name) const
+{
+    const TensorView &v = m_checkpoint->tensor(name);
+    for (const auto &f : m_checkpoint->files()) {
+        if (f->path() == v.file) {
+            f->mapping().dropPages(v.fileOffset, v.nbytes);
+            return;
+        }
+    }
+}
+
+} // namespace lieq
