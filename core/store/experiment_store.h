@@ -1,0 +1,104 @@
+#pragma once
+
+#include "core/store/records.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lieq::store {
+
+class Database;
+
+// The experiment store: one SQLite file holding models, datasets, analysis runs with their
+// per-layer and per-projection metrics, bit plans, quantization runs and evaluation results.
+// Every write is one transaction (a run's metrics are appended one layer per transaction as
+// they stream), so a crash or cancel never leaves half a layer behind. Runs found "running"
+// on open whose process is gone are marked "interrupted".
+//
+// Errors are lieq::Error naming the database file. Not thread-safe: open one store per
+// thread (WAL and the busy timeout let a GUI and a CLI use the same file at once).
+class ExperimentStore
+{
+public:
+    enum class Access { ReadWrite, ReadOnly };
+
+    // $LIEQ_STORE if set, else $XDG_DATA_HOME (or ~/.local/share)/lieq-workbench/experiments.sqlite
+    static std::string defaultPath();
+
+    // Empty path -> defaultPath(). Creates the file (and its folder) and migrates the schema
+    // when needed. A file that is not an SQLite database, belongs to another program or comes
+    // from a newer build is refused and left untouched. ReadOnly never writes (no migration,
+    // no interrupted marking) and needs an up-to-date schema.
+    explicit ExperimentStore(std::string path = {}, Access access = Access::ReadWrite);
+    ~ExperimentStore();
+    ExperimentStore(const ExperimentStore &) = delete;
+    ExperimentStore &operator=(const ExperimentStore &) = delete;
+
+    const std::string &path() const;
+    int schemaVersion();
+    int interruptedOnOpen() const { return m_interruptedOnOpen; } // runs marked on open
+    Database &database();
+
+    // Models and datasets: insert or update by fingerprint / (content hash, kind); returns id.
+    std::int64_t upsertModel(const ModelRecord &m);
+    std::int64_t upsertDataset(const DatasetRecord &d);
+    std::optional<ModelRecord> model(std::int64_t id);
+    std::optional<ModelRecord> modelByFingerprint(const std::string &fingerprint);
+    std::vector<ModelRecord> models();
+    std::optional<DatasetRecord> dataset(std::int64_t id);
+    std::vector<DatasetRecord> datasets();
+    bool deleteModel(std::int64_t id); // cascades to its runs, plans and results
+
+    // Analysis runs.
+    std::int64_t beginAnalysisRun(const AnalysisRunSpec &spec); // status "running"
+    // One layer's rows (layer metrics and projection metrics), one transaction. The run must
+    // still be running; duplicates of an already stored (layer, metric) are an error.
+    void appendLayerMetrics(std::int64_t runId, const std::vector<LayerMetric> &layerRows,
+                            const std::vector<ProjectionMetric> &projectionRows = {});
+    void finishAnalysisRun(std::int64_t runId, const RunOutcome &outcome);
+    // Newest finished ("done") run of this model fingerprint, dataset hash and settings hash.
+    std::optional<std::int64_t> findReusableAnalysisRun(const std::string &modelFingerprint,
+                                                        const std::string &datasetHash,
+                                                        const std::string &settingsHash);
+    std::optional<AnalysisRun> analysisRun(std::int64_t id);
+    std::optional<AnalysisRunDetail> loadAnalysisRun(std::int64_t id);
+    bool deleteAnalysisRun(std::int64_t id); // cascades to its metrics; plans keep, unlinked
+
+    // History across both run kinds, newest first, with paging.
+    RunPage listRuns(const RunFilter &filter = {});
+
+    // Plans.
+    std::int64_t addPlan(const Plan &plan);
+    std::optional<Plan> plan(std::int64_t id);
+    std::vector<Plan> plans(std::optional<std::int64_t> modelId = std::nullopt);
+    bool deletePlan(std::int64_t id); // cascades to its quant runs and their results
+
+    // Quantization runs.
+    std::int64_t beginQuantRun(const QuantRunSpec &spec);
+    void appendModuleLosses(std::int64_t runId, const std::vector<ModuleLoss> &rows);
+    void finishQuantRun(std::int64_t runId, const RunOutcome &outcome,
+                        const std::string &outputPath = {}, std::int64_t outputBytes = 0);
+    std::optional<std::int64_t> findReusableQuantRun(std::int64_t planId,
+                                                     std::optional<std::int64_t> datasetId,
+                                                     const std::string &settingsHash);
+    std::optional<QuantRunDetail> loadQuantRun(std::int64_t id);
+    bool deleteQuantRun(std::int64_t id); // cascades to losses and eval results
+
+    // Evaluation results (all rows of one call in one transaction); returns their ids.
+    std::vector<std::int64_t> addEvalResults(const std::vector<EvalResult> &rows);
+    std::vector<EvalResult> evalResults(const EvalFilter &filter = {});
+    bool deleteEvalResult(std::int64_t id);
+
+private:
+    int markInterruptedRuns();
+    void requireWritable() const;
+    void requireRunning(const char *table, std::int64_t runId);
+
+    std::unique_ptr<Database> m_db;
+    bool m_readOnly = false;
+    int m_interruptedOnOpen = 0;
+};
+
+} // namespace lieq::store

@@ -1,0 +1,149 @@
+// ExperimentStore: analysis runs and their metric rows (the part issue 3 needs).
+#include "core/store/experiment_store.h"
+
+#include "core/store/database.h"
+#include "core/store/fingerprint.h"
+#include "core/store/statement.h"
+#include "core/store/store_rows_impl.h"
+#include "core/store/transaction.h"
+#include "core/util/error.h"
+
+namespace lieq::store {
+
+std::int64_t ExperimentStore::beginAnalysisRun(const AnalysisRunSpec &spec)
+{
+    requireWritable();
+    const std::string settings = canonicalJson(spec.settingsJson, m_db->path() + ": run settings");
+    Transaction tx(*m_db);
+    Statement st(*m_db, "INSERT INTO analysis_runs (model_id, dataset_id, backend, settings_json, "
+                        "settings_hash, seed, status, owner_host, owner_pid, created_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)");
+    st.bind(1, spec.modelId).bind(2, spec.datasetId).bind(3, spec.backend).bind(4, settings)
+        .bind(5, settingsHash(settings)).bind(6, spec.seed).bind(7, hostName())
+        .bind(8, processId()).bind(9, nowMs());
+    st.run();
+    const std::int64_t id = m_db->lastInsertId();
+    tx.commit();
+    return id;
+}
+
+void ExperimentStore::appendLayerMetrics(std::int64_t runId, const std::vector<LayerMetric> &layerRows,
+                                         const std::vector<ProjectionMetric> &projectionRows)
+{
+    requireWritable();
+    Transaction tx(*m_db);
+    requireRunning("analysis_runs", runId);
+    if (!layerRows.empty()) {
+        Statement st(*m_db, "INSERT INTO analysis_layer_metrics (run_id, layer, metric, value) "
+                            "VALUES (?, ?, ?, ?)");
+        for (const LayerMetric &r : layerRows) {
+            st.bind(1, runId).bind(2, r.layer).bind(3, r.metric).bind(4, r.value);
+            st.run();
+        }
+    }
+    if (!projectionRows.empty()) {
+        Statement st(*m_db, "INSERT INTO analysis_projection_metrics "
+                            "(run_id, layer, projection, metric, head, value) "
+                            "VALUES (?, ?, ?, ?, ?, ?)");
+        for (const ProjectionMetric &r : projectionRows) {
+            st.bind(1, runId).bind(2, r.layer).bind(3, r.projection).bind(4, r.metric)
+                .bind(5, r.head).bind(6, r.value);
+            st.run();
+        }
+    }
+    tx.commit();
+}
+
+void ExperimentStore::finishAnalysisRun(std::int64_t runId, const RunOutcome &outcome)
+{
+    requireWritable();
+    if (outcome.status == RunStatus::Running)
+        throw Error(m_db->path(), "finishAnalysisRun: a finished run cannot be 'running'");
+    const std::string timings = canonicalJson(outcome.timingsJson, m_db->path() + ": timings");
+    Transaction tx(*m_db);
+    requireRunning("analysis_runs", runId);
+    Statement st(*m_db, "UPDATE analysis_runs SET status = ?, error_text = ?, timings_json = ?, "
+                        "wall_seconds = ?, finished_at = ? WHERE id = ?");
+    st.bind(1, toString(outcome.status)).bind(2, outcome.errorText).bind(3, timings)
+        .bind(4, outcome.wallSeconds).bind(5, nowMs()).bind(6, runId);
+    st.run();
+    tx.commit();
+}
+
+std::optional<std::int64_t> ExperimentStore::findReusableAnalysisRun(const std::string &modelFingerprint,
+                                                                     const std::string &datasetHash,
+                                                                     const std::string &settingsHash)
+{
+    Statement st(*m_db, "SELECT r.id FROM analysis_runs r "
+                        "JOIN models m ON m.id = r.model_id "
+                        "JOIN datasets d ON d.id = r.dataset_id "
+                        "WHERE m.fingerprint = ? AND d.content_hash = ? AND r.settings_hash = ? "
+                        "AND r.status = 'done' ORDER BY r.finished_at DESC, r.id DESC LIMIT 1");
+    st.bind(1, modelFingerprint).bind(2, datasetHash).bind(3, settingsHash);
+    if (!st.step())
+        return std::nullopt;
+    return st.columnInt(0);
+}
+
+std::optional<AnalysisRun> ExperimentStore::analysisRun(std::int64_t id)
+{
+    Statement st(*m_db, std::string("SELECT ") + kAnalysisColumns +
+                            " FROM analysis_runs r WHERE r.id = ?");
+    st.bind(1, id);
+    if (!st.step())
+        return std::nullopt;
+    return readAnalysisRun(st);
+}
+
+std::optional<AnalysisRunDetail> ExperimentStore::loadAnalysisRun(std::int64_t id)
+{
+    // One snapshot: a writer appending a layer meanwhile cannot make the run, its layer rows
+    // and its projection rows disagree.
+    ReadSnapshot snapshot(*m_db);
+    AnalysisRunDetail d;
+    {
+        Statement st(*m_db, std::string("SELECT ") + kAnalysisColumns + ", " + kModelColumns +
+                                ", " + kDatasetColumns +
+                                " FROM analysis_runs r JOIN models m ON m.id = r.model_id "
+                                "JOIN datasets d ON d.id = r.dataset_id WHERE r.id = ?");
+        st.bind(1, id);
+        if (!st.step())
+            return std::nullopt;
+        d.run = readAnalysisRun(st, 0);
+        d.model = readModel(st, 13);
+        d.dataset = readDataset(st, 23);
+    }
+    {
+        Statement st(*m_db, "SELECT layer, metric, value FROM analysis_layer_metrics "
+                            "WHERE run_id = ? ORDER BY layer, metric");
+        st.bind(1, id);
+        while (st.step())
+            d.layers.push_back({static_cast<int>(st.columnInt(0)), st.columnText(1),
+                                st.columnDouble(2)});
+    }
+    Statement st(*m_db, "SELECT layer, projection, metric, head, value "
+                        "FROM analysis_projection_metrics WHERE run_id = ? "
+                        "ORDER BY layer, projection, metric, ifnull(head, -1)");
+    st.bind(1, id);
+    while (st.step()) {
+        ProjectionMetric p{static_cast<int>(st.columnInt(0)), st.columnText(1), st.columnText(2),
+                           std::nullopt, st.columnDouble(4)};
+        if (!st.isNull(3))
+            p.head = static_cast<int>(st.columnInt(3));
+        d.projections.push_back(std::move(p));
+    }
+    return d;
+}
+
+bool ExperimentStore::deleteAnalysisRun(std::int64_t id)
+{
+    requireWritable();
+    Transaction tx(*m_db);
+    Statement st(*m_db, "DELETE FROM analysis_runs WHERE id = ?");
+    st.bind(1, id).run();
+    const bool removed = m_db->changes() > 0;
+    tx.commit();
+    return removed;
+}
+
+} // namespace lieq::store

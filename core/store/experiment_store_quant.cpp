@@ -1,0 +1,243 @@
+// ExperimentStore: bit plans, quantization runs with per-module losses, evaluation results
+// (what issues 4 and 6 build on).
+#include "core/store/experiment_store.h"
+
+#include "core/store/database.h"
+#include "core/store/fingerprint.h"
+#include "core/store/statement.h"
+#include "core/store/store_rows_impl.h"
+#include "core/store/transaction.h"
+#include "core/util/error.h"
+
+namespace lieq::store {
+
+std::int64_t ExperimentStore::addPlan(const Plan &plan)
+{
+    requireWritable();
+    if (plan.method.empty())
+        throw Error(m_db->path(), "plan needs a method");
+    const std::string bits = canonicalJson(plan.bitsJson, m_db->path() + ": plan bits");
+    const std::string settings = canonicalJson(plan.settingsJson, m_db->path() + ": plan settings");
+    Transaction tx(*m_db);
+    Statement st(*m_db, "INSERT INTO plans (model_id, source_run_id, name, method, budget_bits, "
+                        "bits_json, nominal_bits, effective_bits, settings_json, created_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    st.bind(1, plan.modelId).bind(2, plan.sourceRunId).bind(3, plan.name).bind(4, plan.method)
+        .bind(5, plan.budgetBits).bind(6, bits).bind(7, plan.nominalBits)
+        .bind(8, plan.effectiveBits).bind(9, settings).bind(10, nowMs());
+    st.run();
+    const std::int64_t id = m_db->lastInsertId();
+    tx.commit();
+    return id;
+}
+
+std::optional<Plan> ExperimentStore::plan(std::int64_t id)
+{
+    Statement st(*m_db, std::string("SELECT ") + kPlanColumns + " FROM plans p WHERE p.id = ?");
+    st.bind(1, id);
+    if (!st.step())
+        return std::nullopt;
+    return readPlan(st);
+}
+
+std::vector<Plan> ExperimentStore::plans(std::optional<std::int64_t> modelId)
+{
+    Statement st(*m_db, std::string("SELECT ") + kPlanColumns +
+                            " FROM plans p WHERE (?1 IS NULL OR p.model_id = ?1) ORDER BY p.id");
+    st.bind(1, modelId);
+    std::vector<Plan> out;
+    while (st.step())
+        out.push_back(readPlan(st));
+    return out;
+}
+
+bool ExperimentStore::deletePlan(std::int64_t id)
+{
+    requireWritable();
+    Transaction tx(*m_db);
+    Statement st(*m_db, "DELETE FROM plans WHERE id = ?");
+    st.bind(1, id).run();
+    const bool removed = m_db->changes() > 0;
+    tx.commit();
+    return removed;
+}
+
+std::int64_t ExperimentStore::beginQuantRun(const QuantRunSpec &spec)
+{
+    requireWritable();
+    if (spec.method.empty())
+        throw Error(m_db->path(), "quantization run needs a method");
+    const std::string settings = canonicalJson(spec.settingsJson, m_db->path() + ": quant settings");
+    Transaction tx(*m_db);
+    Statement st(*m_db, "INSERT INTO quant_runs (plan_id, dataset_id, method, settings_json, "
+                        "settings_hash, seed, status, owner_host, owner_pid, created_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)");
+    st.bind(1, spec.planId).bind(2, spec.datasetId).bind(3, spec.method).bind(4, settings)
+        .bind(5, settingsHash(settings)).bind(6, spec.seed).bind(7, hostName())
+        .bind(8, processId()).bind(9, nowMs());
+    st.run();
+    const std::int64_t id = m_db->lastInsertId();
+    tx.commit();
+    return id;
+}
+
+void ExperimentStore::appendModuleLosses(std::int64_t runId, const std::vector<ModuleLoss> &rows)
+{
+    requireWritable();
+    Transaction tx(*m_db);
+    requireRunning("quant_runs", runId);
+    Statement st(*m_db, "INSERT INTO quant_module_losses (run_id, layer, module, bits, loss, seconds) "
+                        "VALUES (?, ?, ?, ?, ?, ?)");
+    for (const ModuleLoss &r : rows) {
+        st.bind(1, runId).bind(2, r.layer).bind(3, r.module).bind(4, r.bits).bind(5, r.loss)
+            .bind(6, r.seconds);
+        st.run();
+    }
+    tx.commit();
+}
+
+void ExperimentStore::finishQuantRun(std::int64_t runId, const RunOutcome &outcome,
+                                     const std::string &outputPath, std::int64_t outputBytes)
+{
+    requireWritable();
+    if (outcome.status == RunStatus::Running)
+        throw Error(m_db->path(), "finishQuantRun: a finished run cannot be 'running'");
+    const std::string timings = canonicalJson(outcome.timingsJson, m_db->path() + ": timings");
+    Transaction tx(*m_db);
+    requireRunning("quant_runs", runId);
+    Statement st(*m_db, "UPDATE quant_runs SET status = ?, error_text = ?, timings_json = ?, "
+                        "wall_seconds = ?, output_path = ?, output_bytes = ?, finished_at = ? "
+                        "WHERE id = ?");
+    st.bind(1, toString(outcome.status)).bind(2, outcome.errorText).bind(3, timings)
+        .bind(4, outcome.wallSeconds).bind(5, outputPath).bind(6, outputBytes).bind(7, nowMs())
+        .bind(8, runId);
+    st.run();
+    tx.commit();
+}
+
+std::optional<std::int64_t> ExperimentStore::findReusableQuantRun(std::int64_t planId,
+                                                                  std::optional<std::int64_t> datasetId,
+                                                                  const std::string &settingsHash)
+{
+    Statement st(*m_db, "SELECT id FROM quant_runs WHERE plan_id = ? AND dataset_id IS ? "
+                        "AND settings_hash = ? AND status = 'done' "
+                        "ORDER BY finished_at DESC, id DESC LIMIT 1");
+    st.bind(1, planId).bind(2, datasetId).bind(3, settingsHash);
+    if (!st.step())
+        return std::nullopt;
+    return st.columnInt(0);
+}
+
+std::optional<QuantRunDetail> ExperimentStore::loadQuantRun(std::int64_t id)
+{
+    ReadSnapshot snapshot(*m_db);
+    QuantRunDetail d;
+    {
+        Statement st(*m_db, std::string("SELECT ") + kQuantColumns + ", " + kPlanColumns +
+                                " FROM quant_runs q JOIN plans p ON p.id = q.plan_id WHERE q.id = ?");
+        st.bind(1, id);
+        if (!st.step())
+            return std::nullopt;
+        d.run = readQuantRun(st, 0);
+        d.plan = readPlan(st, 16);
+    }
+    Statement st(*m_db, "SELECT layer, module, bits, loss, seconds FROM quant_module_losses "
+                        "WHERE run_id = ? ORDER BY layer, module");
+    st.bind(1, id);
+    while (st.step()) {
+        ModuleLoss l;
+        l.layer = static_cast<int>(st.columnInt(0));
+        l.module = st.columnText(1);
+        if (!st.isNull(2))
+            l.bits = static_cast<int>(st.columnInt(2));
+        l.loss = st.columnDouble(3);
+        l.seconds = st.columnDouble(4);
+        d.losses.push_back(std::move(l));
+    }
+    return d;
+}
+
+bool ExperimentStore::deleteQuantRun(std::int64_t id)
+{
+    requireWritable();
+    Transaction tx(*m_db);
+    Statement st(*m_db, "DELETE FROM quant_runs WHERE id = ?");
+    st.bind(1, id).run();
+    const bool removed = m_db->changes() > 0;
+    tx.commit();
+    return removed;
+}
+
+std::vector<std::int64_t> ExperimentStore::addEvalResults(const std::vector<EvalResult> &rows)
+{
+    requireWritable();
+    Transaction tx(*m_db);
+    Statement modelOfRun(*m_db, "SELECT p.model_id FROM quant_runs q JOIN plans p "
+                                "ON p.id = q.plan_id WHERE q.id = ?");
+    Statement ins(*m_db, "INSERT INTO eval_results (model_id, quant_run_id, dataset_id, task, "
+                         "metric, value, stderr, n, settings_json, created_at) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    std::vector<std::int64_t> ids;
+    for (const EvalResult &r : rows) {
+        if (r.task.empty() || r.metric.empty())
+            throw Error(m_db->path(), "evaluation result needs a task and a metric");
+        std::int64_t modelId = r.modelId;
+        if (r.quantRunId) {
+            // The model of a quantized result is its plan's model, whatever the caller says.
+            modelOfRun.bind(1, *r.quantRunId);
+            if (!modelOfRun.step())
+                throw Error(m_db->path(), "evaluation result names quantization run " +
+                                              std::to_string(*r.quantRunId) + ", which does not exist");
+            modelId = modelOfRun.columnInt(0);
+            modelOfRun.reset();
+        }
+        const std::string settings = canonicalJson(r.settingsJson, m_db->path() + ": eval settings");
+        ins.bind(1, modelId).bind(2, r.quantRunId).bind(3, r.datasetId).bind(4, r.task)
+            .bind(5, r.metric).bind(6, r.value).bind(7, r.stderrValue).bind(8, r.n)
+            .bind(9, settings).bind(10, nowMs());
+        ins.run();
+        ids.push_back(m_db->lastInsertId());
+    }
+    tx.commit();
+    return ids;
+}
+
+std::vector<EvalResult> ExperimentStore::evalResults(const EvalFilter &f)
+{
+    Statement st(*m_db, "SELECT id, model_id, quant_run_id, dataset_id, task, metric, value, "
+                        "stderr, n, settings_json, created_at FROM eval_results "
+                        "WHERE (?1 IS NULL OR model_id = ?1) AND (?2 IS NULL OR quant_run_id = ?2) "
+                        "AND (?3 = 0 OR quant_run_id IS NULL) AND (?4 = '' OR task = ?4) "
+                        "ORDER BY id");
+    st.bind(1, f.modelId).bind(2, f.quantRunId).bind(3, f.baselineOnly ? 1 : 0).bind(4, f.task);
+    std::vector<EvalResult> out;
+    while (st.step()) {
+        EvalResult r;
+        r.id = st.columnInt(0);
+        r.modelId = st.columnInt(1);
+        r.quantRunId = st.columnOptionalInt(2);
+        r.datasetId = st.columnOptionalInt(3);
+        r.task = st.columnText(4);
+        r.metric = st.columnText(5);
+        r.value = st.columnDouble(6);
+        r.stderrValue = st.columnDouble(7);
+        r.n = st.columnInt(8);
+        r.settingsJson = st.columnText(9);
+        r.createdAtMs = st.columnInt(10);
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+bool ExperimentStore::deleteEvalResult(std::int64_t id)
+{
+    requireWritable();
+    Transaction tx(*m_db);
+    Statement st(*m_db, "DELETE FROM eval_results WHERE id = ?");
+    st.bind(1, id).run();
+    const bool removed = m_db->changes() > 0;
+    tx.commit();
+    return removed;
+}
+
+} // namespace lieq::store

@@ -1,0 +1,206 @@
+#include "core/store/schema.h"
+
+#include "core/store/database.h"
+#include "core/store/statement.h"
+#include "core/store/transaction.h"
+#include "core/util/error.h"
+
+namespace lieq::store {
+
+namespace {
+
+// Version 1: what issue 3 needs -- models, datasets, analysis runs and their metric rows.
+// Times are Unix milliseconds (UTC). Metric values may be NULL (NaN in the API).
+const char *kV1 = R"SQL(
+PRAGMA application_id = 1281975633;
+CREATE TABLE models (
+    id           INTEGER PRIMARY KEY,
+    path         TEXT    NOT NULL,
+    name         TEXT    NOT NULL DEFAULT '',
+    fingerprint  TEXT    NOT NULL UNIQUE,
+    architecture TEXT    NOT NULL DEFAULT '',
+    layer_count  INTEGER NOT NULL DEFAULT 0,
+    param_count  INTEGER NOT NULL DEFAULT 0,
+    dtype        TEXT    NOT NULL DEFAULT '',
+    bytes        INTEGER NOT NULL DEFAULT 0,
+    added_at     INTEGER NOT NULL
+);
+CREATE TABLE datasets (
+    id           INTEGER PRIMARY KEY,
+    path         TEXT    NOT NULL,
+    kind         TEXT    NOT NULL,
+    content_hash TEXT    NOT NULL,
+    bytes        INTEGER NOT NULL DEFAULT 0,
+    added_at     INTEGER NOT NULL,
+    UNIQUE (content_hash, kind)
+);
+CREATE TABLE analysis_runs (
+    id            INTEGER PRIMARY KEY,
+    model_id      INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+    dataset_id    INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+    backend       TEXT    NOT NULL DEFAULT 'cpu',
+    settings_json TEXT    NOT NULL DEFAULT '{}',
+    settings_hash TEXT    NOT NULL,
+    seed          INTEGER,
+    status        TEXT    NOT NULL CHECK (status IN
+                      ('running', 'done', 'failed', 'cancelled', 'interrupted')),
+    error_text    TEXT    NOT NULL DEFAULT '',
+    timings_json  TEXT    NOT NULL DEFAULT '{}',
+    wall_seconds  REAL,
+    owner_host    TEXT    NOT NULL DEFAULT '',
+    owner_pid     INTEGER NOT NULL DEFAULT 0,
+    created_at    INTEGER NOT NULL,
+    finished_at   INTEGER
+);
+CREATE INDEX analysis_runs_reuse ON analysis_runs (model_id, dataset_id, settings_hash, status);
+CREATE INDEX analysis_runs_dataset ON analysis_runs (dataset_id);
+CREATE INDEX analysis_runs_created ON analysis_runs (created_at);
+CREATE TABLE analysis_layer_metrics (
+    run_id INTEGER NOT NULL REFERENCES analysis_runs(id) ON DELETE CASCADE,
+    layer  INTEGER NOT NULL CHECK (layer >= 0),
+    metric TEXT    NOT NULL,
+    value  REAL,
+    PRIMARY KEY (run_id, layer, metric)
+) WITHOUT ROWID;
+CREATE TABLE analysis_projection_metrics (
+    id         INTEGER PRIMARY KEY,
+    run_id     INTEGER NOT NULL REFERENCES analysis_runs(id) ON DELETE CASCADE,
+    layer      INTEGER NOT NULL CHECK (layer >= 0),
+    projection TEXT    NOT NULL,
+    metric     TEXT    NOT NULL,
+    head       INTEGER CHECK (head IS NULL OR head >= 0),
+    value      REAL
+);
+CREATE UNIQUE INDEX analysis_projection_metrics_key
+    ON analysis_projection_metrics (run_id, layer, projection, metric, ifnull(head, -1));
+)SQL";
+
+// Version 2: issues 4 and 6 -- bit plans, quantization runs with per-module losses, and
+// evaluation results for either a base model (quant_run_id NULL) or a quantized run.
+const char *kV2 = R"SQL(
+CREATE TABLE plans (
+    id             INTEGER PRIMARY KEY,
+    model_id       INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+    source_run_id  INTEGER REFERENCES analysis_runs(id) ON DELETE SET NULL,
+    name           TEXT    NOT NULL DEFAULT '',
+    method         TEXT    NOT NULL,
+    budget_bits    REAL    NOT NULL,
+    bits_json      TEXT    NOT NULL,
+    nominal_bits   REAL,
+    effective_bits REAL,
+    settings_json  TEXT    NOT NULL DEFAULT '{}',
+    created_at     INTEGER NOT NULL
+);
+CREATE INDEX plans_model ON plans (model_id);
+CREATE INDEX plans_source ON plans (source_run_id);
+CREATE TABLE quant_runs (
+    id            INTEGER PRIMARY KEY,
+    plan_id       INTEGER NOT NULL REFERENCES plans(id) ON DELETE CASCADE,
+    dataset_id    INTEGER REFERENCES datasets(id) ON DELETE SET NULL,
+    method        TEXT    NOT NULL,
+    settings_json TEXT    NOT NULL DEFAULT '{}',
+    settings_hash TEXT    NOT NULL,
+    seed          INTEGER,
+    status        TEXT    NOT NULL CHECK (status IN
+                      ('running', 'done', 'failed', 'cancelled', 'interrupted')),
+    error_text    TEXT    NOT NULL DEFAULT '',
+    timings_json  TEXT    NOT NULL DEFAULT '{}',
+    wall_seconds  REAL,
+    output_path   TEXT    NOT NULL DEFAULT '',
+    output_bytes  INTEGER NOT NULL DEFAULT 0,
+    owner_host    TEXT    NOT NULL DEFAULT '',
+    owner_pid     INTEGER NOT NULL DEFAULT 0,
+    created_at    INTEGER NOT NULL,
+    finished_at   INTEGER
+);
+CREATE INDEX quant_runs_plan ON quant_runs (plan_id);
+CREATE INDEX quant_runs_dataset ON quant_runs (dataset_id);
+CREATE INDEX quant_runs_created ON quant_runs (created_at);
+CREATE TABLE quant_module_losses (
+    run_id  INTEGER NOT NULL REFERENCES quant_runs(id) ON DELETE CASCADE,
+    layer   INTEGER NOT NULL CHECK (layer >= 0),
+    module  TEXT    NOT NULL,
+    bits    INTEGER,
+    loss    REAL,
+    seconds REAL,
+    PRIMARY KEY (run_id, layer, module)
+) WITHOUT ROWID;
+CREATE TABLE eval_results (
+    id            INTEGER PRIMARY KEY,
+    model_id      INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+    quant_run_id  INTEGER REFERENCES quant_runs(id) ON DELETE CASCADE,
+    dataset_id    INTEGER REFERENCES datasets(id) ON DELETE SET NULL,
+    task          TEXT    NOT NULL,
+    metric        TEXT    NOT NULL,
+    value         REAL,
+    stderr        REAL,
+    n             INTEGER NOT NULL DEFAULT 0,
+    settings_json TEXT    NOT NULL DEFAULT '{}',
+    created_at    INTEGER NOT NULL
+);
+CREATE INDEX eval_results_model ON eval_results (model_id, task);
+CREATE INDEX eval_results_quant ON eval_results (quant_run_id);
+CREATE INDEX eval_results_dataset ON eval_results (dataset_id);
+)SQL";
+
+bool hasTables(Database &db)
+{
+    Statement st(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'");
+    return st.step() && st.columnInt(0) > 0;
+}
+
+int applicationId(Database &db)
+{
+    Statement st(db, "PRAGMA application_id");
+    return st.step() ? static_cast<int>(st.columnInt(0)) : 0;
+}
+
+} // namespace
+
+const std::vector<Migration> &migrations()
+{
+    static const std::vector<Migration> m = {
+        {1, "models, datasets, analysis runs and metrics", kV1},
+        {2, "plans, quantization runs, module losses, evaluation results", kV2},
+    };
+    return m;
+}
+
+int latestSchemaVersion() { return migrations().back().version; }
+
+int checkSchema(Database &db)
+{
+    const int version = db.userVersion();
+    const int appId = applicationId(db);
+    if (appId != 0 && appId != kApplicationId)
+        throw Error(db.path(), "not a LieQ experiment store (SQLite application_id " +
+                                   std::to_string(appId) + " belongs to another program)");
+    if (version == 0 && hasTables(db))
+        throw Error(db.path(), "not a LieQ experiment store (an SQLite database with other tables)");
+    if (version > latestSchemaVersion())
+        throw Error(db.path(), "experiment store schema version " + std::to_string(version) +
+                                   " is newer than this build supports (" +
+                                   std::to_string(latestSchemaVersion()) +
+                                   "); use a newer LieQ Workbench");
+    return version;
+}
+
+void migrate(Database &db, int targetVersion)
+{
+    if (targetVersion < 0)
+        targetVersion = latestSchemaVersion();
+    checkSchema(db);
+    for (const Migration &m : migrations()) {
+        if (m.version > targetVersion)
+            break;
+        Transaction tx(db);
+        // Re-read under the write lock: another process may have migrated meanwhile.
+        if (db.userVersion() >= m.version)
+            continue;
+        db.exec(m.sql);
+        db.setUserVersion(m.version);
+        tx.commit();
+    }
+}
+
+} // namespace lieq::store

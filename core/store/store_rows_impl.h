@@ -1,0 +1,47 @@
+#pragma once
+
+// Internal to core/store: helpers shared by the ExperimentStore implementation files.
+
+#include "core/store/records.h"
+
+#include <cstdint>
+#include <string>
+
+namespace lieq::store {
+
+class Database;
+class Statement;
+
+// A consistent read over several SELECTs (deferred BEGIN ... COMMIT); nothing is written.
+// Inside an already open transaction it does nothing.
+class ReadSnapshot
+{
+public:
+    explicit ReadSnapshot(Database &db);
+    ~ReadSnapshot();
+    ReadSnapshot(const ReadSnapshot &) = delete;
+    ReadSnapshot &operator=(const ReadSnapshot &) = delete;
+
+private:
+    Database &m_db;
+    bool m_own = false;
+};
+
+std::int64_t nowMs();
+std::string hostName();
+int processId();
+
+// Column lists and readers, kept next to each other so SELECTs and readers cannot drift.
+extern const char *const kModelColumns;    // models m
+extern const char *const kDatasetColumns;  // datasets d
+extern const char *const kAnalysisColumns; // analysis_runs r
+extern const char *const kPlanColumns;     // plans p
+extern const char *const kQuantColumns;    // quant_runs q JOIN plans p
+
+ModelRecord readModel(const Statement &st, int first = 0);
+DatasetRecord readDataset(const Statement &st, int first = 0);
+AnalysisRun readAnalysisRun(const Statement &st, int first = 0);
+Plan readPlan(const Statement &st, int first = 0);
+QuantRun readQuantRun(const Statement &st, int first = 0);
+
+} // namespace lieq::store
