@@ -75,8 +75,9 @@ public:
     const std::string &preTokenizerName() const;
     const std::string &path() const;
 
+    struct Impl; // opaque; defined in the internal tokenizer_impl.h
+
 private:
-    struct Impl;
     explicit Tokenizer(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> m_impl;
 };

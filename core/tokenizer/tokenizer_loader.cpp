@@ -1,0 +1,386 @@
+// Parsing of tokenizer.json into Tokenizer::Impl. Only configurations whose behaviour is
+// implemented exactly are accepted; everything else is a lieq::Error naming the file and the
+// unsupported part, so a model never silently tokenizes differently from HF.
+
+#include "core/tokenizer/tokenizer_impl.h"
+#include "core/tokenizer/unicode_text.h"
+#include "core/util/atomic_file.h"
+#include "core/util/error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+
+namespace lieq {
+
+namespace {
+
+using nlohmann::json;
+
+struct Loader
+{
+    const std::string &path;
+    Tokenizer::Impl &d;
+    bool byteLevelPre = false;
+
+    [[noreturn]] void fail(const std::string &what) const { throw Error(path, what); }
+
+    const json &need(const json &obj, const char *key, const std::string &where) const
+    {
+        if (!obj.is_object() || !obj.contains(key))
+            fail(where + ": missing field \"" + key + "\"");
+        return obj.at(key);
+    }
+
+    std::string str(const json &obj, const char *key, const std::string &where) const
+    {
+        const json &v = need(obj, key, where);
+        if (!v.is_string())
+            fail(where + "." + key + ": expected a string");
+        return v.get<std::string>();
+    }
+
+    static bool flag(const json &obj, const char *key, bool fallback)
+    {
+        return obj.contains(key) && obj.at(key).is_boolean() ? obj.at(key).get<bool>() : fallback;
+    }
+
+    std::string stringPattern(const json &step, const std::string &where) const
+    {
+        const json &p = need(step, "pattern", where);
+        if (p.contains("String") && p.at("String").is_string())
+            return p.at("String").get<std::string>();
+        fail(where + ": only literal String patterns are supported, got " + p.dump());
+    }
+
+    void normalizer(const json &n, const std::string &where)
+    {
+        if (n.is_null())
+            return;
+        const std::string type = str(n, "type", where);
+        using K = Tokenizer::Impl::NormStep::Kind;
+        if (type == "Sequence") {
+            for (const json &step : need(n, "normalizers", where))
+                normalizer(step, where + ".normalizers");
+        } else if (type == "NFC") {
+            d.normalizer.push_back({K::Nfc, {}, {}});
+        } else if (type == "Prepend") {
+            d.normalizer.push_back({K::Prepend, str(n, "prepend", where), {}});
+        } else if (type == "Replace") {
+            d.normalizer.push_back({K::Replace, stringPattern(n, where), str(n, "content", where)});
+        } else {
+            fail(where + ": unsupported normalizer type \"" + type + "\"");
+        }
+    }
+
+    void preTokenizer(const json &p, const std::string &where)
+    {
+        if (p.is_null())
+            return;
+        const std::string type = str(p, "type", where);
+        if (type == "Sequence") {
+            for (const json &step : need(p, "pretokenizers", where))
+                preTokenizer(step, where + ".pretokenizers");
+        } else if (type == "ByteLevel") {
+            byteLevelPre = true;
+            d.preTokenizer.setByteLevelPrefixSpace(flag(p, "add_prefix_space", false));
+            if (flag(p, "use_regex", true))
+                d.preTokenizer.addSplit(tok::SplitPattern::Gpt2);
+        } else if (type == "Split") {
+            const json &pattern = need(p, "pattern", where);
+            if (!pattern.contains("Regex") || !pattern.at("Regex").is_string())
+                fail(where + ": Split needs a Regex pattern, got " + pattern.dump());
+            const std::string regex = pattern.at("Regex").get<std::string>();
+            const auto known = tok::recognisePattern(regex);
+            if (!known)
+                fail(where + ": unknown pre-tokenizer Split pattern \"" + regex +
+                     "\" (supported: the GPT-2, Llama-3 and Qwen2 patterns)");
+            const std::string behavior = p.value("behavior", std::string("Isolated"));
+            if (behavior != "Isolated" || flag(p, "invert", false))
+                fail(where + ": Split behavior \"" + behavior + "\" / invert is not supported");
+            d.preTokenizer.addSplit(*known);
+        } else {
+            fail(where + ": unsupported pre-tokenizer type \"" + type + "\"");
+        }
+    }
+
+    void decoder(const json &n, const std::string &where)
+    {
+        if (n.is_null())
+            return;
+        const std::string type = str(n, "type", where);
+        using K = tok::TokenDecoder::Step::Kind;
+        tok::TokenDecoder::Step s{K::Fuse, {}, {}, 0, 0, false};
+        if (type == "Sequence") {
+            for (const json &step : need(n, "decoders", where))
+                decoder(step, where + ".decoders");
+            return;
+        } else if (type == "ByteLevel") {
+            s.kind = K::ByteLevel;
+        } else if (type == "Replace") {
+            s.kind = K::Replace;
+            s.pattern = stringPattern(n, where);
+            s.content = str(n, "content", where);
+        } else if (type == "ByteFallback") {
+            s.kind = K::ByteFallback;
+        } else if (type == "Fuse") {
+            s.kind = K::Fuse;
+        } else if (type == "Strip") {
+            s.kind = K::Strip;
+            s.pattern = str(n, "content", where);
+            s.start = n.value("start", 0);
+            s.stop = n.value("stop", 0);
+        } else if (type == "Metaspace") {
+            s.kind = K::Metaspace;
+            s.pattern = n.value("replacement", std::string("\u2581"));
+            const std::string scheme = n.value("prepend_scheme", std::string("always"));
+            s.prependFirst = flag(n, "add_prefix_space", true) && scheme != "never";
+        } else {
+            fail(where + ": unsupported decoder type \"" + type + "\"");
+        }
+        d.decoder.addStep(std::move(s));
+    }
+
+    int32_t tokenId(const std::string &content, const std::string &where) const
+    {
+        auto it = d.vocab.find(content);
+        if (it == d.vocab.end())
+            fail(where + ": token \"" + content + "\" is not in the vocab");
+        return it->second;
+    }
+
+    void postProcessor(const json &p, const std::string &where)
+    {
+        if (p.is_null())
+            return;
+        const std::string type = str(p, "type", where);
+        if (type == "Sequence") {
+            for (const json &step : need(p, "processors", where))
+                postProcessor(step, where + ".processors");
+        } else if (type == "ByteLevel") {
+            // offsets only
+        } else if (type == "TemplateProcessing") {
+            d.prefix.clear();
+            d.suffix.clear();
+            const json &specials = p.value("special_tokens", json::object());
+            bool seenSequence = false;
+            for (const json &item : need(p, "single", where)) {
+                if (item.contains("Sequence")) {
+                    seenSequence = true;
+                    continue;
+                }
+                if (!item.contains("SpecialToken"))
+                    fail(where + ".single: unexpected item " + item.dump());
+                const std::string name = str(item.at("SpecialToken"), "id", where + ".single");
+                std::vector<int32_t> ids;
+                if (specials.contains(name) && specials.at(name).contains("ids"))
+                    ids = specials.at(name).at("ids").get<std::vector<int32_t>>();
+                else
+                    ids.push_back(tokenId(name, where + ".single"));
+                auto &target = seenSequence ? d.suffix : d.prefix;
+                target.insert(target.end(), ids.begin(), ids.end());
+            }
+        } else {
+            fail(where + ": unsupported post-processor type \"" + type + "\"");
+        }
+    }
+
+    void model(const json &m)
+    {
+        const std::string type = m.value("type", std::string("BPE"));
+        if (type != "BPE")
+            fail("model.type \"" + type + "\" is not supported (only BPE)");
+        if (m.contains("dropout") && !m.at("dropout").is_null())
+            fail("model.dropout is not supported");
+        for (const char *key : {"continuing_subword_prefix", "end_of_word_suffix"})
+            if (m.contains(key) && m.at(key).is_string() && !m.at(key).get<std::string>().empty())
+                fail(std::string("model.") + key + " is not supported");
+        const json &vocab = need(m, "vocab", "model");
+        if (!vocab.is_object())
+            fail("model.vocab: expected an object of token -> id");
+        for (auto it = vocab.begin(); it != vocab.end(); ++it) {
+            if (!it.value().is_number_integer())
+                fail("model.vocab: id of \"" + it.key() + "\" is not an integer");
+            const int64_t id = it.value().get<int64_t>();
+            if (id < 0 || id > (1 << 24))
+                fail("model.vocab: id " + std::to_string(id) + " out of range");
+            d.vocab.emplace(it.key(), static_cast<int32_t>(id));
+        }
+        std::vector<std::pair<std::string, std::string>> merges;
+        const json &list = need(m, "merges", "model");
+        merges.reserve(list.size());
+        for (const json &e : list) {
+            if (e.is_string()) {
+                const std::string s = e.get<std::string>();
+                const std::size_t sp = s.find(' ');
+                if (sp == std::string::npos || s.find(' ', sp + 1) != std::string::npos)
+                    fail("model.merges: \"" + s + "\" is not two tokens separated by one space");
+                merges.emplace_back(s.substr(0, sp), s.substr(sp + 1));
+            } else if (e.is_array() && e.size() == 2 && e[0].is_string() && e[1].is_string()) {
+                merges.emplace_back(e[0].get<std::string>(), e[1].get<std::string>());
+            } else {
+                fail("model.merges: bad entry " + e.dump());
+            }
+            d.merges.push_back(merges.back().first + " " + merges.back().second);
+        }
+        if (m.contains("unk_token") && m.at("unk_token").is_string())
+            d.unk = tokenId(m.at("unk_token").get<std::string>(), "model.unk_token");
+
+        tok::BpeModel::Options o;
+        o.byteLevel = byteLevelPre;
+        o.byteFallback = flag(m, "byte_fallback", false);
+        o.fuseUnk = flag(m, "fuse_unk", false);
+        o.ignoreMerges = flag(m, "ignore_merges", false);
+        o.unkId = d.unk;
+        try {
+            d.model.build(d.vocab, merges, o);
+        } catch (const Error &e) {
+            fail(std::string("model.merges: ") + e.what());
+        }
+    }
+
+    void addedTokens(const json &list, std::vector<tok::AddedToken> &out)
+    {
+        for (const json &t : list) {
+            tok::AddedToken a;
+            a.content = str(t, "content", "added_tokens");
+            const json &id = need(t, "id", "added_tokens");
+            if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() > (1 << 24))
+                fail("added_tokens: bad id for \"" + a.content + "\"");
+            a.id = id.get<int32_t>();
+            a.special = flag(t, "special", false);
+            a.normalized = flag(t, "normalized", !a.special);
+            a.lstrip = flag(t, "lstrip", false);
+            a.rstrip = flag(t, "rstrip", false);
+            a.singleWord = flag(t, "single_word", false);
+            out.push_back(a);
+            d.vocab[a.content] = a.id;
+        }
+    }
+
+    std::optional<int32_t> configToken(const json &cfg, const char *key)
+    {
+        if (!cfg.contains(key))
+            return std::nullopt;
+        const json &v = cfg.at(key);
+        std::string name;
+        if (v.is_string())
+            name = v.get<std::string>();
+        else if (v.is_object() && v.contains("content") && v.at("content").is_string())
+            name = v.at("content").get<std::string>();
+        else
+            return std::nullopt;
+        auto it = d.vocab.find(name);
+        return it == d.vocab.end() ? std::nullopt : std::optional<int32_t>(it->second);
+    }
+
+    void tokenizerConfig(const std::vector<tok::AddedToken> &added)
+    {
+        const auto cfgPath = std::filesystem::path(path).parent_path() / "tokenizer_config.json";
+        json cfg = json::object();
+        if (std::filesystem::exists(cfgPath)) {
+            try {
+                cfg = json::parse(readFile(cfgPath.string()));
+            } catch (const json::exception &e) {
+                throw Error(cfgPath.string(), std::string("invalid JSON: ") + e.what());
+            }
+        }
+        d.bos = configToken(cfg, "bos_token");
+        d.eos = configToken(cfg, "eos_token");
+        d.pad = configToken(cfg, "pad_token");
+        if (auto unk = configToken(cfg, "unk_token"); unk && !d.unk)
+            d.unk = unk;
+        if (!cfg.contains("bos_token") && !d.prefix.empty())
+            d.bos = d.prefix.front();
+        if (!cfg.contains("eos_token")) // no config: the usual end-of-text names
+            for (const char *name : {"</s>", "<|end_of_text|>", "<|endoftext|>"})
+                if (auto it = d.vocab.find(name); it != d.vocab.end()) {
+                    d.eos = it->second;
+                    break;
+                }
+        // transformers' Llama-style tokenizers rebuild the template from add_bos/add_eos_token.
+        auto apply = [&](const char *key, std::optional<int32_t> id, std::vector<int32_t> &side,
+                         bool front) {
+            if (!id || !cfg.contains(key) || !cfg.at(key).is_boolean())
+                return;
+            const bool want = cfg.at(key).get<bool>();
+            const bool has = !side.empty() && (front ? side.front() : side.back()) == *id;
+            if (want && !has)
+                side.insert(front ? side.begin() : side.end(), *id);
+            else if (!want && has)
+                side.erase(front ? side.begin() : side.end() - 1);
+        };
+        apply("add_bos_token", d.bos, d.prefix, true);
+        apply("add_eos_token", d.eos, d.suffix, false);
+        (void)added;
+    }
+
+    void load()
+    {
+        json root;
+        try {
+            root = json::parse(readFile(path));
+        } catch (const json::exception &e) {
+            fail(std::string("invalid JSON: ") + e.what());
+        }
+        if (!root.is_object())
+            fail("not a tokenizer.json (top level is not an object)");
+        const json &m = need(root, "model", "tokenizer.json");
+        preTokenizer(root.value("pre_tokenizer", json()), "pre_tokenizer");
+        normalizer(root.value("normalizer", json()), "normalizer");
+        model(m);
+        std::vector<tok::AddedToken> added;
+        addedTokens(root.value("added_tokens", json::array()), added);
+        decoder(root.value("decoder", json()), "decoder");
+        postProcessor(root.value("post_processor", json()), "post_processor");
+
+        d.kind = byteLevelPre ? TokenizerKind::ByteLevelBpe : TokenizerKind::SentencePieceBpe;
+        d.preName = d.preTokenizer.splits().empty() ? "default"
+                                                    : tok::patternName(d.preTokenizer.splits().back());
+
+        int32_t size = 0;
+        for (const auto &[token, id] : d.vocab)
+            size = std::max(size, id + 1);
+        d.tokens.assign(size, {});
+        d.types.assign(size, TokenType::Unused);
+        d.special.assign(size, false);
+        for (const auto &[token, id] : m.at("vocab").items()) {
+            const int32_t i = id.get<int32_t>();
+            d.tokens[i] = token;
+            d.types[i] = TokenType::Normal;
+            if (d.kind == TokenizerKind::SentencePieceBpe && token.size() == 6 &&
+                token.compare(0, 3, "<0x") == 0 && token[5] == '>')
+                d.types[i] = TokenType::Byte;
+        }
+        std::vector<tok::AddedToken> raw, normalized;
+        for (auto &a : added) {
+            d.tokens[a.id] = a.content;
+            d.types[a.id] = a.special ? TokenType::Control : TokenType::UserDefined;
+            d.special[a.id] = a.special;
+            if (a.normalized && !d.normalizer.empty()) {
+                a.content = d.normalize(a.content); // HF matches these on normalized text
+                normalized.push_back(a);
+            } else {
+                raw.push_back(a);
+            }
+        }
+        for (int32_t i = 0; i < size; ++i)
+            if (d.types[i] == TokenType::Unused)
+                d.tokens[i] = "[PAD" + std::to_string(i) + "]";
+        d.rawAdded.build(raw);
+        d.normalizedAdded.build(normalized);
+        tokenizerConfig(added);
+        if (d.unk && *d.unk < size)
+            d.types[*d.unk] = TokenType::Unknown;
+    }
+};
+
+} // namespace
+
+void loadTokenizer(const std::string &path, Tokenizer::Impl &impl)
+{
+    impl.path = path;
+    Loader{path, impl}.load();
+}
+
+} // namespace lieq
