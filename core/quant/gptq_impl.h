@@ -1,0 +1,40 @@
+#pragma once
+
+// Torch-level GPTQ interface for the in-core pipeline (forward hooks hand over tensors).
+// Internal: ui/ and app/ use gptq.h.
+
+#include "core/quant/gptq.h"
+
+#include <torch/torch.h>
+
+namespace lieq {
+
+// Running Hessian H = 2/n sum X^T X, updated as the reference's add_batch.
+class GptqHessian
+{
+public:
+    explicit GptqHessian(std::int64_t columns);
+
+    // [tokens, columns] counts as one sample; [batch, tokens, columns] as `batch` samples.
+    void addBatch(const torch::Tensor &x);
+    // Any shape [..., columns], counted as `samples` samples.
+    void addBatch(const torch::Tensor &x, std::int64_t samples);
+
+    const torch::Tensor &matrix() const { return m_h; }
+    std::int64_t columns() const { return m_h.size(0); }
+    std::int64_t samples() const { return m_samples; }
+    std::int64_t tokens() const { return m_tokens; }
+
+private:
+    torch::Tensor m_h;
+    std::int64_t m_samples = 0;
+    std::int64_t m_tokens = 0;
+};
+
+// The GPTQ algorithm on a [rows, columns] weight (any float dtype, computed in fp32) with the
+// Hessian of its inputs; `samples` only scales the reported avgLoss.
+GptqResult gptqQuantize(const torch::Tensor &weight, const torch::Tensor &hessian,
+                        std::int64_t samples, const GptqOptions &options,
+                        const ProgressFn &progress = {});
+
+} // namespace lieq

@@ -1,0 +1,55 @@
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace lieq {
+
+// A weight matrix [rows = out features, cols = in features] quantized to a b-bit integer grid,
+// in the layout the packed kernels and the GPTQ/GGUF exporters consume:
+//
+//   W[r][c] = scales[r * numGroups + g] * (codes[r * cols + c] - zeros[r * numGroups + g]),
+//   g = gIdx[c]
+//
+// Codes stay in the original column order even after act-order; gIdx says which group each
+// column belongs to (GPTQ's g_idx), and perm records the order GPTQ processed the columns in
+// (perm[k] = original column quantized k-th; empty when columns were taken in order), which
+// kernels may use to make groups contiguous again. Codes are one uint8 per weight for now:
+// packing to 2/3/4 bits is the kernels' job.
+struct QuantizedTensor
+{
+    std::int64_t rows = 0;
+    std::int64_t cols = 0;
+    int bits = 4;
+    int groupSize = 128;    // as configured; -1 = one group per row (per channel)
+    bool symmetric = false;
+    std::int64_t numGroups = 0;
+
+    std::vector<std::uint8_t> codes;  // rows * cols, row-major, values in [0, maxq]
+    std::vector<float> scales;        // rows * numGroups, [row][group]
+    std::vector<std::uint8_t> zeros;  // rows * numGroups, [row][group], integers in [0, maxq]
+    std::vector<std::int32_t> gIdx;   // cols
+    std::vector<std::int32_t> perm;   // cols or empty
+
+    int maxq() const { return (1 << bits) - 1; }
+    float scale(std::int64_t row, std::int64_t group) const { return scales[row * numGroups + group]; }
+    int zero(std::int64_t row, std::int64_t group) const { return zeros[row * numGroups + group]; }
+    // True when gIdx[c] == c / groupSize for every column, i.e. no g_idx needs storing.
+    bool hasTrivialGroups() const;
+};
+
+// Exact reconstruction W = scale * (code - zero), row-major rows * cols.
+std::vector<float> dequantize(const QuantizedTensor &q);
+void dequantizeInto(const QuantizedTensor &q, float *out); // out holds rows * cols floats
+
+// Checks sizes, bits, code/zero ranges, gIdx bounds and perm being a permutation; throws
+// lieq::Error describing the first problem (exporters call this before writing a file).
+void validateQuantizedTensor(const QuantizedTensor &q);
+
+// Storage cost in bits per weight of the exported form: packed codes, one fp16 scale and one
+// packed b-bit zero per group, plus a 32-bit g_idx per column when groups are not trivial.
+double effectiveBitsPerWeight(int bits, int groupSize, std::int64_t rows, std::int64_t cols,
+                              bool storesGIdx = false);
+double effectiveBitsPerWeight(const QuantizedTensor &q);
+
+} // namespace lieq
