@@ -64,7 +64,7 @@ void ExperimentStore::finishAnalysisRun(std::int64_t runId, const RunOutcome &ou
     requireRunning("analysis_runs", runId);
     Statement st(*m_db, "UPDATE analysis_runs SET status = ?, error_text = ?, timings_json = ?, "
                         "wall_seconds = ?, finished_at = ? WHERE id = ?");
-    st.bind(1, toString(outcome.status)).bind(2, outcome.errorText).bind(3, timings)
+    st.bind(1, runStatusName(outcome.status)).bind(2, outcome.errorText).bind(3, timings)
         .bind(4, outcome.wallSeconds).bind(5, nowMs()).bind(6, runId);
     st.run();
     tx.commit();

@@ -42,9 +42,9 @@ WHERE (?1 IS NULL OR model_id = ?1)
 void bindFilter(Statement &st, const RunFilter &f)
 {
     st.bind(1, f.modelId).bind(2, f.model).bind(3, f.datasetId)
-        .bind(4, f.kind ? toString(*f.kind) : std::string())
+        .bind(4, f.kind ? runKindName(*f.kind) : std::string())
         .bind(5, f.backend)
-        .bind(6, f.status ? toString(*f.status) : std::string());
+        .bind(6, f.status ? runStatusName(*f.status) : std::string());
 }
 
 } // namespace

@@ -108,7 +108,7 @@ void ExperimentStore::finishQuantRun(std::int64_t runId, const RunOutcome &outco
     Statement st(*m_db, "UPDATE quant_runs SET status = ?, error_text = ?, timings_json = ?, "
                         "wall_seconds = ?, output_path = ?, output_bytes = ?, finished_at = ? "
                         "WHERE id = ?");
-    st.bind(1, toString(outcome.status)).bind(2, outcome.errorText).bind(3, timings)
+    st.bind(1, runStatusName(outcome.status)).bind(2, outcome.errorText).bind(3, timings)
         .bind(4, outcome.wallSeconds).bind(5, outputPath).bind(6, outputBytes).bind(7, nowMs())
         .bind(8, runId);
     st.run();

@@ -10,6 +10,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace lieq::store {
@@ -20,8 +21,8 @@ inline constexpr double kNoValue = std::numeric_limits<double>::quiet_NaN();
 enum class RunStatus { Running, Done, Failed, Cancelled, Interrupted };
 enum class RunKind { Analysis, Quant };
 
-std::string toString(RunStatus s);
-std::string toString(RunKind k);
+std::string runStatusName(RunStatus s);
+std::string runKindName(RunKind k);
 RunStatus runStatusFromString(const std::string &s); // throws lieq::Error on unknown text
 RunKind runKindFromString(const std::string &s);     // "analysis" | "quant"
 
@@ -52,6 +53,13 @@ struct DatasetRecord
 // How a run ended; also what finishRun()/finishQuantRun() take.
 struct RunOutcome
 {
+    RunOutcome() = default;
+    RunOutcome(RunStatus s, std::string error = {}, std::string timings = "{}",
+               double wall = kNoValue)
+        : status(s), errorText(std::move(error)), timingsJson(std::move(timings)), wallSeconds(wall)
+    {
+    }
+
     RunStatus status = RunStatus::Done;
     std::string errorText;            // for failed runs
     std::string timingsJson = "{}";   // stage -> seconds, e.g. {"dppl": 12.5, "compact": 3.1}

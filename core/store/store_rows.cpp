@@ -43,7 +43,7 @@ ReadSnapshot::~ReadSnapshot()
     }
 }
 
-std::string toString(RunStatus s)
+std::string runStatusName(RunStatus s)
 {
     switch (s) {
     case RunStatus::Running: return "running";
@@ -55,13 +55,13 @@ std::string toString(RunStatus s)
     return "running";
 }
 
-std::string toString(RunKind k) { return k == RunKind::Analysis ? "analysis" : "quant"; }
+std::string runKindName(RunKind k) { return k == RunKind::Analysis ? "analysis" : "quant"; }
 
 RunStatus runStatusFromString(const std::string &s)
 {
     for (RunStatus v : {RunStatus::Running, RunStatus::Done, RunStatus::Failed,
                         RunStatus::Cancelled, RunStatus::Interrupted})
-        if (toString(v) == s)
+        if (runStatusName(v) == s)
             return v;
     throw Error("unknown run status '" + s +
                 "' (expected running, done, failed, cancelled or interrupted)");
