@@ -1,0 +1,162 @@
+#include "core/alloc/plan_json.h"
+
+#include "core/util/atomic_file.h"
+#include "core/util/error.h"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+namespace lieq::alloc {
+
+using nlohmann::json;
+
+namespace {
+
+json linearToJson(const LinearShape &s)
+{
+    json j{{"name", s.name}, {"rows", s.rows}, {"cols", s.cols}};
+    if (std::isfinite(s.score))
+        j["score"] = s.score;
+    return j;
+}
+
+// Field access that reports the file and the JSON path of what is wrong.
+template <typename T>
+T field(const json &obj, const char *key, const std::string &where, const std::string &source)
+{
+    if (!obj.is_object() || !obj.contains(key))
+        throw Error(source, "bit plan: " + where + " lacks \"" + key + "\"");
+    try {
+        return obj.at(key).get<T>();
+    } catch (const json::exception &) {
+        throw Error(source, "bit plan: " + where + "." + key + " has the wrong type");
+    }
+}
+
+} // namespace
+
+std::string planToJson(const BitPlan &plan, int indent)
+{
+    json layers = json::array();
+    for (const LayerSpec &l : plan.layers) {
+        json lj{{"index", l.index}, {"score", l.score}, {"params", l.params}};
+        if (!l.linears.empty()) {
+            lj["linears"] = json::array();
+            for (const LinearShape &s : l.linears)
+                lj["linears"].push_back(linearToJson(s));
+        }
+        layers.push_back(lj);
+    }
+    json units = json::array();
+    for (const PlanUnit &u : plan.units)
+        units.push_back({{"layer", u.layer}, {"group", u.group}, {"projections", u.projections},
+                         {"params", u.params}, {"score", u.score}, {"bits", u.bits},
+                         {"pinned", u.pinned}});
+    json pins = json::object();
+    for (const auto &[layer, bits] : plan.pins)
+        pins[std::to_string(layer)] = bits;
+    const json j{{"schema", "lieq.bitplan"},
+                 {"schemaVersion", BitPlan::kSchemaVersion},
+                 {"method", plan.method},
+                 {"budget", plan.budget},
+                 {"bitSet", plan.bitSet},
+                 {"granularity", plan.perProjection ? "projection" : "layer"},
+                 {"fuseGroups", plan.fuseGroups},
+                 {"pins", pins},
+                 {"nominalBits", plan.nominalBits()},
+                 {"layers", layers},
+                 {"units", units}};
+    return j.dump(indent) + "\n";
+}
+
+BitPlan planFromJson(const std::string &text, const std::string &source)
+{
+    json j;
+    try {
+        j = json::parse(text);
+    } catch (const json::parse_error &e) {
+        throw Error(source, std::string("bit plan: malformed JSON: ") + e.what());
+    }
+    if (!j.is_object() || j.value("schema", std::string()) != "lieq.bitplan")
+        throw Error(source, "bit plan: not a LieQ bit plan (\"schema\" is not \"lieq.bitplan\")");
+    const int version = field<int>(j, "schemaVersion", "plan", source);
+    if (version < 1 || version > BitPlan::kSchemaVersion)
+        throw Error(source, "bit plan: schema version " + std::to_string(version) +
+                                " is not supported (this build reads up to " +
+                                std::to_string(BitPlan::kSchemaVersion) + ")");
+    BitPlan p;
+    p.method = field<std::string>(j, "method", "plan", source);
+    p.budget = field<double>(j, "budget", "plan", source);
+    p.bitSet = field<std::vector<int>>(j, "bitSet", "plan", source);
+    const std::string granularity = field<std::string>(j, "granularity", "plan", source);
+    if (granularity != "layer" && granularity != "projection")
+        throw Error(source, "bit plan: granularity must be \"layer\" or \"projection\"");
+    p.perProjection = granularity == "projection";
+    p.fuseGroups = field<bool>(j, "fuseGroups", "plan", source);
+    const json pins = field<json>(j, "pins", "plan", source);
+    if (!pins.is_object())
+        throw Error(source, "bit plan: \"pins\" is not an object");
+    for (const auto &[key, bits] : pins.items()) {
+        try {
+            p.pins[std::stoi(key)] = bits.get<int>();
+        } catch (const std::exception &) {
+            throw Error(source, "bit plan: pin \"" + key + "\" is not LAYER: BITS");
+        }
+    }
+    const json layers = field<json>(j, "layers", "plan", source);
+    if (!layers.is_array())
+        throw Error(source, "bit plan: \"layers\" is not an array");
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        const std::string where = "layers[" + std::to_string(i) + "]";
+        LayerSpec l;
+        l.index = field<int>(layers[i], "index", where, source);
+        l.score = field<double>(layers[i], "score", where, source);
+        l.params = field<std::int64_t>(layers[i], "params", where, source);
+        if (layers[i].contains("linears")) {
+            const json &ls = layers[i]["linears"];
+            for (std::size_t k = 0; k < ls.size(); ++k) {
+                const std::string w = where + ".linears[" + std::to_string(k) + "]";
+                LinearShape s;
+                s.name = field<std::string>(ls[k], "name", w, source);
+                s.rows = field<std::int64_t>(ls[k], "rows", w, source);
+                s.cols = field<std::int64_t>(ls[k], "cols", w, source);
+                if (ls[k].contains("score"))
+                    s.score = field<double>(ls[k], "score", w, source);
+                l.linears.push_back(s);
+            }
+        }
+        p.layers.push_back(l);
+    }
+    const json units = field<json>(j, "units", "plan", source);
+    if (!units.is_array())
+        throw Error(source, "bit plan: \"units\" is not an array");
+    for (std::size_t i = 0; i < units.size(); ++i) {
+        const std::string where = "units[" + std::to_string(i) + "]";
+        PlanUnit u;
+        u.layer = field<int>(units[i], "layer", where, source);
+        u.group = field<std::string>(units[i], "group", where, source);
+        u.projections = field<std::vector<std::string>>(units[i], "projections", where, source);
+        u.params = field<std::int64_t>(units[i], "params", where, source);
+        u.score = field<double>(units[i], "score", where, source);
+        u.bits = field<int>(units[i], "bits", where, source);
+        u.pinned = field<bool>(units[i], "pinned", where, source);
+        if (!isQuantBits(u.bits) && u.bits != 16)
+            throw Error(source, "bit plan: " + where + ".bits = " + std::to_string(u.bits) +
+                                    " is not 2, 3, 4, 8 or 16");
+        if (u.params <= 0)
+            throw Error(source, "bit plan: " + where + ".params must be positive");
+        p.units.push_back(u);
+    }
+    if (p.units.empty())
+        throw Error(source, "bit plan: no units");
+    return p;
+}
+
+void savePlan(const BitPlan &plan, const std::string &path)
+{
+    writeFileAtomic(path, planToJson(plan));
+}
+
+BitPlan loadPlan(const std::string &path) { return planFromJson(readFile(path), path); }
+
+} // namespace lieq::alloc

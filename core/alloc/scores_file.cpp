@@ -1,0 +1,176 @@
+#include "core/alloc/scores_file.h"
+
+#include "core/util/atomic_file.h"
+#include "core/util/error.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace lieq::alloc {
+
+using nlohmann::json;
+
+namespace {
+
+std::string trim(const std::string &s)
+{
+    const auto b = s.find_first_not_of(" \t\r\n");
+    if (b == std::string::npos)
+        return {};
+    return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
+}
+
+std::vector<std::string> splitCsv(const std::string &line)
+{
+    std::vector<std::string> out;
+    std::stringstream ss(line);
+    std::string cell;
+    while (std::getline(ss, cell, ','))
+        out.push_back(trim(cell));
+    if (!line.empty() && line.back() == ',')
+        out.emplace_back();
+    return out;
+}
+
+double number(const json &j, const char *key, const std::string &where, const std::string &src)
+{
+    if (!j.contains(key) || !j.at(key).is_number())
+        throw Error(src, "scores: " + where + " needs a number \"" + key + "\"");
+    return j.at(key).get<double>();
+}
+
+std::int64_t integer(const json &j, const char *key, const std::string &where,
+                     const std::string &src)
+{
+    if (!j.contains(key) || !j.at(key).is_number_integer())
+        throw Error(src, "scores: " + where + " needs an integer \"" + key + "\"");
+    return j.at(key).get<std::int64_t>();
+}
+
+} // namespace
+
+ScoresInput scoresFromJson(const std::string &text, const std::string &source)
+{
+    json j;
+    try {
+        j = json::parse(text);
+    } catch (const json::parse_error &e) {
+        throw Error(source, std::string("scores: malformed JSON: ") + e.what());
+    }
+    ScoresInput in;
+    json layers;
+    if (j.is_array()) {
+        layers = j;
+    } else if (j.is_object() && j.contains("layers") && j["layers"].is_array()) {
+        layers = j["layers"];
+        if (j.contains("otherParams"))
+            in.otherParams = integer(j, "otherParams", "the file", source);
+    } else {
+        throw Error(source, "scores: expected {\"layers\": [...]} or an array of layers");
+    }
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        const json &lj = layers[i];
+        const std::string where = "layers[" + std::to_string(i) + "]";
+        if (!lj.is_object())
+            throw Error(source, "scores: " + where + " is not an object");
+        LayerSpec l;
+        l.index = int(integer(lj, lj.contains("layer") ? "layer" : "index", where, source));
+        l.score = number(lj, "score", where, source);
+        if (lj.contains("params"))
+            l.params = integer(lj, "params", where, source);
+        if (lj.contains("linears")) {
+            if (!lj["linears"].is_array())
+                throw Error(source, "scores: " + where + ".linears is not an array");
+            for (std::size_t k = 0; k < lj["linears"].size(); ++k) {
+                const json &sj = lj["linears"][k];
+                const std::string w = where + ".linears[" + std::to_string(k) + "]";
+                LinearShape s;
+                if (!sj.is_object() || !sj.contains("name") || !sj["name"].is_string())
+                    throw Error(source, "scores: " + w + " needs a \"name\"");
+                s.name = sj["name"].get<std::string>();
+                s.rows = integer(sj, "rows", w, source);
+                s.cols = integer(sj, "cols", w, source);
+                if (sj.contains("score"))
+                    s.score = number(sj, "score", w, source);
+                l.linears.push_back(s);
+            }
+        }
+        if (l.params == 0 && l.linears.empty())
+            throw Error(source, "scores: " + where + " needs \"params\" or \"linears\"");
+        in.layers.push_back(l);
+    }
+    if (in.layers.empty())
+        throw Error(source, "scores: no layers");
+    return in;
+}
+
+ScoresInput scoresFromCsv(const std::string &text, const std::string &source)
+{
+    std::stringstream ss(text);
+    std::string line;
+    std::map<std::string, std::size_t> columns;
+    ScoresInput in;
+    int lineNo = 0;
+    while (std::getline(ss, line)) {
+        ++lineNo;
+        line = trim(line);
+        if (line.empty() || line[0] == '#')
+            continue;
+        const std::vector<std::string> cells = splitCsv(line);
+        if (columns.empty()) {
+            for (std::size_t i = 0; i < cells.size(); ++i) {
+                std::string name = cells[i];
+                std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+                columns[name] = i;
+            }
+            for (const char *need : {"layer", "score", "params"})
+                if (!columns.count(need))
+                    throw Error(source, std::string("scores: the CSV header lacks a \"") + need +
+                                            "\" column (expected layer,score,params)");
+            continue;
+        }
+        const std::string where = "line " + std::to_string(lineNo);
+        auto cell = [&](const char *name) -> const std::string & {
+            const std::size_t c = columns[name];
+            if (c >= cells.size())
+                throw Error(source, "scores: " + where + " has no " + name + " value");
+            return cells[c];
+        };
+        LayerSpec l;
+        try {
+            std::size_t used = 0;
+            l.index = std::stoi(cell("layer"), &used);
+            if (used != cell("layer").size())
+                throw std::invalid_argument("layer");
+            l.score = std::stod(cell("score"), &used);
+            if (used != cell("score").size())
+                throw std::invalid_argument("score");
+            l.params = std::stoll(cell("params"), &used);
+            if (used != cell("params").size())
+                throw std::invalid_argument("params");
+        } catch (const Error &) {
+            throw;
+        } catch (const std::exception &) {
+            throw Error(source, "scores: " + where + " is not LAYER,SCORE,PARAMS numbers: '" +
+                                    line + "'");
+        }
+        in.layers.push_back(l);
+    }
+    if (in.layers.empty())
+        throw Error(source, "scores: no layers");
+    return in;
+}
+
+ScoresInput loadScores(const std::string &path)
+{
+    const std::string text = readFile(path);
+    const std::string head = trim(text.substr(0, 64));
+    const bool isJson = (path.size() >= 5 && path.compare(path.size() - 5, 5, ".json") == 0) ||
+                        (!head.empty() && (head[0] == '{' || head[0] == '['));
+    return isJson ? scoresFromJson(text, path) : scoresFromCsv(text, path);
+}
+
+} // namespace lieq::alloc
