@@ -1,0 +1,34 @@
+// lieq-workbench: creates the application and the main window; everything else is in lieq_ui.
+#include "ui/appsettings.h"
+#include "ui/languagemanager.h"
+#include "ui/workbench.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+
+int main(int argc, char **argv)
+{
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("LieQ"));
+    QApplication::setApplicationName(QStringLiteral("LieQ Workbench"));
+    QApplication::setApplicationVersion(lieq::ui::Workbench::version());
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Layer-wise mixed-precision quantization workbench"));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addPositionalArgument(QStringLiteral("model"), QStringLiteral("Model folder to open"));
+    QCommandLineOption screenshots(QStringLiteral("screenshots"),
+                                   QStringLiteral("Save PNGs of the main views into DIR and quit"),
+                                   QStringLiteral("DIR"));
+    parser.addOption(screenshots);
+    parser.process(app);
+
+    lieq::ui::LanguageManager::apply(lieq::ui::AppSettings::language());
+    lieq::ui::Workbench workbench;
+    const QStringList args = parser.positionalArguments();
+    if (parser.isSet(screenshots))
+        return workbench.runScreenshots(args.value(0), parser.value(screenshots));
+    workbench.show(args.value(0));
+    return app.exec();
+}

@@ -1,0 +1,81 @@
+#include "ui/appsettings.h"
+
+#include <QDir>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QThread>
+
+namespace lieq::ui {
+
+namespace {
+QString str(const char *key, const QString &def = {})
+{
+    return QSettings().value(QLatin1StringView(key), def).toString();
+}
+void put(const char *key, const QVariant &v) { QSettings().setValue(QLatin1StringView(key), v); }
+} // namespace
+
+int AppSettings::threads()
+{
+    return QSettings().value(QStringLiteral("engine/threads"), QThread::idealThreadCount()).toInt();
+}
+void AppSettings::setThreads(int n) { put("engine/threads", n); }
+
+QString AppSettings::device()
+{
+    const QString d = str("engine/device", QStringLiteral("cpu"));
+    return d == QLatin1StringView("cuda") && !cudaAvailable() ? QStringLiteral("cpu") : d;
+}
+void AppSettings::setDevice(const QString &d) { put("engine/device", d); }
+
+bool AppSettings::cudaAvailable()
+{
+#ifdef LIEQ_UI_HAVE_CUDA
+    return true;
+#else
+    return false;
+#endif
+}
+
+QString AppSettings::calibrationData() { return str("data/calibration"); }
+void AppSettings::setCalibrationData(const QString &p) { put("data/calibration", p); }
+QString AppSettings::evaluationData() { return str("data/evaluation"); }
+void AppSettings::setEvaluationData(const QString &p) { put("data/evaluation", p); }
+QString AppSettings::dataDirectory() { return str("data/directory"); }
+void AppSettings::setDataDirectory(const QString &p) { put("data/directory", p); }
+
+QString AppSettings::storePath()
+{
+    const QString def = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
+                        QStringLiteral("/experiments.sqlite");
+    return str("store/path", def);
+}
+void AppSettings::setStorePath(const QString &p) { put("store/path", p); }
+
+QString AppSettings::language() { return str("ui/language", QStringLiteral("en")); }
+void AppSettings::setLanguage(const QString &code) { put("ui/language", code); }
+
+QStringList AppSettings::recentModels()
+{
+    return QSettings().value(QStringLiteral("ui/recentModels")).toStringList();
+}
+
+void AppSettings::addRecentModel(const QString &path)
+{
+    const QString clean = QDir::cleanPath(path);
+    QStringList list = recentModels();
+    list.removeAll(clean);
+    list.prepend(clean);
+    while (list.size() > kMaxRecent)
+        list.removeLast();
+    put("ui/recentModels", list);
+}
+
+void AppSettings::removeRecentModel(const QString &path)
+{
+    QStringList list = recentModels();
+    list.removeAll(QDir::cleanPath(path));
+    put("ui/recentModels", list);
+}
+
+} // namespace lieq::ui

@@ -1,0 +1,115 @@
+#include "ui/correlationview.h"
+
+#include "ui/layermetricsmodel.h"
+
+#include <QChart>
+#include <QChartView>
+#include <QEvent>
+#include <QLabel>
+#include <QScatterSeries>
+#include <QValueAxis>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+namespace lieq::ui {
+
+CorrelationView::CorrelationView(LayerMetricsModel *model, QWidget *parent)
+    : QWidget(parent), m_model(model)
+{
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    m_chart = new QChartView(this);
+    m_chart->setRenderHint(QPainter::Antialiasing);
+    m_chart->setMinimumSize(260, 180);
+    m_chart->chart()->legend()->hide();
+    m_chart->chart()->setMargins(QMargins(4, 4, 4, 4));
+    m_text = new QLabel(this);
+    m_text->setObjectName(QStringLiteral("correlationText"));
+    m_text->setWordWrap(true);
+    m_text->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(m_chart, 1);
+    layout->addWidget(m_text);
+    connect(m_model, &LayerMetricsModel::metricsChanged, this, &CorrelationView::refresh);
+    connect(m_model, &QAbstractItemModel::modelReset, this, &CorrelationView::refresh);
+    refresh();
+}
+
+int CorrelationView::pointCount() const
+{
+    int n = 0;
+    for (auto *s : m_chart->chart()->series())
+        n += static_cast<QScatterSeries *>(s)->count();
+    return n;
+}
+
+void CorrelationView::refresh()
+{
+    const std::vector<double> dppl = m_model->metricVector("dppl");
+    const std::vector<double> dr = m_model->metricVector("dr");
+    std::vector<double> x, y;
+    QChart *c = m_chart->chart();
+    c->removeAllSeries();
+    for (QAbstractAxis *a : c->axes())
+        c->removeAxis(a);
+    auto *points = new QScatterSeries;
+    points->setMarkerSize(9);
+    for (std::size_t l = 0; l < dppl.size(); ++l)
+        if (std::isfinite(dppl[l]) && std::isfinite(dr[l])) {
+            x.push_back(dr[l]);
+            y.push_back(dppl[l]);
+            points->append(dr[l], dppl[l]);
+        }
+    c->addSeries(points);
+    c->createDefaultAxes();
+    if (!c->axes(Qt::Horizontal).isEmpty())
+        c->axes(Qt::Horizontal).first()->setTitleText(tr("dr (compactness)"));
+    if (!c->axes(Qt::Vertical).isEmpty())
+        c->axes(Qt::Vertical).first()->setTitleText(tr("ΔPPL"));
+    c->setTitle(tr("ΔPPL vs dr across layers"));
+
+    m_stats.reset();
+    if (x.size() >= 3) {
+        // Statistics from core: with a constant input the coefficient is NaN, which the text
+        // shows as such rather than hiding the row.
+        Stats s;
+        s.layers = int(x.size());
+        s.spearman = analysis::spearman(x, y);
+        s.pearson = analysis::pearson(x, y);
+        s.kendall = analysis::kendallTauB(x, y);
+        s.spearmanCi = analysis::bootstrapCi(analysis::CorrelationMethod::Spearman, x, y, kBootstrapResamples);
+        s.pearsonCi = analysis::bootstrapCi(analysis::CorrelationMethod::Pearson, x, y, kBootstrapResamples);
+        s.kendallCi = analysis::bootstrapCi(analysis::CorrelationMethod::Kendall, x, y, kBootstrapResamples);
+        m_stats = s;
+    }
+    m_text->setText(statsText());
+}
+
+QString CorrelationView::statsText() const
+{
+    if (!m_stats)
+        return tr("Correlation needs ΔPPL and dr for at least 3 layers.");
+    auto row = [](const QString &name, const analysis::Correlation &r, const analysis::ConfidenceInterval &ci) {
+        return QStringLiteral("<tr><td>%1</td><td align=right>%2</td><td align=right>p = %3</td>"
+                              "<td align=right>[%4, %5]</td></tr>")
+            .arg(name, QString::number(r.coefficient, 'f', 3), QString::number(r.pValue, 'g', 3),
+                 QString::number(ci.low, 'f', 3), QString::number(ci.high, 'f', 3));
+    };
+    const Stats &s = *m_stats;
+    return QStringLiteral("<table cellspacing=4>") +
+           row(tr("Spearman ρ"), s.spearman, s.spearmanCi) + row(tr("Pearson r"), s.pearson, s.pearsonCi) +
+           row(tr("Kendall τ-b"), s.kendall, s.kendallCi) + QStringLiteral("</table>") +
+           tr("%1 layers; %2% bootstrap intervals, %3 resamples")
+               .arg(s.layers)
+               .arg(int(std::lround(s.spearmanCi.level * 100)))
+               .arg(kBootstrapResamples);
+}
+
+void CorrelationView::changeEvent(QEvent *e)
+{
+    if (e->type() == QEvent::LanguageChange)
+        refresh();
+    QWidget::changeEvent(e);
+}
+
+} // namespace lieq::ui

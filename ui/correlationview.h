@@ -1,0 +1,50 @@
+#pragma once
+
+#include "core/analysis/statistics.h"
+
+#include <QWidget>
+
+#include <optional>
+
+class QChartView;
+class QLabel;
+
+namespace lieq::ui {
+
+class LayerMetricsModel;
+
+// The method's validation at a glance: dPPL against dr per layer, with Spearman, Pearson and
+// Kendall coefficients, their p-values and bootstrap confidence intervals (core/analysis).
+class CorrelationView : public QWidget
+{
+    Q_OBJECT
+public:
+    struct Stats
+    {
+        analysis::Correlation spearman, pearson, kendall;
+        analysis::ConfidenceInterval spearmanCi, pearsonCi, kendallCi;
+        int layers = 0;
+    };
+
+    explicit CorrelationView(LayerMetricsModel *model, QWidget *parent = nullptr);
+
+    // Statistics of the layers that have both metrics; none with fewer than 3 such layers.
+    const std::optional<Stats> &stats() const { return m_stats; }
+    QString statsText() const;
+    int pointCount() const;
+    static constexpr int kBootstrapResamples = 1000;
+
+public Q_SLOTS:
+    void refresh();
+
+protected:
+    void changeEvent(QEvent *e) override;
+
+private:
+    LayerMetricsModel *m_model;
+    QChartView *m_chart;
+    QLabel *m_text;
+    std::optional<Stats> m_stats;
+};
+
+} // namespace lieq::ui

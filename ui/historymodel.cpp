@@ -1,0 +1,71 @@
+#include "ui/historymodel.h"
+
+#include <QDateTime>
+#include <QFileInfo>
+
+#include <cmath>
+
+namespace lieq::ui {
+
+HistoryModel::HistoryModel(QObject *parent) : QAbstractTableModel(parent) {}
+
+void HistoryModel::setPage(const store::RunPage &page)
+{
+    beginResetModel();
+    m_runs = page.runs;
+    m_total = page.total;
+    endResetModel();
+}
+
+int HistoryModel::rowCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : int(m_runs.size()); }
+
+int HistoryModel::columnCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : ColumnCount; }
+
+QVariant HistoryModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const store::RunSummary &r = m_runs[std::size_t(index.row())];
+    if (role == Qt::DisplayRole) {
+        switch (index.column()) {
+        case KindCol: return r.kind == store::RunKind::Analysis ? tr("analysis") : tr("quantization");
+        case IdCol: return qint64(r.id);
+        case ModelCol: return QString::fromStdString(r.modelName);
+        case DatasetCol: return QFileInfo(QString::fromStdString(r.datasetPath)).fileName();
+        case BackendCol: return QString::fromStdString(r.backend);
+        case StatusCol: return QString::fromStdString(store::toString(r.status));
+        case LayersCol: return qint64(r.layerRows);
+        case TimeCol:
+            return std::isfinite(r.wallSeconds) ? QStringLiteral("%1 s").arg(r.wallSeconds, 0, 'f', 1) : QString();
+        case CreatedCol:
+            return QDateTime::fromMSecsSinceEpoch(r.createdAtMs).toString(QStringLiteral("yyyy-MM-dd HH:mm"));
+        }
+    }
+    if (role == Qt::ToolTipRole) {
+        if (index.column() == ModelCol)
+            return QString::fromStdString(r.modelPath);
+        if (index.column() == StatusCol && !r.errorText.empty())
+            return QString::fromStdString(r.errorText);
+    }
+    return {};
+}
+
+QVariant HistoryModel::headerData(int section, Qt::Orientation o, int role) const
+{
+    if (o != Qt::Horizontal || role != Qt::DisplayRole)
+        return QAbstractTableModel::headerData(section, o, role);
+    switch (section) {
+    case KindCol: return tr("Kind");
+    case IdCol: return tr("ID");
+    case ModelCol: return tr("Model");
+    case DatasetCol: return tr("Dataset");
+    case BackendCol: return tr("Backend");
+    case StatusCol: return tr("Status");
+    case LayersCol: return tr("Layers");
+    case TimeCol: return tr("Time");
+    case CreatedCol: return tr("Created");
+    }
+    return {};
+}
+
+} // namespace lieq::ui

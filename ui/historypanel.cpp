@@ -1,0 +1,336 @@
+#include "ui/historypanel.h"
+
+#include "core/store/experiment_store.h"
+#include "ui/historymodel.h"
+#include "ui/jobrunner.h"
+
+#include <QComboBox>
+#include <QEvent>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTableView>
+#include <QTextBrowser>
+#include <QVBoxLayout>
+
+#include <cmath>
+#include <map>
+#include <variant>
+
+namespace lieq::ui {
+
+namespace {
+// One side of a comparison, loaded in a worker thread.
+using RunDetail = std::variant<store::AnalysisRunDetail, store::QuantRunDetail>;
+
+RunDetail loadDetail(store::ExperimentStore &s, const store::RunSummary &r)
+{
+    if (r.kind == store::RunKind::Analysis) {
+        auto d = s.loadAnalysisRun(r.id);
+        if (!d)
+            throw lieq::Error(s.path(), "analysis run " + std::to_string(r.id) + " no longer exists");
+        return *d;
+    }
+    auto d = s.loadQuantRun(r.id);
+    if (!d)
+        throw lieq::Error(s.path(), "quantization run " + std::to_string(r.id) + " no longer exists");
+    return *d;
+}
+
+QString num(double v, int prec = 4)
+{
+    return std::isfinite(v) ? QString::number(v, 'f', prec) : QStringLiteral("—");
+}
+
+// "metric -> value per layer" of an analysis, or bits per layer of a quant run's plan.
+std::map<QString, std::map<int, double>> perLayer(const RunDetail &d)
+{
+    std::map<QString, std::map<int, double>> out;
+    if (const auto *a = std::get_if<store::AnalysisRunDetail>(&d)) {
+        for (const auto &m : a->layers)
+            out[QString::fromStdString(m.metric)][m.layer] = m.value;
+    }
+    return out;
+}
+
+QString header(const RunDetail &d)
+{
+    if (const auto *a = std::get_if<store::AnalysisRunDetail>(&d))
+        return QStringLiteral("%1 #%2 — %3 (%4)")
+            .arg(HistoryPanel::tr("analysis"))
+            .arg(a->run.id)
+            .arg(QString::fromStdString(a->model.name), QString::fromStdString(a->run.backend));
+    const auto &q = std::get<store::QuantRunDetail>(d);
+    return QStringLiteral("%1 #%2 — %3, %4 b (%5)")
+        .arg(HistoryPanel::tr("quantization"))
+        .arg(q.run.id)
+        .arg(QString::fromStdString(q.run.method), num(q.plan.nominalBits, 3), QString::fromStdString(q.plan.name));
+}
+
+QString comparisonHtml(const RunDetail &a, const RunDetail &b)
+{
+    QString html = QStringLiteral("<table border=1 cellspacing=0 cellpadding=3><tr><th></th><th>") +
+                   header(a) + QStringLiteral("</th><th>") + header(b) + QStringLiteral("</th></tr>");
+    const auto la = perLayer(a), lb = perLayer(b);
+    std::map<QString, bool> metrics;
+    for (const auto &[m, v] : la)
+        metrics[m] = true;
+    for (const auto &[m, v] : lb)
+        metrics[m] = true;
+    for (const auto &[m, unused] : metrics) {
+        std::map<int, bool> layers;
+        const auto ia = la.find(m), ib = lb.find(m);
+        if (ia != la.end())
+            for (const auto &[l, v] : ia->second)
+                layers[l] = true;
+        if (ib != lb.end())
+            for (const auto &[l, v] : ib->second)
+                layers[l] = true;
+        for (const auto &[l, u] : layers) {
+            auto get = [&](auto it, const auto &map) {
+                if (it == map.end())
+                    return QStringLiteral("—");
+                const auto f = it->second.find(l);
+                return f == it->second.end() ? QStringLiteral("—") : num(f->second);
+            };
+            html += QStringLiteral("<tr><td>%1 %2</td><td align=right>%3</td><td align=right>%4</td></tr>")
+                        .arg(m)
+                        .arg(l)
+                        .arg(get(ia, la), get(ib, lb));
+        }
+    }
+    auto quantRows = [](const RunDetail &d, const QString &what) -> QString {
+        const auto *q = std::get_if<store::QuantRunDetail>(&d);
+        if (!q)
+            return QStringLiteral("—");
+        if (what == QLatin1StringView("bits"))
+            return num(q->plan.nominalBits, 3);
+        if (what == QLatin1StringView("eff"))
+            return num(q->plan.effectiveBits, 3);
+        if (what == QLatin1StringView("time"))
+            return num(q->run.wallSeconds, 1);
+        return QString::fromStdString(q->plan.bitsJson);
+    };
+    for (const auto &[key, label] : {std::pair{QStringLiteral("bits"), HistoryPanel::tr("nominal bits")},
+                                     std::pair{QStringLiteral("eff"), HistoryPanel::tr("effective bits")},
+                                     std::pair{QStringLiteral("plan"), HistoryPanel::tr("bits per layer")},
+                                     std::pair{QStringLiteral("time"), HistoryPanel::tr("wall time (s)")}})
+        html += QStringLiteral("<tr><td>") + label + QStringLiteral("</td><td>") + quantRows(a, key) +
+                QStringLiteral("</td><td>") + quantRows(b, key) + QStringLiteral("</td></tr>");
+    return html + QStringLiteral("</table>");
+}
+} // namespace
+
+HistoryPanel::HistoryPanel(JobRunner *jobs, QWidget *parent) : QWidget(parent), m_jobs(jobs)
+{
+    qRegisterMetaType<lieq::store::AnalysisRunDetail>();
+    qRegisterMetaType<lieq::store::QuantRunDetail>();
+    m_model = new HistoryModel(this);
+    auto *outer = new QVBoxLayout(this);
+    auto *bar = new QHBoxLayout;
+    m_modelFilter = new QLineEdit(this);
+    m_modelFilter->setClearButtonEnabled(true);
+    m_backendFilter = new QLineEdit(this);
+    m_backendFilter->setClearButtonEnabled(true);
+    m_backendFilter->setMaximumWidth(120);
+    m_kind = new QComboBox(this);
+    m_kind->addItems({QString(), QString(), QString()});
+    m_refresh = new QPushButton(this);
+    m_reopen = new QPushButton(this);
+    m_compareButton = new QPushButton(this);
+    m_delete = new QPushButton(this);
+    m_count = new QLabel(this);
+    bar->addWidget(m_modelFilter, 1);
+    bar->addWidget(m_backendFilter);
+    bar->addWidget(m_kind);
+    bar->addWidget(m_refresh);
+    bar->addSpacing(12);
+    bar->addWidget(m_reopen);
+    bar->addWidget(m_compareButton);
+    bar->addWidget(m_delete);
+    outer->addLayout(bar);
+    auto *split = new QSplitter(Qt::Vertical, this);
+    m_table = new QTableView(split);
+    m_table->setModel(m_model);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_table->verticalHeader()->hide();
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_compare = new QTextBrowser(split);
+    split->addWidget(m_table);
+    split->addWidget(m_compare);
+    outer->addWidget(split, 1);
+    outer->addWidget(m_count);
+
+    connect(m_refresh, &QPushButton::clicked, this, &HistoryPanel::refresh);
+    connect(m_modelFilter, &QLineEdit::returnPressed, this, &HistoryPanel::refresh);
+    connect(m_backendFilter, &QLineEdit::returnPressed, this, &HistoryPanel::refresh);
+    connect(m_kind, &QComboBox::currentIndexChanged, this, &HistoryPanel::refresh);
+    connect(m_reopen, &QPushButton::clicked, this, [this] {
+        const auto rows = selectedRows();
+        if (!rows.isEmpty())
+            reopen(rows.first());
+    });
+    connect(m_table, &QTableView::doubleClicked, this, [this](const QModelIndex &i) { reopen(i.row()); });
+    connect(m_compareButton, &QPushButton::clicked, this, [this] {
+        const auto rows = selectedRows();
+        if (rows.size() == 2)
+            compare(rows[0], rows[1]);
+    });
+    connect(m_delete, &QPushButton::clicked, this, [this] {
+        const auto rows = selectedRows();
+        if (rows.isEmpty())
+            return;
+        if (QMessageBox::question(this, tr("Delete run"), tr("Delete the selected run and its results?")) ==
+            QMessageBox::Yes)
+            remove(rows.first());
+    });
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+        const int n = int(selectedRows().size());
+        m_reopen->setEnabled(n == 1);
+        m_delete->setEnabled(n == 1);
+        m_compareButton->setEnabled(n == 2);
+    });
+    connect(m_model, &QAbstractItemModel::modelReset, this, [this] {
+        m_reopen->setEnabled(false);
+        m_delete->setEnabled(false);
+        m_compareButton->setEnabled(false);
+        m_count->setText(tr("%1 of %2 runs").arg(m_model->rowCount()).arg(m_model->total()));
+    });
+    retranslate();
+}
+
+void HistoryPanel::setStorePath(const QString &path)
+{
+    m_storePath = path;
+    refresh();
+}
+
+QList<int> HistoryPanel::selectedRows() const
+{
+    QList<int> rows;
+    for (const QModelIndex &i : m_table->selectionModel()->selectedRows())
+        rows << i.row();
+    std::sort(rows.begin(), rows.end());
+    return rows;
+}
+
+store::RunFilter HistoryPanel::filter() const
+{
+    store::RunFilter f;
+    f.model = m_modelFilter->text().trimmed().toStdString();
+    f.backend = m_backendFilter->text().trimmed().toStdString();
+    if (m_kind->currentIndex() == 1)
+        f.kind = store::RunKind::Analysis;
+    else if (m_kind->currentIndex() == 2)
+        f.kind = store::RunKind::Quant;
+    f.limit = 500;
+    return f;
+}
+
+void HistoryPanel::refresh()
+{
+    if (m_storePath.isEmpty())
+        return;
+    const std::string path = m_storePath.toStdString();
+    const store::RunFilter f = filter();
+    const JobId id = m_jobs->start<store::RunPage>(
+        QStringLiteral("history"),
+        [path, f](const lieq::ProgressFn &) { return store::ExperimentStore(path).listRuns(f); },
+        [this](store::RunPage page) {
+            m_model->setPage(page);
+            Q_EMIT historyAvailable(m_model->rowCount());
+        });
+    // Only this panel's failures are reported as history failures.
+    auto conn = std::make_shared<QMetaObject::Connection>();
+    *conn = connect(m_jobs, &JobRunner::failed, this, [this, id](JobId j, const QString &, const QString &m) {
+        if (j == id)
+            Q_EMIT historyFailed(m);
+    });
+    connect(m_jobs, &JobRunner::finished, this, [id, conn](JobId j) {
+        if (j == id)
+            QObject::disconnect(*conn);
+    });
+}
+
+void HistoryPanel::reopen(int row)
+{
+    if (row < 0 || row >= m_model->rowCount())
+        return;
+    const store::RunSummary r = m_model->at(row);
+    const std::string path = m_storePath.toStdString();
+    m_jobs->start<RunDetail>(
+        QStringLiteral("history-detail"),
+        [path, r](const lieq::ProgressFn &) {
+            store::ExperimentStore s(path);
+            return loadDetail(s, r);
+        },
+        [this](RunDetail d) {
+            if (auto *a = std::get_if<store::AnalysisRunDetail>(&d))
+                Q_EMIT analysisReopened(*a);
+            else
+                Q_EMIT quantRunReopened(std::get<store::QuantRunDetail>(d));
+        });
+}
+
+void HistoryPanel::compare(int rowA, int rowB)
+{
+    if (std::max(rowA, rowB) >= m_model->rowCount() || std::min(rowA, rowB) < 0)
+        return;
+    const store::RunSummary a = m_model->at(rowA), b = m_model->at(rowB);
+    const std::string path = m_storePath.toStdString();
+    m_jobs->start<QString>(
+        QStringLiteral("history-compare"),
+        [path, a, b](const lieq::ProgressFn &) {
+            store::ExperimentStore s(path);
+            return comparisonHtml(loadDetail(s, a), loadDetail(s, b));
+        },
+        [this](QString html) {
+            m_compare->setHtml(html);
+            Q_EMIT comparisonAvailable(html);
+        });
+}
+
+void HistoryPanel::remove(int row)
+{
+    if (row < 0 || row >= m_model->rowCount())
+        return;
+    const store::RunSummary r = m_model->at(row);
+    const std::string path = m_storePath.toStdString();
+    m_jobs->start<bool>(
+        QStringLiteral("history-delete"),
+        [path, r](const lieq::ProgressFn &) {
+            store::ExperimentStore s(path);
+            return r.kind == store::RunKind::Analysis ? s.deleteAnalysisRun(r.id) : s.deleteQuantRun(r.id);
+        },
+        [this](bool) { refresh(); });
+}
+
+void HistoryPanel::retranslate()
+{
+    setWindowTitle(tr("History"));
+    m_modelFilter->setPlaceholderText(tr("Filter by model name, path or fingerprint"));
+    m_backendFilter->setPlaceholderText(tr("Backend"));
+    m_kind->setItemText(0, tr("All runs"));
+    m_kind->setItemText(1, tr("Analysis"));
+    m_kind->setItemText(2, tr("Quantization"));
+    m_refresh->setText(tr("Refresh"));
+    m_reopen->setText(tr("Reopen"));
+    m_compareButton->setText(tr("Compare"));
+    m_delete->setText(tr("Delete"));
+    m_compare->setPlaceholderText(tr("Select two runs and press Compare to see them side by side."));
+}
+
+void HistoryPanel::changeEvent(QEvent *e)
+{
+    if (e->type() == QEvent::LanguageChange)
+        retranslate();
+    QWidget::changeEvent(e);
+}
+
+} // namespace lieq::ui

@@ -1,0 +1,74 @@
+#pragma once
+
+#include "core/store/records.h"
+
+#include <QMetaType>
+#include <QWidget>
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QTableView;
+class QTextBrowser;
+
+namespace lieq::ui {
+
+class HistoryModel;
+class JobRunner;
+
+// The experiment history from the SQLite store: filter by model, backend and kind; reopen an
+// analysis in the layer view; compare two runs side by side; delete. Store access runs in
+// worker threads, each job with its own connection (the store is one-connection-per-thread).
+class HistoryPanel : public QWidget
+{
+    Q_OBJECT
+public:
+    HistoryPanel(JobRunner *jobs, QWidget *parent = nullptr);
+
+    void setStorePath(const QString &path);
+    QString storePath() const { return m_storePath; }
+    HistoryModel *model() const { return m_model; }
+    QTableView *table() const { return m_table; }
+    QLineEdit *modelFilter() const { return m_modelFilter; }
+    QComboBox *kindFilter() const { return m_kind; }
+    QTextBrowser *comparison() const { return m_compare; }
+
+    void reopen(int row);
+    void compare(int rowA, int rowB);
+    void remove(int row);
+
+Q_SIGNALS:
+    void historyAvailable(int rows);
+    void analysisReopened(const lieq::store::AnalysisRunDetail &detail);
+    void quantRunReopened(const lieq::store::QuantRunDetail &detail);
+    void comparisonAvailable(const QString &html);
+    void historyFailed(const QString &message);
+
+public Q_SLOTS:
+    void refresh();
+
+protected:
+    void changeEvent(QEvent *e) override;
+
+private:
+    void retranslate();
+    store::RunFilter filter() const;
+    QList<int> selectedRows() const;
+
+    JobRunner *m_jobs;
+    QString m_storePath;
+    HistoryModel *m_model;
+    QLineEdit *m_modelFilter;
+    QLineEdit *m_backendFilter;
+    QComboBox *m_kind;
+    QPushButton *m_refresh, *m_reopen, *m_compareButton, *m_delete;
+    QTableView *m_table;
+    QTextBrowser *m_compare;
+    QLabel *m_count;
+};
+
+} // namespace lieq::ui
+
+Q_DECLARE_METATYPE(lieq::store::AnalysisRunDetail)
+Q_DECLARE_METATYPE(lieq::store::QuantRunDetail)

@@ -1,0 +1,157 @@
+#include "ui/jobrunner.h"
+
+#include <QCoreApplication>
+
+#include <algorithm>
+
+namespace lieq::ui {
+
+JobRunner::JobRunner(QObject *parent, int maxThreads) : QObject(parent)
+{
+    qRegisterMetaType<lieq::ui::JobProgress>();
+    qRegisterMetaType<lieq::ui::JobId>("lieq::ui::JobId");
+    m_pool.setMaxThreadCount(std::max(1, maxThreads));
+    // Core code may spend seconds between callbacks inside one matmul; never let the pool
+    // expire a thread that is about to be reused by the next queued run.
+    m_pool.setExpiryTimeout(-1);
+}
+
+JobRunner::~JobRunner()
+{
+    cancelAll();
+    m_pool.waitForDone();
+}
+
+std::shared_ptr<JobRunner::State> JobRunner::begin(const QString &key)
+{
+    if (const auto it = m_current.constFind(key); it != m_current.cend())
+        cancel(it.value()); // superseded: its result will be dropped as stale
+    auto state = std::make_shared<State>();
+    state->id = m_nextId++;
+    state->key = key;
+    state->clock.start();
+    m_jobs.insert(state->id, state);
+    m_current.insert(key, state->id);
+    Q_EMIT started(state->id, key);
+    return state;
+}
+
+lieq::ProgressFn JobRunner::makeProgressFn(const std::shared_ptr<State> &state)
+{
+    QPointer<JobRunner> self(this);
+    const int interval = m_progressIntervalMs;
+    return [self, state, interval](const lieq::Progress &p) -> bool {
+        if (state->cancel.load())
+            return false;
+        bool emitNow = false;
+        double elapsed = 0;
+        {
+            std::lock_guard lock(state->mutex);
+            const qint64 now = state->clock.elapsed();
+            // Throttle: a core loop may report thousands of times a second; the GUI thread
+            // only needs a few updates to draw a bar. The last step of a stage always goes out.
+            if (now - state->lastEmitMs >= interval || (p.total > 0 && p.done >= p.total)) {
+                state->lastEmitMs = now;
+                emitNow = true;
+                elapsed = now / 1000.0;
+            }
+        }
+        if (emitNow && self) {
+            const JobId id = state->id;
+            const QString key = state->key;
+            QMetaObject::invokeMethod(
+                self.data(),
+                [self, id, key, p, elapsed]() {
+                    if (self)
+                        self->onProgress(id, key, p, elapsed);
+                },
+                Qt::QueuedConnection);
+        }
+        return !state->cancel.load();
+    };
+}
+
+void JobRunner::onProgress(JobId id, const QString &key, const lieq::Progress &p, double elapsed)
+{
+    if (!m_jobs.contains(id) || m_current.value(key) != id)
+        return; // a cancelled or superseded job's late report
+    JobProgress jp;
+    jp.id = id;
+    jp.key = key;
+    jp.stage = QString::fromStdString(p.stage);
+    jp.done = p.done;
+    jp.total = p.total;
+    jp.fraction = p.total > 0 ? std::clamp(double(p.done) / double(p.total), 0.0, 1.0) : 0.0;
+    jp.elapsedSeconds = elapsed;
+    // Linear extrapolation from the job's start: simple, and honest about being an estimate.
+    if (jp.fraction > 0.0 && jp.fraction < 1.0)
+        jp.etaSeconds = elapsed * (1.0 - jp.fraction) / jp.fraction;
+    else if (jp.fraction >= 1.0)
+        jp.etaSeconds = 0;
+    Q_EMIT progress(jp);
+}
+
+bool JobRunner::end(const std::shared_ptr<State> &state, Ending ending, const QString &message)
+{
+    const JobId id = state->id;
+    const QString key = state->key;
+    m_jobs.remove(id);
+    const bool current = m_current.value(key) == id;
+    if (current)
+        m_current.remove(key);
+    const bool wasCancelled = ending == Ending::Cancelled || state->cancel.load();
+    bool deliver = false;
+    if (!current && ending != Ending::Cancelled)
+        Q_EMIT staleDropped(id, key); // superseded: whatever it produced is out of date
+    else if (wasCancelled)
+        Q_EMIT cancelled(id, key);
+    else if (ending == Ending::Failed)
+        Q_EMIT failed(id, key, message);
+    else
+        deliver = true;
+    Q_EMIT finished(id, key);
+    return deliver;
+}
+
+void JobRunner::cancel(JobId id)
+{
+    if (const auto it = m_jobs.constFind(id); it != m_jobs.cend())
+        it.value()->cancel.store(true);
+}
+
+void JobRunner::cancelKey(const QString &key)
+{
+    if (const auto it = m_current.constFind(key); it != m_current.cend())
+        cancel(it.value());
+}
+
+void JobRunner::cancelAll()
+{
+    for (const auto &s : std::as_const(m_jobs))
+        s->cancel.store(true);
+}
+
+bool JobRunner::isRunning(JobId id) const { return m_jobs.contains(id); }
+
+bool JobRunner::isKeyBusy(const QString &key) const { return m_current.contains(key); }
+
+int JobRunner::runningCount() const { return int(m_jobs.size()); }
+
+JobId JobRunner::currentJob(const QString &key) const { return m_current.value(key, 0); }
+
+QString JobRunner::describe(std::exception_ptr e)
+{
+    try {
+        std::rethrow_exception(e);
+    } catch (const lieq::Error &err) {
+        return QString::fromStdString(err.what());
+    } catch (const std::bad_alloc &) {
+        return tr("Out of memory");
+    } catch (const std::exception &err) {
+        return tr("Internal error: %1").arg(QString::fromStdString(err.what()));
+    } catch (...) {
+        return tr("Unknown internal error");
+    }
+}
+
+} // namespace lieq::ui

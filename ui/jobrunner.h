@@ -1,0 +1,139 @@
+#pragma once
+
+#include "core/util/error.h"
+#include "core/util/progress.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QMetaType>
+#include <QObject>
+#include <QPointer>
+#include <QString>
+#include <QThreadPool>
+
+#include <atomic>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+namespace lieq::ui {
+
+using JobId = quint64;
+
+// One progress report of a running job, as the GUI thread sees it.
+struct JobProgress
+{
+    JobId id = 0;
+    QString key;          // the job's slot ("analysis", "quant:3", ...)
+    QString stage;        // core's stage text
+    qint64 done = 0;
+    qint64 total = 0;
+    double fraction = 0;  // done/total of the current stage, 0..1
+    double etaSeconds = -1; // < 0: unknown yet
+    double elapsedSeconds = 0;
+};
+
+// Runs core functions in worker threads. Every job has a key; starting a job under a key that
+// already has one running cancels the old one and makes its result stale, so a slow old result
+// can never overwrite a newer one (hotspot's JobTracker idea). Core progress callbacks become
+// queued, throttled `progress` signals; cancel() makes the next callback return false, and the
+// core then throws lieq::Cancelled. The result callback runs in the GUI thread only for the
+// job that is still current under its key.
+class JobRunner : public QObject
+{
+    Q_OBJECT
+public:
+    explicit JobRunner(QObject *parent = nullptr, int maxThreads = 2);
+    ~JobRunner() override; // cancels everything and waits for the workers
+
+    template<typename T>
+    using Work = std::function<T(const lieq::ProgressFn &)>;
+
+    // Starts `work` on a worker thread. `onResult` runs in the GUI thread with the value,
+    // unless the job was cancelled, failed or superseded. Returns the job id.
+    template<typename T>
+    JobId start(const QString &key, Work<T> work, std::function<void(T)> onResult);
+
+    void cancel(JobId id);
+    void cancelKey(const QString &key);
+    void cancelAll();
+    bool isRunning(JobId id) const;
+    bool isKeyBusy(const QString &key) const;
+    int runningCount() const;
+    JobId currentJob(const QString &key) const;
+
+    // Minimum time between two progress signals of one job (the last one always arrives).
+    void setProgressInterval(int ms) { m_progressIntervalMs = ms; }
+    QThreadPool *pool() { return &m_pool; }
+
+Q_SIGNALS:
+    void started(lieq::ui::JobId id, const QString &key);
+    void progress(const lieq::ui::JobProgress &p);
+    void cancelled(lieq::ui::JobId id, const QString &key);
+    void failed(lieq::ui::JobId id, const QString &key, const QString &message);
+    void finished(lieq::ui::JobId id, const QString &key); // after any of the endings
+    void staleDropped(lieq::ui::JobId id, const QString &key);
+
+private:
+    struct State
+    {
+        JobId id = 0;
+        QString key;
+        std::atomic<bool> cancel{false};
+        std::mutex mutex;           // guards the throttling fields below
+        qint64 lastEmitMs = -1000000;
+        QElapsedTimer clock;
+    };
+    enum class Ending { Value, Cancelled, Failed };
+
+    std::shared_ptr<State> begin(const QString &key);
+    lieq::ProgressFn makeProgressFn(const std::shared_ptr<State> &state);
+    void onProgress(JobId id, const QString &key, const lieq::Progress &p, double elapsed);
+    // GUI thread: bookkeeping for an ended job; returns true when its value may be delivered.
+    bool end(const std::shared_ptr<State> &state, Ending ending, const QString &message);
+    static QString describe(std::exception_ptr e);
+
+    QThreadPool m_pool;
+    QHash<JobId, std::shared_ptr<State>> m_jobs; // running (GUI thread only)
+    QHash<QString, JobId> m_current;             // key -> newest job
+    JobId m_nextId = 1;
+    int m_progressIntervalMs = 50;
+};
+
+template<typename T>
+JobId JobRunner::start(const QString &key, Work<T> work, std::function<void(T)> onResult)
+{
+    std::shared_ptr<State> state = begin(key);
+    lieq::ProgressFn progressFn = makeProgressFn(state);
+    QPointer<JobRunner> self(this);
+    m_pool.start([self, state, work = std::move(work), onResult = std::move(onResult),
+                  progressFn]() mutable {
+        auto value = std::make_shared<std::optional<T>>();
+        Ending ending = Ending::Value;
+        QString message;
+        try {
+            value->emplace(work(progressFn));
+        } catch (const lieq::Cancelled &) {
+            ending = Ending::Cancelled;
+        } catch (...) {
+            ending = Ending::Failed;
+            message = describe(std::current_exception());
+        }
+        if (!self)
+            return;
+        QMetaObject::invokeMethod(
+            self.data(),
+            [self, state, value, ending, message, onResult = std::move(onResult)]() {
+                if (self && self->end(state, ending, message) && onResult)
+                    onResult(std::move(**value));
+            },
+            Qt::QueuedConnection);
+    });
+    return state->id;
+}
+
+} // namespace lieq::ui
+
+Q_DECLARE_METATYPE(lieq::ui::JobProgress)

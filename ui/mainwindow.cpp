@@ -1,0 +1,348 @@
+#include "ui/mainwindow.h"
+
+#include "core/io/checkpoint.h"
+#include "ui/aboutdialog.h"
+#include "ui/appsettings.h"
+#include "ui/jobrunner.h"
+#include "ui/memorymonitor.h"
+#include "ui/messagebar.h"
+#include "ui/settingsdialog.h"
+#include "ui/summarypanel.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QScrollArea>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace lieq::ui {
+
+static const QString kOpenKey = QStringLiteral("open-model");
+
+MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
+{
+    setObjectName(QStringLiteral("mainWindow"));
+    setWindowIcon(QIcon(QStringLiteral(":/icons/lieq.png")));
+    setAcceptDrops(true);
+    m_jobs = new JobRunner(this);
+    m_memory = new MemoryMonitor(this);
+
+    auto *central = new QWidget(this);
+    auto *layout = new QVBoxLayout(central);
+    layout->setContentsMargins(4, 4, 4, 4);
+    m_messages = new MessageBar(central);
+    layout->addWidget(m_messages);
+    auto *splitter = new QSplitter(Qt::Horizontal, central);
+    auto *scroll = new QScrollArea(splitter);
+    m_summary = new SummaryPanel;
+    scroll->setWidget(m_summary);
+    scroll->setWidgetResizable(true);
+    scroll->setMinimumWidth(230);
+    m_tabs = new QTabWidget(splitter);
+    m_tabs->setDocumentMode(true);
+    splitter->addWidget(scroll);
+    splitter->addWidget(m_tabs);
+    splitter->setStretchFactor(1, 1);
+    splitter->setSizes({260, 900});
+    layout->addWidget(splitter, 1);
+    setCentralWidget(central);
+
+    m_jobLabel = new QLabel(this);
+    m_jobBar = new QProgressBar(this);
+    m_jobBar->setRange(0, 1000);
+    m_jobBar->setMaximumWidth(220);
+    m_jobBar->setTextVisible(false);
+    m_cancelButton = new QToolButton(this);
+    m_memoryLabel = new QLabel(this);
+    m_memoryLabel->setObjectName(QStringLiteral("memoryLabel"));
+    statusBar()->addWidget(m_jobLabel, 1);
+    statusBar()->addPermanentWidget(m_jobBar);
+    statusBar()->addPermanentWidget(m_cancelButton);
+    statusBar()->addPermanentWidget(m_memoryLabel);
+    m_jobBar->hide();
+    m_cancelButton->hide();
+
+    createActions();
+    connect(m_cancelButton, &QToolButton::clicked, m_cancelAction, &QAction::trigger);
+    connect(m_jobs, &JobRunner::progress, this, &MainWindow::onJobProgress);
+    connect(m_jobs, &JobRunner::started, this, [this](JobId id, const QString &) {
+        m_shownJob = id;
+        m_jobBar->setValue(0);
+        m_jobBar->show();
+        m_cancelButton->show();
+        m_cancelAction->setEnabled(true);
+    });
+    connect(m_jobs, &JobRunner::finished, this, [this] { onJobEnded(); });
+    connect(m_jobs, &JobRunner::failed, this,
+            [this](JobId, const QString &, const QString &msg) { m_messages->showError(msg); });
+    connect(m_memory, &MemoryMonitor::residentChanged, this, [this](qint64 rss, qint64 peak) {
+        m_memoryLabel->setText(tr("Memory: %1 (peak %2)").arg(formatBytes(rss), formatBytes(peak)));
+    });
+    retranslate();
+    resize(1280, 800);
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::createActions()
+{
+    m_fileMenu = menuBar()->addMenu(QString());
+    m_openAction = m_fileMenu->addAction(QIcon::fromTheme(QStringLiteral("document-open")), QString(),
+                                         this, &MainWindow::showOpenDialog);
+    m_openAction->setShortcut(QKeySequence::Open);
+    m_recentMenu = m_fileMenu->addMenu(QString());
+    m_closeAction = m_fileMenu->addAction(QString(), this, &MainWindow::closeModel);
+    m_closeAction->setShortcut(QKeySequence::Close);
+    m_fileMenu->addSeparator();
+    m_quitAction = m_fileMenu->addAction(QString(), this, &QWidget::close);
+    m_quitAction->setShortcut(QKeySequence::Quit);
+    m_quitAction->setMenuRole(QAction::QuitRole);
+
+    m_viewMenu = menuBar()->addMenu(QString());
+    m_toolsMenu = menuBar()->addMenu(QString());
+    m_cancelAction = m_toolsMenu->addAction(QString(), this, [this] {
+        if (m_shownJob)
+            m_jobs->cancel(m_shownJob);
+    });
+    m_cancelAction->setShortcut(Qt::Key_Escape);
+    m_cancelAction->setEnabled(false);
+    m_toolsMenu->addSeparator();
+    m_settingsAction = m_toolsMenu->addAction(QString(), this, &MainWindow::showSettings);
+    m_settingsAction->setShortcut(QKeySequence::Preferences);
+    if (m_settingsAction->shortcut().isEmpty())
+        m_settingsAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Comma));
+    m_settingsAction->setMenuRole(QAction::PreferencesRole);
+
+    m_helpMenu = menuBar()->addMenu(QString());
+    m_aboutAction = m_helpMenu->addAction(QString(), this, &MainWindow::showAbout);
+    m_aboutAction->setMenuRole(QAction::AboutRole);
+    rebuildRecentMenu();
+}
+
+void MainWindow::addView(QWidget *view, const QString &objectName)
+{
+    view->setObjectName(objectName);
+    m_tabs->addTab(view, view->windowTitle());
+    const int index = m_tabs->count() - 1;
+    auto *action = m_viewMenu->addAction(view->windowTitle(), this,
+                                         [this, index] { m_tabs->setCurrentIndex(index); });
+    if (index < 9)
+        action->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + index)));
+    m_viewActions.append(action);
+    // Views set their own (translated) window title; keep tab and menu texts in step.
+    connect(view, &QWidget::windowTitleChanged, this, [this, view, action](const QString &t) {
+        m_tabs->setTabText(m_tabs->indexOf(view), t);
+        action->setText(t);
+    });
+}
+
+void MainWindow::retranslate()
+{
+    m_fileMenu->setTitle(tr("&File"));
+    m_openAction->setText(tr("&Open model folder…"));
+    m_recentMenu->setTitle(tr("Open &recent"));
+    m_closeAction->setText(tr("&Close model"));
+    m_quitAction->setText(tr("&Quit"));
+    m_viewMenu->setTitle(tr("&View"));
+    m_toolsMenu->setTitle(tr("&Tools"));
+    m_cancelAction->setText(tr("Cancel running job"));
+    m_settingsAction->setText(tr("&Settings…"));
+    m_helpMenu->setTitle(tr("&Help"));
+    m_aboutAction->setText(tr("&About LieQ Workbench"));
+    m_cancelButton->setText(tr("Cancel"));
+    m_cancelButton->setToolTip(tr("Cancel the running job (Esc)"));
+    if (!m_jobBar->isVisible())
+        m_jobLabel->setText(tr("Ready"));
+    if (m_memory->lastResidentBytes() > 0)
+        m_memoryLabel->setText(tr("Memory: %1 (peak %2)")
+                                   .arg(formatBytes(m_memory->lastResidentBytes()),
+                                        formatBytes(m_memory->peakResidentBytes())));
+    rebuildRecentMenu();
+    updateTitle();
+}
+
+void MainWindow::rebuildRecentMenu()
+{
+    m_recentMenu->clear();
+    const QStringList recent = AppSettings::recentModels();
+    for (const QString &path : recent) {
+        QAction *a = m_recentMenu->addAction(QFileInfo(path).fileName(), this,
+                                             [this, path] { openModel(path); });
+        a->setToolTip(path);
+        a->setStatusTip(path);
+    }
+    if (recent.isEmpty()) {
+        m_recentMenu->addAction(tr("(none)"))->setEnabled(false);
+    } else {
+        m_recentMenu->addSeparator();
+        m_recentMenu->addAction(tr("Clear list"), this, [this] {
+            for (const QString &p : AppSettings::recentModels())
+                AppSettings::removeRecentModel(p);
+            rebuildRecentMenu();
+        });
+    }
+}
+
+void MainWindow::updateTitle()
+{
+    if (m_model)
+        setWindowTitle(m_model->summary.name + QStringLiteral(" — ") + tr("LieQ Workbench"));
+    else
+        setWindowTitle(tr("LieQ Workbench"));
+}
+
+void MainWindow::showOpenDialog()
+{
+    const QStringList recent = AppSettings::recentModels();
+    const QString start = recent.isEmpty() ? QDir::homePath() : QFileInfo(recent.first()).path();
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open model folder"), start);
+    if (!dir.isEmpty())
+        openModel(dir);
+}
+
+void MainWindow::openModel(const QString &dir)
+{
+    m_jobLabel->setText(tr("Opening %1…").arg(QDir::toNativeSeparators(dir)));
+    const std::string path = QDir::cleanPath(dir).toStdString();
+    m_jobs->start<OpenedModel>(
+        kOpenKey,
+        [path](const lieq::ProgressFn &progress) {
+            lieq::reportProgress(progress, {"opening model", 0, 1, path});
+            auto ck = std::make_shared<const lieq::Checkpoint>(path);
+            OpenedModel m{ck, summarizeCheckpoint(*ck)};
+            lieq::reportProgress(progress, {"opening model", 1, 1, path});
+            return m;
+        },
+        [this](OpenedModel m) {
+            m_model = std::move(m);
+            m_summary->setSummary(m_model->summary);
+            AppSettings::addRecentModel(m_model->summary.path);
+            rebuildRecentMenu();
+            updateTitle();
+            m_messages->hide();
+            m_jobLabel->setText(tr("Opened %1").arg(m_model->summary.name));
+            Q_EMIT modelChanged();
+            Q_EMIT modelOpened(m_model->summary);
+        });
+    // Failures of this job also go to modelOpenFailed (the generic handler shows them).
+    const JobId id = m_jobs->currentJob(kOpenKey);
+    auto conn = std::make_shared<QMetaObject::Connection>();
+    *conn = connect(m_jobs, &JobRunner::failed, this,
+                    [this, id, conn](JobId failedId, const QString &, const QString &msg) {
+                        if (failedId != id)
+                            return;
+                        disconnect(*conn);
+                        Q_EMIT modelOpenFailed(msg);
+                    });
+    connect(m_jobs, &JobRunner::finished, this, [this, id, conn](JobId doneId) {
+        if (doneId == id)
+            disconnect(*conn);
+    });
+}
+
+void MainWindow::closeModel()
+{
+    m_jobs->cancelKey(kOpenKey);
+    m_model.reset();
+    m_summary->clear();
+    updateTitle();
+    Q_EMIT modelChanged();
+}
+
+void MainWindow::onJobProgress(const JobProgress &p)
+{
+    m_shownJob = p.id;
+    m_jobBar->show();
+    m_cancelButton->show();
+    m_jobBar->setValue(int(p.fraction * 1000));
+    QString text = p.stage;
+    if (p.total > 0)
+        text += QStringLiteral("  %1/%2").arg(p.done).arg(p.total);
+    if (p.etaSeconds >= 0 && p.fraction < 1.0)
+        text += QStringLiteral("  ") + tr("ETA %1 s").arg(p.etaSeconds, 0, 'f', p.etaSeconds < 10 ? 1 : 0);
+    m_jobLabel->setText(text);
+}
+
+void MainWindow::onJobEnded()
+{
+    if (m_jobs->runningCount() > 0)
+        return;
+    m_jobBar->hide();
+    m_cancelButton->hide();
+    m_cancelAction->setEnabled(false);
+    m_shownJob = 0;
+    if (m_jobLabel->text().startsWith(tr("Opening")))
+        m_jobLabel->setText(tr("Ready"));
+}
+
+void MainWindow::showSettings()
+{
+    SettingsDialog dialog(this);
+    dialog.exec();
+}
+
+void MainWindow::showAbout()
+{
+    AboutDialog dialog(this);
+    dialog.exec();
+}
+
+QString MainWindow::folderFromMime(const QMimeData *mime)
+{
+    if (!mime || !mime->hasUrls())
+        return {};
+    for (const QUrl &url : mime->urls()) {
+        if (!url.isLocalFile())
+            continue;
+        const QFileInfo info(url.toLocalFile());
+        // A dropped config.json or .safetensors file means its folder.
+        if (info.isDir())
+            return info.absoluteFilePath();
+        if (info.isFile())
+            return info.absolutePath();
+    }
+    return {};
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent *e)
+{
+    if (!folderFromMime(e->mimeData()).isEmpty())
+        e->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent *e)
+{
+    const QString dir = folderFromMime(e->mimeData());
+    if (dir.isEmpty())
+        return;
+    e->acceptProposedAction();
+    openModel(dir);
+}
+
+void MainWindow::closeEvent(QCloseEvent *e)
+{
+    m_jobs->cancelAll(); // workers notice within one progress step; ~JobRunner waits
+    QMainWindow::closeEvent(e);
+}
+
+void MainWindow::changeEvent(QEvent *e)
+{
+    if (e->type() == QEvent::LanguageChange)
+        retranslate();
+    QMainWindow::changeEvent(e);
+}
+
+} // namespace lieq::ui
