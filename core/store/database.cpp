@@ -40,7 +40,14 @@ Database::Database(std::string path, Mode mode, int busyTimeoutMs)
     try {
         // A read first: SQLite opens lazily, and a file that is not a database is only noticed
         // when its header is read. Nothing below writes before this check passed.
-        exec("SELECT count(*) FROM sqlite_master");
+        char *err = nullptr;
+        const int probe = sqlite3_exec(m_db, "SELECT count(*) FROM sqlite_master", nullptr,
+                                       nullptr, &err);
+        if (probe != SQLITE_OK) {
+            const std::string msg = err ? err : sqlite3_errstr(probe);
+            sqlite3_free(err);
+            throw Error(m_path, "cannot open experiment store: " + msg);
+        }
         exec("PRAGMA foreign_keys = ON");
     } catch (...) {
         close();
