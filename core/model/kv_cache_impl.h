@@ -20,9 +20,9 @@ struct KvCache
     void clear()
     {
         for (auto &t : keys)
-            t = {};
+            t = torch::Tensor();
         for (auto &t : values)
-            t = {};
+            t = torch::Tensor();
         length = 0;
     }
 };
