@@ -8,7 +8,7 @@
 
 namespace lieq::alloc {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json; // keeps "schema" first, fields in a readable order
 
 namespace {
 

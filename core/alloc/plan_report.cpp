@@ -54,9 +54,9 @@ std::string formatPlanTable(const BitPlan &plan, const std::vector<SizeEstimate>
 
 std::string planReportJson(const BitPlan &plan, const std::vector<SizeEstimate> &sizes)
 {
-    nlohmann::json j;
-    j["plan"] = nlohmann::json::parse(planToJson(plan));
-    j["sizes"] = nlohmann::json::array();
+    nlohmann::ordered_json j;
+    j["plan"] = nlohmann::ordered_json::parse(planToJson(plan));
+    j["sizes"] = nlohmann::ordered_json::array();
     for (const SizeEstimate &s : sizes)
         j["sizes"].push_back({{"format", s.format},
                               {"nominalBits", s.nominalBits},
