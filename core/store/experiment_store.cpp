@@ -101,29 +101,35 @@ void ExperimentStore::requireRunning(const char *table, std::int64_t runId)
 int ExperimentStore::markInterruptedRuns()
 {
     const std::string host = hostName();
+    struct Dead
+    {
+        const char *table;
+        std::int64_t id, pid;
+    };
+    std::vector<Dead> dead;
+    for (const char *table : {"analysis_runs", "quant_runs"}) {
+        Statement st(*m_db, std::string("SELECT id, owner_pid FROM ") + table +
+                                " WHERE status = 'running' AND owner_host = ?");
+        st.bind(1, host);
+        while (st.step())
+            if (processGone(st.columnInt(1)))
+                dead.push_back({table, st.columnInt(0), st.columnInt(1)});
+    }
+    if (dead.empty())
+        return 0; // the common case: opening writes nothing
     int marked = 0;
     Transaction tx(*m_db);
-    for (const char *table : {"analysis_runs", "quant_runs"}) {
-        std::vector<std::pair<std::int64_t, std::int64_t>> dead;
-        {
-            Statement st(*m_db, std::string("SELECT id, owner_pid FROM ") + table +
-                                    " WHERE status = 'running' AND owner_host = ?");
-            st.bind(1, host);
-            while (st.step())
-                if (processGone(st.columnInt(1)))
-                    dead.emplace_back(st.columnInt(0), st.columnInt(1));
-        }
-        Statement up(*m_db, std::string("UPDATE ") + table +
+    for (const Dead &d : dead) {
+        // The status guard makes a concurrent finish (or another opener) win cleanly.
+        Statement up(*m_db, std::string("UPDATE ") + d.table +
                                 " SET status = 'interrupted', finished_at = ?, error_text = ?"
                                 " WHERE id = ? AND status = 'running'");
-        for (const auto &[id, pid] : dead) {
-            up.bind(1, nowMs())
-                .bind(2, "process " + std::to_string(pid) + " on " + host +
-                             " ended without finishing the run")
-                .bind(3, id);
-            up.run();
-            marked += m_db->changes();
-        }
+        up.bind(1, nowMs())
+            .bind(2, "process " + std::to_string(d.pid) + " on " + host +
+                         " ended without finishing the run")
+            .bind(3, d.id);
+        up.run();
+        marked += m_db->changes();
     }
     tx.commit();
     return marked;
