@@ -291,6 +291,7 @@ void MainWindow::onJobEnded()
 void MainWindow::showSettings()
 {
     SettingsDialog dialog(this);
+    connect(&dialog, &SettingsDialog::settingsApplied, this, &MainWindow::settingsChanged);
     dialog.exec();
 }
 

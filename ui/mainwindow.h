@@ -46,6 +46,7 @@ Q_SIGNALS:
     void modelOpened(const lieq::ui::ModelSummary &summary);
     void modelOpenFailed(const QString &message);
     void modelChanged(); // currentModel() changed (opened or closed)
+    void settingsChanged(); // the Settings dialog applied new values
 
 public Q_SLOTS:
     void showOpenDialog();

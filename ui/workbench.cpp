@@ -1,8 +1,23 @@
 #include "ui/workbench.h"
 
+#include "core/io/checkpoint.h"
+#include "core/model/model.h"
 #include "ui/aboutdialog.h"
+#include "ui/appsettings.h"
+#include "ui/budgetpanel.h"
+#include "ui/historypanel.h"
+#include "ui/jobrunner.h"
+#include "ui/layermetricsmodel.h"
+#include "ui/layerview.h"
 #include "ui/mainwindow.h"
 #include "ui/messagebar.h"
+#include "ui/runexecutors.h"
+#include "ui/runqueue.h"
+#include "ui/runqueuemodel.h"
+#include "ui/runspanel.h"
+#include "ui/settingsdialog.h"
+
+#include <QFileInfo>
 
 #include <QDir>
 #include <QEventLoop>
@@ -13,11 +28,128 @@
 
 namespace lieq::ui {
 
-Workbench::Workbench() : m_window(std::make_unique<MainWindow>()) {}
+Workbench::Workbench() : m_window(std::make_unique<MainWindow>())
+{
+    MainWindow *w = m_window.get();
+    m_layers = new LayerMetricsModel(this);
+    m_layerView = new LayerView(m_layers);
+    m_budget = new BudgetPanel;
+    m_runModel = new RunQueueModel(this);
+    m_queue = new RunQueue(w->jobs(), m_runModel, this);
+    m_queue->setExecutor(RunRequest::Kind::Evaluate, &evaluateUnquantized);
+    // RunRequest::Kind::Quantize gets its executor when core/quant's pipeline lands.
+    m_runs = new RunsPanel(m_queue);
+    m_history = new HistoryPanel(w->jobs());
+    w->addView(m_layerView, QStringLiteral("layers"));
+    w->addView(m_budget, QStringLiteral("budget"));
+    w->addView(m_runs, QStringLiteral("runs"));
+    w->addView(m_history, QStringLiteral("history"));
+
+    connect(w, &MainWindow::modelOpened, this, &Workbench::onModelOpened);
+    connect(w, &MainWindow::modelChanged, this, [this] {
+        if (!m_window->currentModel()) {
+            m_layers->resetLayers({});
+            m_budget->clearModel();
+        }
+    });
+    // Scores for the allocator: the layer-mean compactness dr, as the method prescribes.
+    connect(m_layers, &LayerMetricsModel::metricsChanged, this,
+            [this] { m_budget->setScores(m_layers->metricVector("dr")); });
+    connect(m_budget, &BudgetPanel::planChanged, m_layers, &LayerMetricsModel::setPlan);
+    connect(m_budget, &BudgetPanel::pinsChanged, m_layers, &LayerMetricsModel::setPins);
+    connect(m_layerView, &LayerView::pinRequested, m_budget, &BudgetPanel::showPinMenu);
+
+    connect(m_runs, &RunsPanel::evaluateRequested, this, [this] {
+        if (!m_window->currentModel()) {
+            m_window->messageBar()->showError(tr("Open a model first."));
+            return;
+        }
+        RunRequest r;
+        r.kind = RunRequest::Kind::Evaluate;
+        r.backend = "fp16";
+        r.modelPath = m_window->currentModel()->summary.path;
+        r.evaluationData = evaluationData();
+        m_queue->enqueue(r);
+    });
+    connect(m_runs, &RunsPanel::quantizeRequested, this, [this] {
+        if (!m_window->currentModel() || !m_budget->plan()) {
+            m_window->messageBar()->showError(tr("Open a model and choose a plan first."));
+            return;
+        }
+        RunRequest r;
+        r.kind = RunRequest::Kind::Quantize;
+        r.modelPath = m_window->currentModel()->summary.path;
+        r.backend = m_runs->backend().toStdString();
+        r.plan = *m_budget->plan();
+        r.groupSize = m_runs->groupSize();
+        r.symmetric = m_runs->symmetric();
+        r.actOrder = m_runs->actOrder();
+        r.calibrationSamples = m_runs->calibrationSamples();
+        r.calibrationData = AppSettings::calibrationData();
+        r.evaluationData = evaluationData();
+        m_queue->enqueue(r);
+    });
+    connect(m_queue, &RunQueue::runFailed, this,
+            [this](int id, const QString &msg) { m_window->messageBar()->showError(tr("Run %1: %2").arg(id).arg(msg)); });
+
+    connect(m_history, &HistoryPanel::historyFailed, w->messageBar(), &MessageBar::showError);
+    connect(m_history, &HistoryPanel::analysisReopened, this, [this](const store::AnalysisRunDetail &d) {
+        auto detail = std::make_shared<store::AnalysisRunDetail>(d);
+        const QString path = QString::fromStdString(d.model.path);
+        const auto &cur = m_window->currentModel();
+        if (cur && QFileInfo(cur->summary.path) == QFileInfo(path)) {
+            m_layers->clearMetrics();
+            m_layers->addMetrics(detail->layers, detail->projections);
+            m_window->tabs()->setCurrentWidget(m_layerView);
+            return;
+        }
+        m_pendingReopenPath = path;
+        m_pendingDetail = detail;
+        m_window->openModel(path);
+    });
+    connect(w, &MainWindow::modelOpenFailed, this, [this] { m_pendingDetail.reset(); });
+    connect(w, &MainWindow::settingsChanged, this, &Workbench::applySettings);
+    applySettings();
+}
 
 Workbench::~Workbench() = default;
 
 QString Workbench::version() { return AboutDialog::versionString(); }
+
+void Workbench::onModelOpened()
+{
+    const auto &m = m_window->currentModel();
+    const ModelConfig &c = m->checkpoint->config();
+    m_layers->resetLayers(std::vector<std::int64_t>(std::size_t(c.numLayers), c.layerLinearParams()));
+    m_budget->setModel(c, m->summary.parameters - m->summary.decoderLinearParams);
+    m_layerView->setStatusText(tr("%1 layers. Per-layer diagnostics appear here as they are computed, or "
+                                  "reopen an analysis from History.")
+                                   .arg(c.numLayers));
+    if (m_pendingDetail && QFileInfo(m->summary.path) == QFileInfo(m_pendingReopenPath)) {
+        auto d = std::static_pointer_cast<store::AnalysisRunDetail>(m_pendingDetail);
+        m_layers->addMetrics(d->layers, d->projections);
+        m_window->tabs()->setCurrentWidget(m_layerView);
+    }
+    m_pendingDetail.reset();
+}
+
+void Workbench::applySettings()
+{
+    lieq::setComputeThreads(AppSettings::threads());
+    m_history->setStorePath(AppSettings::storePath());
+}
+
+QString Workbench::evaluationData() const
+{
+    QString data = AppSettings::evaluationData();
+    if (data.isEmpty() && !AppSettings::dataDirectory().isEmpty()) {
+        // The standard set when the data folder has it (the layout of ../shared/data).
+        const QString wiki = AppSettings::dataDirectory() + QStringLiteral("/wikitext-2-raw/wiki.test.hf_joined.txt");
+        if (QFileInfo::exists(wiki))
+            data = wiki;
+    }
+    return data;
+}
 
 void Workbench::show(const QString &model)
 {

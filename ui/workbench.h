@@ -7,7 +7,14 @@
 
 namespace lieq::ui {
 
+class BudgetPanel;
+class HistoryPanel;
+class LayerMetricsModel;
+class LayerView;
 class MainWindow;
+class RunQueue;
+class RunQueueModel;
+class RunsPanel;
 
 // Assembles the main window with its views and wires them to each other; the GUI's main()
 // and the screenshot test both go through it so that they show the same application.
@@ -20,6 +27,12 @@ public:
 
     static QString version();
     MainWindow *window() const { return m_window.get(); }
+    LayerMetricsModel *layers() const { return m_layers; }
+    LayerView *layerView() const { return m_layerView; }
+    BudgetPanel *budget() const { return m_budget; }
+    RunQueue *runQueue() const { return m_queue; }
+    RunsPanel *runsPanel() const { return m_runs; }
+    HistoryPanel *history() const { return m_history; }
 
     // Shows the window and opens `model` (or the most recent model) when given.
     void show(const QString &model);
@@ -27,7 +40,20 @@ public:
     int runScreenshots(const QString &model, const QString &dir);
 
 private:
+    void onModelOpened();
+    void applySettings();
+    QString evaluationData() const;
+
     std::unique_ptr<MainWindow> m_window;
+    LayerMetricsModel *m_layers;
+    LayerView *m_layerView;
+    BudgetPanel *m_budget;
+    RunQueueModel *m_runModel;
+    RunQueue *m_queue;
+    RunsPanel *m_runs;
+    HistoryPanel *m_history;
+    QString m_pendingReopenPath; // analysis to show once its model has opened
+    std::shared_ptr<void> m_pendingDetail;
 };
 
 } // namespace lieq::ui

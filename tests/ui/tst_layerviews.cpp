@@ -1,0 +1,157 @@
+// Layer view: the per-layer model (QAbstractItemModelTester), incremental filling of table and
+// charts as layer results stream in, the per-projection toggle, and the correlation view's
+// statistics from core/analysis.
+#include "core/analysis/statistics.h"
+#include "ui/correlationview.h"
+#include "ui/layerchart.h"
+#include "ui/layermetricsmodel.h"
+#include "ui/layerview.h"
+
+#include <QAbstractItemModelTester>
+#include <QComboBox>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTest>
+
+#include <cmath>
+
+using namespace lieq::ui;
+using lieq::store::LayerMetric;
+using lieq::store::ProjectionMetric;
+
+namespace {
+// A layer's rows as a diagnostics run would stream them (fixture values: dPPL rises with dr,
+// with one swap so that the rank correlation is high but not 1).
+std::vector<LayerMetric> layerRows(int l)
+{
+    static const double dppl[] = {9.1, 0.8, 1.1, 0.5, 0.7, 2.4, 0.3, 3.0};
+    static const double dr[] = {0.61, 0.20, 0.27, 0.12, 0.15, 0.33, 0.14, 0.40};
+    return {{l, "dppl", dppl[l]}, {l, "dr", dr[l]}, {l, "dE", 0.1 * dr[l]}};
+}
+std::vector<ProjectionMetric> projectionRows(int l)
+{
+    std::vector<ProjectionMetric> rows;
+    int i = 0;
+    for (const char *p : {"q", "k", "v", "o", "gate", "up", "down"})
+        rows.push_back({l, p, "dr", std::nullopt, 0.1 + 0.01 * l + 0.02 * i++});
+    return rows;
+}
+} // namespace
+
+class TestLayerViews : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void modelPassesTester()
+    {
+        LayerMetricsModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.resetLayers(std::vector<std::int64_t>(8, 1000));
+        for (int l = 0; l < 8; ++l)
+            model.addMetrics(layerRows(l), projectionRows(l));
+        model.setPins({{3, 16}});
+        model.clearMetrics();
+        model.resetLayers({});
+        QCOMPARE(model.rowCount(), 0);
+    }
+
+    void fillsIncrementally_data()
+    {
+        QTest::addColumn<int>("arrived");
+        for (int n : {0, 1, 3, 8})
+            QTest::newRow(qPrintable(QStringLiteral("%1 layers").arg(n))) << n;
+    }
+    void fillsIncrementally()
+    {
+        QFETCH(int, arrived);
+        LayerMetricsModel model;
+        model.resetLayers(std::vector<std::int64_t>(8, 1000));
+        LayerView view(&model);
+        QSignalSpy updated(&model, &LayerMetricsModel::layerUpdated);
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        for (int l = 0; l < arrived; ++l)
+            model.addMetrics(layerRows(l));
+        QCOMPARE(updated.count(), arrived);
+        QCOMPARE(model.layersWith("dppl"), arrived);
+        // Each arrival touched only its own row.
+        for (int i = 0; i < changed.count(); ++i)
+            QCOMPARE(changed.at(i).at(0).toModelIndex().row(), changed.at(i).at(1).toModelIndex().row());
+        for (int c = 0; c < 3; ++c)
+            QCOMPARE(view.chart(c)->pointCount(), arrived);
+        QCOMPARE(view.correlation()->pointCount(), arrived);
+        QCOMPARE(view.correlation()->stats().has_value(), arrived >= 3);
+        const QModelIndex pending = model.index(arrived < 8 ? arrived : 0, LayerMetricsModel::DrCol);
+        if (arrived < 8)
+            QCOMPARE(pending.data().toString(), QStringLiteral("…"));
+        else
+            QCOMPARE(pending.data().toString(), QStringLiteral("0.6100"));
+    }
+
+    void perProjectionToggle()
+    {
+        LayerMetricsModel model;
+        model.resetLayers(std::vector<std::int64_t>(4, 1000));
+        LayerView view(&model);
+        for (int l = 0; l < 4; ++l)
+            model.addMetrics({}, projectionRows(l));
+        LayerChart *dr = view.chart(1);
+        QCOMPARE(dr->seriesCount(), 1); // layer mean from the projections
+        QCOMPARE(dr->pointCount(), 4);
+        QVERIFY(std::abs(model.layerMetric(2, "dr") - (0.12 + 0.06)) < 1e-12); // mean of 0.12..0.24
+        view.modeBox()->setCurrentIndex(1);
+        QCOMPARE(dr->seriesCount(), 7);
+        QCOMPARE(dr->pointCount(), 28);
+        QCOMPARE(view.chart(0)->seriesCount(), 1); // dPPL stays per layer
+        view.modeBox()->setCurrentIndex(0);
+        QCOMPARE(dr->seriesCount(), 1);
+    }
+
+    // The view shows exactly core/analysis's numbers for the layers present.
+    void correlationMatchesCore()
+    {
+        LayerMetricsModel model;
+        model.resetLayers(std::vector<std::int64_t>(8, 1000));
+        CorrelationView view(&model);
+        for (int l = 0; l < 8; ++l)
+            model.addMetrics(layerRows(l));
+        QVERIFY(view.stats().has_value());
+        const auto &s = *view.stats();
+        const auto x = model.metricVector("dr"), y = model.metricVector("dppl");
+        QCOMPARE(s.layers, 8);
+        QCOMPARE(s.spearman.coefficient, lieq::analysis::spearman(x, y).coefficient);
+        QCOMPARE(s.kendall.pValue, lieq::analysis::kendallTauB(x, y).pValue);
+        QCOMPARE(s.pearson.coefficient, lieq::analysis::pearson(x, y).coefficient);
+        // The fixture's ranks differ by one adjacent swap: rho = 1 - 6*2/(8*63).
+        QVERIFY(std::abs(s.spearman.coefficient - (1.0 - 12.0 / 504.0)) < 1e-12);
+        QVERIFY(s.spearmanCi.low <= s.spearman.coefficient && s.spearman.coefficient <= s.spearmanCi.high);
+        QVERIFY(view.statsText().contains(QStringLiteral("0.976")));
+    }
+
+    void rowsOutsideTheModelAreIgnored()
+    {
+        LayerMetricsModel model;
+        model.resetLayers(std::vector<std::int64_t>(2, 10));
+        QSignalSpy updated(&model, &LayerMetricsModel::layerUpdated);
+        model.addMetrics({{5, "dr", 0.3}, {-1, "dr", 0.1}});
+        QCOMPARE(updated.count(), 0);
+    }
+
+    void contextMenuAsksForPin()
+    {
+        LayerMetricsModel model;
+        model.resetLayers(std::vector<std::int64_t>(4, 10));
+        LayerView view(&model);
+        view.resize(900, 500);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QSignalSpy pin(&view, &LayerView::pinRequested);
+        QTableView *t = view.table();
+        const QRect r = t->visualRect(model.index(2, 0));
+        Q_EMIT t->customContextMenuRequested(r.center());
+        QCOMPARE(pin.count(), 1);
+        QCOMPARE(pin.first().first().toInt(), 2);
+    }
+};
+
+QTEST_MAIN(TestLayerViews)
+#include "tst_layerviews.moc"

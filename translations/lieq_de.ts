@@ -1,0 +1,802 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="de_DE">
+<context>
+    <name>lieq::ui</name>
+    <message>
+        <source>%1 B</source>
+        <translation>%1 Mrd.</translation>
+    </message>
+    <message>
+        <source>%1 M</source>
+        <translation>%1 Mio.</translation>
+    </message>
+    <message>
+        <source>%1 K</source>
+        <translation>%1 Tsd.</translation>
+    </message>
+</context>
+<context>
+    <name>lieq::ui::AboutDialog</name>
+    <message>
+        <source>About LieQ Workbench</source>
+        <translation>Über LieQ Workbench</translation>
+    </message>
+    <message>
+        <source>Version %1</source>
+        <translation>Version %1</translation>
+    </message>
+    <message>
+        <source>Layer-wise mixed-precision post-training quantization of small language models, after the LieQ method (arXiv 2508.03332).</source>
+        <translation>Schichtweise Post-Training-Quantisierung kleiner Sprachmodelle mit gemischter Präzision, nach der LieQ-Methode (arXiv 2508.03332).</translation>
+    </message>
+    <message>
+        <source>Built with Qt %1.</source>
+        <translation>Erstellt mit Qt %1.</translation>
+    </message>
+</context>
+<context>
+    <name>lieq::ui::BudgetPanel</name>
+    <message>
+        <source>Budget</source>
+        <translation>Budget</translation>
+    </message>
+    <message>
+        <source>Average bits (decoder linears):</source>
+        <translation>Mittlere Bits (Decoder-Linearschichten):</translation>
+    </message>
+    <message>
+        <source>Allocation method:</source>
+        <translation>Zuteilungsverfahren:</translation>
+    </message>
+    <message>
+        <source>LieQ: top-scored layers get the high bit-width</source>
+        <translation>LieQ: die bestbewerteten Schichten erhalten die hohe Bitbreite</translation>
+    </message>
+    <message>
+        <source>Exact knapsack under the budget</source>
+        <translation>Exakter Rucksack unter dem Budget</translation>
+    </message>
+    <message>
+        <source>Greedy: nested, more budget never lowers a layer</source>
+        <translation>Gierig: geschachtelt, mehr Budget senkt nie eine Schicht</translation>
+    </message>
+    <message>
+        <source>Bit set:</source>
+        <translation>Bit-Menge:</translation>
+    </message>
+    <message>
+        <source>Per projection</source>
+        <translation>Pro Projektion</translation>
+    </message>
+    <message>
+        <source>Fused groups (q/k/v, gate/up share bits)</source>
+        <translation>Fusionierte Gruppen (q/k/v, gate/up teilen Bits)</translation>
+    </message>
+    <message>
+        <source>Group size (for effective bits and sizes):</source>
+        <translation>Gruppengröße (für effektive Bits und Größen):</translation>
+    </message>
+    <message>
+        <source>Symmetric</source>
+        <translation>Symmetrisch</translation>
+    </message>
+    <message>
+        <source>Click a bar (or right-click a layer in the table) to pin it.</source>
+        <translation>Klicken Sie auf einen Balken (oder rechts auf eine Schicht in der Tabelle), um sie festzulegen.</translation>
+    </message>
+    <message>
+        <source>Bits per layer</source>
+        <translation>Bits pro Schicht</translation>
+    </message>
+    <message>
+        <source>Unpin</source>
+        <translation>Lösen</translation>
+    </message>
+    <message>
+        <source>Keep 16-bit</source>
+        <translation>16 Bit behalten</translation>
+    </message>
+    <message>
+        <source>Pin to %1-bit</source>
+        <translation>Auf %1 Bit festlegen</translation>
+    </message>
+    <message>
+        <source>Layer %1</source>
+        <translation>Schicht %1</translation>
+    </message>
+    <message>
+        <source>Open a model to plan its bits.</source>
+        <translation>Öffnen Sie ein Modell, um seine Bits zu planen.</translation>
+    </message>
+    <message>
+        <source>Nominal bits</source>
+        <translation>Nominelle Bits</translation>
+    </message>
+    <message>
+        <source>Upgraded units</source>
+        <translation>Angehobene Einheiten</translation>
+    </message>
+    <message>
+        <source>Effective bits (%1)</source>
+        <translation>Effektive Bits (%1)</translation>
+    </message>
+    <message>
+        <source>%1 file size</source>
+        <translation>%1-Dateigröße</translation>
+    </message>
+    <message>
+        <source>FP16 size</source>
+        <translation>FP16-Größe</translation>
+    </message>
+    <message>
+        <source>16-bit</source>
+        <translation>16 Bit</translation>
+    </message>
+    <message>
+        <source>%1-bit</source>
+        <translation>%1 Bit</translation>
+    </message>
+    <message>
+        <source>mixed</source>
+        <translation>gemischt</translation>
+    </message>
+    <message>
+        <source>layer (* pinned)</source>
+        <translation>Schicht (* festgelegt)</translation>
+    </message>
+    <message>
+        <source>bits</source>
+        <translation>Bits</translation>
+    </message>
+</context>
+<context>
+    <name>lieq::ui::CorrelationView</name>
+    <message>
+        <source>dr (compactness)</source>
+        <translation>dr (Kompaktheit)</translation>
+    </message>
+    <message>
+        <source>ΔPPL</source>
+        <translation>ΔPPL</translation>
+    </message>
+    <message>
+        <source>ΔPPL vs dr across layers</source>
+        <translation>ΔPPL gegen dr über die Schichten</translation>
+    </message>
+    <message>
+        <source>Correlation needs ΔPPL and dr for at least 3 layers.</source>
+        <translation>Die Korrelation braucht ΔPPL und dr für mindestens 3 Schichten.</translation>
+    </message>
+    <message>
+        <source>Spearman ρ</source>
+        <translation>Spearman ρ</translation>
+    </message>
+    <message>
+        <source>Pearson r</source>
+        <translation>Pearson r</translation>
+    </message>
+    <message>
+        <source>Kendall τ-b</source>
+        <translation>Kendall τ-b</translation>
+    </message>
+    <message>
+        <source>%1 layers; %2% bootstrap intervals, %3 resamples</source>
+        <translation>%1 Schichten; %2-%-Bootstrap-Intervalle, %3 Stichproben</translation>
+    </message>
+</context>
+<context>
+    <name>lieq::ui::HistoryModel</name>
+    <message>
+        <source>analysis</source>
+        <translation>Analyse</translation>
+    </message>
+    <message>
+        <source>quantization</source>
+        <translation>Quantisierung</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>Art</translation>
+    </message>
+    <message>
+        <source>ID</source>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>Modell</translation>
+    </message>
+    <message>
+        <source>Dataset</source>
+        <translation>Datensatz</translation>
+    </message>
+    <message>
+        <source>Backend</source>
+        <translation>Backend</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Layers</source>
+        <translation>Schichten</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Zeit</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>Erstellt</translation>
+    </message>
+</context>
+<context>
+    <name>lieq::ui::HistoryPanel</name>
+    <message>
+        <source>analysis</source>
+        <translation>Analyse</translation>
+    </message>
+    <message>
+        <source>quantization</source>
+        <translation>Quantisierung</translation>
+    </message>
+    <message>
+        <source>nominal bits</source>
+        <translation>nominelle Bits</translation>
+    </message>
+    <message>
+        <source>effective bits</source>
+        <translation>effektive Bits</translation>
+    </message>
+    <message>
+        <source>bits per layer</source>
+        <translation>Bits pro Schicht</translation>
+    </message>
+    <message>
+        <source>wall time (s)</source>
+        <translation>Laufzeit (s)</translation>
+    </message>
+    <message>
+        <source>Delete run</source>
+        <translation>Lauf löschen</translation>
+    </message>
+    <message>
+        <source>Delete the selected run and its results?</source>
+        <translation>Den gewählten Lauf und seine Ergebnisse löschen?</translation>
+    </message>
+    <message>
+        <source>%1 of %2 runs</source>
+        <translation>%1 von %2 Läufen</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>Verlauf</translation>
+    </message>
+    <message>
+        <source>Filter by model name, path or fingerprint</source>
+        <translation>Nach Modellname, Pfad oder Fingerabdruck filtern</translation>
+    </message>
+    <message>
+        <source>Backend</source>
+        <translation>Backend</translation>
+    </message>
+    <message>
+        <source>All runs</source>
+        <translation>Alle Läufe</translation>
+    </message>
+    <message>
+        <source>Analysis</source>
+        <translation>Analyse</translation>
+    </message>
+    <message>
+        <source>Quantization</source>
+        <translation>Quantisierung</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>Aktualisieren</translation>
+    </message>
+    <message>
+        <source>Reopen</source>
+        <translation>Wieder öffnen</translation>
+    </message>
+    <message>
+        <source>Compare</source>
+        <translation>Vergleichen</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Löschen</translation>
+    </message>
+    <message>
+        <source>Select two runs and press Compare to see them side by side.</source>
+        <translation>Wählen Sie zwei Läufe und drücken Sie „Vergleichen“, um sie nebeneinander zu sehen.</translation>
+    </message>
+</context>
+<context>
+    <name>lieq::ui::JobRunner</name>
+    <message>
+        <source>Out of memory</source>
+        <translation>Nicht genug Speicher</translation>
+    </message>
+    <message>
+        <source>Internal error: %1</source>
+        <translation>Interner Fehler: %1</translation>
+    </message>
+    <message>
+        <source>Unknown internal error</source>
+        <translation>Unbekannter interner Fehler</translation>
+    </message>
+</context>
+<context>
+    <name>lieq::ui::LayerChart</name>
+    <message>
+        <source>layer mean</source>
+        <translation>Schichtmittel</translation>
+    </message>
+    <message>
+        <source>layer</source>
+        <translation>Schicht</translation>
+    </message>
+    <message>
+        <source>no data yet</source>
+        <translation>noch keine Daten</translation>
+    </message>
+</context>
+<context>
+    <name>lieq::ui::LayerMetricsModel</name>
+    <message>
+        <source>16-bit</source>
+        <translation>16 Bit</translation>
+    </message>
+    <message>
+        <source>%1-bit</source>
+        <translation>%1 Bit</translation>
+    </message>
+    <message>
+        <source>Right-click a layer to pin it to a bit-width</source>
+        <translation>Rechtsklick auf eine Schicht legt ihre Bitbreite fest</translation>
+    </message>
+    <message>
+        <source>Layer</source>
+        <translation>Schicht</translation>
+    </message>
+    <message>
+        <source>ΔPPL</source>
+        <translation>ΔPPL</translation>
+    </message>
+    <message>
+        <source>dr</source>
+        <translation>dr</translation>
+    </message>
+    <message>
+        <source>ΔE</source>
+        <translation>ΔE</translation>
+    </message>
+    <message>
+        <source>Params</source>
+        <translation>Parameter</translation>
+    </message>
+    <message>
+        <source>Bits</source>
+        <translation>Bits</translation>
+    </message>
+    <message>
+        <source>Pinned</source>
+        <translation>Festgelegt</translation>
+    </message>
+</context>
+<context>
+    <name>lieq::ui::LayerView</name>
+    <message>
+        <source>Layers</source>
+        <translation>Schichten</translation>
+    </message>
+    <message>
+        <source>Spectral metrics:</source>
+        <translation>Spektrale Metriken:</translation>
+    </message>
+    <message>
+        <source>Layer mean</source>
+        <translation>Schichtmittel</translation>
+    </message>
+    <message>
+        <source>Per projection</source>
+        <translation>Pro Projektion</translation>
+    </message>
+    <message>
+        <source>ΔPPL (layer removed)</source>
+        <translation>ΔPPL (Schicht entfernt)</translation>
+    </message>
+    <message>
+        <source>Compactness dr</source>
+        <translation>Kompaktheit dr</translation>
+    </message>
+    <message>
+        <source>Top-k energy ΔE</source>
+        <translation>Top-k-Energie ΔE</translation>
+    </message>
+</context>
+<context>
+    <name>lieq::ui::MainWindow</name>
+    <message>
+        <source>Memory: %1 (peak %2)</source>
+        <translation>Speicher: %1 (Spitze %2)</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>&amp;Datei</translation>
+    </message>
+    <message>
+        <source>&amp;Open model folder…</source>
+        <translation>Modellordner ö&amp;ffnen…</translation>
+    </message>
+    <message>
+        <source>Open &amp;recent</source>
+        <translation>&amp;Zuletzt geöffnet</translation>
+    </message>
+    <message>
+        <source>&amp;Close model</source>
+        <translation>Modell &amp;schließen</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>&amp;Beenden</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>&amp;Ansicht</translation>
+    </message>
+    <message>
+        <source>&amp;Tools</source>
+        <translation>&amp;Werkzeuge</translation>
+    </message>
+    <message>
+        <source>Cancel running job</source>
+        <translation>Laufenden Auftrag abbrechen</translation>
+    </message>
+    <message>
+        <source>&amp;Settings…</source>
+        <translation>&amp;Einstellungen…</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>&amp;Hilfe</translation>
+    </message>
+    <message>
+        <source>&amp;About LieQ Workbench</source>
+        <translation>Ü&amp;ber LieQ Workbench</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Cancel the running job (Esc)</source>
+        <translation>Laufenden Auftrag abbrechen (Esc)</translation>
+    </message>
+    <message>
+        <source>Ready</source>
+        <translation>Bereit</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>(keine)</translation>
+    </message>
+    <message>
+        <source>Clear list</source>
+        <translation>Liste leeren</translation>
+    </message>
+    <message>
+        <source>LieQ Workbench</source>
+        <translation>LieQ Workbench</translation>
+    </message>
+    <message>
+        <source>Open model folder</source>
+        <translation>Modellordner öffnen</translation>
+    </message>
+    <message>
+        <source>Opening %1…</source>
+        <translation>Öffne %1…</translation>
+    </message>
+    <message>
+        <source>Opened %1</source>
+        <translation>%1 geöffnet</translation>
+    </message>
+    <message>
+        <source>ETA %1 s</source>
+        <translation>noch %1 s</translation>
+    </message>
+    <message>
+        <source>Opening</source>
+        <translation>Öffne</translation>
+    </message>
+</context>
+<context>
+    <name>lieq::ui::MessageBar</name>
+    <message>
+        <source>Close</source>
+        <translation>Schließen</translation>
+    </message>
+</context>
+<context>
+    <name>lieq::ui::RunQueue</name>
+    <message>
+        <source>No %1 backend in this build: the core pipeline for it is not available yet.</source>
+        <translation>Kein %1-Backend in diesem Build: die Kern-Pipeline dafür ist noch nicht verfügbar.</translation>
+    </message>
+</context>
+<context>
+    <name>lieq::ui::RunQueueModel</name>
+    <message>
+        <source>quantize</source>
+        <translation>quantisieren</translation>
+    </message>
+    <message>
+        <source>evaluate</source>
+        <translation>evaluieren</translation>
+    </message>
+    <message>
+        <source>queued</source>
+        <translation>wartet</translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation>läuft</translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation>fertig</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>abgebrochen</translation>
+    </message>
+    <message>
+        <source>ETA %1 s</source>
+        <translation>noch %1 s</translation>
+    </message>
+    <message>
+        <source>#</source>
+        <translation>#</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>Art</translation>
+    </message>
+    <message>
+        <source>Backend</source>
+        <translation>Backend</translation>
+    </message>
+    <message>
+        <source>Bits</source>
+        <translation>Bits</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>Fortschritt</translation>
+    </message>
+    <message>
+        <source>PPL</source>
+        <translation>PPL</translation>
+    </message>
+    <message>
+        <source>% of FP16</source>
+        <translation>% von FP16</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Größe</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Zeit</translation>
+    </message>
+</context>
+<context>
+    <name>lieq::ui::RunsPanel</name>
+    <message>
+        <source>Quantize with the current plan, then evaluate</source>
+        <translation>Mit dem aktuellen Plan quantisieren, dann evaluieren</translation>
+    </message>
+    <message>
+        <source>The quantization pipeline is not in this build yet</source>
+        <translation>Die Quantisierungs-Pipeline ist in diesem Build noch nicht enthalten</translation>
+    </message>
+    <message>
+        <source>Pareto front</source>
+        <translation>Pareto-Front</translation>
+    </message>
+    <message>
+        <source>Perplexity vs effective bits</source>
+        <translation>Perplexität über effektive Bits</translation>
+    </message>
+    <message>
+        <source>effective bits</source>
+        <translation>effektive Bits</translation>
+    </message>
+    <message>
+        <source>PPL</source>
+        <translation>PPL</translation>
+    </message>
+    <message>
+        <source>Runs</source>
+        <translation>Läufe</translation>
+    </message>
+    <message>
+        <source>Backend:</source>
+        <translation>Backend:</translation>
+    </message>
+    <message>
+        <source>Group:</source>
+        <translation>Gruppe:</translation>
+    </message>
+    <message>
+        <source>per row</source>
+        <translation>pro Zeile</translation>
+    </message>
+    <message>
+        <source>Symmetric</source>
+        <translation>Symmetrisch</translation>
+    </message>
+    <message>
+        <source>Act-order</source>
+        <translation>Act-Order</translation>
+    </message>
+    <message>
+        <source>Calibration samples:</source>
+        <translation>Kalibrierproben:</translation>
+    </message>
+    <message>
+        <source>Queue quantization</source>
+        <translation>Quantisierung einreihen</translation>
+    </message>
+    <message>
+        <source>Queue FP16 evaluation</source>
+        <translation>FP16-Evaluation einreihen</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+</context>
+<context>
+    <name>lieq::ui::SettingsDialog</name>
+    <message>
+        <source>Choose folder</source>
+        <translation>Ordner wählen</translation>
+    </message>
+    <message>
+        <source>Choose file</source>
+        <translation>Datei wählen</translation>
+    </message>
+    <message>
+        <source>SQLite database (*.sqlite *.db)</source>
+        <translation>SQLite-Datenbank (*.sqlite *.db)</translation>
+    </message>
+    <message>
+        <source>Text data (*.txt *.jsonl *.json);;All files (*)</source>
+        <translation>Textdaten (*.txt *.jsonl *.json);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>Einstellungen</translation>
+    </message>
+    <message>
+        <source>Threads:</source>
+        <translation>Threads:</translation>
+    </message>
+    <message>
+        <source>Device:</source>
+        <translation>Gerät:</translation>
+    </message>
+    <message>
+        <source>Calibration data:</source>
+        <translation>Kalibrierdaten:</translation>
+    </message>
+    <message>
+        <source>Evaluation data:</source>
+        <translation>Evaluationsdaten:</translation>
+    </message>
+    <message>
+        <source>Standard data sets:</source>
+        <translation>Standard-Datensätze:</translation>
+    </message>
+    <message>
+        <source>Experiment store:</source>
+        <translation>Experimentspeicher:</translation>
+    </message>
+    <message>
+        <source>Language:</source>
+        <translation>Sprache:</translation>
+    </message>
+    <message>
+        <source>Run the engine on the GPU</source>
+        <translation>Die Engine auf der GPU ausführen</translation>
+    </message>
+    <message>
+        <source>CUDA is not available: this build uses a CPU-only libtorch</source>
+        <translation>CUDA ist nicht verfügbar: dieser Build nutzt ein libtorch nur für CPU</translation>
+    </message>
+    <message>
+        <source>Threads the engine uses for matrix work</source>
+        <translation>Threads, die die Engine für Matrixarbeit nutzt</translation>
+    </message>
+</context>
+<context>
+    <name>lieq::ui::SummaryPanel</name>
+    <message>
+        <source>Model</source>
+        <translation>Modell</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Architecture</source>
+        <translation>Architektur</translation>
+    </message>
+    <message>
+        <source>Layers</source>
+        <translation>Schichten</translation>
+    </message>
+    <message>
+        <source>Hidden size</source>
+        <translation>Verborgene Größe</translation>
+    </message>
+    <message>
+        <source>Heads (KV)</source>
+        <translation>Köpfe (KV)</translation>
+    </message>
+    <message>
+        <source>Vocabulary</source>
+        <translation>Vokabular</translation>
+    </message>
+    <message>
+        <source>Parameters</source>
+        <translation>Parameter</translation>
+    </message>
+    <message>
+        <source>Decoder linear</source>
+        <translation>Decoder-linear</translation>
+    </message>
+    <message>
+        <source>Storage dtype</source>
+        <translation>Speicher-Datentyp</translation>
+    </message>
+    <message>
+        <source>Size on disk</source>
+        <translation>Größe auf der Platte</translation>
+    </message>
+    <message>
+        <source>Files</source>
+        <translation>Dateien</translation>
+    </message>
+    <message>
+        <source>Fingerprint</source>
+        <translation>Fingerabdruck</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n tensor(s) in %1 file(s)</source>
+        <translation>
+            <numerusform>%n Tensor in %1 Datei(en)</numerusform>
+            <numerusform>%n Tensoren in %1 Datei(en)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No model open</source>
+        <translation>Kein Modell geöffnet</translation>
+    </message>
+</context>
+</TS>
