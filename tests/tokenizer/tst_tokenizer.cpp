@@ -115,7 +115,8 @@ void TestTokenizer::stories260K()
     QVERIFY(t.addsBos());
     QCOMPARE(t.encode("Once upon a time"), (Ids{1, 403, 407, 261, 378}));
     QCOMPARE(t.encode("Once upon a time", false), (Ids{403, 407, 261, 378}));
-    QCOMPARE(t.decode({1, 403, 407, 261, 378}), std::string("<s>Once upon a time"));
+    // As HF: the Strip decoder only trims the first token, which is "<s>" here.
+    QCOMPARE(t.decode({1, 403, 407, 261, 378}), std::string("<s> Once upon a time"));
     QCOMPARE(t.decode({1, 403, 407, 261, 378}, true), std::string("Once upon a time"));
     QCOMPARE(t.idToToken(403), std::string("\u2581Once"));
 }
@@ -186,6 +187,7 @@ void TestTokenizer::heapAndScanAgree()
     lieq::tok::BpeModel::Options o;
     o.byteLevel = true;
     model.build(vocab, merges, o);
+    std::size_t totalIds = 0, totalBytes = 0;
     for (int trial = 0; trial < 2000; ++trial) {
         std::string word(1 + rng() % 80, 'a');
         for (char &c : word)
@@ -194,8 +196,10 @@ void TestTokenizer::heapAndScanAgree()
         model.encodeWordUncached(word, heap, true);
         model.encodeWordUncached(word, scan, false);
         QCOMPARE(heap, scan);
-        QVERIFY(heap.size() < word.size() || merges.empty());
+        totalIds += heap.size();
+        totalBytes += word.size();
     }
+    QVERIFY2(totalIds * 10 < totalBytes * 8, qPrintable(QStringLiteral("%1 ids for %2 bytes").arg(totalIds).arg(totalBytes))); // merges fired
 }
 
 void TestTokenizer::ignoreMerges()
