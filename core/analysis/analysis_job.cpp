@@ -4,6 +4,7 @@
 #include "core/analysis/diagnostics_runner.h"
 #include "core/io/model_config.h"
 #include "core/model/model.h"
+#include "core/model/projection.h"
 #include "core/store/experiment_store.h"
 #include "core/store/fingerprint.h"
 #include "core/tokenizer/tokenizer.h"
@@ -16,6 +17,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <tuple>
 
 namespace lieq::analysis {
 

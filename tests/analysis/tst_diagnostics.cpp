@@ -228,7 +228,9 @@ private Q_SLOTS:
         QCOMPARE(r.cost.layerEvaluations, std::int64_t(L + L * (L - 1) / 2 + (L - 1 - cached)));
         QCOMPARE(r.cost.naiveLayerEvaluations, std::int64_t(L * L));
         QCOMPARE(r.cost.headEvaluations, std::int64_t(L + 1));
-        QVERIFY(r.cost.dpplCostRatio > 0.4 && r.cost.dpplCostRatio < 0.75);
+        // (L + L(L-1)/2 + recomputed) / L^2 = 0.6 .. 0.76 in layer evaluations for L = 5; the head is
+        // the same L+1 in both, which pulls the ratio towards 1.
+        QVERIFY(r.cost.dpplCostRatio > 0.55 && r.cost.dpplCostRatio < 0.8);
     }
 
     // Layers arrive in order, spectra during the baseline pass and all of them before dPPL,

@@ -7,6 +7,7 @@
 #include "core/util/error.h"
 #include "tests/support/tiny_checkpoint.h"
 
+#include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
 
