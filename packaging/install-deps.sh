@@ -11,7 +11,7 @@ PACKAGES=(
   # engine: libtorch (+ OpenBLAS: fp32 matmul is ~30x slower on the reference BLAS), Eigen,
   # sqlite3, JSON, ICU (Unicode classes of the tokenizer pre-tokenizers)
   libtorch-dev libopenblas0-pthread libeigen3-dev libsqlite3-dev sqlite3 nlohmann-json3-dev
-  libicu-dev
+  libicu-dev libbz2-dev
   # GUI: Qt 6 Widgets/Charts/Concurrent/Test/Linguist, QuaZip (Charts needs OpenGL + xkbcommon
   # development files at configure time)
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev libxkbcommon-dev libgl-dev qt6-tools-dev
