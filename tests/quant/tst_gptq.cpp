@@ -90,8 +90,8 @@ void TestGptq::beatsRtn()
     const Mat w = gaussian(rows, cols, seed, 0.05f);
     const Mat x = activations(tokens, cols, seed + 10);
     const GptqQuantizer gptq = hessianOf(x, 4);
-    QCOMPARE(gptq.samples(), 4);
-    QCOMPARE(gptq.tokens(), tokens);
+    QCOMPARE(gptq.samples(), std::int64_t(4));
+    QCOMPARE(gptq.tokens(), std::int64_t(tokens));
 
     GptqOptions opt;
     opt.quant = QuantConfig{bits, groupSize, sym};
@@ -101,7 +101,7 @@ void TestGptq::beatsRtn()
     validateQuantizedTensor(res.tensor);
     QCOMPARE(res.dampRetries, 0);
     QCOMPARE(res.dampPercent, 0.01);
-    QCOMPARE(res.deadColumns, 0);
+    QCOMPARE(res.deadColumns, std::int64_t(0));
     QVERIFY(res.seconds >= 0.0);
 
     const Mat q = fromQuantized(res.tensor);
@@ -153,7 +153,7 @@ void TestGptq::hessianIsRunningAverage()
     // Batches of 100 tokens counted as 1, 2 and 3 samples: H = 2/6 * sum X^T X.
     for (int b = 0; b < 3; ++b)
         gptq.addBatch(MatrixView{x.data.data() + b * 100 * 48, 100, 48}, b + 1);
-    QCOMPARE(gptq.samples(), 6);
+    QCOMPARE(gptq.samples(), std::int64_t(6));
     const std::vector<float> hv = gptq.hessian();
     Eigen::Map<const RowMatrix> h(hv.data(), 48, 48);
     const RowMatrix expected = (2.0f / 6.0f) * (x.eigen().transpose() * x.eigen());

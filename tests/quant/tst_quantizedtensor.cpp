@@ -69,12 +69,14 @@ void TestQuantizedTensor::roundTripOnGrid()
     QCOMPARE(dequantize(again), deq.data);
 
     // Asymmetric min-max grids are recovered from the reconstruction itself (the extreme
-    // codes are always used): RTN of a dequantized tensor is the same tensor.
+    // codes are always used): RTN of a dequantized tensor gives the same codes and zeros, and
+    // scales equal up to the rounding of (max - min) / maxq.
     if (!sym) {
         const QuantizedTensor fresh = quantizeRtn(deq.view(), cfg);
         QVERIFY(fresh.codes == q.codes);
         QVERIFY(fresh.zeros == q.zeros);
-        QCOMPARE(dequantize(fresh), deq.data);
+        for (std::size_t i = 0; i < q.scales.size(); ++i)
+            QVERIFY(std::fabs(fresh.scales[i] - q.scales[i]) <= 1e-6f * q.scales[i]);
     }
 }
 
@@ -148,7 +150,7 @@ void TestQuantizedTensor::gridMatchesReferenceQuantizer()
     QCOMPARE(quantizeToCode(2.0f, g, 15), 15); // 7.5 rounds to 8 (half to even) -> clamped
     g = gridFromRange(0.0f, 0.0f, 3, false);   // all zero: [-1, 1]
     QCOMPARE(g.scale, 2.0f / 7.0f);
-    QCOMPARE(g.zero, 4);
+    QCOMPARE(g.zero, 3); // fp32: 1 / (2/7) = 3.4999998, as torch computes it
     QCOMPARE(quantizeToCode(std::nanf(""), g, 7), 0);
 }
 
