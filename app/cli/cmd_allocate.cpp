@@ -30,7 +30,9 @@ const char *kFormatHelp =
     "        file sizes.\n"
     "Higher score = more important (LieQ's dr). Without --budget the paper's main setting,\n"
     "one 4-bit layer (2 + 2/L bits), is used. Methods: paper (default with two bit-widths),\n"
-    "knapsack (exact optimum; default otherwise), greedy (plans nested across budgets).\n"
+    "knapsack (exact optimum of score-weighted precision; default otherwise), greedy\n"
+    "(plans nested across budgets: more budget never lowers a layer, but may leave some\n"
+    "budget unused; the exact knapsack can trade two 4-bit layers for one 8-bit layer).\n"
     "Pins: --pin 3=4 forces layer 3 to 4 bits, --pin 0=16 keeps layer 0 in fp16; pinned\n"
     "layers count toward the budget.\n";
 

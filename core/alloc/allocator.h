@@ -12,9 +12,12 @@ namespace lieq::alloc {
 enum class AllocMethod {
     Paper,    // LieQ: the fewest top-scored units whose size reaches f of the total get the
               // high bit-width, the rest the low one (two bit-widths only)
-    Knapsack, // exact: maximise sum w_u * params_u * (1 - 4^-bits_u) under the budget
+    Knapsack, // exact: maximise sum w_u * params_u * (1 - 4^-bits_u) under the budget.
+              // Not nested across budgets in general: with 8 bits in the set (or unequal
+              // unit sizes) a larger budget can trade two 4-bit units for one 8-bit unit.
     Greedy,   // units upgraded in a fixed order of marginal gain per bit until the next
-              // upgrade does not fit: nested, so more budget never lowers any unit's bits
+              // upgrade does not fit: nested, so more budget never lowers any unit's bits;
+              // may leave budget unused where the next upgrade is a large one
 };
 
 struct AllocationRequest

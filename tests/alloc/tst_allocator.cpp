@@ -308,6 +308,32 @@ private Q_SLOTS:
         }
     }
 
+    void knapsackIsNotNestedWithEightBits()
+    {
+        // Why "greedy" exists beside the exact knapsack. Two layers of P = 1000 weights,
+        // scores 1 and 0 -> weights 1.01 and 0.01 (lowest score shifted to 1% of the range).
+        // Precision 1 - 4^-b: 2 -> 0.9375, 4 -> 0.99609, 8 -> 0.99998.
+        // Budget 4.5 (5P above all-2): layer A at 8 needs 6P, so the best is A=4, B=4:
+        //   1.01*0.99609 + 0.01*0.99609 = 1.01602 (per P).
+        // Budget 5.0 (6P): A=8, B=2: 1.01*0.99998 + 0.01*0.9375 = 1.01936 > {4,4}.
+        // So the exact optimum drops layer B from 4 to 2 bits when the budget grows.
+        AllocationRequest r;
+        r.layers = {{0, 1.0, 1000, {}}, {1, 0.0, 1000, {}}};
+        r.bitSet = {2, 3, 4, 8};
+        r.method = AllocMethod::Knapsack;
+        r.budget = 4.5;
+        QCOMPARE(allocate(r).layerBits(), (std::vector<int>{4, 4}));
+        r.budget = 5.0;
+        QCOMPARE(allocate(r).layerBits(), (std::vector<int>{8, 2}));
+        // Greedy takes upgrades by gain per bit (A:2->3, A:3->4, A:4->8, B:2->3, ...) and stops
+        // at the first that does not fit: nested, at the price of unused budget at 4.5.
+        r.method = AllocMethod::Greedy;
+        r.budget = 4.5;
+        QCOMPARE(allocate(r).layerBits(), (std::vector<int>{4, 2}));
+        r.budget = 5.0;
+        QCOMPARE(allocate(r).layerBits(), (std::vector<int>{8, 2}));
+    }
+
     void knapsackLargeModelWithinBudget()
     {
         // A Qwen3-0.6B-shaped model per projection: the grid is coarsened, costs rounded up.
