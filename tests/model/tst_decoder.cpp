@@ -3,6 +3,7 @@
 #include "core/io/checkpoint.h"
 #include "core/model/decoder_impl.h"
 #include "core/model/model.h"
+#include "core/model/rope.h"
 #include "core/util/error.h"
 #include "tests/support/tiny_checkpoint.h"
 
@@ -328,9 +329,12 @@ private Q_SLOTS:
         d.forwardHidden(randomIds(2, 6, d.config().vocabSize, 1), fo);
         QCOMPARE(seen.size(), std::size_t(14)); // 2 evaluated layers x 7 projections
         const std::int64_t qOut = d.config().numHeads * d.config().headDim;
-        QCOMPARE(seen[{0, Projection::Q}], (std::vector<std::int64_t>{2, 6, 32}));
-        QCOMPARE(seen[{2, Projection::O}], (std::vector<std::int64_t>{2, 6, qOut}));
-        QCOMPARE(seen[{2, Projection::Down}], (std::vector<std::int64_t>{2, 6, 48}));
+        const std::vector<std::int64_t> q0 = seen[{0, Projection::Q}];
+        const std::vector<std::int64_t> o2 = seen[{2, Projection::O}];
+        const std::vector<std::int64_t> down2 = seen[{2, Projection::Down}];
+        QCOMPARE(q0, (std::vector<std::int64_t>{2, 6, 32}));
+        QCOMPARE(o2, (std::vector<std::int64_t>{2, 6, qOut}));
+        QCOMPARE(down2, (std::vector<std::int64_t>{2, 6, 48}));
         QVERIFY(!seen.count({1, Projection::Q}));
     }
 
