@@ -28,7 +28,11 @@ if (tokens.length === 0 || tokens.some((t) => !Number.isInteger(t) || t < 0))
 const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error });
 const model = await llama.loadModel({ modelPath, gpuLayers: 0 });
 const contextSize = Math.max(32, tokens.length + 1);
-const context = await model.createContext({ contextSize, batchSize: contextSize, threads: 2 });
+// F32 KV cache and no flash attention: the defaults (F16 cache) cost ~1e-2 in log-probs.
+const context = await model.createContext({
+    contextSize, batchSize: contextSize, threads: 2, flashAttention: false,
+    experimentalKvCacheKeyType: "F32", experimentalKvCacheValueType: "F32",
+});
 const sequence = context.getSequence();
 
 // controlledEvaluate with generateNext.logits returns the raw logits of every vocab entry
