@@ -17,8 +17,7 @@ using lieq::cli::Args;
 
 lieq::Tokenizer loadTokenizer(const std::string &where)
 {
-    if (std::filesystem::is_directory(where))
-        return lieq::Tokenizer::fromModelDir(where);
+    if (std::filesystem::is_directory(where)) return lieq::Tokenizer::fromModelDir(where);
     return lieq::Tokenizer::fromFile(where);
 }
 
@@ -28,17 +27,14 @@ std::vector<int32_t> parseIds(const std::string &list)
     std::size_t pos = 0;
     while (pos < list.size()) {
         std::size_t end = list.find_first_of(", ", pos);
-        if (end == std::string::npos)
-            end = list.size();
+        if (end == std::string::npos) end = list.size();
         const std::string item = list.substr(pos, end - pos);
         pos = end + 1;
-        if (item.empty())
-            continue;
+        if (item.empty()) continue;
         try {
             std::size_t used = 0;
             const long v = std::stol(item, &used);
-            if (used != item.size())
-                throw std::invalid_argument(item);
+            if (used != item.size()) throw std::invalid_argument(item);
             ids.push_back(static_cast<int32_t>(v));
         } catch (const std::exception &) {
             throw lieq::Error("--decode: \"" + item + "\" is not a token id");
@@ -71,8 +67,9 @@ int run(const std::vector<std::string> &argv)
         const auto ids = parseIds(args.value("decode"));
         const std::string text = tokenizer.decode(ids, !special);
         if (json)
-            std::printf("%s\n", nlohmann::json{{"ids", ids}, {"text", text}}.dump(-1, ' ', false,
-                        nlohmann::json::error_handler_t::replace).c_str());
+            std::printf("%s\n", nlohmann::json{{"ids", ids}, {"text", text}}
+                                    .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                                    .c_str());
         else
             std::printf("%s\n", text.c_str());
         return 0;
@@ -100,16 +97,15 @@ int run(const std::vector<std::string> &argv)
                 pieces.push_back(tokenizer.idToToken(id));
             out["tokens"] = pieces;
         }
-        std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+        std::printf("%s\n",
+                    out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
         return 0;
     }
     std::string line;
     for (std::size_t i = 0; i < ids.size(); ++i) {
-        if (i)
-            line += ", ";
+        if (i) line += ", ";
         line += std::to_string(ids[i]);
-        if (args.has("tokens"))
-            line += " '" + tokenizer.idToToken(ids[i]) + "'";
+        if (args.has("tokens")) line += " '" + tokenizer.idToToken(ids[i]) + "'";
     }
     std::printf("%s\n", line.c_str());
     std::fprintf(stderr, "%zu tokens, %zu bytes, %.3f s (%.2f MB/s)\n", ids.size(), text.size(),

@@ -19,8 +19,7 @@ char32_t lastCodePoint(std::string_view s)
     std::size_t i = s.size();
     while (i > 0 && (static_cast<unsigned char>(s[i - 1]) & 0xc0) == 0x80)
         --i;
-    if (i > 0)
-        --i;
+    if (i > 0) --i;
     return nextCodePoint(s, i);
 }
 
@@ -30,11 +29,11 @@ void AddedVocabulary::build(const std::vector<AddedToken> &tokens)
 {
     m_tokens.clear();
     for (const auto &t : tokens)
-        if (!t.content.empty())
-            m_tokens.push_back(t);
+        if (!t.content.empty()) m_tokens.push_back(t);
     m_byFirstByte.assign(256, {});
     for (std::size_t i = 0; i < m_tokens.size(); ++i)
-        m_byFirstByte[static_cast<unsigned char>(m_tokens[i].content[0])].push_back(static_cast<int32_t>(i));
+        m_byFirstByte[static_cast<unsigned char>(m_tokens[i].content[0])].push_back(
+            static_cast<int32_t>(i));
     for (auto &list : m_byFirstByte)
         std::stable_sort(list.begin(), list.end(), [&](int32_t a, int32_t b) {
             return m_tokens[a].content.size() > m_tokens[b].content.size();
@@ -44,8 +43,7 @@ void AddedVocabulary::build(const std::vector<AddedToken> &tokens)
 void AddedVocabulary::split(std::string_view text, std::vector<TextSegment> &out) const
 {
     if (m_tokens.empty()) {
-        if (!text.empty())
-            out.push_back(TextSegment{text, -1});
+        if (!text.empty()) out.push_back(TextSegment{text, -1});
         return;
     }
     std::size_t emitted = 0; // text before this offset is already in `out`
@@ -78,8 +76,7 @@ void AddedVocabulary::split(std::string_view text, std::vector<TextSegment> &out
             while (start > emitted) {
                 const std::string_view before = text.substr(0, start);
                 const char32_t c = lastCodePoint(before);
-                if (!isWhitespace(c))
-                    break;
+                if (!isWhitespace(c)) break;
                 std::string tmp;
                 appendUtf8(tmp, c);
                 start -= tmp.size();
@@ -88,19 +85,16 @@ void AddedVocabulary::split(std::string_view text, std::vector<TextSegment> &out
         if (match->rstrip) {
             while (stop < text.size()) {
                 std::size_t k = stop;
-                if (!isWhitespace(nextCodePoint(text, k)))
-                    break;
+                if (!isWhitespace(nextCodePoint(text, k))) break;
                 stop = k;
             }
         }
-        if (emitted < start)
-            out.push_back(TextSegment{text.substr(emitted, start - emitted), -1});
+        if (emitted < start) out.push_back(TextSegment{text.substr(emitted, start - emitted), -1});
         out.push_back(TextSegment{text.substr(start, stop - start), match->id});
         emitted = stop;
         pos = std::max(stop, pos + match->content.size());
     }
-    if (emitted < text.size())
-        out.push_back(TextSegment{text.substr(emitted), -1});
+    if (emitted < text.size()) out.push_back(TextSegment{text.substr(emitted), -1});
 }
 
 } // namespace lieq::tok

@@ -16,7 +16,8 @@ constexpr std::size_t kHeapThreshold = 16; // shorter words use the quadratic sc
 
 inline uint64_t pairKey(int32_t left, int32_t right)
 {
-    return (static_cast<uint64_t>(static_cast<uint32_t>(left)) << 32) | static_cast<uint32_t>(right);
+    return (static_cast<uint64_t>(static_cast<uint32_t>(left)) << 32) |
+           static_cast<uint32_t>(right);
 }
 
 inline uint64_t mix(uint64_t k)
@@ -46,8 +47,7 @@ void BpeModel::build(const StringIdMap &vocab,
         std::snprintf(name, sizeof name, "<0x%02X>", b);
         m_fallbackIds[b] = options.byteFallback ? lookup(name) : -1;
     }
-    if (!options.byteLevel)
-        m_charVocab = vocab;
+    if (!options.byteLevel) m_charVocab = vocab;
     if (options.ignoreMerges) {
         std::string raw;
         for (const auto &[token, id] : vocab) {
@@ -84,10 +84,8 @@ const BpeModel::MergeEntry *BpeModel::findMerge(int32_t left, int32_t right) con
     uint64_t slot = mix(key) & m_mask;
     for (;;) {
         const MergeEntry &e = m_table[slot];
-        if (e.key == key)
-            return &e;
-        if (e.key == ~0ull)
-            return nullptr;
+        if (e.key == key) return &e;
+        if (e.key == ~0ull) return nullptr;
         slot = (slot + 1) & m_mask;
     }
 }
@@ -101,10 +99,8 @@ void BpeModel::initialSymbols(std::string_view word, std::vector<Symbol> &symbol
         symbols.push_back(Symbol{id, idx - 1, idx + 1, true});
     };
     auto pushUnk = [&] {
-        if (!m_options.unkId)
-            return; // HF drops an unknown char when the model has no unk token
-        if (!(m_options.fuseUnk && lastUnk))
-            push(*m_options.unkId);
+        if (!m_options.unkId) return; // HF drops an unknown char when the model has no unk token
+        if (!(m_options.fuseUnk && lastUnk)) push(*m_options.unkId);
         lastUnk = true;
     };
     if (m_options.byteLevel) {
@@ -141,20 +137,17 @@ void BpeModel::initialSymbols(std::string_view word, std::vector<Symbol> &symbol
             }
         }
     }
-    if (!symbols.empty())
-        symbols.back().next = -1;
+    if (!symbols.empty()) symbols.back().next = -1;
 }
 
 void BpeModel::mergeNaive(std::vector<Symbol> &symbols) const
 {
-    if (symbols.empty())
-        return;
+    if (symbols.empty()) return;
     for (;;) {
         int32_t bestPos = -1, bestRank = INT32_MAX, bestId = 0;
         for (int32_t p = 0; p >= 0; p = symbols[p].next) {
             const int32_t q = symbols[p].next;
-            if (q < 0)
-                break;
+            if (q < 0) break;
             const MergeEntry *m = findMerge(symbols[p].id, symbols[q].id);
             if (m && m->rank < bestRank) {
                 bestRank = m->rank;
@@ -162,15 +155,13 @@ void BpeModel::mergeNaive(std::vector<Symbol> &symbols) const
                 bestId = m->newId;
             }
         }
-        if (bestPos < 0)
-            return;
+        if (bestPos < 0) return;
         Symbol &s = symbols[bestPos];
         Symbol &right = symbols[s.next];
         s.id = bestId;
         right.alive = false;
         s.next = right.next;
-        if (s.next >= 0)
-            symbols[s.next].prev = bestPos;
+        if (s.next >= 0) symbols[s.next].prev = bestPos;
     }
 }
 
@@ -189,8 +180,7 @@ void BpeModel::mergeHeap(std::vector<Symbol> &symbols) const
     thread_local std::vector<Item> heap;
     heap.clear();
     auto consider = [&](int32_t p) {
-        if (p < 0 || symbols[p].next < 0)
-            return;
+        if (p < 0 || symbols[p].next < 0) return;
         if (const MergeEntry *m = findMerge(symbols[p].id, symbols[symbols[p].next].id)) {
             heap.push_back(Item{m->rank, p, m->newId});
             std::push_heap(heap.begin(), heap.end());
@@ -203,8 +193,7 @@ void BpeModel::mergeHeap(std::vector<Symbol> &symbols) const
         const Item top = heap.back();
         heap.pop_back();
         Symbol &s = symbols[top.pos];
-        if (!s.alive || s.next < 0)
-            continue;
+        if (!s.alive || s.next < 0) continue;
         const MergeEntry *m = findMerge(s.id, symbols[s.next].id);
         if (!m || m->rank != top.rank) // stale: one side was merged since
             continue;
@@ -212,8 +201,7 @@ void BpeModel::mergeHeap(std::vector<Symbol> &symbols) const
         s.id = top.newId;
         right.alive = false;
         s.next = right.next;
-        if (s.next >= 0)
-            symbols[s.next].prev = top.pos;
+        if (s.next >= 0) symbols[s.next].prev = top.pos;
         consider(s.prev);
         consider(top.pos);
     }
@@ -229,14 +217,12 @@ void BpeModel::encodeWordUncached(std::string_view word, std::vector<int32_t> &o
     else
         mergeNaive(symbols);
     for (const Symbol &s : symbols)
-        if (s.alive)
-            out.push_back(s.id);
+        if (s.alive) out.push_back(s.id);
 }
 
 void BpeModel::encodeWord(std::string_view word, std::vector<int32_t> &out) const
 {
-    if (word.empty())
-        return;
+    if (word.empty()) return;
     if (m_options.ignoreMerges) {
         auto it = m_wholeWords.find(word);
         if (it != m_wholeWords.end()) {
@@ -257,8 +243,7 @@ void BpeModel::encodeWord(std::string_view word, std::vector<int32_t> &out) cons
     encodeWordUncached(word, out, word.size() > kHeapThreshold);
     if (cacheable) {
         std::lock_guard lock(m_cacheMutex);
-        if (m_cache.size() >= kCacheCapacity)
-            m_cache.clear();
+        if (m_cache.size() >= kCacheCapacity) m_cache.clear();
         m_cache.emplace(std::string(word), std::vector<int32_t>(out.begin() + first, out.end()));
     }
 }

@@ -37,7 +37,8 @@ public:
 
     // vocab: token string (as in the file) -> id. merges: pairs in rank order. Throws
     // lieq::Error (without file name; the loader adds it) when a merge names unknown tokens.
-    void build(const StringIdMap &vocab, const std::vector<std::pair<std::string, std::string>> &merges,
+    void build(const StringIdMap &vocab,
+               const std::vector<std::pair<std::string, std::string>> &merges,
                const Options &options);
 
     // Appends the ids of one pre-tokenized word (raw UTF-8 bytes) to out. Thread-safe.
@@ -68,13 +69,14 @@ private:
     Options m_options;
     std::vector<MergeEntry> m_table; // open addressing, power-of-two size
     uint64_t m_mask = 0;
-    int32_t m_byteIds[256];      // byte-level: id of each byte's alphabet char (-1 if missing)
-    int32_t m_fallbackIds[256];  // sentencepiece: id of <0xNN> (-1 if missing)
-    StringIdMap m_charVocab;     // sentencepiece: vocab for char lookups
-    StringIdMap m_wholeWords;    // ignore_merges: raw word bytes -> id
+    int32_t m_byteIds[256];     // byte-level: id of each byte's alphabet char (-1 if missing)
+    int32_t m_fallbackIds[256]; // sentencepiece: id of <0xNN> (-1 if missing)
+    StringIdMap m_charVocab;    // sentencepiece: vocab for char lookups
+    StringIdMap m_wholeWords;   // ignore_merges: raw word bytes -> id
 
     mutable std::mutex m_cacheMutex;
-    mutable std::unordered_map<std::string, std::vector<int32_t>, StringHash, std::equal_to<>> m_cache;
+    mutable std::unordered_map<std::string, std::vector<int32_t>, StringHash, std::equal_to<>>
+        m_cache;
 };
 
 } // namespace lieq::tok

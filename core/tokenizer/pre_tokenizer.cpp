@@ -41,11 +41,9 @@ struct Matcher
     // only; Oniguruma would also fold U+017F, which no real text relies on).
     std::size_t contraction(std::size_t i, bool fold) const
     {
-        if (cp[i] != U'\'' || i + 1 >= n)
-            return i;
+        if (cp[i] != U'\'' || i + 1 >= n) return i;
         auto at = [&](std::size_t k) -> char32_t {
-            if (k >= n)
-                return 0;
+            if (k >= n) return 0;
             const char32_t c = cp[k];
             return fold && c >= U'A' && c <= U'Z' ? c + 32 : c;
         };
@@ -69,39 +67,30 @@ struct Matcher
     // non-space follows, unless the run is a single char.
     std::size_t spaces(std::size_t i) const
     {
-        if (!has(i, kSpace))
-            return i;
+        if (!has(i, kSpace)) return i;
         const std::size_t k = runOf(i, kSpace);
-        if (k == n || k - 1 == i)
-            return k;
+        if (k == n || k - 1 == i) return k;
         return k - 1;
     }
 
     std::size_t gpt2(std::size_t i) const
     {
         std::size_t e = contraction(i, false);
-        if (e != i)
-            return e;
+        if (e != i) return e;
         const std::size_t j = cp[i] == U' ' ? i + 1 : i;
-        if (has(j, kLetter))
-            return runOf(j, kLetter);
-        if (has(j, kNumber))
-            return runOf(j, kNumber);
-        if (other(j))
-            return runOfOther(j);
+        if (has(j, kLetter)) return runOf(j, kLetter);
+        if (has(j, kNumber)) return runOf(j, kNumber);
+        if (other(j)) return runOfOther(j);
         return spaces(i);
     }
 
     std::size_t llama(std::size_t i, std::size_t maxDigits) const
     {
         std::size_t e = contraction(i, true);
-        if (e != i)
-            return e;
+        if (e != i) return e;
         // [^\r\n\p{L}\p{N}]?\p{L}+
-        if (!(cls[i] & (kCrLf | kLN)) && has(i + 1, kLetter))
-            return runOf(i + 1, kLetter);
-        if (cls[i] & kLetter)
-            return runOf(i, kLetter);
+        if (!(cls[i] & (kCrLf | kLN)) && has(i + 1, kLetter)) return runOf(i + 1, kLetter);
+        if (cls[i] & kLetter) return runOf(i, kLetter);
         // \p{N}{1,maxDigits}
         if (cls[i] & kNumber) {
             const std::size_t k = runOf(i, kNumber);
@@ -109,15 +98,12 @@ struct Matcher
         }
         // ` ?[^\s\p{L}\p{N}]+[\r\n]*`
         const std::size_t j = (cp[i] == U' ' && other(i + 1)) ? i + 1 : i;
-        if (other(j))
-            return runOf(runOfOther(j), kCrLf);
-        if (!(cls[i] & kSpace))
-            return i;
+        if (other(j)) return runOf(runOfOther(j), kCrLf);
+        if (!(cls[i] & kSpace)) return i;
         // \s*[\r\n]+: up to and including the last CR/LF of the whitespace run.
         const std::size_t k = runOf(i, kSpace);
         for (std::size_t m = k; m > i; --m)
-            if (cls[m - 1] & kCrLf)
-                return m;
+            if (cls[m - 1] & kCrLf) return m;
         return spaces(i);
     }
 };
@@ -126,12 +112,9 @@ struct Matcher
 
 std::optional<SplitPattern> recognisePattern(std::string_view regex)
 {
-    if (regex == kGpt2)
-        return SplitPattern::Gpt2;
-    if (regex == kLlama3)
-        return SplitPattern::Llama3;
-    if (regex == kQwen2)
-        return SplitPattern::Qwen2;
+    if (regex == kGpt2) return SplitPattern::Gpt2;
+    if (regex == kLlama3) return SplitPattern::Llama3;
+    if (regex == kQwen2) return SplitPattern::Qwen2;
     return std::nullopt;
 }
 
@@ -184,8 +167,7 @@ void PreTokenizer::splitWith(SplitPattern p, std::string_view text,
 void PreTokenizer::split(std::string_view text, std::vector<std::string_view> &pieces,
                          std::string &storage) const
 {
-    if (text.empty())
-        return;
+    if (text.empty()) return;
     if (m_prefixSpace && text.front() != ' ') {
         storage.assign(1, ' ');
         storage.append(text);

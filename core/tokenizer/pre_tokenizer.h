@@ -15,7 +15,8 @@
 
 namespace lieq::tok {
 
-enum class SplitPattern {
+enum class SplitPattern
+{
     Gpt2,   // 's|'t|... | ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
     Llama3, // (?i:'s|...)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|...
     Qwen2,  // as Llama3 with \p{N} (single digits)

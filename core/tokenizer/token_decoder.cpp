@@ -8,40 +8,33 @@ namespace {
 
 void replaceAll(std::string &s, const std::string &from, const std::string &to)
 {
-    if (from.empty())
-        return;
+    if (from.empty()) return;
     std::string out;
     std::size_t pos = 0;
     for (;;) {
         const std::size_t hit = s.find(from, pos);
-        if (hit == std::string::npos)
-            break;
+        if (hit == std::string::npos) break;
         out.append(s, pos, hit - pos);
         out.append(to);
         pos = hit + from.size();
     }
-    if (pos == 0)
-        return;
+    if (pos == 0) return;
     out.append(s, pos, std::string::npos);
     s = std::move(out);
 }
 
 int hexValue(char c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     return -1;
 }
 
 // "<0xNN>" -> byte value, else -1.
 int byteToken(const std::string &t)
 {
-    if (t.size() != 6 || t.compare(0, 3, "<0x") != 0 || t[5] != '>')
-        return -1;
+    if (t.size() != 6 || t.compare(0, 3, "<0x") != 0 || t[5] != '>') return -1;
     const int hi = hexValue(t[3]), lo = hexValue(t[4]);
     return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
 }
@@ -64,8 +57,7 @@ void byteFallback(std::vector<std::string> &tokens)
     std::string pending;
     std::size_t pendingCount = 0;
     auto flush = [&] {
-        if (pendingCount == 0)
-            return;
+        if (pendingCount == 0) return;
         if (isValidUtf8(pending)) {
             out.push_back(pending);
         } else {
@@ -108,8 +100,7 @@ std::string TokenDecoder::decode(std::vector<std::string> tokens) const
     if (m_steps.empty()) {
         std::string joined;
         for (std::size_t i = 0; i < tokens.size(); ++i) {
-            if (i)
-                joined += ' ';
+            if (i) joined += ' ';
             joined += tokens[i];
         }
         return toValidUtf8(joined);

@@ -13,11 +13,19 @@ class TokenDecoder
 public:
     struct Step
     {
-        enum class Kind { ByteLevel, Replace, ByteFallback, Fuse, Strip, Metaspace } kind;
-        std::string pattern; // Replace: literal to find; Strip/Metaspace: the char
-        std::string content; // Replace: replacement
-        int start = 0;       // Strip
-        int stop = 0;        // Strip
+        enum class Kind
+        {
+            ByteLevel,
+            Replace,
+            ByteFallback,
+            Fuse,
+            Strip,
+            Metaspace
+        } kind;
+        std::string pattern;       // Replace: literal to find; Strip/Metaspace: the char
+        std::string content;       // Replace: replacement
+        int start = 0;             // Strip
+        int stop = 0;              // Strip
         bool prependFirst = false; // Metaspace: drop the leading space of the first token
     };
 

@@ -21,8 +21,7 @@ std::string Tokenizer::Impl::normalize(std::string_view text) const
                 s.insert(0, step.a);
             break;
         case NormStep::Kind::Replace: {
-            if (step.a.empty() || s.find(step.a) == std::string::npos)
-                break;
+            if (step.a.empty() || s.find(step.a) == std::string::npos) break;
             std::string out;
             out.reserve(s.size() + s.size() / 4);
             std::size_t pos = 0, hit;
@@ -83,8 +82,7 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool addSpecial) c
     }
     std::vector<int32_t> ids;
     ids.reserve(text.size() / 3 + 8);
-    if (addSpecial)
-        ids.insert(ids.end(), d.prefix.begin(), d.prefix.end());
+    if (addSpecial) ids.insert(ids.end(), d.prefix.begin(), d.prefix.end());
 
     std::vector<tok::TextSegment> segments, inner;
     d.rawAdded.split(text, segments);
@@ -94,7 +92,8 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool addSpecial) c
             continue;
         }
         const std::string normalized = d.normalizer.empty() ? std::string() : d.normalize(seg.text);
-        const std::string_view norm = d.normalizer.empty() ? seg.text : std::string_view(normalized);
+        const std::string_view norm =
+            d.normalizer.empty() ? seg.text : std::string_view(normalized);
         if (d.normalizedAdded.empty()) {
             d.encodeText(norm, ids);
             continue;
@@ -108,8 +107,7 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool addSpecial) c
                 d.encodeText(part.text, ids);
         }
     }
-    if (addSpecial)
-        ids.insert(ids.end(), d.suffix.begin(), d.suffix.end());
+    if (addSpecial) ids.insert(ids.end(), d.suffix.begin(), d.suffix.end());
     return ids;
 }
 
@@ -120,19 +118,30 @@ std::string Tokenizer::decode(const std::vector<int32_t> &ids, bool skipSpecial)
     pieces.reserve(ids.size());
     for (int32_t id : ids) {
         if (id < 0 || id >= vocabSize() || d.types[id] == TokenType::Unused)
-            throw Error(d.path, "cannot decode token id " + std::to_string(id) +
-                                    " (vocab size " + std::to_string(vocabSize()) + ")");
-        if (skipSpecial && d.special[id])
-            continue;
+            throw Error(d.path, "cannot decode token id " + std::to_string(id) + " (vocab size " +
+                                    std::to_string(vocabSize()) + ")");
+        if (skipSpecial && d.special[id]) continue;
         pieces.push_back(d.tokens[id]);
     }
     return d.decoder.decode(std::move(pieces));
 }
 
-std::optional<int32_t> Tokenizer::bosId() const { return m_impl->bos; }
-std::optional<int32_t> Tokenizer::eosId() const { return m_impl->eos; }
-std::optional<int32_t> Tokenizer::unkId() const { return m_impl->unk; }
-std::optional<int32_t> Tokenizer::padId() const { return m_impl->pad; }
+std::optional<int32_t> Tokenizer::bosId() const
+{
+    return m_impl->bos;
+}
+std::optional<int32_t> Tokenizer::eosId() const
+{
+    return m_impl->eos;
+}
+std::optional<int32_t> Tokenizer::unkId() const
+{
+    return m_impl->unk;
+}
+std::optional<int32_t> Tokenizer::padId() const
+{
+    return m_impl->pad;
+}
 
 bool Tokenizer::addsBos() const
 {
@@ -144,13 +153,15 @@ bool Tokenizer::addsEos() const
     return m_impl->eos && !m_impl->suffix.empty() && m_impl->suffix.back() == *m_impl->eos;
 }
 
-int32_t Tokenizer::vocabSize() const { return static_cast<int32_t>(m_impl->tokens.size()); }
+int32_t Tokenizer::vocabSize() const
+{
+    return static_cast<int32_t>(m_impl->tokens.size());
+}
 
 std::optional<int32_t> Tokenizer::tokenToId(std::string_view token) const
 {
     auto it = m_impl->vocab.find(token);
-    if (it == m_impl->vocab.end())
-        return std::nullopt;
+    if (it == m_impl->vocab.end()) return std::nullopt;
     return it->second;
 }
 
@@ -166,12 +177,33 @@ bool Tokenizer::isSpecial(int32_t id) const
     return id >= 0 && id < vocabSize() && m_impl->special[id];
 }
 
-TokenizerKind Tokenizer::kind() const { return m_impl->kind; }
-const std::vector<std::string> &Tokenizer::tokens() const { return m_impl->tokens; }
-const std::vector<TokenType> &Tokenizer::tokenTypes() const { return m_impl->types; }
-const std::vector<std::string> &Tokenizer::merges() const { return m_impl->merges; }
-const std::vector<float> &Tokenizer::scores() const { return m_impl->scores; }
-const std::string &Tokenizer::preTokenizerName() const { return m_impl->preName; }
-const std::string &Tokenizer::path() const { return m_impl->path; }
+TokenizerKind Tokenizer::kind() const
+{
+    return m_impl->kind;
+}
+const std::vector<std::string> &Tokenizer::tokens() const
+{
+    return m_impl->tokens;
+}
+const std::vector<TokenType> &Tokenizer::tokenTypes() const
+{
+    return m_impl->types;
+}
+const std::vector<std::string> &Tokenizer::merges() const
+{
+    return m_impl->merges;
+}
+const std::vector<float> &Tokenizer::scores() const
+{
+    return m_impl->scores;
+}
+const std::string &Tokenizer::preTokenizerName() const
+{
+    return m_impl->preName;
+}
+const std::string &Tokenizer::path() const
+{
+    return m_impl->path;
+}
 
 } // namespace lieq

@@ -10,13 +10,15 @@
 namespace lieq {
 
 // Which BPE flavour a tokenizer.json holds; decides the GGUF tokenizer.ggml.model value.
-enum class TokenizerKind {
+enum class TokenizerKind
+{
     ByteLevelBpe,     // GPT-2 byte-to-unicode alphabet (GPT-2, Llama-3, Qwen2/Qwen3): "gpt2"
     SentencePieceBpe, // "▁" for spaces, <0xNN> byte fallback (Llama-2, TinyLlama): "llama"
 };
 
 // Token types with the numeric values GGUF's tokenizer.ggml.token_type uses.
-enum class TokenType : int32_t {
+enum class TokenType : int32_t
+{
     Normal = 1,
     Unknown = 2,
     Control = 3,     // special added tokens (<s>, <|endoftext|>)

@@ -19,7 +19,12 @@ struct Tokenizer::Impl
 {
     struct NormStep
     {
-        enum class Kind { Nfc, Prepend, Replace } kind;
+        enum class Kind
+        {
+            Nfc,
+            Prepend,
+            Replace
+        } kind;
         std::string a; // Prepend: prefix; Replace: literal to find
         std::string b; // Replace: replacement
     };

@@ -27,16 +27,14 @@ struct Loader
 
     const json &need(const json &obj, const char *key, const std::string &where) const
     {
-        if (!obj.is_object() || !obj.contains(key))
-            fail(where + ": missing field \"" + key + "\"");
+        if (!obj.is_object() || !obj.contains(key)) fail(where + ": missing field \"" + key + "\"");
         return obj.at(key);
     }
 
     std::string str(const json &obj, const char *key, const std::string &where) const
     {
         const json &v = need(obj, key, where);
-        if (!v.is_string())
-            fail(where + "." + key + ": expected a string");
+        if (!v.is_string()) fail(where + "." + key + ": expected a string");
         return v.get<std::string>();
     }
 
@@ -55,8 +53,7 @@ struct Loader
 
     void normalizer(const json &n, const std::string &where)
     {
-        if (n.is_null())
-            return;
+        if (n.is_null()) return;
         const std::string type = str(n, "type", where);
         using K = Tokenizer::Impl::NormStep::Kind;
         if (type == "Sequence") {
@@ -75,8 +72,7 @@ struct Loader
 
     void preTokenizer(const json &p, const std::string &where)
     {
-        if (p.is_null())
-            return;
+        if (p.is_null()) return;
         const std::string type = str(p, "type", where);
         if (type == "Sequence") {
             for (const json &step : need(p, "pretokenizers", where))
@@ -84,8 +80,7 @@ struct Loader
         } else if (type == "ByteLevel") {
             byteLevelPre = true;
             d.preTokenizer.setByteLevelPrefixSpace(flag(p, "add_prefix_space", false));
-            if (flag(p, "use_regex", true))
-                d.preTokenizer.addSplit(tok::SplitPattern::Gpt2);
+            if (flag(p, "use_regex", true)) d.preTokenizer.addSplit(tok::SplitPattern::Gpt2);
         } else if (type == "Split") {
             const json &pattern = need(p, "pattern", where);
             if (!pattern.contains("Regex") || !pattern.at("Regex").is_string())
@@ -106,8 +101,7 @@ struct Loader
 
     void decoder(const json &n, const std::string &where)
     {
-        if (n.is_null())
-            return;
+        if (n.is_null()) return;
         const std::string type = str(n, "type", where);
         using K = tok::TokenDecoder::Step::Kind;
         tok::TokenDecoder::Step s{K::Fuse, {}, {}, 0, 0, false};
@@ -144,15 +138,13 @@ struct Loader
     int32_t tokenId(const std::string &content, const std::string &where) const
     {
         auto it = d.vocab.find(content);
-        if (it == d.vocab.end())
-            fail(where + ": token \"" + content + "\" is not in the vocab");
+        if (it == d.vocab.end()) fail(where + ": token \"" + content + "\" is not in the vocab");
         return it->second;
     }
 
     void postProcessor(const json &p, const std::string &where)
     {
-        if (p.is_null())
-            return;
+        if (p.is_null()) return;
         const std::string type = str(p, "type", where);
         if (type == "Sequence") {
             for (const json &step : need(p, "processors", where))
@@ -188,16 +180,15 @@ struct Loader
     void model(const json &m)
     {
         const std::string type = m.value("type", std::string("BPE"));
-        if (type != "BPE")
-            fail("model.type \"" + type + "\" is not supported (only BPE)");
+        if (type != "BPE") fail("model.type \"" + type + "\" is not supported (only BPE)");
         if (m.contains("dropout") && !m.at("dropout").is_null())
             fail("model.dropout is not supported");
         for (const char *key : {"continuing_subword_prefix", "end_of_word_suffix"})
             if (m.contains(key) && m.at(key).is_string() && !m.at(key).get<std::string>().empty())
                 fail(std::string("model.") + key + " is not supported");
         const json &vocab = need(m, "vocab", "model");
-        if (!vocab.is_object())
-            fail("model.vocab: expected an object of token -> id");
+        if (!vocab.is_object()) fail("model.vocab: expected an object of token -> id");
+        d.vocab.reserve(vocab.size() + 1024);
         for (auto it = vocab.begin(); it != vocab.end(); ++it) {
             if (!it.value().is_number_integer())
                 fail("model.vocab: id of \"" + it.key() + "\" is not an integer");
@@ -260,8 +251,7 @@ struct Loader
 
     std::optional<int32_t> configToken(const json &cfg, const char *key)
     {
-        if (!cfg.contains(key))
-            return std::nullopt;
+        if (!cfg.contains(key)) return std::nullopt;
         const json &v = cfg.at(key);
         std::string name;
         if (v.is_string())
@@ -288,10 +278,8 @@ struct Loader
         d.bos = configToken(cfg, "bos_token");
         d.eos = configToken(cfg, "eos_token");
         d.pad = configToken(cfg, "pad_token");
-        if (auto unk = configToken(cfg, "unk_token"); unk && !d.unk)
-            d.unk = unk;
-        if (!cfg.contains("bos_token") && !d.prefix.empty())
-            d.bos = d.prefix.front();
+        if (auto unk = configToken(cfg, "unk_token"); unk && !d.unk) d.unk = unk;
+        if (!cfg.contains("bos_token") && !d.prefix.empty()) d.bos = d.prefix.front();
         if (!cfg.contains("eos_token")) // no config: the usual end-of-text names
             for (const char *name : {"</s>", "<|end_of_text|>", "<|endoftext|>"})
                 if (auto it = d.vocab.find(name); it != d.vocab.end()) {
@@ -301,8 +289,7 @@ struct Loader
         // transformers' Llama-style tokenizers rebuild the template from add_bos/add_eos_token.
         auto apply = [&](const char *key, std::optional<int32_t> id, std::vector<int32_t> &side,
                          bool front) {
-            if (!id || !cfg.contains(key) || !cfg.at(key).is_boolean())
-                return;
+            if (!id || !cfg.contains(key) || !cfg.at(key).is_boolean()) return;
             const bool want = cfg.at(key).get<bool>();
             const bool has = !side.empty() && (front ? side.front() : side.back()) == *id;
             if (want && !has)
@@ -323,8 +310,7 @@ struct Loader
         } catch (const json::exception &e) {
             fail(std::string("invalid JSON: ") + e.what());
         }
-        if (!root.is_object())
-            fail("not a tokenizer.json (top level is not an object)");
+        if (!root.is_object()) fail("not a tokenizer.json (top level is not an object)");
         const json &m = need(root, "model", "tokenizer.json");
         preTokenizer(root.value("pre_tokenizer", json()), "pre_tokenizer");
         normalizer(root.value("normalizer", json()), "normalizer");
@@ -335,8 +321,9 @@ struct Loader
         postProcessor(root.value("post_processor", json()), "post_processor");
 
         d.kind = byteLevelPre ? TokenizerKind::ByteLevelBpe : TokenizerKind::SentencePieceBpe;
-        d.preName = d.preTokenizer.splits().empty() ? "default"
-                                                    : tok::patternName(d.preTokenizer.splits().back());
+        d.preName = d.preTokenizer.splits().empty()
+                        ? "default"
+                        : tok::patternName(d.preTokenizer.splits().back());
 
         int32_t size = 0;
         for (const auto &[token, id] : d.vocab)
@@ -365,13 +352,11 @@ struct Loader
             }
         }
         for (int32_t i = 0; i < size; ++i)
-            if (d.types[i] == TokenType::Unused)
-                d.tokens[i] = "[PAD" + std::to_string(i) + "]";
+            if (d.types[i] == TokenType::Unused) d.tokens[i] = "[PAD" + std::to_string(i) + "]";
         d.rawAdded.build(raw);
         d.normalizedAdded.build(normalized);
         tokenizerConfig(added);
-        if (d.unk && *d.unk < size)
-            d.types[*d.unk] = TokenType::Unknown;
+        if (d.unk && *d.unk < size) d.types[*d.unk] = TokenType::Unknown;
     }
 };
 

@@ -15,14 +15,10 @@ std::array<uint8_t, 128> makeAsciiClasses()
     std::array<uint8_t, 128> t{};
     for (int c = 0; c < 128; ++c) {
         uint8_t k = 0;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-            k |= kLetter;
-        if (c >= '0' && c <= '9')
-            k |= kNumber;
-        if ((c >= 0x09 && c <= 0x0d) || c == ' ')
-            k |= kSpace;
-        if (c == '\r' || c == '\n')
-            k |= kCrLf;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) k |= kLetter;
+        if (c >= '0' && c <= '9') k |= kNumber;
+        if ((c >= 0x09 && c <= 0x0d) || c == ' ') k |= kSpace;
+        if (c == '\r' || c == '\n') k |= kCrLf;
         t[c] = k;
     }
     return t;
@@ -35,8 +31,7 @@ const std::array<uint8_t, 128> kAscii = makeAsciiClasses();
 std::size_t validSequenceLength(std::string_view s, std::size_t i, std::size_t &bad)
 {
     const auto b0 = static_cast<unsigned char>(s[i]);
-    if (b0 < 0x80)
-        return 1;
+    if (b0 < 0x80) return 1;
     std::size_t len = 0;
     unsigned char lo = 0x80, hi = 0xbf;
     if (b0 >= 0xc2 && b0 <= 0xdf) {
@@ -76,16 +71,14 @@ std::size_t validSequenceLength(std::string_view s, std::size_t i, std::size_t &
 
 uint8_t charClass(char32_t c)
 {
-    if (c < 128)
-        return kAscii[c];
+    if (c < 128) return kAscii[c];
     uint8_t k = 0;
     const uint32_t mask = U_GET_GC_MASK(static_cast<UChar32>(c));
     if (mask & U_GC_L_MASK)
         k |= kLetter;
     else if (mask & U_GC_N_MASK)
         k |= kNumber;
-    if (u_isUWhiteSpace(static_cast<UChar32>(c)))
-        k |= kSpace;
+    if (u_isUWhiteSpace(static_cast<UChar32>(c))) k |= kSpace;
     return k;
 }
 
@@ -136,8 +129,7 @@ bool isValidUtf8(std::string_view s)
             continue;
         }
         const std::size_t n = validSequenceLength(s, i, bad);
-        if (n == 0)
-            return false;
+        if (n == 0) return false;
         i += n;
     }
     return true;
@@ -189,8 +181,7 @@ std::string toNfc(std::string_view s)
             ascii = false;
             break;
         }
-    if (ascii)
-        return std::string(s);
+    if (ascii) return std::string(s);
 
     UErrorCode err = U_ZERO_ERROR;
     const UNormalizer2 *nfc = unorm2_getNFCInstance(&err);
@@ -198,21 +189,18 @@ std::string toNfc(std::string_view s)
     int32_t wideLen = 0;
     u_strFromUTF8(wide.data(), static_cast<int32_t>(wide.size()), &wideLen, s.data(),
                   static_cast<int32_t>(s.size()), &err);
-    if (U_FAILURE(err))
-        throw Error(std::string("NFC normalization failed: ") + u_errorName(err));
+    if (U_FAILURE(err)) throw Error(std::string("NFC normalization failed: ") + u_errorName(err));
     if (unorm2_quickCheck(nfc, wide.data(), wideLen, &err) == UNORM_YES && U_SUCCESS(err))
         return std::string(s);
     err = U_ZERO_ERROR;
     std::u16string norm(static_cast<std::size_t>(wideLen) * 3 + 16, u'\0');
     const int32_t normLen = unorm2_normalize(nfc, wide.data(), wideLen, norm.data(),
                                              static_cast<int32_t>(norm.size()), &err);
-    if (U_FAILURE(err))
-        throw Error(std::string("NFC normalization failed: ") + u_errorName(err));
+    if (U_FAILURE(err)) throw Error(std::string("NFC normalization failed: ") + u_errorName(err));
     std::string out(static_cast<std::size_t>(normLen) * 3 + 4, '\0');
     int32_t outLen = 0;
     u_strToUTF8(out.data(), static_cast<int32_t>(out.size()), &outLen, norm.data(), normLen, &err);
-    if (U_FAILURE(err))
-        throw Error(std::string("NFC normalization failed: ") + u_errorName(err));
+    if (U_FAILURE(err)) throw Error(std::string("NFC normalization failed: ") + u_errorName(err));
     out.resize(static_cast<std::size_t>(outLen));
     return out;
 }
@@ -228,9 +216,10 @@ struct ByteMaps
         toByte.fill(-1);
         int extra = 0;
         for (int b = 0; b < 256; ++b) {
-            const bool printable = (b >= '!' && b <= '~') || (b >= 0xa1 && b <= 0xac) ||
-                                   (b >= 0xae && b <= 0xff);
-            toUnicode[b] = printable ? static_cast<char32_t>(b) : static_cast<char32_t>(256 + extra++);
+            const bool printable =
+                (b >= '!' && b <= '~') || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
+            toUnicode[b] =
+                printable ? static_cast<char32_t>(b) : static_cast<char32_t>(256 + extra++);
             toByte[toUnicode[b]] = static_cast<int16_t>(b);
         }
     }
@@ -260,8 +249,7 @@ bool byteLevelToBytes(std::string_view token, std::string &out)
     std::size_t i = 0;
     while (i < token.size()) {
         const int b = unicodeToByte(nextCodePoint(token, i));
-        if (b < 0)
-            return false;
+        if (b < 0) return false;
         out.push_back(static_cast<char>(b));
     }
     return true;

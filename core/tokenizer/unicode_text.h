@@ -12,7 +12,8 @@
 namespace lieq::tok {
 
 // Class bits the pre-tokenizer patterns test (\p{L}, \p{N}, \s, [\r\n]).
-enum CharClass : uint8_t {
+enum CharClass : uint8_t
+{
     kLetter = 1,
     kNumber = 2,
     kSpace = 4, // Unicode White_Space: what Oniguruma's \s and transformers.js' rewrite use

@@ -12,17 +12,16 @@
 #include <fstream>
 #include <random>
 
-using nlohmann::json;
 using lieq::Tokenizer;
+using nlohmann::json;
 using Ids = std::vector<int32_t>;
 
 namespace {
 
 // A byte-level BPE tokenizer.json: ids 0..255 are the bytes, then one id per merge result.
 json byteLevelFixture(const std::vector<std::pair<std::string, std::string>> &merges,
-                      const json &preTokenizer = json{{"type", "ByteLevel"},
-                                                      {"add_prefix_space", false},
-                                                      {"use_regex", true}})
+                      const json &preTokenizer = json{
+                          {"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", true}})
 {
     json vocab = json::object();
     for (int b = 0; b < 256; ++b)
@@ -31,8 +30,7 @@ json byteLevelFixture(const std::vector<std::pair<std::string, std::string>> &me
     int next = 256;
     for (const auto &[a, b] : merges) {
         const std::string la = lieq::tok::bytesToByteLevel(a), lb = lieq::tok::bytesToByteLevel(b);
-        if (!vocab.contains(la + lb))
-            vocab[la + lb] = next++;
+        if (!vocab.contains(la + lb)) vocab[la + lb] = next++;
         mergeList.push_back(json::array({la, lb}));
     }
     return json{{"version", "1.0"},
@@ -42,16 +40,22 @@ json byteLevelFixture(const std::vector<std::pair<std::string, std::string>> &me
                 {"post_processor", nullptr},
                 {"decoder", {{"type", "ByteLevel"}}},
                 {"model",
-                 {{"type", "BPE"}, {"dropout", nullptr}, {"unk_token", nullptr},
-                  {"fuse_unk", false}, {"byte_fallback", false}, {"ignore_merges", false},
-                  {"vocab", vocab}, {"merges", mergeList}}}};
+                 {{"type", "BPE"},
+                  {"dropout", nullptr},
+                  {"unk_token", nullptr},
+                  {"fuse_unk", false},
+                  {"byte_fallback", false},
+                  {"ignore_merges", false},
+                  {"vocab", vocab},
+                  {"merges", mergeList}}}};
 }
 
 json addedToken(int id, const std::string &content, bool special, bool lstrip = false,
                 bool rstrip = false)
 {
-    return json{{"id", id}, {"content", content}, {"special", special}, {"lstrip", lstrip},
-                {"rstrip", rstrip}, {"normalized", false}, {"single_word", false}};
+    return json{
+        {"id", id},         {"content", content},  {"special", special},  {"lstrip", lstrip},
+        {"rstrip", rstrip}, {"normalized", false}, {"single_word", false}};
 }
 
 std::string writeFixture(const QTemporaryDir &dir, const std::string &name, const std::string &text,
@@ -60,16 +64,14 @@ std::string writeFixture(const QTemporaryDir &dir, const std::string &name, cons
     const std::string folder = dir.filePath(QString::fromStdString(name)).toStdString();
     std::filesystem::create_directories(folder);
     std::ofstream(folder + "/tokenizer.json") << text;
-    if (!config.empty())
-        std::ofstream(folder + "/tokenizer_config.json") << config;
+    if (!config.empty()) std::ofstream(folder + "/tokenizer_config.json") << config;
     return folder + "/tokenizer.json";
 }
 
 int32_t id(const Tokenizer &t, const std::string &bytes)
 {
     const auto v = t.tokenToId(lieq::tok::bytesToByteLevel(bytes));
-    if (!v)
-        throw std::runtime_error("no token " + bytes);
+    if (!v) throw std::runtime_error("no token " + bytes);
     return *v;
 }
 
@@ -154,8 +156,9 @@ void TestTokenizer::mergeOrder()
 {
     QFETCH(QString, text);
     QFETCH(QStringList, pieces);
-    const auto path = writeFixture(m_dir, "merge",
-        byteLevelFixture({{"a", "b"}, {"b", "c"}, {"a", "a"}, {"bc", "bc"}}).dump());
+    const auto path =
+        writeFixture(m_dir, "merge",
+                     byteLevelFixture({{"a", "b"}, {"b", "c"}, {"a", "a"}, {"bc", "bc"}}).dump());
     const auto t = Tokenizer::fromFile(path);
     Ids expected;
     for (const auto &p : pieces)
@@ -173,8 +176,7 @@ void TestTokenizer::heapAndScanAgree()
     for (int i = 0; i < 60; ++i) {
         const auto &x = pieces[rng() % pieces.size()];
         const auto &y = pieces[rng() % pieces.size()];
-        if (x.size() + y.size() > 6)
-            continue;
+        if (x.size() + y.size() > 6) continue;
         merges.emplace_back(x, y);
         pieces.push_back(x + y);
     }
@@ -199,7 +201,10 @@ void TestTokenizer::heapAndScanAgree()
         totalIds += heap.size();
         totalBytes += word.size();
     }
-    QVERIFY2(totalIds * 10 < totalBytes * 8, qPrintable(QStringLiteral("%1 ids for %2 bytes").arg(totalIds).arg(totalBytes))); // merges fired
+    QVERIFY2(
+        totalIds * 10 < totalBytes * 8,
+        qPrintable(
+            QStringLiteral("%1 ids for %2 bytes").arg(totalIds).arg(totalBytes))); // merges fired
 }
 
 void TestTokenizer::ignoreMerges()
@@ -217,14 +222,13 @@ void TestTokenizer::ignoreMerges()
 void TestTokenizer::addedTokens()
 {
     json j = byteLevelFixture({});
-    j["added_tokens"] = json::array({addedToken(256, "<|x|>", true, true, true),
-                                     addedToken(257, "<|end|>", true),
-                                     addedToken(258, "<|e|>", false)});
+    j["added_tokens"] =
+        json::array({addedToken(256, "<|x|>", true, true, true), addedToken(257, "<|end|>", true),
+                     addedToken(258, "<|e|>", false)});
     const auto t = Tokenizer::fromFile(writeFixture(m_dir, "added", j.dump()));
     QCOMPARE(t.vocabSize(), 259);
     // lstrip/rstrip swallow the spaces around <|x|>; <|end|> wins over <|e|> (longest match).
-    QCOMPARE(t.encode("a <|x|>  b<|end|>c<|e|>"),
-             (Ids{'a', 256, 'b', 257, 'c', 258}));
+    QCOMPARE(t.encode("a <|x|>  b<|end|>c<|e|>"), (Ids{'a', 256, 'b', 257, 'c', 258}));
     QCOMPARE(t.encode("a <|end|> b"), (Ids{'a', id(t, " "), 257, id(t, " "), 'b'}));
     QCOMPARE(t.decode({'a', 256, 'b', 258}), std::string("a<|x|>b<|e|>"));
     QCOMPARE(t.decode({'a', 256, 'b', 258}, true), std::string("ab<|e|>"));
@@ -250,54 +254,65 @@ void TestTokenizer::templateAndConfig()
 {
     json j = byteLevelFixture({});
     j["added_tokens"] = json::array({addedToken(256, "<s>", true), addedToken(257, "</s>", true)});
-    j["post_processor"] = json{
-        {"type", "TemplateProcessing"},
-        {"single", json::array({json{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}},
-                                json{{"Sequence", {{"id", "A"}, {"type_id", 0}}}}})},
-        {"special_tokens", {{"<s>", {{"id", "<s>"}, {"ids", {256}}, {"tokens", {"<s>"}}}}}}};
+    j["post_processor"] =
+        json{{"type", "TemplateProcessing"},
+             {"single", json::array({json{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}},
+                                     json{{"Sequence", {{"id", "A"}, {"type_id", 0}}}}})},
+             {"special_tokens", {{"<s>", {{"id", "<s>"}, {"ids", {256}}, {"tokens", {"<s>"}}}}}}};
     const auto plain = Tokenizer::fromFile(writeFixture(m_dir, "tpl", j.dump()));
     QCOMPARE(plain.encode("hi"), (Ids{256, 'h', 'i'}));
     QCOMPARE(plain.encode("hi", false), (Ids{'h', 'i'}));
     QCOMPARE(plain.bosId(), std::optional<int32_t>(256));
     QCOMPARE(plain.eosId(), std::optional<int32_t>(257));
 
-    const auto noBos = Tokenizer::fromFile(writeFixture(m_dir, "tpl-nobos", j.dump(),
+    const auto noBos = Tokenizer::fromFile(writeFixture(
+        m_dir, "tpl-nobos", j.dump(),
         R"({"add_bos_token": false, "add_eos_token": true, "bos_token": "<s>", "eos_token": "</s>"})"));
     QCOMPARE(noBos.encode("hi"), (Ids{'h', 'i', 257}));
     QVERIFY(!noBos.addsBos());
     QVERIFY(noBos.addsEos());
 
     j["post_processor"] = nullptr;
-    const auto addBos = Tokenizer::fromFile(writeFixture(m_dir, "cfg-bos", j.dump(),
+    const auto addBos = Tokenizer::fromFile(writeFixture(
+        m_dir, "cfg-bos", j.dump(),
         R"({"add_bos_token": true, "bos_token": {"content": "<s>"}, "eos_token": "</s>"})"));
     QCOMPARE(addBos.encode("hi"), (Ids{256, 'h', 'i'}));
 }
 
 void TestTokenizer::byteLevelRoundTrip()
 {
-    json pre = {{"type", "Sequence"},
-                {"pretokenizers",
-                 json::array({json{{"type", "Split"},
-                                   {"pattern", {{"Regex", R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)"}}},
-                                   {"behavior", "Isolated"}, {"invert", false}},
-                              json{{"type", "ByteLevel"}, {"add_prefix_space", false},
-                                   {"use_regex", false}}})}};
-    const auto t = Tokenizer::fromFile(writeFixture(m_dir, "roundtrip",
-        byteLevelFixture({{"t", "h"}, {"th", "e"}, {" ", "the"}}, pre).dump()));
+    json pre = {
+        {"type", "Sequence"},
+        {"pretokenizers",
+         json::array(
+             {json{
+                  {"type", "Split"},
+                  {"pattern",
+                   {{"Regex",
+                     R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)"}}},
+                  {"behavior", "Isolated"},
+                  {"invert", false}},
+              json{{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", false}}})}};
+    const auto t = Tokenizer::fromFile(writeFixture(
+        m_dir, "roundtrip", byteLevelFixture({{"t", "h"}, {"th", "e"}, {" ", "the"}}, pre).dump()));
     QCOMPARE(t.preTokenizerName(), std::string("llama-bpe"));
     const std::string text = "the cat — 猫 😀\t\tx  \n\n 1234567 Zoë's ʼnaïve";
     const Ids ids = t.encode(text);
     QCOMPARE(t.decode(ids), text);
     QCOMPARE(t.encode(" the"), (Ids{id(t, " the")}));
     // Invalid UTF-8 input is repaired (U+FFFD) rather than passed to the byte alphabet.
-    QCOMPARE(t.decode(t.encode("a\xff" "b")), std::string("a\xef\xbf\xbd" "b"));
+    QCOMPARE(t.decode(t.encode("a\xff"
+                               "b")),
+             std::string("a\xef\xbf\xbd"
+                         "b"));
 }
 
 void TestTokenizer::decodeInvalidUtf8()
 {
     const auto t = Tokenizer::fromFile(writeFixture(m_dir, "bytes", byteLevelFixture({}).dump()));
     // The first two bytes of "€" (E2 82 AC) then 'a': one U+FFFD for the maximal invalid part.
-    QCOMPARE(t.decode({0xe2, 0x82, 'a'}), std::string("\xef\xbf\xbd" "a"));
+    QCOMPARE(t.decode({0xe2, 0x82, 'a'}), std::string("\xef\xbf\xbd"
+                                                      "a"));
     QVERIFY_THROWS_EXCEPTION(lieq::Error, t.decode({4000}));
 }
 
@@ -323,28 +338,34 @@ void TestTokenizer::errors_data()
     QTest::addColumn<QString>("content");
     QTest::addColumn<QString>("expected");
     json good = byteLevelFixture({{"a", "b"}});
-    QTest::newRow("broken json") << QStringLiteral("{\"model\": ") << QStringLiteral("invalid JSON");
-    QTest::newRow("not an object") << QStringLiteral("[1,2]") << QStringLiteral("not a tokenizer.json");
+    QTest::newRow("broken json") << QStringLiteral("{\"model\": ")
+                                 << QStringLiteral("invalid JSON");
+    QTest::newRow("not an object")
+        << QStringLiteral("[1,2]") << QStringLiteral("not a tokenizer.json");
     json j = good;
     j.erase("model");
-    QTest::newRow("no model") << QString::fromStdString(j.dump()) << QStringLiteral("missing field \"model\"");
+    QTest::newRow("no model") << QString::fromStdString(j.dump())
+                              << QStringLiteral("missing field \"model\"");
     j = good;
     j["model"].erase("vocab");
-    QTest::newRow("no vocab") << QString::fromStdString(j.dump()) << QStringLiteral("missing field \"vocab\"");
+    QTest::newRow("no vocab") << QString::fromStdString(j.dump())
+                              << QStringLiteral("missing field \"vocab\"");
     j = good;
     j["model"]["type"] = "Unigram";
     QTest::newRow("unigram") << QString::fromStdString(j.dump()) << QStringLiteral("Unigram");
     j = good;
-    j["pre_tokenizer"] = json{{"type", "Split"}, {"pattern", {{"Regex", "\\w+|\\s+"}}},
-                              {"behavior", "Isolated"}};
+    j["pre_tokenizer"] =
+        json{{"type", "Split"}, {"pattern", {{"Regex", "\\w+|\\s+"}}}, {"behavior", "Isolated"}};
     QTest::newRow("unknown split") << QString::fromStdString(j.dump())
                                    << QStringLiteral("unknown pre-tokenizer Split pattern");
     j = good;
     j["pre_tokenizer"] = json{{"type", "Whitespace"}};
-    QTest::newRow("unknown pre") << QString::fromStdString(j.dump()) << QStringLiteral("Whitespace");
+    QTest::newRow("unknown pre") << QString::fromStdString(j.dump())
+                                 << QStringLiteral("Whitespace");
     j = good;
     j["model"]["merges"].push_back(json::array({"zz", "q"}));
-    QTest::newRow("bad merge") << QString::fromStdString(j.dump()) << QStringLiteral("not in the vocab");
+    QTest::newRow("bad merge") << QString::fromStdString(j.dump())
+                               << QStringLiteral("not in the vocab");
     j = good;
     j["normalizer"] = json{{"type", "Lowercase"}};
     QTest::newRow("normalizer") << QString::fromStdString(j.dump()) << QStringLiteral("Lowercase");
@@ -355,7 +376,8 @@ void TestTokenizer::errors()
     QFETCH(QString, content);
     QFETCH(QString, expected);
     static int n = 0;
-    const std::string path = writeFixture(m_dir, "bad" + std::to_string(n++), content.toStdString());
+    const std::string path =
+        writeFixture(m_dir, "bad" + std::to_string(n++), content.toStdString());
     try {
         Tokenizer::fromFile(path);
         QFAIL("loading should have failed");
@@ -364,7 +386,8 @@ void TestTokenizer::errors()
         QVERIFY2(msg.contains(QString::fromStdString(path)), qPrintable(msg));
         QVERIFY2(msg.contains(expected), qPrintable(msg));
     }
-    QVERIFY_THROWS_EXCEPTION(lieq::Error, Tokenizer::fromModelDir(m_dir.filePath(QStringLiteral("none")).toStdString()));
+    QVERIFY_THROWS_EXCEPTION(
+        lieq::Error, Tokenizer::fromModelDir(m_dir.filePath(QStringLiteral("none")).toStdString()));
 }
 
 QTEST_GUILESS_MAIN(TestTokenizer)

