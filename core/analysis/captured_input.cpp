@@ -55,9 +55,9 @@ CapturedInput::CapturedInput(torch::Tensor h)
 
 void CapturedInput::release()
 {
-    m_h = {};
-    m_c = {};
-    m_r = {};
+    m_h = torch::Tensor();
+    m_c = torch::Tensor();
+    m_r = torch::Tensor();
 }
 
 void CapturedInput::planFor(const std::vector<std::int64_t> &outFeatures)

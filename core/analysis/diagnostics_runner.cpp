@@ -132,7 +132,7 @@ DiagnosticsResult runDiagnostics(Model &model, const CalibrationSet &calibration
     reportProgress(progress, {"baseline", L, L, "head"});
     res.pplBase = perplexity(dec, x, ids);
     ++res.cost.headEvaluations;
-    x = {};
+    x = torch::Tensor();
     res.timings.baselineSeconds = secondsSince(start) - res.timings.spectralSeconds;
 
     // Pass 2: dPPL from cached (or recomputed) layer inputs.
@@ -148,7 +148,7 @@ DiagnosticsResult runDiagnostics(Model &model, const CalibrationSet &calibration
                 xl = dec.embed(ids);
             } else if (cache[static_cast<std::size_t>(l)].defined()) {
                 xl = cache[static_cast<std::size_t>(l)].to(dec.device());
-                cache[static_cast<std::size_t>(l)] = {};
+                cache[static_cast<std::size_t>(l)] = torch::Tensor();
             } else {
                 reportProgress(progress, {"dppl", done, total, skip + ": recompute input"});
                 xl = dec.runLayer(l - 1, prev, 0);
