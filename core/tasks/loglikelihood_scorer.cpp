@@ -1,0 +1,356 @@
+#include "core/tasks/loglikelihood_scorer.h"
+
+#include "core/model/decoder_impl.h"
+#include "core/model/model.h"
+#include "core/tokenizer/tokenizer.h"
+#include "core/util/error.h"
+
+#include <algorithm>
+#include <chrono>
+#include <numeric>
+
+namespace lieq {
+
+namespace {
+
+// One forward row and the requests read from it.
+struct Row
+{
+    std::vector<std::int32_t> ids;
+    std::int64_t group = 0;
+    std::vector<std::size_t> requests;
+};
+
+// Where one request's continuation sits in its row's input.
+struct Span
+{
+    std::size_t row = 0;
+    std::int64_t first = 0;                // input position predicting the first target
+    std::vector<std::int32_t> targets;
+};
+
+// Hidden states of a batch of rows, addressable per (row, position).
+struct BatchHidden
+{
+    torch::Tensor flat;                    // [N, H]
+    std::function<std::int64_t(std::size_t row, std::int64_t pos)> index;
+};
+
+torch::Tensor idsTensor(const std::vector<const std::vector<std::int32_t> *> &rows,
+                        std::int64_t begin, std::int64_t width)
+{
+    torch::Tensor t = torch::zeros({static_cast<std::int64_t>(rows.size()), width}, torch::kLong);
+    auto a = t.accessor<std::int64_t, 2>();
+    for (std::size_t r = 0; r < rows.size(); ++r)
+        for (std::int64_t j = begin; j < static_cast<std::int64_t>(rows[r]->size()) && j - begin < width; ++j)
+            a[static_cast<std::int64_t>(r)][j - begin] = (*rows[r])[static_cast<std::size_t>(j)];
+    return t;
+}
+
+} // namespace
+
+const char *batchingName(Batching b)
+{
+    switch (b) {
+    case Batching::Auto: return "auto";
+    case Batching::Packed: return "packed";
+    case Batching::SharedPrefix: return "shared";
+    case Batching::None: return "none";
+    }
+    return "?";
+}
+
+Batching batchingFromString(const std::string &name)
+{
+    for (Batching b : {Batching::Auto, Batching::Packed, Batching::SharedPrefix, Batching::None})
+        if (name == batchingName(b))
+            return b;
+    throw Error("unknown batching \"" + name + "\" (auto, packed, shared, none)");
+}
+
+EncodedRequest encodeRequest(const Tokenizer &tokenizer, const LoglikelihoodRequest &request,
+                             bool addBos)
+{
+    std::string context = request.context;
+    std::string continuation = request.continuation;
+    // Python's rstrip(): any trailing whitespace moves to the continuation.
+    const std::size_t keep = context.find_last_not_of(" \t\n\r\v\f");
+    const std::size_t cut = keep == std::string::npos ? 0 : keep + 1;
+    if (cut < context.size()) {
+        continuation = context.substr(cut) + continuation;
+        context.resize(cut);
+    }
+    EncodedRequest e;
+    const std::vector<std::int32_t> whole = tokenizer.encode(context + continuation, false);
+    if (!context.empty())
+        e.context = tokenizer.encode(context, false);
+    const std::size_t split = std::min(e.context.size(), whole.size());
+    e.continuation.assign(whole.begin() + static_cast<std::ptrdiff_t>(split), whole.end());
+    const auto bos = tokenizer.bosId();
+    if (e.context.empty() || (addBos && bos)) {
+        const auto prefix = bos ? bos : tokenizer.eosId();
+        if (!prefix)
+            throw Error(tokenizer.path(), "an empty context needs a BOS or EOS token");
+        e.context.insert(e.context.begin(), *prefix);
+    }
+    if (e.continuation.empty())
+        throw Error("continuation \"" + request.continuation + "\" after context \"" +
+                    request.context.substr(0, 60) + "\" encodes to no tokens");
+    return e;
+}
+
+LoglikelihoodScorer::LoglikelihoodScorer(Model &model, const Tokenizer &tokenizer,
+                                         ScorerOptions options)
+    : m_model(model), m_tokenizer(tokenizer), m_options(options)
+{
+}
+
+Batching LoglikelihoodScorer::resolvedBatching() const
+{
+    if (m_options.batching != Batching::Auto)
+        return m_options.batching;
+    return m_model.config().hiddenSize >= 512 ? Batching::SharedPrefix : Batching::Packed;
+}
+
+std::vector<LoglikelihoodScore>
+LoglikelihoodScorer::score(const std::vector<LoglikelihoodRequest> &requests,
+                           const std::vector<std::int64_t> &groups, const ProgressFn &progress)
+{
+    std::vector<EncodedRequest> encoded;
+    encoded.reserve(requests.size());
+    for (const auto &r : requests)
+        encoded.push_back(encodeRequest(m_tokenizer, r, m_options.addBos));
+    return scoreEncoded(encoded, groups, progress);
+}
+
+std::vector<LoglikelihoodScore>
+LoglikelihoodScorer::scoreEncoded(const std::vector<EncodedRequest> &requests,
+                                  const std::vector<std::int64_t> &groups,
+                                  const ProgressFn &progress)
+{
+    torch::NoGradGuard noGrad;
+    const auto start = std::chrono::steady_clock::now();
+    if (!groups.empty() && groups.size() != requests.size())
+        throw Error("loglikelihood: " + std::to_string(groups.size()) + " group tags for " +
+                    std::to_string(requests.size()) + " requests");
+    m_stats = {};
+    m_stats.requests = static_cast<std::int64_t>(requests.size());
+    m_stats.batching = resolvedBatching();
+    const Batching mode = m_stats.batching;
+    std::int64_t maxLength = m_options.maxLength;
+    if (maxLength <= 0)
+        maxLength = m_model.config().maxPositionEmbeddings > 0
+                        ? m_model.config().maxPositionEmbeddings : 2048;
+    const std::int64_t vocab = m_model.config().vocabSize;
+
+    // Inputs and spans, then rows: sorted inputs put each input right before the inputs it is
+    // a prefix of, so each input is served by the last input of its prefix chain.
+    const std::size_t n = requests.size();
+    std::vector<std::vector<std::int32_t>> inputs(n);
+    std::vector<Span> spans(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const EncodedRequest &r = requests[i];
+        std::vector<std::int32_t> full = r.context;
+        full.insert(full.end(), r.continuation.begin(), r.continuation.end());
+        if (r.continuation.empty() || r.continuation.size() > static_cast<std::size_t>(maxLength))
+            throw Error("loglikelihood: request " + std::to_string(i) + " has " +
+                        std::to_string(r.continuation.size()) +
+                        " continuation tokens (1.." + std::to_string(maxLength) + " allowed)");
+        if (full.size() > static_cast<std::size_t>(maxLength + 1))
+            full.erase(full.begin(), full.end() - (maxLength + 1));
+        for (std::int32_t id : full)
+            if (id < 0 || id >= vocab)
+                throw Error("loglikelihood: token id " + std::to_string(id) +
+                            " outside the model's vocabulary of " + std::to_string(vocab));
+        inputs[i].assign(full.begin(), full.end() - 1);
+        spans[i].first = static_cast<std::int64_t>(inputs[i].size() - r.continuation.size());
+        spans[i].targets = r.continuation;
+    }
+    std::vector<std::size_t> order(n);
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return inputs[a] != inputs[b] ? inputs[a] < inputs[b] : a < b;
+    });
+    std::vector<std::size_t> host(n);
+    for (std::size_t k = n; k-- > 0;) {
+        const auto &a = inputs[order[k]];
+        bool extended = false;
+        if (k + 1 < n) {
+            const auto &b = inputs[order[k + 1]];
+            extended = a.size() <= b.size() && std::equal(a.begin(), a.end(), b.begin());
+        }
+        host[order[k]] = extended ? host[order[k + 1]] : order[k];
+    }
+    std::vector<Row> rows;
+    std::vector<std::size_t> rowOf(n, SIZE_MAX);
+    for (std::size_t k = 0; k < n; ++k) {
+        const std::size_t i = order[k], h = host[i];
+        if (rowOf[h] == SIZE_MAX) {
+            rowOf[h] = rows.size();
+            rows.push_back({inputs[h], groups.empty() ? 0 : groups[h], {}});
+        }
+        const std::size_t r = rowOf[h];
+        rows[r].requests.push_back(i);
+        rows[r].group = std::min(rows[r].group, groups.empty() ? 0 : groups[i]);
+        spans[i].row = r;
+    }
+    m_stats.rows = static_cast<std::int64_t>(rows.size());
+
+    Decoder &dec = m_model.decoder();
+    std::vector<LoglikelihoodScore> out(n);
+    std::int64_t done = 0;
+    const auto report = [&](const std::string &detail) {
+        reportProgress(progress, {"loglikelihood", done, static_cast<std::int64_t>(n), detail});
+    };
+    const auto layerProgress = [&](const Progress &) {
+        report({});
+        return true;
+    };
+    report({});
+
+    // Reads every span of `batchRows` from the batch's hidden states with one chunked head pass.
+    const auto finish = [&](const std::vector<std::size_t> &batchRows, const BatchHidden &bh) {
+        std::vector<std::int64_t> index, targets;
+        for (std::size_t r : batchRows)
+            for (std::size_t i : rows[r].requests)
+                for (std::size_t t = 0; t < spans[i].targets.size(); ++t) {
+                    index.push_back(bh.index(r, spans[i].first + static_cast<std::int64_t>(t)));
+                    targets.push_back(spans[i].targets[t]);
+                }
+        const auto N = static_cast<std::int64_t>(index.size());
+        const torch::Tensor idx = torch::tensor(index, torch::kLong).to(bh.flat.device());
+        // tokenNll predicts ids[:, 1] from hidden[:, 0]: pair each state with its target.
+        const torch::Tensor h = bh.flat.index_select(0, idx).unsqueeze(1);
+        const torch::Tensor hidden = torch::cat({h, torch::zeros_like(h)}, 1);
+        torch::Tensor ids = torch::zeros({N, 2}, torch::kLong);
+        ids.select(1, 1).copy_(torch::tensor(targets, torch::kLong));
+        const torch::Tensor nll = dec.tokenNll(hidden, ids).to(torch::kCPU, torch::kDouble).reshape({N});
+        const double *p = nll.data_ptr<double>();
+        std::int64_t k = 0;
+        for (std::size_t r : batchRows)
+            for (std::size_t i : rows[r].requests) {
+                double sum = 0;
+                for (std::size_t t = 0; t < spans[i].targets.size(); ++t)
+                    sum -= p[k++];
+                out[i] = {sum, static_cast<std::int64_t>(spans[i].targets.size())};
+                ++done;
+            }
+    };
+
+    // Right-padded batch of whole rows.
+    const auto runPacked = [&](const std::vector<std::size_t> &batchRows) {
+        std::vector<const std::vector<std::int32_t> *> ids;
+        std::int64_t width = 0;
+        for (std::size_t r : batchRows) {
+            ids.push_back(&rows[r].ids);
+            width = std::max<std::int64_t>(width, static_cast<std::int64_t>(rows[r].ids.size()));
+        }
+        ForwardOptions fo;
+        fo.progress = layerProgress;
+        const torch::Tensor hidden = dec.forwardHidden(idsTensor(ids, 0, width), fo);
+        ++m_stats.forwards;
+        m_stats.forwardTokens += static_cast<std::int64_t>(ids.size()) * width;
+        std::vector<std::int64_t> slot(rows.size(), -1);
+        for (std::size_t b = 0; b < batchRows.size(); ++b)
+            slot[batchRows[b]] = static_cast<std::int64_t>(b);
+        BatchHidden bh{hidden.reshape({-1, hidden.size(2)}),
+                       [&, width](std::size_t r, std::int64_t pos) { return slot[r] * width + pos; }};
+        finish(batchRows, bh);
+        report({});
+    };
+
+    // The rows of one item: common prefix once, then the suffixes over a shared KV cache.
+    const auto runShared = [&](const std::vector<std::size_t> &groupRows) {
+        std::size_t prefix = rows[groupRows[0]].ids.size();
+        for (std::size_t r : groupRows) {
+            const auto &a = rows[groupRows[0]].ids, &b = rows[r].ids;
+            const std::size_t lim = std::min(prefix, b.size());
+            std::size_t p = 0;
+            while (p < lim && a[p] == b[p])
+                ++p;
+            prefix = p;
+        }
+        // Every row keeps at least one suffix token, so the suffix batch is never empty.
+        std::size_t shortest = SIZE_MAX;
+        for (std::size_t r : groupRows)
+            shortest = std::min(shortest, rows[r].ids.size());
+        prefix = std::min(prefix, shortest - 1);
+        const auto P = static_cast<std::int64_t>(prefix);
+        KvCache cache(static_cast<std::size_t>(dec.numLayers()));
+        ForwardOptions fo;
+        fo.progress = layerProgress;
+        fo.cache = &cache;
+        torch::Tensor prefixHidden;
+        if (P > 0) {
+            prefixHidden = dec.forwardHidden(idsTensor({&rows[groupRows[0]].ids}, 0, P), fo);
+            ++m_stats.forwards;
+            m_stats.forwardTokens += P;
+            const auto B = static_cast<std::int64_t>(groupRows.size());
+            for (std::size_t l = 0; l < cache.keys.size(); ++l) {
+                cache.keys[l] = cache.keys[l].expand({B, -1, -1, -1});
+                cache.values[l] = cache.values[l].expand({B, -1, -1, -1});
+            }
+        }
+        std::vector<const std::vector<std::int32_t> *> ids;
+        std::int64_t width = 0;
+        for (std::size_t r : groupRows) {
+            ids.push_back(&rows[r].ids);
+            width = std::max<std::int64_t>(width, static_cast<std::int64_t>(rows[r].ids.size()) - P);
+        }
+        const torch::Tensor suffixHidden = dec.forwardHidden(idsTensor(ids, P, width), fo);
+        ++m_stats.forwards;
+        m_stats.forwardTokens += static_cast<std::int64_t>(ids.size()) * width;
+        const torch::Tensor suffixFlat = suffixHidden.reshape({-1, suffixHidden.size(2)});
+        const torch::Tensor flat =
+            P > 0 ? torch::cat({prefixHidden.reshape({P, -1}), suffixFlat}, 0) : suffixFlat;
+        std::vector<std::int64_t> slot(rows.size(), -1);
+        for (std::size_t b = 0; b < groupRows.size(); ++b)
+            slot[groupRows[b]] = static_cast<std::int64_t>(b);
+        BatchHidden bh{flat, [&, P, width](std::size_t r, std::int64_t pos) {
+                           return pos < P ? pos : P + slot[r] * width + (pos - P);
+                       }};
+        finish(groupRows, bh);
+        report({});
+    };
+
+    std::vector<std::size_t> byLength(rows.size());
+    std::iota(byLength.begin(), byLength.end(), 0);
+    std::vector<std::size_t> packed; // rows left for packed batches
+    if (mode == Batching::SharedPrefix) {
+        std::stable_sort(byLength.begin(), byLength.end(), [&](std::size_t a, std::size_t b) {
+            return rows[a].group < rows[b].group;
+        });
+        for (std::size_t k = 0; k < byLength.size();) {
+            std::size_t e = k;
+            while (e < byLength.size() && rows[byLength[e]].group == rows[byLength[k]].group)
+                ++e;
+            std::vector<std::size_t> g(byLength.begin() + static_cast<std::ptrdiff_t>(k),
+                                       byLength.begin() + static_cast<std::ptrdiff_t>(e));
+            if (g.size() >= 2)
+                runShared(g);
+            else
+                packed.push_back(g[0]);
+            k = e;
+        }
+    } else {
+        packed = byLength;
+    }
+    std::stable_sort(packed.begin(), packed.end(), [&](std::size_t a, std::size_t b) {
+        return rows[a].ids.size() > rows[b].ids.size();
+    });
+    const bool single = mode == Batching::None;
+    for (std::size_t k = 0; k < packed.size();) {
+        const auto width = static_cast<std::int64_t>(rows[packed[k]].ids.size());
+        std::vector<std::size_t> batch = {packed[k++]};
+        while (!single && k < packed.size() &&
+               static_cast<std::int64_t>(batch.size()) < m_options.maxBatchRows &&
+               static_cast<std::int64_t>(batch.size() + 1) * width <= m_options.maxBatchTokens)
+            batch.push_back(packed[k++]);
+        runPacked(batch);
+    }
+    m_stats.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return out;
+}
+
+} // namespace lieq
