@@ -33,7 +33,7 @@ QVariant HistoryModel::data(const QModelIndex &index, int role) const
         case ModelCol: return QString::fromStdString(r.modelName);
         case DatasetCol: return QFileInfo(QString::fromStdString(r.datasetPath)).fileName();
         case BackendCol: return QString::fromStdString(r.backend);
-        case StatusCol: return QString::fromStdString(store::toString(r.status));
+        case StatusCol: return QString::fromStdString(store::runStatusName(r.status));
         case LayersCol: return qint64(r.layerRows);
         case TimeCol:
             return std::isfinite(r.wallSeconds) ? QStringLiteral("%1 s").arg(r.wallSeconds, 0, 'f', 1) : QString();

@@ -106,6 +106,8 @@ void MainWindow::createActions()
     m_recentMenu = m_fileMenu->addMenu(QString());
     m_closeAction = m_fileMenu->addAction(QString(), this, &MainWindow::closeModel);
     m_closeAction->setShortcut(QKeySequence::Close);
+    m_exportAction = m_fileMenu->addAction(QString(), this, &MainWindow::exportRequested);
+    m_exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     m_fileMenu->addSeparator();
     m_quitAction = m_fileMenu->addAction(QString(), this, &QWidget::close);
     m_quitAction->setShortcut(QKeySequence::Quit);
@@ -155,6 +157,7 @@ void MainWindow::retranslate()
     m_openAction->setText(tr("&Open model folder…"));
     m_recentMenu->setTitle(tr("Open &recent"));
     m_closeAction->setText(tr("&Close model"));
+    m_exportAction->setText(tr("&Export…"));
     m_quitAction->setText(tr("&Quit"));
     m_viewMenu->setTitle(tr("&View"));
     m_toolsMenu->setTitle(tr("&Tools"));

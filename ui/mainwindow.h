@@ -8,6 +8,7 @@
 
 class QLabel;
 class QMenu;
+class QMimeData;
 class QProgressBar;
 class QTabWidget;
 class QToolButton;
@@ -47,6 +48,7 @@ Q_SIGNALS:
     void modelOpenFailed(const QString &message);
     void modelChanged(); // currentModel() changed (opened or closed)
     void settingsChanged(); // the Settings dialog applied new values
+    void exportRequested();
 
 public Q_SLOTS:
     void showOpenDialog();
@@ -67,7 +69,7 @@ private:
     void onJobProgress(const JobProgress &p);
     void onJobEnded();
     void updateTitle();
-    static QString folderFromMime(const class QMimeData *mime);
+    static QString folderFromMime(const QMimeData *mime);
 
     JobRunner *m_jobs;
     MemoryMonitor *m_memory;
@@ -85,6 +87,7 @@ private:
     QMenu *m_helpMenu = nullptr;
     QAction *m_openAction = nullptr;
     QAction *m_closeAction = nullptr;
+    QAction *m_exportAction = nullptr;
     QAction *m_quitAction = nullptr;
     QAction *m_settingsAction = nullptr;
     QAction *m_aboutAction = nullptr;

@@ -3,6 +3,7 @@
 #include "ui/modelsummary.h"
 
 #include <QBrush>
+#include <QCoreApplication>
 #include <QFont>
 
 #include <algorithm>

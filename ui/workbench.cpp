@@ -5,6 +5,7 @@
 #include "ui/aboutdialog.h"
 #include "ui/appsettings.h"
 #include "ui/budgetpanel.h"
+#include "ui/exportdialog.h"
 #include "ui/historypanel.h"
 #include "ui/jobrunner.h"
 #include "ui/layermetricsmodel.h"
@@ -109,6 +110,10 @@ Workbench::Workbench() : m_window(std::make_unique<MainWindow>())
     });
     connect(w, &MainWindow::modelOpenFailed, this, [this] { m_pendingDetail.reset(); });
     connect(w, &MainWindow::settingsChanged, this, &Workbench::applySettings);
+    connect(w, &MainWindow::exportRequested, this, [this] {
+        ExportDialog dialog(m_window->jobs(), exportRequest(), m_window.get());
+        dialog.exec();
+    });
     applySettings();
 }
 
@@ -137,6 +142,24 @@ void Workbench::applySettings()
 {
     lieq::setComputeThreads(AppSettings::threads());
     m_history->setStorePath(AppSettings::storePath());
+}
+
+ExportRequest Workbench::exportRequest() const
+{
+    ExportRequest r;
+    r.plan = m_budget->plan();
+    r.sizes = m_budget->sizes();
+    if (const auto &m = m_window->currentModel()) {
+        r.checkpoint = m->checkpoint;
+        r.baseName = m->summary.name.toStdString();
+    }
+    for (int l = 0; l < m_layers->layerCount(); ++l) {
+        const auto pin = m_layers->pins().find(l);
+        r.layers.push_back({l, m_layers->layerMetric(l, "dppl"), m_layers->layerMetric(l, "dr"),
+                            m_layers->layerMetric(l, "dE"), m_layers->layerParams(l), m_layers->bits(l),
+                            pin == m_layers->pins().end() ? 0 : pin->second});
+    }
+    return r;
 }
 
 QString Workbench::evaluationData() const

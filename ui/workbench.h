@@ -1,5 +1,7 @@
 #pragma once
 
+#include "ui/exporter.h"
+
 #include <QObject>
 #include <QString>
 
@@ -33,6 +35,8 @@ public:
     RunQueue *runQueue() const { return m_queue; }
     RunsPanel *runsPanel() const { return m_runs; }
     HistoryPanel *history() const { return m_history; }
+    // The current plan, sizes, layer metrics and checkpoint, for the Export dialog.
+    ExportRequest exportRequest() const;
 
     // Shows the window and opens `model` (or the most recent model) when given.
     void show(const QString &model);

@@ -1,0 +1,50 @@
+#pragma once
+
+#include "ui/exporter.h"
+
+#include <QDialog>
+
+class QCheckBox;
+class QDialogButtonBox;
+class QLabel;
+class QLineEdit;
+
+namespace lieq::ui {
+
+class JobRunner;
+
+// One dialog for every export of the current model and plan: plan JSON, per-layer metrics
+// (JSON/CSV) and an F16 GGUF now; reports, quantized checkpoints and bundles join as extra
+// check boxes when their core writers exist. The writing runs through the JobRunner.
+class ExportDialog : public QDialog
+{
+    Q_OBJECT
+public:
+    // `request` carries the data (plan, sizes, layer rows, checkpoint); the dialog sets the
+    // folder, base name and which files.
+    ExportDialog(JobRunner *jobs, ExportRequest request, QWidget *parent = nullptr);
+
+    ExportRequest request() const;
+    void setDirectory(const QString &dir);
+    void startExport();
+
+Q_SIGNALS:
+    void exportAvailable(const QStringList &files);
+    void exportFailed(const QString &message);
+
+protected:
+    void changeEvent(QEvent *e) override;
+
+private:
+    void retranslate();
+    JobRunner *m_jobs;
+    ExportRequest m_request;
+    QLineEdit *m_dir;
+    QLineEdit *m_base;
+    QCheckBox *m_plan, *m_json, *m_csv, *m_gguf;
+    QLabel *m_status;
+    QLabel *m_dirLabel, *m_baseLabel;
+    QDialogButtonBox *m_buttons;
+};
+
+} // namespace lieq::ui
