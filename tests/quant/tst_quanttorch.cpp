@@ -1,0 +1,120 @@
+// The torch-level entry points the in-core pipeline uses (gptq_impl.h, awq_impl.h,
+// torch_bridge_impl.h) agree with the std-typed public API and accept checkpoint dtypes.
+
+#include "core/quant/awq_impl.h"
+#include "core/quant/gptq_impl.h"
+#include "core/quant/rtn.h"
+#include "core/quant/torch_bridge_impl.h"
+#include "core/util/error.h"
+
+#include <QTest>
+#include <QThread>
+
+using namespace lieq;
+
+class TestQuantTorch : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        torch::set_num_threads(std::max(1, QThread::idealThreadCount()));
+        torch::manual_seed(7);
+    }
+    void hessianCountsBatchSamples();
+    void gptqMatchesPublicApi();
+    void bf16WeightsComputeInFp32();
+    void awqMatchesPublicApi();
+    void bridge();
+};
+
+void TestQuantTorch::hessianCountsBatchSamples()
+{
+    const torch::Tensor x = torch::randn({3, 20, 16});
+    GptqHessian h(16);
+    h.addBatch(x); // [batch, tokens, in]: 3 samples
+    h.addBatch(x[0]); // [tokens, in]: 1 sample
+    QCOMPARE(h.samples(), std::int64_t(4));
+    QCOMPARE(h.tokens(), std::int64_t(80));
+    const torch::Tensor flat = torch::cat({x.reshape({-1, 16}), x[0]}, 0);
+    const torch::Tensor expected = flat.t().mm(flat) * (2.0 / 4.0);
+    QVERIFY(torch::allclose(h.matrix(), expected, 1e-4, 1e-4));
+    QVERIFY_THROWS_EXCEPTION(lieq::Error, h.addBatch(torch::randn({5, 8})));
+}
+
+void TestQuantTorch::gptqMatchesPublicApi()
+{
+    const torch::Tensor x = torch::randn({256, 64}).contiguous();
+    const torch::Tensor w = (torch::randn({32, 64}) * 0.05).contiguous();
+    GptqHessian h(64);
+    h.addBatch(x);
+    GptqOptions opt;
+    opt.quant = QuantConfig{4, 32, false};
+    opt.actOrder = true;
+    const GptqResult a = gptqQuantize(w, h.matrix(), h.samples(), opt);
+
+    GptqQuantizer pub(64);
+    pub.addBatch(viewOf(x));
+    const GptqResult b = pub.quantize(viewOf(w), opt);
+    QVERIFY(a.tensor.codes == b.tensor.codes);
+    QVERIFY(a.tensor.scales == b.tensor.scales);
+    QVERIFY(a.tensor.gIdx == b.tensor.gIdx);
+    QVERIFY(a.tensor.perm == b.tensor.perm);
+    QCOMPARE(a.loss, b.loss);
+    QVERIFY(torch::equal(dequantizeTensor(a.tensor),
+                         torch::from_blob(dequantize(b.tensor).data(), {32, 64}).clone()));
+}
+
+void TestQuantTorch::bf16WeightsComputeInFp32()
+{
+    const torch::Tensor w = (torch::randn({16, 128}) * 0.05).to(torch::kBFloat16);
+    const torch::Tensor x = torch::randn({2, 64, 128}).to(torch::kBFloat16);
+    GptqHessian h(128);
+    h.addBatch(x);
+    QCOMPARE(h.matrix().scalar_type(), torch::kFloat32);
+    const GptqResult r = gptqQuantize(w, h.matrix(), h.samples(), GptqOptions{});
+    validateQuantizedTensor(r.tensor);
+    // The same weights in fp32 give the same result: bf16 is only the storage format.
+    const GptqResult f =
+        gptqQuantize(w.to(torch::kFloat32), h.matrix(), h.samples(), GptqOptions{});
+    QVERIFY(r.tensor.codes == f.tensor.codes);
+    const QuantizedTensor rtn = quantizeRtn(w, QuantConfig{});
+    QVERIFY(rtn.codes == quantizeRtn(w.to(torch::kFloat32), QuantConfig{}).codes);
+}
+
+void TestQuantTorch::awqMatchesPublicApi()
+{
+    torch::Tensor x = torch::randn({200, 64}).contiguous();
+    x.index_put_({torch::indexing::Slice(), 3}, x.index({torch::indexing::Slice(), 3}) * 30);
+    const torch::Tensor w1 = (torch::randn({48, 64}) * 0.05).contiguous();
+    const torch::Tensor w2 = (torch::randn({16, 64}) * 0.05).contiguous();
+    AwqOptions opt;
+    opt.quant = QuantConfig{3, 32, false};
+    const AwqScaleResult a = awqSearchScales(x, {w1, w2}, opt);
+    const AwqScaleResult b = awqSearchScales(viewOf(x), {viewOf(w1), viewOf(w2)}, opt);
+    QCOMPARE(a.scales, b.scales);
+    QCOMPARE(a.alpha, b.alpha);
+    // The outlier channel gets the largest scale (its weights are protected by it).
+    QCOMPARE(torch::from_blob(const_cast<float *>(a.scales.data()), {64}).argmax().item<int>(), 3);
+    const AwqClipResult c = awqSearchClip(w1, x, opt);
+    QCOMPARE(c.maxValues, awqSearchClip(viewOf(w1), viewOf(x), opt).maxValues);
+    QCOMPARE(strideTokens(x, 50).size(0), std::int64_t(50));
+    QCOMPARE(strideTokens(x, 0).size(0), std::int64_t(200));
+}
+
+void TestQuantTorch::bridge()
+{
+    torch::Tensor w = torch::randn({8, 40});
+    const QuantizedTensor q = quantizeRtn(w, QuantConfig{2, 16, true});
+    const torch::Tensor deq = dequantizeTensor(q);
+    QCOMPARE(deq.sizes().vec(), (std::vector<std::int64_t>{8, 40}));
+    QVERIFY(torch::equal(fakeQuantize(w, QuantConfig{2, 16, true}), deq));
+    MatrixSpan span = spanOf(w);
+    QCOMPARE(span.rows, std::int64_t(8));
+    QVERIFY_THROWS_EXCEPTION(lieq::Error, viewOf(w.to(torch::kBFloat16)));
+    QVERIFY_THROWS_EXCEPTION(lieq::Error, viewOf(w.t()));
+}
+
+QTEST_GUILESS_MAIN(TestQuantTorch)
+#include "tst_quanttorch.moc"
