@@ -10,6 +10,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QPushButton>
 #include <QSplitter>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -30,6 +31,14 @@ LayerView::LayerView(LayerMetricsModel *model, QWidget *parent) : QWidget(parent
     bar->addWidget(m_mode);
     bar->addSpacing(16);
     bar->addWidget(m_status, 1);
+    m_analyze = new QPushButton(this);
+    m_analyze->setShortcut(Qt::Key_F5);
+    m_cancel = new QPushButton(this);
+    m_cancel->setEnabled(false);
+    bar->addWidget(m_analyze);
+    bar->addWidget(m_cancel);
+    connect(m_analyze, &QPushButton::clicked, this, &LayerView::analyzeRequested);
+    connect(m_cancel, &QPushButton::clicked, this, &LayerView::cancelRequested);
     outer->addLayout(bar);
 
     auto *splitter = new QSplitter(Qt::Horizontal, this);
@@ -80,9 +89,17 @@ LayerView::LayerView(LayerMetricsModel *model, QWidget *parent) : QWidget(parent
 
 void LayerView::setStatusText(const QString &text) { m_status->setText(text); }
 
+void LayerView::setAnalysisRunning(bool running)
+{
+    m_analyze->setEnabled(!running);
+    m_cancel->setEnabled(running);
+}
+
 void LayerView::retranslate()
 {
     setWindowTitle(tr("Layers"));
+    m_analyze->setText(tr("Run analysis (F5)"));
+    m_cancel->setText(tr("Cancel"));
     m_modeLabel->setText(tr("Spectral metrics:"));
     m_mode->setItemText(0, tr("Layer mean"));
     m_mode->setItemText(1, tr("Per projection"));

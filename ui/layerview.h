@@ -4,6 +4,7 @@
 
 class QComboBox;
 class QLabel;
+class QPushButton;
 class QTableView;
 
 namespace lieq::ui {
@@ -26,9 +27,14 @@ public:
     CorrelationView *correlation() const { return m_correlation; }
     QComboBox *modeBox() const { return m_mode; }
     void setStatusText(const QString &text);
+    QPushButton *analyzeButton() const { return m_analyze; }
+    QPushButton *cancelButton() const { return m_cancel; }
+    void setAnalysisRunning(bool running);
 
 Q_SIGNALS:
     void pinRequested(int layer); // show the pin menu for this layer
+    void analyzeRequested();
+    void cancelRequested();
 
 protected:
     void changeEvent(QEvent *e) override;
@@ -42,6 +48,8 @@ private:
     QComboBox *m_mode;
     QLabel *m_modeLabel;
     QLabel *m_status;
+    QPushButton *m_analyze;
+    QPushButton *m_cancel;
 };
 
 } // namespace lieq::ui

@@ -5,6 +5,9 @@
 #include "ui/aboutdialog.h"
 #include "ui/appsettings.h"
 #include "ui/budgetpanel.h"
+#ifdef LIEQ_UI_HAVE_DIAGNOSTICS
+#include "ui/diagnostics/analysiscontroller.h"
+#endif
 #include "ui/exportdialog.h"
 #include "ui/historypanel.h"
 #include "ui/jobrunner.h"
@@ -109,6 +112,33 @@ Workbench::Workbench() : m_window(std::make_unique<MainWindow>())
         m_window->openModel(path);
     });
     connect(w, &MainWindow::modelOpenFailed, this, [this] { m_pendingDetail.reset(); });
+#ifdef LIEQ_UI_HAVE_DIAGNOSTICS
+    m_analysis = new AnalysisController(w->jobs(), this);
+    connect(m_analysis, &AnalysisController::layerAvailable, m_layers, &LayerMetricsModel::addMetrics);
+    connect(m_layerView, &LayerView::analyzeRequested, this, [this] { startAnalysis(); });
+    connect(m_layerView, &LayerView::cancelRequested, m_analysis, &AnalysisController::cancel);
+    connect(m_analysis, &AnalysisController::analysisAvailable, this,
+            [this](double ppl, qint64 runId, bool reused, double seconds) {
+                m_layerView->setAnalysisRunning(false);
+                m_layerView->setStatusText(tr("Baseline PPL %1; run %2 %3 (%4 s)")
+                                               .arg(ppl, 0, 'f', 3)
+                                               .arg(runId)
+                                               .arg(reused ? tr("reused from the store") : tr("stored"))
+                                               .arg(seconds, 0, 'f', 1));
+                m_history->refresh();
+            });
+    connect(m_analysis, &AnalysisController::analysisFailed, this, [this](const QString &m) {
+        m_layerView->setAnalysisRunning(false);
+        m_layerView->setStatusText(m);
+    });
+    connect(m_analysis, &AnalysisController::analysisCancelled, this, [this] {
+        m_layerView->setAnalysisRunning(false);
+        m_layerView->setStatusText(tr("Analysis cancelled."));
+    });
+#else
+    m_layerView->analyzeButton()->setEnabled(false);
+    m_layerView->analyzeButton()->setToolTip(tr("This build has no layer diagnostics module."));
+#endif
     connect(w, &MainWindow::settingsChanged, this, &Workbench::applySettings);
     connect(w, &MainWindow::exportRequested, this, [this] {
         ExportDialog dialog(m_window->jobs(), exportRequest(), m_window.get());
@@ -160,6 +190,37 @@ ExportRequest Workbench::exportRequest() const
                             pin == m_layers->pins().end() ? 0 : pin->second});
     }
     return r;
+}
+
+void Workbench::startAnalysis(int samples, int seqlen)
+{
+#ifdef LIEQ_UI_HAVE_DIAGNOSTICS
+    const auto &m = m_window->currentModel();
+    if (!m) {
+        m_window->messageBar()->showError(tr("Open a model first."));
+        return;
+    }
+    AnalysisController::Request r;
+    r.modelDir = m->summary.path;
+    QString calib = AppSettings::calibrationData();
+    if (calib.isEmpty())
+        calib = evaluationData();
+    if (calib.isEmpty()) {
+        m_window->messageBar()->showError(tr("Choose calibration data in Settings first."));
+        return;
+    }
+    r.calibration.path = calib.toStdString();
+    r.calibration.samples = samples;
+    r.calibration.seqlen = seqlen;
+    r.storePath = AppSettings::storePath();
+    m_layers->clearMetrics();
+    m_layerView->setAnalysisRunning(true);
+    m_layerView->setStatusText(tr("Analysing %1…").arg(m->summary.name));
+    m_analysis->start(r);
+#else
+    Q_UNUSED(samples);
+    Q_UNUSED(seqlen);
+#endif
 }
 
 QString Workbench::evaluationData() const

@@ -9,6 +9,7 @@
 
 namespace lieq::ui {
 
+class AnalysisController;
 class BudgetPanel;
 class HistoryPanel;
 class LayerMetricsModel;
@@ -35,6 +36,8 @@ public:
     RunQueue *runQueue() const { return m_queue; }
     RunsPanel *runsPanel() const { return m_runs; }
     HistoryPanel *history() const { return m_history; }
+    AnalysisController *analysis() const { return m_analysis; } // null without diagnostics
+    void startAnalysis(int samples = 32, int seqlen = 256);
     // The current plan, sizes, layer metrics and checkpoint, for the Export dialog.
     ExportRequest exportRequest() const;
 
@@ -56,6 +59,7 @@ private:
     RunQueue *m_queue;
     RunsPanel *m_runs;
     HistoryPanel *m_history;
+    AnalysisController *m_analysis = nullptr;
     QString m_pendingReopenPath; // analysis to show once its model has opened
     std::shared_ptr<void> m_pendingDetail;
 };
