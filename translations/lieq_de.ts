@@ -186,6 +186,49 @@
     </message>
 </context>
 <context>
+    <name>lieq::ui::ExportDialog</name>
+    <message>
+        <source>Export folder</source>
+        <translation>Exportordner</translation>
+    </message>
+    <message>
+        <source>Exporting…</source>
+        <translation>Exportiere…</translation>
+    </message>
+    <message>
+        <source>Written:</source>
+        <translation>Geschrieben:</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>Exportieren</translation>
+    </message>
+    <message>
+        <source>Folder:</source>
+        <translation>Ordner:</translation>
+    </message>
+    <message>
+        <source>File name prefix:</source>
+        <translation>Dateinamen-Präfix:</translation>
+    </message>
+    <message>
+        <source>Bit plan (JSON)</source>
+        <translation>Bit-Plan (JSON)</translation>
+    </message>
+    <message>
+        <source>Layer metrics and plan report (JSON)</source>
+        <translation>Schichtmetriken und Planbericht (JSON)</translation>
+    </message>
+    <message>
+        <source>Layer metrics (CSV)</source>
+        <translation>Schichtmetriken (CSV)</translation>
+    </message>
+    <message>
+        <source>Model as F16 GGUF (llama.cpp)</source>
+        <translation>Modell als F16-GGUF (llama.cpp)</translation>
+    </message>
+</context>
+<context>
     <name>lieq::ui::HistoryModel</name>
     <message>
         <source>analysis</source>
@@ -418,6 +461,14 @@
         <source>Top-k energy ΔE</source>
         <translation>Top-k-Energie ΔE</translation>
     </message>
+    <message>
+        <source>Run analysis (F5)</source>
+        <translation>Analyse starten (F5)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
 </context>
 <context>
     <name>lieq::ui::MainWindow</name>
@@ -512,6 +563,10 @@
     <message>
         <source>Opening</source>
         <translation>Öffne</translation>
+    </message>
+    <message>
+        <source>&amp;Export…</source>
+        <translation>&amp;Exportieren…</translation>
     </message>
 </context>
 <context>
@@ -797,6 +852,53 @@
     <message>
         <source>No model open</source>
         <translation>Kein Modell geöffnet</translation>
+    </message>
+</context>
+<context>
+    <name>lieq::ui::Workbench</name>
+    <message>
+        <source>Open a model first.</source>
+        <translation>Öffnen Sie zuerst ein Modell.</translation>
+    </message>
+    <message>
+        <source>Open a model and choose a plan first.</source>
+        <translation>Öffnen Sie zuerst ein Modell und wählen Sie einen Plan.</translation>
+    </message>
+    <message>
+        <source>Run %1: %2</source>
+        <translation>Lauf %1: %2</translation>
+    </message>
+    <message>
+        <source>Baseline PPL %1; run %2 %3 (%4 s)</source>
+        <translation>Basis-PPL %1; Lauf %2 %3 (%4 s)</translation>
+    </message>
+    <message>
+        <source>reused from the store</source>
+        <translation>aus dem Speicher übernommen</translation>
+    </message>
+    <message>
+        <source>stored</source>
+        <translation>gespeichert</translation>
+    </message>
+    <message>
+        <source>Analysis cancelled.</source>
+        <translation>Analyse abgebrochen.</translation>
+    </message>
+    <message>
+        <source>This build has no layer diagnostics module.</source>
+        <translation>Dieser Build enthält kein Modul für Schichtdiagnosen.</translation>
+    </message>
+    <message>
+        <source>%1 layers. Per-layer diagnostics appear here as they are computed, or reopen an analysis from History.</source>
+        <translation>%1 Schichten. Die Diagnose jeder Schicht erscheint hier, sobald sie berechnet ist, oder öffnen Sie eine Analyse aus dem Verlauf.</translation>
+    </message>
+    <message>
+        <source>Choose calibration data in Settings first.</source>
+        <translation>Wählen Sie zuerst Kalibrierdaten in den Einstellungen.</translation>
+    </message>
+    <message>
+        <source>Analysing %1…</source>
+        <translation>Analysiere %1…</translation>
     </message>
 </context>
 </TS>

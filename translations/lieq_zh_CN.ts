@@ -186,6 +186,49 @@
     </message>
 </context>
 <context>
+    <name>lieq::ui::ExportDialog</name>
+    <message>
+        <source>Export folder</source>
+        <translation>导出文件夹</translation>
+    </message>
+    <message>
+        <source>Exporting…</source>
+        <translation>正在导出…</translation>
+    </message>
+    <message>
+        <source>Written:</source>
+        <translation>已写入：</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <source>Folder:</source>
+        <translation>文件夹：</translation>
+    </message>
+    <message>
+        <source>File name prefix:</source>
+        <translation>文件名前缀：</translation>
+    </message>
+    <message>
+        <source>Bit plan (JSON)</source>
+        <translation>位宽方案（JSON）</translation>
+    </message>
+    <message>
+        <source>Layer metrics and plan report (JSON)</source>
+        <translation>层指标与方案报告（JSON）</translation>
+    </message>
+    <message>
+        <source>Layer metrics (CSV)</source>
+        <translation>层指标（CSV）</translation>
+    </message>
+    <message>
+        <source>Model as F16 GGUF (llama.cpp)</source>
+        <translation>模型导出为 F16 GGUF（llama.cpp）</translation>
+    </message>
+</context>
+<context>
     <name>lieq::ui::HistoryModel</name>
     <message>
         <source>analysis</source>
@@ -418,6 +461,14 @@
         <source>Top-k energy ΔE</source>
         <translation>Top-k 能量 ΔE</translation>
     </message>
+    <message>
+        <source>Run analysis (F5)</source>
+        <translation>运行分析（F5）</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
 </context>
 <context>
     <name>lieq::ui::MainWindow</name>
@@ -512,6 +563,10 @@
     <message>
         <source>Opening</source>
         <translation>正在打开</translation>
+    </message>
+    <message>
+        <source>&amp;Export…</source>
+        <translation>导出(&amp;E)…</translation>
     </message>
 </context>
 <context>
@@ -796,6 +851,53 @@
     <message>
         <source>No model open</source>
         <translation>未打开模型</translation>
+    </message>
+</context>
+<context>
+    <name>lieq::ui::Workbench</name>
+    <message>
+        <source>Open a model first.</source>
+        <translation>请先打开一个模型。</translation>
+    </message>
+    <message>
+        <source>Open a model and choose a plan first.</source>
+        <translation>请先打开模型并选择方案。</translation>
+    </message>
+    <message>
+        <source>Run %1: %2</source>
+        <translation>运行 %1：%2</translation>
+    </message>
+    <message>
+        <source>Baseline PPL %1; run %2 %3 (%4 s)</source>
+        <translation>基线困惑度 %1；运行 %2 %3（%4 秒）</translation>
+    </message>
+    <message>
+        <source>reused from the store</source>
+        <translation>复用自数据库</translation>
+    </message>
+    <message>
+        <source>stored</source>
+        <translation>已保存</translation>
+    </message>
+    <message>
+        <source>Analysis cancelled.</source>
+        <translation>分析已取消。</translation>
+    </message>
+    <message>
+        <source>This build has no layer diagnostics module.</source>
+        <translation>此版本不含层诊断模块。</translation>
+    </message>
+    <message>
+        <source>%1 layers. Per-layer diagnostics appear here as they are computed, or reopen an analysis from History.</source>
+        <translation>%1 层。各层诊断结果计算完成后会显示在这里，也可以从历史中重新打开一次分析。</translation>
+    </message>
+    <message>
+        <source>Choose calibration data in Settings first.</source>
+        <translation>请先在设置中选择校准数据。</translation>
+    </message>
+    <message>
+        <source>Analysing %1…</source>
+        <translation>正在分析 %1…</translation>
     </message>
 </context>
 </TS>
