@@ -242,7 +242,7 @@ void Workbench::show(const QString &model)
         m_window->openModel(model);
 }
 
-int Workbench::runScreenshots(const QString &model, const QString &dir)
+int Workbench::runScreenshots(const QString &model, const QString &dir, const QString &data)
 {
     QDir().mkpath(dir);
     m_window->resize(1400, 860);
@@ -261,6 +261,32 @@ int Workbench::runScreenshots(const QString &model, const QString &dir)
         QTimer::singleShot(60000, &loop, &QEventLoop::quit);
         m_window->openModel(model);
         loop.exec();
+    }
+    auto waitFor = [](auto *sender, auto signal, int ms) {
+        QEventLoop loop;
+        QObject::connect(sender, signal, &loop, &QEventLoop::quit);
+        QTimer::singleShot(ms, &loop, &QEventLoop::quit);
+        loop.exec();
+    };
+    if (ok && !model.isEmpty() && !data.isEmpty()) {
+        AppSettings::setCalibrationData(data);
+        AppSettings::setEvaluationData(data);
+#ifdef LIEQ_UI_HAVE_DIAGNOSTICS
+        startAnalysis(8, 128);
+        waitFor(m_analysis, &AnalysisController::analysisAvailable, 240000);
+#endif
+        m_budget->setBudget(2.4);
+        RunRequest r;
+        r.kind = RunRequest::Kind::Evaluate;
+        r.backend = "fp16";
+        r.modelPath = m_window->currentModel()->summary.path;
+        r.evaluationData = data;
+        r.seqlen = 128;
+        r.maxEvalWindows = 16;
+        m_queue->enqueue(r);
+        waitFor(m_queue, &RunQueue::idle, 120000);
+        m_history->refresh();
+        waitFor(m_history, &HistoryPanel::historyAvailable, 20000);
     }
     auto save = [&](const QString &name) {
         QEventLoop settle;
@@ -281,7 +307,24 @@ int Workbench::runScreenshots(const QString &model, const QString &dir)
         tabs->setCurrentIndex(i);
         save(QStringLiteral("view_") + tabs->widget(i)->objectName());
     }
+    SettingsDialog settings(m_window.get());
+    settings.show();
+    settle(settings, dir + QStringLiteral("/dialog_settings.png"), ok);
+    AboutDialog about(m_window.get());
+    about.show();
+    settle(about, dir + QStringLiteral("/dialog_about.png"), ok);
     return ok ? 0 : 1;
+}
+
+void Workbench::settle(QWidget &w, const QString &file, bool &ok)
+{
+    QEventLoop loop;
+    QTimer::singleShot(300, &loop, &QEventLoop::quit);
+    loop.exec();
+    if (!w.grab().save(file))
+        ok = false;
+    else
+        std::printf("%s\n", qPrintable(file));
 }
 
 } // namespace lieq::ui

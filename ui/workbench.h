@@ -3,6 +3,7 @@
 #include "ui/exporter.h"
 
 #include <QObject>
+#include <QWidget>
 #include <QString>
 
 #include <memory>
@@ -44,10 +45,13 @@ public:
     // Shows the window and opens `model` (or the most recent model) when given.
     void show(const QString &model);
     // Opens `model`, saves a PNG of every view into `dir`, returns 0 on success (for xvfb runs).
-    int runScreenshots(const QString &model, const QString &dir);
+    // With `data` (a text file) it first runs a small analysis and an FP16 evaluation so that
+    // the views show real content.
+    int runScreenshots(const QString &model, const QString &dir, const QString &data = {});
 
 private:
     void onModelOpened();
+    static void settle(QWidget &w, const QString &file, bool &ok);
     void applySettings();
     QString evaluationData() const;
 

@@ -18,6 +18,7 @@ int main(int argc, char **argv)
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("model"), QStringLiteral("Model folder to open"));
+    parser.addPositionalArgument(QStringLiteral("data"), QStringLiteral("With --screenshots: text file to analyse and evaluate first"));
     QCommandLineOption screenshots(QStringLiteral("screenshots"),
                                    QStringLiteral("Save PNGs of the main views into DIR and quit"),
                                    QStringLiteral("DIR"));
@@ -28,7 +29,7 @@ int main(int argc, char **argv)
     lieq::ui::Workbench workbench;
     const QStringList args = parser.positionalArguments();
     if (parser.isSet(screenshots))
-        return workbench.runScreenshots(args.value(0), parser.value(screenshots));
+        return workbench.runScreenshots(args.value(0), parser.value(screenshots), args.value(1));
     workbench.show(args.value(0));
     return app.exec();
 }
