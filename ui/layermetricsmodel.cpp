@@ -5,6 +5,7 @@
 #include <QBrush>
 #include <QColor>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <set>
@@ -127,14 +128,20 @@ std::vector<double> LayerMetricsModel::metricVector(const std::string &metric) c
 
 std::vector<std::string> LayerMetricsModel::projectionsWith(const std::string &metric) const
 {
+    // Canonical order first (the store's short names), then any other name found.
+    static const std::vector<std::string> order = {"q", "k", "v", "o", "gate", "up", "down"};
+    std::vector<std::string> found;
+    for (const auto &l : m_layers)
+        for (const auto &[key, v] : l.projections)
+            if (key.second == metric && std::find(found.begin(), found.end(), key.first) == found.end())
+                found.push_back(key.first);
     std::vector<std::string> out;
-    for (const std::string &name : alloc::projectionNames()) {
-        for (const auto &l : m_layers)
-            if (l.projections.count({name, metric})) {
-                out.push_back(name);
-                break;
-            }
-    }
+    for (const std::string &name : order)
+        if (std::find(found.begin(), found.end(), name) != found.end())
+            out.push_back(name);
+    for (const std::string &name : found)
+        if (std::find(out.begin(), out.end(), name) == out.end())
+            out.push_back(name);
     return out;
 }
 

@@ -90,7 +90,7 @@ void RunQueue::startNext()
         startNext();
         return;
     }
-    m_running = id;
+    m_running = id; // before the status change, so views updating on it see the run
     m_model->setStatus(id, RunQueueModel::Status::Running);
     Q_EMIT runStarted(id);
     Executor exec = it->second;

@@ -161,7 +161,7 @@ private Q_SLOTS:
     {
         BudgetPanel panel;
         panel.setModel(qwenLike(), 0);
-        panel.setBudget(2.5);
+        panel.setBudget(3.0);
         panel.show();
         QSignalSpy selected(&panel, &BudgetPanel::layerSelected);
         panel.showPinMenu(7);

@@ -109,6 +109,7 @@ private Q_SLOTS:
         // Dropping the config.json file opens its folder.
         mime.setUrls({QUrl::fromLocalFile(QString::fromStdString(dir) + QStringLiteral("/config.json"))});
         QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        enter.setAccepted(false);
         QCoreApplication::sendEvent(&w, &enter);
         QVERIFY(enter.isAccepted());
         QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
