@@ -165,9 +165,35 @@ void PreTokenizer::splitWith(SplitPattern p, std::string_view text,
 }
 
 void PreTokenizer::split(std::string_view text, std::vector<std::string_view> &pieces,
-                         std::string &storage) const
+                         std::string &storage, bool atInputStart) const
 {
     if (text.empty()) return;
+    if (m_metaspace) {
+        const bool prepend =
+            m_prepend == Prepend::Always || (m_prepend == Prepend::First && atInputStart);
+        storage.clear();
+        if (prepend && text.substr(0, m_replacement.size()) != m_replacement && text.front() != ' ')
+            storage = m_replacement;
+        for (char ch : text) {
+            if (ch == ' ')
+                storage += m_replacement;
+            else
+                storage += ch;
+        }
+        text = storage;
+        if (!m_metaspaceSplit || m_replacement.empty()) {
+            pieces.push_back(text);
+            return;
+        }
+        std::size_t start = 0; // MergedWithNext: each replacement starts a new piece
+        for (std::size_t pos = text.find(m_replacement, 1); pos != std::string_view::npos;
+             pos = text.find(m_replacement, pos + m_replacement.size())) {
+            pieces.push_back(text.substr(start, pos - start));
+            start = pos;
+        }
+        pieces.push_back(text.substr(start));
+        return;
+    }
     if (m_prefixSpace && text.front() != ' ') {
         storage.assign(1, ' ');
         storage.append(text);

@@ -31,13 +31,30 @@ class PreTokenizer
 public:
     void addSplit(SplitPattern p) { m_splits.push_back(p); }
     void setByteLevelPrefixSpace(bool on) { m_prefixSpace = on; }
+    // Metaspace (sentencepiece-style): spaces become `replacement`, which is prepended to the
+    // text (always, or only to the segment at the start of the input for "first"); with
+    // `splitOnReplacement` each piece starts at a replacement char.
+    enum class Prepend
+    {
+        Always,
+        First,
+        Never
+    };
+    void setMetaspace(std::string replacement, Prepend scheme, bool splitOnReplacement)
+    {
+        m_metaspace = true;
+        m_replacement = std::move(replacement);
+        m_prepend = scheme;
+        m_metaspaceSplit = splitOnReplacement;
+    }
     bool prefixSpace() const { return m_prefixSpace; }
     const std::vector<SplitPattern> &splits() const { return m_splits; }
 
     // Appends the pieces of `text` (views into `text`, or into `storage` when a prefix space
     // was added) to `pieces`.
-    void split(std::string_view text, std::vector<std::string_view> &pieces,
-               std::string &storage) const;
+    // `atInputStart`: the segment begins the input text (no added token before it).
+    void split(std::string_view text, std::vector<std::string_view> &pieces, std::string &storage,
+               bool atInputStart = true) const;
 
     // Pieces of one pattern on `text`; exposed for tests.
     static void splitWith(SplitPattern p, std::string_view text,
@@ -46,6 +63,10 @@ public:
 private:
     std::vector<SplitPattern> m_splits;
     bool m_prefixSpace = false;
+    bool m_metaspace = false;
+    std::string m_replacement;
+    Prepend m_prepend = Prepend::Always;
+    bool m_metaspaceSplit = false;
 };
 
 } // namespace lieq::tok

@@ -39,11 +39,12 @@ std::string Tokenizer::Impl::normalize(std::string_view text) const
     return s;
 }
 
-void Tokenizer::Impl::encodeText(std::string_view text, std::vector<int32_t> &ids) const
+void Tokenizer::Impl::encodeText(std::string_view text, std::vector<int32_t> &ids,
+                                 bool atInputStart) const
 {
     std::vector<std::string_view> pieces;
     std::string storage;
-    preTokenizer.split(text, pieces, storage);
+    preTokenizer.split(text, pieces, storage, atInputStart);
     for (auto piece : pieces)
         model.encodeWord(piece, ids);
 }
@@ -94,8 +95,9 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool addSpecial) c
         const std::string normalized = d.normalizer.empty() ? std::string() : d.normalize(seg.text);
         const std::string_view norm =
             d.normalizer.empty() ? seg.text : std::string_view(normalized);
+        const bool atStart = seg.text.data() == text.data(); // Metaspace "first" needs this
         if (d.normalizedAdded.empty()) {
-            d.encodeText(norm, ids);
+            d.encodeText(norm, ids, atStart);
             continue;
         }
         inner.clear();
@@ -104,7 +106,7 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool addSpecial) c
             if (part.id >= 0)
                 ids.push_back(part.id);
             else
-                d.encodeText(part.text, ids);
+                d.encodeText(part.text, ids, atStart && part.text.data() == norm.data());
         }
     }
     if (addSpecial) ids.insert(ids.end(), d.suffix.begin(), d.suffix.end());

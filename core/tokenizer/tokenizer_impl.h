@@ -52,7 +52,7 @@ struct Tokenizer::Impl
     std::optional<int32_t> bos, eos, unk, pad;
 
     std::string normalize(std::string_view text) const;
-    void encodeText(std::string_view text, std::vector<int32_t> &ids) const;
+    void encodeText(std::string_view text, std::vector<int32_t> &ids, bool atInputStart) const;
 };
 
 // Parses tokenizer.json (+ tokenizer_config.json beside it); defined in tokenizer_loader.cpp.

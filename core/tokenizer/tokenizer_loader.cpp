@@ -94,6 +94,18 @@ struct Loader
             if (behavior != "Isolated" || flag(p, "invert", false))
                 fail(where + ": Split behavior \"" + behavior + "\" / invert is not supported");
             d.preTokenizer.addSplit(*known);
+        } else if (type == "Metaspace") {
+            const std::string scheme =
+                p.value("prepend_scheme",
+                        std::string(flag(p, "add_prefix_space", true) ? "always" : "never"));
+            using P = tok::PreTokenizer::Prepend;
+            if (scheme != "always" && scheme != "first" && scheme != "never")
+                fail(where + ": unknown Metaspace prepend_scheme \"" + scheme + "\"");
+            d.preTokenizer.setMetaspace(p.value("replacement", std::string("\u2581")),
+                                        scheme == "always"  ? P::Always
+                                        : scheme == "first" ? P::First
+                                                            : P::Never,
+                                        flag(p, "split", true));
         } else {
             fail(where + ": unsupported pre-tokenizer type \"" + type + "\"");
         }

@@ -94,6 +94,8 @@ private Q_SLOTS:
     void byteLevelRoundTrip();
     void decodeInvalidUtf8();
     void ggufExports();
+    void metaspace_data();
+    void metaspace();
     void errors_data();
     void errors();
 
@@ -331,6 +333,66 @@ void TestTokenizer::ggufExports()
     QCOMPARE(t.tokens()[280], std::string("[PAD280]"));
     QCOMPARE(t.merges(), (std::vector<std::string>{"a b", "ab c"}));
     QVERIFY(t.scores().empty());
+}
+
+void TestTokenizer::metaspace_data()
+{
+    QTest::addColumn<QString>("scheme");
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QStringList>("pieces");
+    const QString s = QStringLiteral("\u2581");
+    QTest::newRow("first, at start") << QStringLiteral("first") << QStringLiteral("hey hey")
+                                     << QStringList{s + "hey", s + "hey"};
+    QTest::newRow("first, after <s>")
+        << QStringLiteral("first") << QStringLiteral("<s>hey") << QStringList{"<s>", "h", "e", "y"};
+    QTest::newRow("always, after <s>") << QStringLiteral("always") << QStringLiteral("<s>hey a")
+                                       << QStringList{"<s>", s + "hey", s + "a"};
+    QTest::newRow("never") << QStringLiteral("never") << QStringLiteral("hey  hey")
+                           << QStringList{"h", "e", "y", s, s + "hey"};
+}
+
+// Sentencepiece-style files converted by newer transformers: Metaspace pre-tokenizer (split on
+// "▁", prepend_scheme always/first/never) and decoder instead of Prepend/Replace normalizers.
+void TestTokenizer::metaspace()
+{
+    QFETCH(QString, scheme);
+    QFETCH(QString, text);
+    QFETCH(QStringList, pieces);
+    const std::string m = "\u2581";
+    json vocab = {{"<unk>", 0}, {"<s>", 1},   {m, 2},        {"h", 3},       {"e", 4},     {"y", 5},
+                  {"a", 6},     {m + "h", 7}, {m + "he", 8}, {m + "hey", 9}, {m + "a", 10}};
+    json merges = json::array({"\u2581 h", "\u2581h e", "\u2581he y", "\u2581 a"});
+    json j = {{"added_tokens", json::array({addedToken(1, "<s>", true)})},
+              {"normalizer", nullptr},
+              {"pre_tokenizer",
+               {{"type", "Metaspace"},
+                {"replacement", m},
+                {"prepend_scheme", scheme.toStdString()},
+                {"split", true}}},
+              {"decoder",
+               {{"type", "Metaspace"},
+                {"replacement", m},
+                {"prepend_scheme", scheme.toStdString()},
+                {"split", true}}},
+              {"model",
+               {{"type", "BPE"},
+                {"unk_token", "<unk>"},
+                {"fuse_unk", true},
+                {"byte_fallback", false},
+                {"vocab", vocab},
+                {"merges", merges}}}};
+    const auto t =
+        Tokenizer::fromFile(writeFixture(m_dir, "metaspace-" + scheme.toStdString(), j.dump()));
+    QCOMPARE(t.kind(), lieq::TokenizerKind::SentencePieceBpe);
+    Ids expected;
+    for (const auto &p : pieces)
+        expected.push_back(*t.tokenToId(p.toStdString()));
+    QCOMPARE(t.encode(text.toStdString()), expected);
+    if (scheme == QLatin1String("never")) return;
+    // The decoder drops the prepended space again.
+    QCOMPARE(t.decode(expected, true),
+             text.toStdString().substr(text.startsWith(QLatin1String("<s>")) ? 3 : 0));
+    QCOMPARE(t.encode("hey\u00e9\u00e8", false), (Ids{9, 0})); // unknown chars -> one fused <unk>
 }
 
 void TestTokenizer::errors_data()
