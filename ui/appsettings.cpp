@@ -1,5 +1,7 @@
 #include "ui/appsettings.h"
 
+#include "core/store/experiment_store.h"
+
 #include <QDir>
 #include <QSettings>
 #include <QStandardPaths>
@@ -46,9 +48,8 @@ void AppSettings::setDataDirectory(const QString &p) { put("data/directory", p);
 
 QString AppSettings::storePath()
 {
-    const QString def = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
-                        QStringLiteral("/experiments.sqlite");
-    return str("store/path", def);
+    // The CLI's default, so that `lieq analyze` runs show up in the GUI's history.
+    return str("store/path", QString::fromStdString(store::ExperimentStore::defaultPath()));
 }
 void AppSettings::setStorePath(const QString &p) { put("store/path", p); }
 
