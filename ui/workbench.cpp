@@ -30,10 +30,16 @@
 
 #include <cstdio>
 
+// The .qrc is compiled into the static lieq_ui library; referencing its initialiser keeps the
+// linker from dropping it (Q_INIT_RESOURCE must be used outside any namespace).
+static void initWorkbenchResources() { Q_INIT_RESOURCE(lieq); }
+
 namespace lieq::ui {
 
-Workbench::Workbench() : m_window(std::make_unique<MainWindow>())
+Workbench::Workbench()
 {
+    initWorkbenchResources();
+    m_window = std::make_unique<MainWindow>();
     MainWindow *w = m_window.get();
     m_layers = new LayerMetricsModel(this);
     m_layerView = new LayerView(m_layers);
