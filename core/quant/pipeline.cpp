@@ -1,0 +1,355 @@
+#include "core/quant/pipeline.h"
+
+#include "core/alloc/allocator.h"
+#include "core/model/decoder_impl.h"
+#include "core/model/model.h"
+#include "core/quant/awq_impl.h"
+#include "core/quant/gptq_impl.h"
+#include "core/quant/pipeline_impl.h"
+#include "core/quant/quantized_linear_impl.h"
+#include "core/quant/rtn.h"
+#include "core/quant/scale_folding.h"
+#include "core/quant/torch_bridge_impl.h"
+#include "core/util/error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+
+namespace lieq {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point t0)
+{
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// True-sequential module groups: each group shares one input.
+const std::vector<std::vector<Projection>> kGroups = {
+    {Projection::Q, Projection::K, Projection::V},
+    {Projection::O},
+    {Projection::Gate, Projection::Up},
+    {Projection::Down}};
+
+} // namespace
+
+std::string quantMethodName(QuantMethod m)
+{
+    switch (m) {
+    case QuantMethod::Rtn: return "rtn";
+    case QuantMethod::Gptq: return "gptq";
+    case QuantMethod::Awq: return "awq";
+    }
+    return "?";
+}
+
+QuantMethod quantMethodFromName(const std::string &name)
+{
+    if (name == "rtn")
+        return QuantMethod::Rtn;
+    if (name == "gptq")
+        return QuantMethod::Gptq;
+    if (name == "awq")
+        return QuantMethod::Awq;
+    throw Error("unknown quantization method \"" + name + "\" (expected rtn, gptq or awq)");
+}
+
+std::string PipelineSettings::json() const
+{
+    nlohmann::json j{{"method", quantMethodName(method)},
+                     {"group_size", groupSize},
+                     {"sym", symmetric},
+                     {"propagate_quantized", propagateQuantized},
+                     {"pipeline_version", 1}};
+    if (method == QuantMethod::Gptq) {
+        j["act_order"] = actOrder;
+        j["static_groups"] = staticGroups;
+        j["damp_percent"] = dampPercent;
+        j["block_size"] = blockSize;
+    }
+    if (method == QuantMethod::Awq) {
+        j["awq_grid"] = awqGrid;
+        j["awq_duo_scaling"] = awqDuoScaling;
+        j["awq_clip"] = awqClip;
+        j["awq_max_tokens"] = awqMaxTokens;
+    }
+    return j.dump(); // nlohmann::json objects keep keys sorted
+}
+
+std::string moduleName(Projection p)
+{
+    return std::string(projectionName(p)) + "_proj";
+}
+
+std::vector<alloc::LayerSpec> decoderLayerSpecs(const ModelConfig &c,
+                                                const std::vector<double> &scores)
+{
+    if (!scores.empty() && static_cast<std::int64_t>(scores.size()) != c.numLayers)
+        throw Error("layer scores: " + std::to_string(scores.size()) + " scores for a model with " +
+                    std::to_string(c.numLayers) + " layers");
+    const std::int64_t H = c.hiddenSize, I = c.intermediateSize;
+    const std::int64_t qOut = c.numHeads * c.headDim, kvOut = c.numKvHeads * c.headDim;
+    const std::vector<alloc::LinearShape> shapes = {
+        {"q_proj", qOut, H},  {"k_proj", kvOut, H}, {"v_proj", kvOut, H}, {"o_proj", H, qOut},
+        {"gate_proj", I, H}, {"up_proj", I, H},    {"down_proj", H, I}};
+    std::vector<alloc::LayerSpec> out;
+    for (int l = 0; l < c.numLayers; ++l) {
+        alloc::LayerSpec s;
+        s.index = l;
+        s.score = scores.empty() ? 0.0 : scores[static_cast<std::size_t>(l)];
+        s.linears = shapes;
+        for (const auto &x : shapes)
+            s.params += x.params();
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+alloc::BitPlan uniformPlan(const Model &model, int bits)
+{
+    if (!alloc::isQuantBits(bits) && bits != 16)
+        throw Error("uniform plan: " + std::to_string(bits) +
+                    " bits is not one of 2, 3, 4, 8 or 16");
+    alloc::BitPlan plan;
+    plan.method = "uniform";
+    plan.budget = bits;
+    plan.bitSet = {bits};
+    plan.layers = decoderLayerSpecs(model.config());
+    for (const alloc::LayerSpec &s : plan.layers) {
+        alloc::PlanUnit u;
+        u.layer = s.index;
+        u.params = s.params;
+        u.bits = bits;
+        plan.units.push_back(u);
+    }
+    return plan;
+}
+
+PipelineResult quantizeModel(Model &model, const alloc::BitPlan &plan,
+                             const CalibrationBatch &calibration,
+                             const PipelineSettings &settings, const ProgressFn &progress,
+                             const PipelineObserver &observer)
+{
+    torch::NoGradGuard noGrad;
+    const auto t0 = Clock::now();
+    Decoder &dec = model.decoder();
+    const int L = dec.numLayers();
+    if (calibration.count < 1 || calibration.seqlen < 1 ||
+        static_cast<std::int64_t>(calibration.ids.size()) != calibration.count * calibration.seqlen)
+        throw Error("quantization: the calibration batch must hold count x seqlen token ids");
+    if (settings.groupSize == 0 || settings.groupSize < -1)
+        throw Error("quantization: group size must be positive or -1 (per row)");
+
+    // Bits per (layer, projection), checked up front so a bad plan fails before any work.
+    std::vector<std::array<int, 7>> bits(static_cast<std::size_t>(L));
+    for (int l = 0; l < L; ++l)
+        for (Projection p : kAllProjections) {
+            const int b = plan.bitsFor(l, moduleName(p));
+            if (!alloc::isQuantBits(b) && b != 16)
+                throw Error("bit plan: layer " + std::to_string(l) + " " + moduleName(p) +
+                            " has " + std::to_string(b) + " bits (expected 2, 3, 4, 8 or 16)");
+            bits[static_cast<std::size_t>(l)][static_cast<std::size_t>(p)] = b;
+        }
+    for (const alloc::PlanUnit &u : plan.units)
+        if (u.layer < 0 || u.layer >= L)
+            throw Error("bit plan: layer " + std::to_string(u.layer) + " is outside the model's " +
+                        std::to_string(L) + " layers");
+
+    PipelineContext ctx{dec, settings, progress, observer, {}, 0, 7 * L};
+    ctx.cacheDense = settings.cacheDense < 0 ? dec.resident() : settings.cacheDense > 0;
+    torch::Tensor ids = torch::empty({calibration.count, calibration.seqlen}, torch::kLong);
+    std::copy(calibration.ids.begin(), calibration.ids.end(), ids.data_ptr<std::int64_t>());
+    torch::Tensor hidden = dec.embed(ids);
+    ctx.result.calibrationTokens = calibration.count * calibration.seqlen;
+
+    for (int l = 0; l < L; ++l) {
+        if (observer.onLayerInput) {
+            const torch::Tensor h = hidden.to(torch::kCPU).contiguous();
+            observer.onLayerInput(l, std::vector<float>(h.data_ptr<float>(),
+                                                        h.data_ptr<float>() + h.numel()));
+        }
+        const auto &lb = bits[static_cast<std::size_t>(l)];
+        torch::Tensor floatOut;
+        if (!settings.propagateQuantized) {
+            floatOut = dec.runLayer(l, hidden, 0);
+            ctx.result.layerForwards++;
+        }
+        if (settings.method == QuantMethod::Awq)
+            quantizeLayerAwq(ctx, l, hidden, lb);
+        else
+            quantizeLayerSequential(ctx, l, hidden, lb);
+        if (settings.propagateQuantized) {
+            const auto tf = Clock::now();
+            hidden = dec.runLayer(l, hidden, 0);
+            ctx.result.layerForwards++;
+            ctx.result.forwardSeconds += since(tf);
+        } else {
+            hidden = floatOut;
+        }
+        if (!ctx.cacheDense)
+            for (Projection p : kAllProjections)
+                if (auto q = std::dynamic_pointer_cast<const QuantizedLinear>(
+                        dec.acquireLayer(l)->linears[static_cast<std::size_t>(p)]))
+                    q->dropCache();
+        dec.releaseLayer(l);
+    }
+    reportProgress(progress, {"quantize", ctx.done, ctx.total, "done"});
+
+    PipelineResult &r = ctx.result;
+    const std::vector<alloc::LayerSpec> shapes = decoderLayerSpecs(dec.config());
+    double bitSum = 0;
+    for (const ModuleReport &m : r.modules) {
+        const std::size_t p = static_cast<std::size_t>(
+            *projectionFromName(m.module.substr(0, m.module.size() - 5)));
+        const std::int64_t params = shapes[static_cast<std::size_t>(m.layer)].linears[p].params();
+        (m.bits == 16 ? r.floatParams : r.quantizedParams) += params;
+        bitSum += double(params) * m.bits;
+    }
+    r.nominalBits = bitSum / double(std::max<std::int64_t>(1, r.quantizedParams + r.floatParams));
+    r.totalSeconds = since(t0);
+    return r;
+}
+
+// ---- shared helpers (pipeline_impl.h) ----
+
+void PipelineContext::moduleStart(int layer, Projection p)
+{
+    reportProgress(progress, {"quantize", done, total,
+                              "layer " + std::to_string(layer) + " " + moduleName(p)});
+}
+
+ProgressFn PipelineContext::innerProgress(int layer, Projection p) const
+{
+    if (!progress)
+        return {};
+    // Keep the bar on the module count; the inner loops only poll for a cancel.
+    return [this, layer, p](const Progress &) {
+        return progress({"quantize", done, total,
+                         "layer " + std::to_string(layer) + " " + moduleName(p)});
+    };
+}
+
+void PipelineContext::moduleDone(ModuleReport report)
+{
+    ++done;
+    if (observer.onModule)
+        observer.onModule(report);
+    result.modules.push_back(std::move(report));
+}
+
+void outputErrors(const torch::Tensor &effective, const torch::Tensor &reference,
+                  const GptqHessian &h, ModuleReport &report)
+{
+    // sum_t ||D x_t||^2 = tr(D (sum X^T X) D^T) and sum X^T X = H * samples / 2.
+    const double tokens = double(std::max<std::int64_t>(1, h.tokens()));
+    const double k = double(h.samples()) / 2.0 / tokens;
+    const torch::Tensor hm = h.matrix().to(torch::kFloat64);
+    const torch::Tensor d = (effective - reference).to(torch::kFloat64);
+    const torch::Tensor w = reference.to(torch::kFloat64);
+    report.outputError = (d.matmul(hm) * d).sum().item<double>() * k;
+    const double signal = (w.matmul(hm) * w).sum().item<double>() * k;
+    report.relativeError = signal > 0 ? report.outputError / signal : 0.0;
+}
+
+std::shared_ptr<const QuantizedLinear> makeQuantized(QuantizedTensor t, const torch::Tensor &bias,
+                                                     std::vector<float> inputScales,
+                                                     bool cacheDense)
+{
+    return std::make_shared<QuantizedLinear>(std::move(t), bias, std::move(inputScales),
+                                             cacheDense);
+}
+
+QuantConfig quantConfigFor(const PipelineSettings &s, int bits)
+{
+    QuantConfig c;
+    c.bits = bits;
+    c.groupSize = s.groupSize;
+    c.symmetric = s.symmetric;
+    validateQuantConfig(c);
+    return c;
+}
+
+void quantizeLayerSequential(PipelineContext &ctx, int l, const torch::Tensor &hidden,
+                             const std::array<int, 7> &bits)
+{
+    Decoder &dec = ctx.dec;
+    const PipelineSettings &s = ctx.settings;
+    for (std::size_t gi = 0; gi < kGroups.size(); ++gi) {
+        const std::vector<Projection> &group = kGroups[gi];
+        bool any = false;
+        for (Projection p : group)
+            any = any || bits[static_cast<std::size_t>(p)] != 16;
+        if (!any) {
+            for (Projection p : group) {
+                ctx.moduleStart(l, p);
+                ModuleReport r;
+                r.layer = l;
+                r.module = moduleName(p);
+                r.kind = dec.acquireLayer(l)->linear(p).kind();
+                ctx.moduleDone(std::move(r));
+            }
+            continue;
+        }
+        ctx.moduleStart(l, group.front());
+        // Capture: one layer forward with the earlier groups already quantized.
+        const auto tc = Clock::now();
+        const std::int64_t cols = dec.acquireLayer(l)->linear(group.front()).inFeatures();
+        GptqHessian h(cols);
+        const Projection first = group.front();
+        dec.runLayer(l, hidden, 0, [&](int layer, Projection p, const torch::Tensor &x) {
+            if (layer == l && p == first)
+                h.addBatch(x);
+        });
+        ctx.result.layerForwards++;
+        const double captureSeconds = since(tc);
+        ctx.result.captureSeconds += captureSeconds;
+
+        for (Projection p : group) {
+            ctx.moduleStart(l, p);
+            const auto tq = Clock::now();
+            ModuleReport r;
+            r.layer = l;
+            r.module = moduleName(p);
+            r.bits = bits[static_cast<std::size_t>(p)];
+            const auto layer = dec.acquireLayer(l);
+            const LinearOp &op = layer->linear(p);
+            if (r.bits == 16) {
+                r.kind = op.kind();
+                ctx.moduleDone(std::move(r));
+                continue;
+            }
+            const torch::Tensor w = op.denseWeight().to(torch::kCPU, torch::kFloat32).contiguous();
+            const torch::Tensor bias = op.bias();
+            QuantizedTensor qt;
+            if (s.method == QuantMethod::Gptq) {
+                GptqOptions go;
+                go.quant = quantConfigFor(s, r.bits);
+                go.dampPercent = s.dampPercent;
+                go.blockSize = s.blockSize;
+                go.actOrder = s.actOrder;
+                go.staticGroups = s.staticGroups;
+                GptqResult g = gptqQuantize(w, h.matrix(), h.samples(), go,
+                                            ctx.innerProgress(l, p));
+                qt = std::move(g.tensor);
+                r.backendLoss = g.loss;
+                r.dampRetries = g.dampRetries;
+            } else {
+                qt = quantizeRtn(w, quantConfigFor(s, r.bits));
+            }
+            auto q = makeQuantized(std::move(qt), bias, {}, ctx.cacheDense);
+            outputErrors(q->denseWeight(), w, h, r);
+            if (s.method == QuantMethod::Rtn)
+                r.backendLoss = r.outputError;
+            r.kind = q->kind();
+            dec.setLinear(l, p, q);
+            r.seconds = since(tq) + captureSeconds / double(group.size());
+            ctx.result.quantizeSeconds += since(tq);
+            ctx.moduleDone(std::move(r));
+        }
+    }
+}
+
+} // namespace lieq

@@ -1,0 +1,123 @@
+#pragma once
+
+#include "core/alloc/bit_plan.h"
+#include "core/util/progress.h"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace lieq {
+
+class Model;
+struct ModelConfig;
+
+// The sequential quantization pipeline (GPTQ reference style): one decoder layer at a time,
+// calibration hidden states carried from layer to layer. Within a layer the module groups run
+// in true-sequential order (q,k,v) -> o -> (gate,up) -> down: each group's inputs are captured
+// with the earlier groups already quantized, its statistics accumulated, its modules quantized
+// at the plan's bits (16 = left in float) and installed in the model (Decoder::setLinear).
+// Then the layer is run again with its quantized weights and that output feeds the next layer,
+// so quantization errors propagate as they will at inference.
+//
+// AWQ follows AutoAWQ inside a layer: inputs captured once, scales searched for the pairs
+// input_layernorm -> q,k,v; v -> o (only when v's outputs are o's inputs, i.e. no GQA);
+// post_attention_layernorm -> gate,up; up -> down; folded (norm scales are held by the
+// quantized ops until saving), clip search (not for q, k), then RTN at the plan's bits.
+enum class QuantMethod { Rtn, Gptq, Awq };
+
+std::string quantMethodName(QuantMethod m);                  // "rtn", "gptq", "awq"
+QuantMethod quantMethodFromName(const std::string &name);    // throws lieq::Error
+
+struct PipelineSettings
+{
+    QuantMethod method = QuantMethod::Gptq;
+    int groupSize = 128;            // -1: one group per output row
+    bool symmetric = false;
+    bool actOrder = false;          // GPTQ
+    bool staticGroups = false;      // GPTQ
+    double dampPercent = 0.01;      // GPTQ
+    int blockSize = 128;            // GPTQ lazy-batch block
+    int awqGrid = 20;               // AWQ alpha grid
+    bool awqDuoScaling = true;
+    bool awqClip = true;
+    std::int64_t awqMaxTokens = 8192; // tokens the AWQ searches use (strided); 0 = all
+    // true: layer l+1 is calibrated on quantized layer l's outputs (the reference); false: on
+    // the float outputs (AutoAWQ's choice; kept for comparison).
+    bool propagateQuantized = true;
+    // Keep dequantized fp32 copies of quantized weights (fast evaluation); -1 = when the
+    // model is resident, 0 = never (dequantize per forward), 1 = always.
+    int cacheDense = -1;
+
+    // Canonical JSON of everything that changes the numbers (sorted keys).
+    std::string json() const;
+};
+
+// Calibration windows: count x seqlen token ids, row-major (analysis::CalibrationSet::ids).
+struct CalibrationBatch
+{
+    std::vector<std::int32_t> ids;
+    std::int64_t count = 0;
+    std::int64_t seqlen = 0;
+};
+
+struct ModuleReport
+{
+    int layer = 0;
+    std::string module;            // "q_proj", ..., "down_proj"
+    int bits = 16;                 // 16: kept in float
+    std::string kind;              // the installed op's kind(), e.g. "q4g128"
+    // Squared output error on this module's calibration inputs, per token, summed over output
+    // features: ||W X - Q X||^2 / tokens (for AWQ in the unscaled input space).
+    double outputError = 0;
+    double relativeError = 0;      // outputError / (||W X||^2 / tokens)
+    double backendLoss = 0;        // GPTQ: the reference's loss; AWQ: search MSE; RTN: = outputError
+    double seconds = 0;            // statistics + search + quantization of this module
+    double awqAlpha = -1;          // AWQ: chosen exponent of the module's scaling pair
+    int dampRetries = 0;           // GPTQ
+};
+
+struct PipelineResult
+{
+    std::vector<ModuleReport> modules; // layer order, then q,k,v,o,gate,up,down
+    std::int64_t calibrationTokens = 0;
+    std::int64_t quantizedParams = 0;  // weights of quantized modules
+    std::int64_t floatParams = 0;      // weights of decoder linears left at 16 bits
+    double nominalBits = 0;            // parameter-weighted bits over decoder linears
+    double captureSeconds = 0;         // layer forwards that captured statistics
+    double quantizeSeconds = 0;        // backend work (search, GPTQ, RTN)
+    double forwardSeconds = 0;         // layer forwards producing the next layer's input
+    double totalSeconds = 0;
+    std::int64_t layerForwards = 0;    // decoder-layer evaluations over the calibration batch
+};
+
+// Test/diagnostic hooks, called on the calling thread.
+struct PipelineObserver
+{
+    // The hidden states entering `layer` during calibration: count * seqlen * hidden floats.
+    std::function<void(int layer, const std::vector<float> &hidden)> onLayerInput;
+    // After each module is done (quantized and installed, or kept).
+    std::function<void(const ModuleReport &)> onModule;
+};
+
+// Quantizes `model` in place (its decoder's linears are replaced). Throws lieq::Error for a plan
+// that does not match the model or bad settings/calibration, lieq::Cancelled when progress
+// returns false (stage "quantize", done = modules finished of 7 x layers; the model is then
+// partly quantized and must be discarded). Progress is polled between modules and inside GPTQ
+// and AWQ searches.
+PipelineResult quantizeModel(Model &model, const alloc::BitPlan &plan,
+                             const CalibrationBatch &calibration,
+                             const PipelineSettings &settings, const ProgressFn &progress = {},
+                             const PipelineObserver &observer = {});
+
+// Uniform plan: every decoder layer of `model` at `bits` (2, 3, 4, 8 or 16), with the layer
+// shapes filled in so that sizes and nominal bits are exact.
+alloc::BitPlan uniformPlan(const Model &model, int bits);
+
+// The allocator's view of a model's decoder layers: sizes and the seven projection shapes
+// from its config, with per-layer scores (empty: all 0; else one per layer).
+std::vector<alloc::LayerSpec> decoderLayerSpecs(const ModelConfig &config,
+                                                const std::vector<double> &scores = {});
+
+} // namespace lieq

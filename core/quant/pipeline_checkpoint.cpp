@@ -1,0 +1,406 @@
+#include "core/quant/pipeline_checkpoint.h"
+
+#include "core/alloc/plan_json.h"
+#include "core/io/safetensors.h"
+#include "core/model/decoder_impl.h"
+#include "core/model/model.h"
+#include "core/quant/pipeline_impl.h"
+#include "core/quant/quantized_linear_impl.h"
+#include "core/util/atomic_file.h"
+#include "core/util/error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <list>
+#include <optional>
+
+namespace fs = std::filesystem;
+
+namespace lieq {
+
+namespace {
+
+constexpr const char *kFormat = "lieq-quantized";
+constexpr int kFormatVersion = 1;
+
+int codesPerByte(int bits)
+{
+    return (bits == 2 || bits == 4 || bits == 8) ? 8 / bits : 1;
+}
+
+std::int64_t packedRowBytes(std::int64_t cols, int bits)
+{
+    const int per = codesPerByte(bits);
+    return (cols + per - 1) / per;
+}
+
+std::vector<std::uint8_t> packCodes(const QuantizedTensor &q)
+{
+    const int per = codesPerByte(q.bits), width = per == 1 ? 8 : q.bits;
+    const std::int64_t rowBytes = packedRowBytes(q.cols, q.bits);
+    std::vector<std::uint8_t> out(static_cast<std::size_t>(q.rows * rowBytes), 0);
+    for (std::int64_t r = 0; r < q.rows; ++r)
+        for (std::int64_t c = 0; c < q.cols; ++c)
+            out[r * rowBytes + c / per] |=
+                std::uint8_t(q.codes[r * q.cols + c] << ((c % per) * width));
+    return out;
+}
+
+void unpackCodes(const std::uint8_t *in, QuantizedTensor &q)
+{
+    const int per = codesPerByte(q.bits), width = per == 1 ? 8 : q.bits;
+    const int mask = per == 1 ? 0xff : (1 << q.bits) - 1;
+    const std::int64_t rowBytes = packedRowBytes(q.cols, q.bits);
+    q.codes.resize(static_cast<std::size_t>(q.rows * q.cols));
+    for (std::int64_t r = 0; r < q.rows; ++r)
+        for (std::int64_t c = 0; c < q.cols; ++c)
+            q.codes[r * q.cols + c] =
+                std::uint8_t((in[r * rowBytes + c / per] >> ((c % per) * width)) & mask);
+}
+
+torch::ScalarType torchFloatType(DType t)
+{
+    switch (t) {
+    case DType::F32: return torch::kFloat32;
+    case DType::F16: return torch::kFloat16;
+    case DType::BF16: return torch::kBFloat16;
+    case DType::F64: return torch::kFloat64;
+    default: return torch::kFloat32;
+    }
+}
+
+// Owns the bytes of tensors built while saving (std::list: addresses never move).
+struct TensorSink
+{
+    std::list<std::vector<std::uint8_t>> buffers;
+    std::vector<TensorToWrite> tensors;
+
+    template <typename T>
+    void add(const std::string &name, DType dtype, std::vector<std::int64_t> shape,
+             const std::vector<T> &data)
+    {
+        std::vector<std::uint8_t> &b = buffers.emplace_back(data.size() * sizeof(T));
+        if (!data.empty())
+            std::memcpy(b.data(), data.data(), b.size());
+        tensors.push_back({name, dtype, std::move(shape), b.data(), b.size()});
+    }
+    // A float tensor in `preferred` when that is exact, else F32.
+    void addFloat(const std::string &name, const torch::Tensor &t, DType preferred)
+    {
+        torch::Tensor f = t.to(torch::kCPU, torch::kFloat32).contiguous();
+        DType dt = DType::F32;
+        torch::Tensor out = f;
+        if (preferred == DType::BF16 || preferred == DType::F16) {
+            torch::Tensor narrow = f.to(torchFloatType(preferred));
+            if (narrow.to(torch::kFloat32).equal(f)) {
+                dt = preferred;
+                out = narrow.contiguous();
+            }
+        }
+        std::vector<std::uint8_t> &b =
+            buffers.emplace_back(static_cast<std::size_t>(out.numel() * out.element_size()));
+        std::memcpy(b.data(), out.data_ptr(), b.size());
+        tensors.push_back({name, dt, out.sizes().vec(), b.data(), b.size()});
+    }
+    void addRaw(const TensorView &v)
+    {
+        tensors.push_back({v.name, v.dtype, v.shape, v.data, v.nbytes});
+    }
+};
+
+torch::Tensor viewToFloat(const TensorView &v)
+{
+    if (!isFloating(v.dtype))
+        throw Error(v.file, "tensor " + v.name + " should be a float tensor, not " +
+                                std::string(dtypeName(v.dtype)));
+    return torch::from_blob(const_cast<std::byte *>(v.data), v.shape,
+                            torch::TensorOptions().dtype(torchFloatType(v.dtype)))
+        .to(torch::kFloat32)
+        .clone();
+}
+
+void copyModelFiles(const std::string &from, const std::string &to)
+{
+    for (const auto &e : fs::directory_iterator(from)) {
+        if (!e.is_regular_file())
+            continue;
+        const std::string name = e.path().filename().string();
+        const std::string ext = e.path().extension().string();
+        if (name == kQuantConfigFile || name == "model.safetensors.index.json")
+            continue;
+        if (ext == ".json" || ext == ".txt" || ext == ".model" || ext == ".tiktoken")
+            writeFileAtomic(to + "/" + name, readFile(e.path().string()));
+    }
+}
+
+// Puts the finished temporary folder at `dir`.
+void publish(const fs::path &tmp, const fs::path &dir)
+{
+    std::error_code ec;
+    if (fs::exists(dir)) {
+        const bool empty = fs::is_directory(dir) && fs::is_empty(dir);
+        if (!empty && !isQuantizedCheckpoint(dir.string()))
+            throw Error(dir.string(), "exists and is not a quantized checkpoint; refusing to "
+                                      "replace it (choose another --out)");
+        const fs::path old = dir.string() + ".old-" + std::to_string(::getpid());
+        fs::rename(dir, old);
+        fs::rename(tmp, dir);
+        fs::remove_all(old, ec);
+    } else {
+        fs::rename(tmp, dir);
+    }
+}
+
+} // namespace
+
+bool isQuantizedCheckpoint(const std::string &dir)
+{
+    return fs::is_regular_file(fs::path(dir) / kQuantConfigFile);
+}
+
+SavedCheckpoint saveQuantizedCheckpoint(Model &model, const alloc::BitPlan &plan,
+                                        const PipelineSettings &settings, const std::string &dir,
+                                        const ProgressFn &progress)
+{
+    torch::NoGradGuard noGrad;
+    Decoder &dec = model.decoder();
+    const Checkpoint &ck = dec.checkpoint();
+    const int L = dec.numLayers();
+    TensorSink sink;
+    nlohmann::json modules = nlohmann::json::object();
+    nlohmann::json folded = nlohmann::json::array();
+
+    for (const std::string &n : ck.tensorNames())
+        if (n.rfind("model.layers.", 0) != 0)
+            sink.addRaw(ck.tensor(n));
+
+    for (int l = 0; l < L; ++l) {
+        reportProgress(progress, {"save", l, L, "layer " + std::to_string(l)});
+        const std::string prefix = "model.layers." + std::to_string(l) + ".";
+        const auto layer = dec.acquireLayer(l);
+        std::array<torch::Tensor, 7> inScale; // AWQ norm scales to fold, per consumer
+        const std::pair<std::string, std::vector<Projection>> norms[2] = {
+            {"input_layernorm", {Projection::Q, Projection::K, Projection::V}},
+            {"post_attention_layernorm", {Projection::Gate, Projection::Up}}};
+        for (const auto &[norm, consumers] : norms) {
+            std::vector<float> s;
+            for (Projection p : consumers)
+                if (auto q = std::dynamic_pointer_cast<const QuantizedLinear>(
+                        layer->linears[static_cast<std::size_t>(p)])) {
+                    if (!s.empty() && !q->inputScales().empty() && q->inputScales() != s)
+                        throw Error("cannot save layer " + std::to_string(l) + ": the modules "
+                                    "after " + norm + " hold different AWQ scales");
+                    if (s.empty())
+                        s = q->inputScales();
+                }
+            const TensorView &nv = ck.tensor(prefix + norm + ".weight");
+            if (s.empty()) {
+                sink.addRaw(nv);
+                continue;
+            }
+            const torch::Tensor st = torch::tensor(s, torch::kFloat32);
+            sink.addFloat(nv.name, viewToFloat(nv) / st, DType::F32);
+            for (Projection p : consumers) {
+                auto q = std::dynamic_pointer_cast<const QuantizedLinear>(
+                    layer->linears[static_cast<std::size_t>(p)]);
+                if (q && q->inputScales().empty())
+                    throw Error("cannot save layer " + std::to_string(l) + ": " + norm +
+                                " feeds quantized modules with and without AWQ scales");
+                if (!q)
+                    inScale[static_cast<std::size_t>(p)] = st; // float consumer takes W s
+            }
+            folded.push_back(nv.name);
+        }
+        for (const char *n : {"self_attn.q_norm.weight", "self_attn.k_norm.weight"})
+            if (ck.contains(prefix + n))
+                sink.addRaw(ck.tensor(prefix + n));
+
+        for (Projection p : kAllProjections) {
+            const auto &op = layer->linears[static_cast<std::size_t>(p)];
+            const std::string stem = prefix + std::string(projectionTensorStem(p));
+            const std::string weightName = stem + ".weight";
+            const DType stored = ck.contains(weightName) ? ck.tensor(weightName).dtype : DType::F32;
+            if (op->bias().defined())
+                sink.addFloat(stem + ".bias", op->bias(), DType::F32);
+            auto q = std::dynamic_pointer_cast<const QuantizedLinear>(op);
+            if (!q) {
+                torch::Tensor w = op->denseWeight();
+                if (inScale[static_cast<std::size_t>(p)].defined())
+                    w = w * inScale[static_cast<std::size_t>(p)].unsqueeze(0);
+                sink.addFloat(weightName, w, stored);
+                continue;
+            }
+            const QuantizedTensor &t = q->tensor();
+            sink.add(stem + ".qcodes", DType::U8, {t.rows, packedRowBytes(t.cols, t.bits)},
+                     packCodes(t));
+            sink.add(stem + ".scales", DType::F32, {t.rows, t.numGroups}, t.scales);
+            sink.add(stem + ".qzeros", DType::U8, {t.rows, t.numGroups}, t.zeros);
+            sink.add(stem + ".g_idx", DType::I32, {t.cols}, t.gIdx);
+            if (!t.perm.empty())
+                sink.add(stem + ".perm", DType::I32, {t.cols}, t.perm);
+            modules[stem] = {{"layer", l},
+                             {"projection", std::string(projectionName(p))},
+                             {"bits", t.bits},
+                             {"rows", t.rows},
+                             {"cols", t.cols},
+                             {"group_size", t.groupSize},
+                             {"num_groups", t.numGroups},
+                             {"sym", t.symmetric},
+                             {"act_order", !t.perm.empty()},
+                             {"codes_per_byte", codesPerByte(t.bits)}};
+        }
+        dec.releaseLayer(l);
+    }
+
+    nlohmann::json config{
+        {"format", kFormat},
+        {"format_version", kFormatVersion},
+        {"quant_method", quantMethodName(settings.method)},
+        {"settings", nlohmann::json::parse(settings.json())},
+        {"plan", nlohmann::json::parse(alloc::planToJson(plan))},
+        {"nominal_bits", plan.nominalBits()},
+        {"source_model", model.dir()},
+        {"awq_folded_norms", folded},
+        {"packing", "codes LSB-first along each row; 2/4/8 bits packed, 3 bits one per byte"},
+        {"modules", modules}};
+
+    const fs::path target = fs::absolute(dir).lexically_normal();
+    if (target.has_parent_path())
+        fs::create_directories(target.parent_path());
+    const fs::path tmp = target.string() + ".tmp-" + std::to_string(::getpid());
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    try {
+        fs::create_directories(tmp);
+        copyModelFiles(model.dir(), tmp.string());
+        reportProgress(progress, {"save", L, L, "writing tensors"});
+        writeSafetensors((tmp / "model.safetensors").string(), sink.tensors,
+                         {{"format", "pt"}, {"lieq_format", kFormat}});
+        writeFileAtomic((tmp / kQuantConfigFile).string(), config.dump(2) + "\n");
+        reportProgress(progress, {"save", L, L, "done"});
+        SavedCheckpoint out;
+        out.dir = target.string();
+        out.quantizedModules = static_cast<int>(modules.size());
+        for (const auto &e : fs::directory_iterator(tmp))
+            out.bytes += static_cast<std::int64_t>(e.file_size());
+        out.tensorBytes = static_cast<std::int64_t>(fs::file_size(tmp / "model.safetensors"));
+        publish(tmp, target);
+        return out;
+    } catch (...) {
+        fs::remove_all(tmp, ec);
+        throw;
+    }
+}
+
+std::unique_ptr<Model> loadQuantizedModel(const std::string &dir, const ModelOptions &options)
+{
+    const std::string cfgPath = (fs::path(dir) / kQuantConfigFile).string();
+    nlohmann::json cfg;
+    try {
+        cfg = nlohmann::json::parse(readFile(cfgPath));
+    } catch (const nlohmann::json::exception &e) {
+        throw Error(cfgPath, std::string("is not valid JSON: ") + e.what());
+    }
+    if (!cfg.is_object() || cfg.value("format", "") != kFormat)
+        throw Error(cfgPath, std::string("is not a lieq quantized checkpoint (format \"") +
+                                 kFormat + "\" expected)");
+    if (cfg.value("format_version", 0) != kFormatVersion)
+        throw Error(cfgPath, "format_version " + cfg.value("format_version", nlohmann::json()).dump() +
+                                 " is not supported (this build reads " +
+                                 std::to_string(kFormatVersion) + ")");
+    if (!cfg.contains("modules") || !cfg["modules"].is_object())
+        throw Error(cfgPath, "has no \"modules\" object");
+
+    auto model = Model::load(dir, options);
+    Decoder &dec = model->decoder();
+    const Checkpoint &ck = dec.checkpoint();
+    const int L = dec.numLayers();
+    std::vector<std::array<bool, 7>> covered(static_cast<std::size_t>(L));
+
+    for (const auto &[stem, m] : cfg["modules"].items()) {
+        QuantizedTensor q;
+        int layer = -1;
+        std::optional<Projection> proj;
+        try {
+            layer = m.at("layer").get<int>();
+            proj = projectionFromName(m.at("projection").get<std::string>());
+            q.bits = m.at("bits").get<int>();
+            q.rows = m.at("rows").get<std::int64_t>();
+            q.cols = m.at("cols").get<std::int64_t>();
+            q.groupSize = m.at("group_size").get<int>();
+            q.numGroups = m.at("num_groups").get<std::int64_t>();
+            q.symmetric = m.at("sym").get<bool>();
+        } catch (const nlohmann::json::exception &e) {
+            throw Error(cfgPath, "module " + stem + ": " + e.what());
+        }
+        if (layer < 0 || layer >= L || !proj ||
+            stem != "model.layers." + std::to_string(layer) + "." +
+                        std::string(projectionTensorStem(*proj)))
+            throw Error(cfgPath, "module " + stem + " names no projection of this " +
+                                     std::to_string(L) + "-layer model");
+        if (q.bits < 2 || q.bits > 8 || q.rows <= 0 || q.cols <= 0 || q.numGroups <= 0)
+            throw Error(cfgPath, "module " + stem + " has impossible bits or sizes");
+        auto need = [&](const std::string &suffix, DType dtype,
+                        std::vector<std::int64_t> shape) -> const TensorView & {
+            const std::string name = stem + suffix;
+            if (!ck.contains(name))
+                throw Error(dir + "/model.safetensors",
+                            "tensor " + name + " is missing (listed in " + kQuantConfigFile + ")");
+            const TensorView &v = ck.tensor(name);
+            if (v.dtype != dtype || v.shape != shape)
+                throw Error(v.file, "tensor " + name + " has the wrong dtype or shape for a " +
+                                        std::to_string(q.bits) + "-bit " +
+                                        std::to_string(q.rows) + "x" + std::to_string(q.cols) +
+                                        " module");
+            return v;
+        };
+        const TensorView &codes = need(".qcodes", DType::U8, {q.rows, packedRowBytes(q.cols, q.bits)});
+        const TensorView &scales = need(".scales", DType::F32, {q.rows, q.numGroups});
+        const TensorView &zeros = need(".qzeros", DType::U8, {q.rows, q.numGroups});
+        const TensorView &gIdx = need(".g_idx", DType::I32, {q.cols});
+        unpackCodes(reinterpret_cast<const std::uint8_t *>(codes.data), q);
+        q.scales.resize(static_cast<std::size_t>(q.rows * q.numGroups));
+        std::memcpy(q.scales.data(), scales.data, scales.nbytes);
+        q.zeros.assign(reinterpret_cast<const std::uint8_t *>(zeros.data),
+                       reinterpret_cast<const std::uint8_t *>(zeros.data) + zeros.nbytes);
+        q.gIdx.resize(static_cast<std::size_t>(q.cols));
+        std::memcpy(q.gIdx.data(), gIdx.data, gIdx.nbytes);
+        if (m.value("act_order", false)) {
+            const TensorView &perm = need(".perm", DType::I32, {q.cols});
+            q.perm.resize(static_cast<std::size_t>(q.cols));
+            std::memcpy(q.perm.data(), perm.data, perm.nbytes);
+        }
+        torch::Tensor bias;
+        if (ck.contains(stem + ".bias"))
+            bias = viewToFloat(ck.tensor(stem + ".bias"));
+        std::shared_ptr<const QuantizedLinear> op;
+        try {
+            op = std::make_shared<QuantizedLinear>(std::move(q), bias, std::vector<float>{},
+                                                   dec.resident());
+        } catch (const Error &e) {
+            throw Error(codes.file, "quantized module " + stem + ": " + e.what());
+        }
+        dec.setLinear(layer, *proj, op);
+        covered[static_cast<std::size_t>(layer)][static_cast<std::size_t>(*proj)] = true;
+    }
+    for (int l = 0; l < L; ++l)
+        for (Projection p : kAllProjections)
+            if (!covered[static_cast<std::size_t>(l)][static_cast<std::size_t>(p)] &&
+                !ck.contains(dec.linearTensorName(l, p)))
+                throw Error(dir + "/model.safetensors",
+                            "tensor " + dec.linearTensorName(l, p) +
+                                " is missing and no quantized module replaces it");
+    return model;
+}
+
+std::unique_ptr<Model> loadAnyModel(const std::string &dir, const ModelOptions &options)
+{
+    return isQuantizedCheckpoint(dir) ? loadQuantizedModel(dir, options)
+                                      : Model::load(dir, options);
+}
+
+} // namespace lieq

@@ -1,0 +1,62 @@
+#pragma once
+
+#include "core/alloc/bit_plan.h"
+#include "core/model/model_options.h"
+#include "core/quant/pipeline.h"
+#include "core/util/progress.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+// Quantized checkpoint folders: what `lieq quantize --out DIR` writes and `lieq eval DIR` reads.
+//
+//   DIR/config.json, tokenizer files      copied from the source model
+//   DIR/model.safetensors                 float tensors (embeddings, norms, head, linears kept
+//                                         at 16 bits) in their stored dtype, or F32 where the
+//                                         pipeline changed them (AWQ-folded norms), and per
+//                                         quantized linear <stem>:
+//     .qcodes  U8 [rows, ceil(cols * b / 8)]  codes, packed LSB-first along the row when b is
+//                                             2, 4 or 8 (b = 3: one code per byte)
+//     .scales  F32 [rows, groups]   .qzeros U8 [rows, groups]   .g_idx I32 [cols]
+//     .perm    I32 [cols] (act-order only)   .bias (when the module has one)
+//   DIR/quantization_config.json          format, method, settings, the bit plan, and one
+//                                         entry per quantized module (bits, shape, groups)
+//
+// W = scales[r, g_idx[c]] * (code[r, c] - qzeros[r, g_idx[c]]) is exact: a reloaded folder
+// reproduces the in-process quantized model's logits bit for bit (for AWQ up to the rounding
+// of folding 1/s into the norm). The layout maps one to one onto the GPTQ (vLLM) exporter's
+// qweight/qzeros/scales/g_idx, which only re-packs.
+namespace lieq {
+
+class Model;
+
+inline constexpr const char *kQuantConfigFile = "quantization_config.json";
+
+struct SavedCheckpoint
+{
+    std::string dir;
+    std::int64_t bytes = 0;        // all files written
+    std::int64_t tensorBytes = 0;  // model.safetensors
+    int quantizedModules = 0;
+};
+
+// Writes `model` (quantized in place by quantizeModel) to `dir` atomically: everything goes to
+// a temporary sibling folder that is renamed into place at the end, so a failure or cancel
+// leaves no `dir`. An existing `dir` is replaced only when it is itself a quantized checkpoint
+// (or empty); anything else is refused with a lieq::Error.
+SavedCheckpoint saveQuantizedCheckpoint(Model &model, const alloc::BitPlan &plan,
+                                        const PipelineSettings &settings, const std::string &dir,
+                                        const ProgressFn &progress = {});
+
+bool isQuantizedCheckpoint(const std::string &dir);
+
+// Loads a folder written by saveQuantizedCheckpoint into a Model whose linears are quantized
+// ops. Every inconsistency (missing or mis-shaped tensor, bad codes, malformed config) is a
+// lieq::Error naming the file and the tensor.
+std::unique_ptr<Model> loadQuantizedModel(const std::string &dir, const ModelOptions &options = {});
+
+// Either kind of folder: quantized checkpoints through loadQuantizedModel, others Model::load.
+std::unique_ptr<Model> loadAnyModel(const std::string &dir, const ModelOptions &options = {});
+
+} // namespace lieq

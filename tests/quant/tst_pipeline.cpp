@@ -1,0 +1,444 @@
+// The sequential quantization pipeline on generated tiny checkpoints (and stories260K with
+// WikiText-2 when ../shared is present): 8-bit near-lossless, GPTQ vs RTN at 4 bits, error
+// propagation through quantized layer outputs, cancel, save/reload, corrupted folders, store.
+#include "core/alloc/bit_plan.h"
+#include "core/data/corpus.h"
+#include "core/data/token_windows.h"
+#include "core/model/decoder_impl.h"
+#include "core/model/model.h"
+#include "core/quant/pipeline.h"
+#include "core/quant/pipeline_checkpoint.h"
+#include "core/quant/pipeline_job.h"
+#include "core/store/experiment_store.h"
+#include "core/tokenizer/tokenizer.h"
+#include "core/util/atomic_file.h"
+#include "core/util/error.h"
+#include "tests/support/testutil.h"
+#include "tests/support/tiny_checkpoint.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+using namespace lieq;
+namespace fs = std::filesystem;
+
+namespace {
+
+test::TinyModelSpec tinySpec(DType dtype = DType::F32)
+{
+    test::TinyModelSpec s;
+    s.dtype = dtype;
+    s.hidden = 64;
+    s.intermediate = 96;
+    s.layers = 3;
+    s.heads = 4;
+    s.kvHeads = 2;
+    s.seed = 7;
+    return s;
+}
+
+std::vector<std::int32_t> randomIds(std::int64_t n, std::int64_t vocab, std::uint64_t seed)
+{
+    std::mt19937_64 rng(seed);
+    std::vector<std::int32_t> ids(static_cast<std::size_t>(n));
+    for (auto &v : ids)
+        v = static_cast<std::int32_t>(rng() % static_cast<std::uint64_t>(vocab));
+    return ids;
+}
+
+CalibrationBatch randomCalibration(const Model &m, std::int64_t count, std::int64_t seqlen,
+                                   std::uint64_t seed)
+{
+    return {randomIds(count * seqlen, m.config().vocabSize, seed), count, seqlen};
+}
+
+double pplOf(Model &m, const std::vector<std::int32_t> &ids, std::int64_t seqlen)
+{
+    const std::vector<double> nll = m.windowNll(ids, seqlen);
+    double s = 0;
+    for (double v : nll)
+        s += v;
+    return std::exp(s / double(nll.size() * (seqlen - 1)));
+}
+
+PipelineSettings settingsFor(const QString &method, int group = 32)
+{
+    PipelineSettings s;
+    s.method = quantMethodFromName(method.toStdString());
+    s.groupSize = group;
+    return s;
+}
+
+std::string textFile(const QTemporaryDir &tmp, const char *name)
+{
+    std::string text;
+    for (int i = 0; i < 200; ++i)
+        text += "the quick brown fox " + std::to_string(i) + " jumps over the lazy dog. ";
+    const std::string path = tmp.filePath(QString::fromLatin1(name)).toStdString();
+    writeFileAtomic(path, text);
+    return path;
+}
+
+float maxAbsDiff(const std::vector<float> &a, const std::vector<float> &b)
+{
+    float d = 0;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        d = std::max(d, std::abs(a[i] - b[i]));
+    return d;
+}
+
+} // namespace
+
+class TestPipeline : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase() { setComputeThreads(0); }
+
+    void eightBitNearLossless_data()
+    {
+        QTest::addColumn<QString>("method");
+        QTest::newRow("rtn") << QStringLiteral("rtn");
+        QTest::newRow("gptq") << QStringLiteral("gptq");
+        QTest::newRow("awq") << QStringLiteral("awq");
+    }
+    void eightBitNearLossless()
+    {
+        QFETCH(QString, method);
+        QTemporaryDir tmp;
+        const std::string dir = test::writeTinyCheckpoint(tmp.filePath("m").toStdString(),
+                                                          tinySpec(DType::BF16));
+        auto model = Model::load(dir);
+        const auto evalIds = randomIds(4 * 48, model->config().vocabSize, 99);
+        const double fp = pplOf(*model, evalIds, 48);
+        const PipelineResult r = quantizeModel(*model, uniformPlan(*model, 8),
+                                               randomCalibration(*model, 4, 48, 1),
+                                               settingsFor(method));
+        QCOMPARE(r.modules.size(), std::size_t(21));
+        QCOMPARE(r.nominalBits, 8.0);
+        for (const ModuleReport &m : r.modules) {
+            QCOMPARE(m.bits, 8);
+            QVERIFY2(m.relativeError < 1e-3, m.module.c_str());
+        }
+        const double q = pplOf(*model, evalIds, 48);
+        QVERIFY2(std::abs(q / fp - 1) < 0.01, qPrintable(QStringLiteral("fp %1 q %2").arg(fp).arg(q)));
+        QVERIFY(q != fp); // the weights really changed
+    }
+
+    // Layer l+1 is calibrated on quantized layer l's outputs (or on float ones when asked).
+    void sequentialPropagation_data()
+    {
+        QTest::addColumn<QString>("method");
+        QTest::addColumn<bool>("propagate");
+        QTest::newRow("gptq-quantized") << QStringLiteral("gptq") << true;
+        QTest::newRow("rtn-quantized") << QStringLiteral("rtn") << true;
+        QTest::newRow("awq-quantized") << QStringLiteral("awq") << true;
+        QTest::newRow("gptq-float") << QStringLiteral("gptq") << false;
+    }
+    void sequentialPropagation()
+    {
+        QFETCH(QString, method);
+        QFETCH(bool, propagate);
+        QTemporaryDir tmp;
+        const std::string dir = test::writeTinyCheckpoint(tmp.filePath("m").toStdString(),
+                                                          tinySpec());
+        auto model = Model::load(dir);
+        auto reference = Model::load(dir);
+        const CalibrationBatch calib = randomCalibration(*model, 3, 40, 5);
+        std::map<int, std::vector<float>> seen;
+        PipelineObserver obs;
+        obs.onLayerInput = [&](int l, const std::vector<float> &h) { seen[l] = h; };
+        PipelineSettings s = settingsFor(method);
+        s.propagateQuantized = propagate;
+        quantizeModel(*model, uniformPlan(*model, 2), calib, s, {}, obs);
+        QCOMPARE(int(seen.size()), 3);
+
+        torch::NoGradGuard ng;
+        torch::Tensor ids = torch::empty({3, 40}, torch::kLong);
+        std::copy(calib.ids.begin(), calib.ids.end(), ids.data_ptr<std::int64_t>());
+        for (int l = 1; l < 3; ++l) {
+            const torch::Tensor observed =
+                torch::from_blob(seen[l].data(), {3, 40, 64}, torch::kFloat32);
+            const torch::Tensor quantHidden = model->decoder().runLayers(
+                model->decoder().embed(ids), 0, l);
+            const torch::Tensor floatHidden = reference->decoder().runLayers(
+                reference->decoder().embed(ids), 0, l);
+            const double dq = (observed - quantHidden).abs().max().item<double>();
+            const double df = (observed - floatHidden).abs().max().item<double>();
+            if (propagate) {
+                QVERIFY2(dq < 1e-4, qPrintable(QString::number(dq)));
+                QVERIFY2(df > 1e-2, qPrintable(QString::number(df))); // 2-bit layers differ
+            } else {
+                QVERIFY2(df < 1e-4, qPrintable(QString::number(df)));
+                QVERIFY2(dq > 1e-2, qPrintable(QString::number(dq)));
+            }
+        }
+    }
+
+    // In layer 0 every method sees the same (embedding) inputs: GPTQ's output error on them is
+    // at most RTN's for q, k and v.
+    void gptqNotWorseThanRtnOnSharedInputs()
+    {
+        QTemporaryDir tmp;
+        const std::string dir = test::writeTinyCheckpoint(tmp.filePath("m").toStdString(),
+                                                          tinySpec());
+        std::map<QString, PipelineResult> r;
+        for (const QString m : {QStringLiteral("rtn"), QStringLiteral("gptq")}) {
+            auto model = Model::load(dir);
+            r[m] = quantizeModel(*model, uniformPlan(*model, 3), randomCalibration(*model, 4, 64, 3),
+                                 settingsFor(m));
+        }
+        for (int i = 0; i < 3; ++i)
+            QVERIFY2(r[QStringLiteral("gptq")].modules[i].outputError <=
+                         r[QStringLiteral("rtn")].modules[i].outputError,
+                     r[QStringLiteral("rtn")].modules[i].module.c_str());
+    }
+
+    void mixedPlanKeepsSixteenBitLayers()
+    {
+        QTemporaryDir tmp;
+        const std::string dir = test::writeTinyCheckpoint(tmp.filePath("m").toStdString(),
+                                                          tinySpec());
+        auto model = Model::load(dir);
+        alloc::BitPlan plan = uniformPlan(*model, 4);
+        plan.units[1].bits = 16;
+        plan.units[2].bits = 2;
+        const PipelineResult r =
+            quantizeModel(*model, plan, randomCalibration(*model, 2, 32, 1), settingsFor("gptq"));
+        for (const ModuleReport &m : r.modules) {
+            QCOMPARE(m.bits, m.layer == 0 ? 4 : m.layer == 1 ? 16 : 2);
+            QCOMPARE(QString::fromStdString(m.kind).startsWith(QLatin1String("dense")), m.layer == 1);
+        }
+        QVERIFY(std::abs(r.nominalBits - (4 + 16 + 2) / 3.0) < 1e-9);
+    }
+
+    void saveReloadIdenticalLogits_data()
+    {
+        QTest::addColumn<QString>("method");
+        QTest::addColumn<int>("bits");
+        QTest::addColumn<bool>("actOrder");
+        QTest::addColumn<bool>("bf16");
+        QTest::newRow("rtn-4") << QStringLiteral("rtn") << 4 << false << false;
+        QTest::newRow("gptq-2-bf16") << QStringLiteral("gptq") << 2 << false << true;
+        QTest::newRow("gptq-3-act-order") << QStringLiteral("gptq") << 3 << true << false;
+        QTest::newRow("awq-4") << QStringLiteral("awq") << 4 << false << false;
+    }
+    void saveReloadIdenticalLogits()
+    {
+        QFETCH(QString, method);
+        QFETCH(int, bits);
+        QFETCH(bool, actOrder);
+        QFETCH(bool, bf16);
+        QTemporaryDir tmp;
+        test::TinyModelSpec spec = tinySpec(bf16 ? DType::BF16 : DType::F32);
+        spec.attentionBias = true;
+        const std::string dir = test::writeTinyCheckpoint(tmp.filePath("m").toStdString(), spec);
+        auto model = Model::load(dir);
+        alloc::BitPlan plan = uniformPlan(*model, bits);
+        plan.units[1].bits = 16; // a float layer travels too
+        PipelineSettings s = settingsFor(method);
+        s.actOrder = actOrder;
+        quantizeModel(*model, plan, randomCalibration(*model, 2, 32, 1), s);
+        const auto ids = randomIds(24, model->config().vocabSize, 4);
+        const std::vector<float> before = model->logits(ids);
+        const std::string out = tmp.filePath("q").toStdString();
+        const SavedCheckpoint saved = saveQuantizedCheckpoint(*model, plan, s, out);
+        QCOMPARE(saved.quantizedModules, 14);
+        QVERIFY(isQuantizedCheckpoint(out));
+        QVERIFY(fs::exists(out + "/tokenizer.json"));
+        auto reloaded = loadAnyModel(out);
+        const std::vector<float> after = reloaded->logits(ids);
+        QCOMPARE(after.size(), before.size());
+        const float d = maxAbsDiff(before, after);
+        if (method == QLatin1String("awq")) // 1/s folded into the norm rounds differently
+            QVERIFY2(d < 1e-3f, qPrintable(QString::number(d)));
+        else
+            QCOMPARE(d, 0.0f);
+        // Saving again over an existing quantized folder replaces it.
+        saveQuantizedCheckpoint(*model, plan, s, out);
+        QVERIFY(isQuantizedCheckpoint(out));
+    }
+
+    void refusesToOverwriteOtherFolders()
+    {
+        QTemporaryDir tmp;
+        const std::string dir = test::writeTinyCheckpoint(tmp.filePath("m").toStdString(),
+                                                          tinySpec());
+        auto model = Model::load(dir);
+        const alloc::BitPlan plan = uniformPlan(*model, 4);
+        quantizeModel(*model, plan, randomCalibration(*model, 1, 16, 1), settingsFor("rtn"));
+        QVERIFY_THROWS_EXCEPTION(Error, saveQuantizedCheckpoint(*model, plan, settingsFor("rtn"), dir));
+        QVERIFY(fs::exists(dir + "/model.safetensors")); // untouched
+    }
+
+    void corruptedFolderErrors_data()
+    {
+        QTest::addColumn<QString>("corruption");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("config-not-json") << QStringLiteral("badjson") << QStringLiteral("quantization_config.json");
+        QTest::newRow("wrong-bits") << QStringLiteral("bits") << QStringLiteral("wrong dtype or shape");
+        QTest::newRow("module-dropped") << QStringLiteral("drop") << QStringLiteral("no quantized module replaces it");
+        QTest::newRow("future-version") << QStringLiteral("version") << QStringLiteral("format_version");
+        QTest::newRow("truncated-tensors") << QStringLiteral("truncate") << QStringLiteral("model.safetensors");
+        QTest::newRow("zero-out-of-range") << QStringLiteral("zeros") << QStringLiteral("q_proj");
+    }
+    void corruptedFolderErrors()
+    {
+        QFETCH(QString, corruption);
+        QFETCH(QString, expected);
+        QTemporaryDir tmp;
+        const std::string dir = test::writeTinyCheckpoint(tmp.filePath("m").toStdString(),
+                                                          tinySpec());
+        const std::string out = tmp.filePath("q").toStdString();
+        {
+            auto model = Model::load(dir);
+            const alloc::BitPlan plan = uniformPlan(*model, 4);
+            quantizeModel(*model, plan, randomCalibration(*model, 1, 16, 1), settingsFor("rtn"));
+            saveQuantizedCheckpoint(*model, plan, settingsFor("rtn"), out);
+        }
+        const std::string cfgPath = out + "/" + kQuantConfigFile;
+        std::string cfg = readFile(cfgPath);
+        const std::string qName = "model.layers.0.self_attn.q_proj";
+        if (corruption == QLatin1String("badjson")) {
+            writeFileAtomic(cfgPath, cfg.substr(0, cfg.size() / 2));
+        } else if (corruption == QLatin1String("bits")) {
+            const auto at = cfg.find("\"bits\": 4");
+            QVERIFY(at != std::string::npos);
+            writeFileAtomic(cfgPath, cfg.replace(at, 9, "\"bits\": 2"));
+        } else if (corruption == QLatin1String("drop")) {
+            const auto at = cfg.find("\"" + qName + "\"");
+            const auto end = cfg.find('}', at);
+            QVERIFY(at != std::string::npos);
+            cfg.erase(at, end - at + 2); // the entry and its comma
+            writeFileAtomic(cfgPath, cfg);
+        } else if (corruption == QLatin1String("version")) {
+            const auto at = cfg.find("\"format_version\": 1");
+            writeFileAtomic(cfgPath, cfg.replace(at, 19, "\"format_version\": 9"));
+        } else if (corruption == QLatin1String("truncate")) {
+            fs::resize_file(out + "/model.safetensors", fs::file_size(out + "/model.safetensors") - 100);
+        } else if (corruption == QLatin1String("zeros")) {
+            // Point the q_proj zero points at 0xff, outside the 4-bit range.
+            Checkpoint ck(out);
+            const TensorView &z = ck.tensor(qName + ".qzeros");
+            std::fstream f(out + "/model.safetensors", std::ios::in | std::ios::out | std::ios::binary);
+            f.seekp(static_cast<std::streamoff>(z.fileOffset));
+            const std::string ff(z.nbytes, '\xff');
+            f.write(ff.data(), static_cast<std::streamsize>(ff.size()));
+        }
+        try {
+            auto m = loadQuantizedModel(out);
+            m->logits({1, 2, 3});
+            QFAIL("no error");
+        } catch (const Error &e) {
+            QVERIFY2(QString::fromUtf8(e.what()).contains(expected), e.what());
+        }
+    }
+
+    // runQuantization: cancel mid-run -> status cancelled, no output folder; a finished run
+    // stores losses, output path and the perplexity eval result.
+    void storedRunAndCancel_data()
+    {
+        QTest::addColumn<int>("cancelAfter"); // -1: never
+        QTest::newRow("done") << -1;
+        QTest::newRow("cancel-early") << 2;
+        QTest::newRow("cancel-late") << 17;
+    }
+    void storedRunAndCancel()
+    {
+        QFETCH(int, cancelAfter);
+        QTemporaryDir tmp;
+        const std::string dir = test::writeTinyCheckpoint(tmp.filePath("m").toStdString(),
+                                                          tinySpec());
+        QuantizeRequest req;
+        req.modelDir = dir;
+        {
+            auto m = Model::load(dir);
+            req.plan = uniformPlan(*m, 4);
+        }
+        req.calibration.path = textFile(tmp, "calib.txt");
+        req.calibration.samples = 4;
+        req.calibration.seqlen = 32;
+        req.settings = settingsFor("gptq");
+        req.outDir = tmp.filePath("out").toStdString();
+        req.storePath = tmp.filePath("store.sqlite").toStdString();
+        req.evalPplPath = req.calibration.path;
+        req.evalMaxWindows = 3;
+        int modules = 0;
+        ProgressFn progress = [&](const Progress &p) {
+            if (p.stage == "quantize" && p.done > modules)
+                modules = int(p.done);
+            return cancelAfter < 0 || modules < cancelAfter;
+        };
+        std::int64_t runId = 0;
+        if (cancelAfter < 0) {
+            const QuantizeOutcome out = runQuantization(req, progress);
+            runId = out.runId;
+            QVERIFY(out.ppl && std::isfinite(out.ppl->ppl));
+            QVERIFY(out.saved && fs::exists(req.outDir + "/model.safetensors"));
+        } else {
+            QVERIFY_THROWS_EXCEPTION(Cancelled, runQuantization(req, progress));
+            QVERIFY(!fs::exists(req.outDir));
+            for (const auto &e : fs::directory_iterator(tmp.path().toStdString()))
+                QVERIFY2(e.path().filename().string().find("out") != 0, e.path().c_str());
+        }
+        store::ExperimentStore st(req.storePath);
+        const store::RunPage page = st.listRuns();
+        QCOMPARE(page.runs.size(), std::size_t(1));
+        runId = page.runs.front().id;
+        const auto detail = st.loadQuantRun(runId);
+        QVERIFY(detail);
+        if (cancelAfter < 0) {
+            QCOMPARE(detail->run.status, store::RunStatus::Done);
+            QCOMPARE(detail->losses.size(), std::size_t(21));
+            QCOMPARE(detail->run.outputPath, fs::absolute(req.outDir).lexically_normal().string());
+            QVERIFY(detail->run.outputBytes > 0);
+            store::EvalFilter f;
+            f.quantRunId = runId;
+            const auto evals = st.evalResults(f);
+            QCOMPARE(evals.size(), std::size_t(1));
+            QCOMPARE(evals.front().metric, std::string("ppl"));
+        } else {
+            QCOMPARE(detail->run.status, store::RunStatus::Cancelled);
+            // Only whole layers' losses were stored before the cancel.
+            QCOMPARE(detail->losses.size() % 7, std::size_t(0));
+            QVERIFY(int(detail->losses.size()) <= cancelAfter);
+        }
+    }
+
+    // stories260K with WikiText-2 calibration: 8 bits within 1% of fp; 4-bit GPTQ <= 4-bit RTN.
+    void storiesWikiText()
+    {
+        LIEQ_REQUIRE_SHARED(modelDir, "models/stories260K-hf");
+        LIEQ_REQUIRE_SHARED(wiki, "data/wikitext-2-raw/wiki.test.hf_joined.txt");
+        const Tokenizer tok = Tokenizer::fromModelDir(modelDir);
+        const std::string text = Corpus::fromFile(wiki).joined();
+        const TokenWindows all = TokenWindows::fromText(tok, text, 256);
+        QVERIFY(all.count > 48);
+        // Calibration from the second half of the windows, evaluation on the first 16.
+        CalibrationBatch calib{all.range(all.count - 32, 32), 32, 256};
+        const std::vector<std::int32_t> evalIds = all.range(0, 16);
+        auto fpModel = Model::load(modelDir);
+        const double fp = pplOf(*fpModel, evalIds, 256);
+        std::map<std::string, double> ppl;
+        for (const char *m : {"rtn", "gptq"})
+            for (int bits : {8, 4}) {
+                auto model = Model::load(modelDir);
+                quantizeModel(*model, uniformPlan(*model, bits), calib, settingsFor(m, 128));
+                ppl[std::string(m) + std::to_string(bits)] = pplOf(*model, evalIds, 256);
+            }
+        qInfo("stories260K ppl: fp %.4f rtn8 %.4f gptq8 %.4f rtn4 %.4f gptq4 %.4f", fp,
+              ppl["rtn8"], ppl["gptq8"], ppl["rtn4"], ppl["gptq4"]);
+        QVERIFY(std::abs(ppl["rtn8"] / fp - 1) < 0.01);
+        QVERIFY(std::abs(ppl["gptq8"] / fp - 1) < 0.01);
+        QVERIFY(ppl["gptq4"] <= ppl["rtn4"]);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestPipeline)
+#include "tst_pipeline.moc"
