@@ -22,6 +22,7 @@
 #include "ui/settingsdialog.h"
 
 #include <QFileInfo>
+#include <QPushButton>
 
 #include <QDir>
 #include <QEventLoop>
