@@ -117,21 +117,25 @@ private Q_SLOTS:
     }
 
     // W and W~ are both iid Gaussian, so Z and Z~ have the same spectrum distribution: dr and
-    // dE only show sampling noise. Bound: 0.05, about 4x the largest |dr|, |dE| seen over
-    // these architectures and seeds (see the qDebug output), while trained models give
-    // |dr| > 0.15 (stories260K below).
+    // dE only show sampling noise, which shrinks with the matrix sizes. On these small
+    // matrices (64-128 wide) single projections fluctuate up to ~0.11 (o_proj, whose input,
+    // the attention output, is the most anisotropic), the layer scores (means over 7
+    // projections) stay within ~0.03. Bounds: 0.15 per projection, 0.06 per layer; stories260K
+    // (trained) has every layer's dr above 0.2 and dE above 0.1 (storiesTrainedIsCompact).
     void randomModelNearZero_data()
     {
         QTest::addColumn<QString>("arch");
         QTest::addColumn<bool>("perHead");
-        QTest::newRow("llama") << QStringLiteral("llama") << false;
-        QTest::newRow("qwen3 per head") << QStringLiteral("qwen3") << true;
-        QTest::newRow("mistral") << QStringLiteral("mistral") << false;
+        QTest::addColumn<qulonglong>("seed");
+        QTest::newRow("llama") << QStringLiteral("llama") << false << 11ull;
+        QTest::newRow("qwen3 per head") << QStringLiteral("qwen3") << true << 12ull;
+        QTest::newRow("mistral") << QStringLiteral("mistral") << false << 13ull;
     }
     void randomModelNearZero()
     {
         QFETCH(QString, arch);
         QFETCH(bool, perHead);
+        QFETCH(qulonglong, seed);
         QTemporaryDir tmp;
         const test::TinyModelSpec spec = tinySpec(arch.toStdString(), 3);
         const std::string dir = test::writeTinyCheckpoint(tmp.filePath(QStringLiteral("m")).toStdString(), spec);
@@ -139,24 +143,27 @@ private Q_SLOTS:
         DiagnosticsSettings s;
         s.dppl = false;
         s.perHead = perHead;
-        s.initSeed = 11;
+        s.initSeed = seed;
         const DiagnosticsResult r =
-            runDiagnostics(*model, randomCalibration(spec.vocabSize, 8, 64, 3), s);
+            runDiagnostics(*model, randomCalibration(spec.vocabSize, 8, 64, seed), s);
         QCOMPARE(int(r.layers.size()), 3);
-        double worst = 0;
+        double worstProj = 0, worstLayer = 0;
         for (const LayerDiagnostics &l : r.layers) {
             QCOMPARE(int(l.projections.size()), 7);
             QCOMPARE(l.heads.empty(), !perHead);
             for (const ProjectionDiagnostics &p : l.projections) {
                 QVERIFY(std::isfinite(p.dr) && std::isfinite(p.dE));
-                worst = std::max({worst, std::fabs(p.dr), std::fabs(p.dE)});
-                QVERIFY2(std::fabs(p.dr) < 0.05 && std::fabs(p.dE) < 0.05,
+                worstProj = std::max({worstProj, std::fabs(p.dr), std::fabs(p.dE)});
+                QVERIFY2(std::fabs(p.dr) < 0.15 && std::fabs(p.dE) < 0.15,
                          qPrintable(QStringLiteral("layer %1 %2: dr %3 dE %4").arg(l.layer)
                                         .arg(QString::fromStdString(p.projection)).arg(p.dr).arg(p.dE)));
             }
-            QVERIFY(std::fabs(l.dr) < 0.05 && std::fabs(l.dE) < 0.05);
+            worstLayer = std::max({worstLayer, std::fabs(l.dr), std::fabs(l.dE)});
+            QVERIFY2(std::fabs(l.dr) < 0.06 && std::fabs(l.dE) < 0.06,
+                     qPrintable(QStringLiteral("layer %1: dr %2 dE %3").arg(l.layer).arg(l.dr).arg(l.dE)));
         }
-        qDebug("random %s: largest |dr|, |dE| over projections %.4f", qPrintable(arch), worst);
+        qDebug("random %s: largest |dr|, |dE| per projection %.4f, per layer %.4f", qPrintable(arch),
+               worstProj, worstLayer);
     }
 
     // stories260K is trained: its projections are far more compact than random ones.
@@ -176,11 +183,13 @@ private Q_SLOTS:
         double mean = 0;
         for (const LayerDiagnostics &l : r.layers) {
             qDebug("stories260K layer %d: dr %.4f dE %.4f", l.layer, l.dr, l.dE);
-            QVERIFY2(l.dr > 0.15, qPrintable(QStringLiteral("layer %1 dr %2").arg(l.layer).arg(l.dr)));
-            QVERIFY2(l.dE > 0.05, qPrintable(QStringLiteral("layer %1 dE %2").arg(l.layer).arg(l.dE)));
+            // Measured 0.27-0.50 (dr) and 0.16-0.32 (dE): above 0.2 / 0.1 is far outside the
+            // random-model noise (<= 0.06 per layer, randomModelNearZero).
+            QVERIFY2(l.dr > 0.2, qPrintable(QStringLiteral("layer %1 dr %2").arg(l.layer).arg(l.dr)));
+            QVERIFY2(l.dE > 0.1, qPrintable(QStringLiteral("layer %1 dE %2").arg(l.layer).arg(l.dE)));
             mean += l.dr / double(r.layers.size());
         }
-        QVERIFY(mean > 0.2);
+        QVERIFY(mean > 0.25);
     }
 
     void cachedDpplMatchesNaive_data()
@@ -309,7 +318,7 @@ private Q_SLOTS:
     {
         DiagnosticsResult r;
         const std::vector<double> dppl = {5.0, 0.5, 0.2, 0.3, 1.0, 0.1};
-        const std::vector<double> dr = {0.6, 0.2, 0.1, 0.25, 0.4, 0.05}; // same order as dppl
+        const std::vector<double> dr = {0.6, 0.3, 0.1, 0.25, 0.4, 0.05}; // same order as dppl
         for (std::size_t i = 0; i < dppl.size(); ++i) {
             LayerDiagnostics l;
             l.layer = int(i);

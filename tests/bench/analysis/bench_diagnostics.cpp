@@ -89,7 +89,7 @@ private Q_SLOTS:
 
         const std::int64_t seqlen = 512;
         auto calibration = [&](std::int64_t samples) {
-            std::mt19937_64 rng(std::uint64_t(samples));
+            std::mt19937_64 rng{static_cast<std::uint64_t>(samples)};
             std::vector<std::int32_t> tokens(std::size_t(samples * seqlen * 2));
             for (auto &t : tokens)
                 t = std::int32_t(rng() % std::uint64_t(spec.vocabSize));
