@@ -287,7 +287,8 @@ void MainWindow::onJobEnded()
     m_cancelButton->hide();
     m_cancelAction->setEnabled(false);
     m_shownJob = 0;
-    if (m_jobLabel->text().startsWith(tr("Opening")))
+    // Messages of finished jobs ("Opened …") stay; a stale progress line does not.
+    if (!m_jobLabel->text().startsWith(tr("Opened")))
         m_jobLabel->setText(tr("Ready"));
 }
 
