@@ -5,6 +5,7 @@
 #include "ui/budgetpanel.h"
 
 #include <QAction>
+#include <QCheckBox>
 #include <QDoubleSpinBox>
 #include <QLabel>
 #include <QMenu>
