@@ -12,7 +12,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <cctype>
 #include <cmath>
+#include <iterator>
 #include <random>
 #include <set>
 
@@ -402,7 +404,10 @@ private Q_SLOTS:
         LoglikelihoodScorer scorer(mdl, tok, {});
         QVERIFY_THROWS_EXCEPTION(Error, scorer.score({{"ctx", ""}}));
         QVERIFY_THROWS_EXCEPTION(Error, scorer.score(handRequests(), {1, 2}));
-        QVERIFY_THROWS_EXCEPTION(Error, scorer.scoreEncoded({{{1, 2}, {100000}}}));
+        EncodedRequest outside;
+        outside.context = {1, 2};
+        outside.continuation = {100000};
+        QVERIFY_THROWS_EXCEPTION(Error, scorer.scoreEncoded({outside}));
     }
 };
 
