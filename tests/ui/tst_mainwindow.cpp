@@ -69,7 +69,7 @@ private Q_SLOTS:
         QTest::addColumn<QString>("expectedFragment");
         QTest::newRow("empty folder") << QString() << QStringLiteral("config.json");
         QTest::newRow("pickle only") << QStringLiteral("pickle") << QStringLiteral("safetensors");
-        QTest::newRow("broken config") << QStringLiteral("badjson") << QStringLiteral("config.json");
+        QTest::newRow("config without weights") << QStringLiteral("badjson") << QStringLiteral("model.safetensors");
     }
     void errorsShownInWindow()
     {
@@ -93,6 +93,7 @@ private Q_SLOTS:
         QCOMPARE(opened.count(), 0);
         const QString msg = failed.first().first().toString();
         QVERIFY2(msg.contains(expectedFragment, Qt::CaseInsensitive), qPrintable(msg));
+        QVERIFY2(msg.contains(tmp.path()), qPrintable(msg)); // names the folder
         QVERIFY(w.messageBar()->isVisible());
         QCOMPARE(w.messageBar()->kind(), MessageBar::Kind::Error);
         QCOMPARE(w.messageBar()->text(), msg);
@@ -196,12 +197,13 @@ private Q_SLOTS:
         dialog.languageBox()->setCurrentIndex(dialog.languageBox()->findData(code));
         dialog.apply();
         QCOMPARE(LanguageManager::current(), code);
-        QCOMPARE(w.menuBar()->actions().first()->text(), fileMenu);
-        QVERIFY(dialog.windowTitle() != QStringLiteral("Settings"));
+        // LanguageChange reaches the widgets as posted events.
+        QTRY_COMPARE(w.menuBar()->actions().first()->text(), fileMenu);
+        QTRY_VERIFY(dialog.windowTitle() != QStringLiteral("Settings"));
         dialog.languageBox()->setCurrentIndex(dialog.languageBox()->findData(QStringLiteral("en")));
         dialog.apply();
-        QCOMPARE(w.menuBar()->actions().first()->text(), QStringLiteral("&File"));
-        QCOMPARE(dialog.windowTitle(), QStringLiteral("Settings"));
+        QTRY_COMPARE(w.menuBar()->actions().first()->text(), QStringLiteral("&File"));
+        QTRY_COMPARE(dialog.windowTitle(), QStringLiteral("Settings"));
     }
 
 private:
