@@ -118,10 +118,11 @@ private Q_SLOTS:
 
     // W and W~ are both iid Gaussian, so Z and Z~ have the same spectrum distribution: dr and
     // dE only show sampling noise, which shrinks with the matrix sizes. On these small
-    // matrices (64-128 wide) single projections fluctuate up to ~0.11 (o_proj, whose input,
-    // the attention output, is the most anisotropic), the layer scores (means over 7
-    // projections) stay within ~0.03. Bounds: 0.15 per projection, 0.06 per layer; stories260K
-    // (trained) has every layer's dr above 0.2 and dE above 0.1 (storiesTrainedIsCompact).
+    // matrices (32-128 wide) single projections fluctuate up to ~0.17 (o_proj, whose input,
+    // the attention output, is the most anisotropic), while the layer scores the method uses
+    // (means over 7 projections) stay within ~0.01 (measured, see qDebug). Bounds: 0.25 per
+    // projection, 0.05 per layer; stories260K (trained) has every layer's dr above 0.2 and dE
+    // above 0.1 (storiesTrainedIsCompact), 4x and more beyond the layer bound.
     void randomModelNearZero_data()
     {
         QTest::addColumn<QString>("arch");
@@ -154,12 +155,12 @@ private Q_SLOTS:
             for (const ProjectionDiagnostics &p : l.projections) {
                 QVERIFY(std::isfinite(p.dr) && std::isfinite(p.dE));
                 worstProj = std::max({worstProj, std::fabs(p.dr), std::fabs(p.dE)});
-                QVERIFY2(std::fabs(p.dr) < 0.15 && std::fabs(p.dE) < 0.15,
+                QVERIFY2(std::fabs(p.dr) < 0.25 && std::fabs(p.dE) < 0.25,
                          qPrintable(QStringLiteral("layer %1 %2: dr %3 dE %4").arg(l.layer)
                                         .arg(QString::fromStdString(p.projection)).arg(p.dr).arg(p.dE)));
             }
             worstLayer = std::max({worstLayer, std::fabs(l.dr), std::fabs(l.dE)});
-            QVERIFY2(std::fabs(l.dr) < 0.06 && std::fabs(l.dE) < 0.06,
+            QVERIFY2(std::fabs(l.dr) < 0.05 && std::fabs(l.dE) < 0.05,
                      qPrintable(QStringLiteral("layer %1: dr %2 dE %3").arg(l.layer).arg(l.dr).arg(l.dE)));
         }
         qDebug("random %s: largest |dr|, |dE| per projection %.4f, per layer %.4f", qPrintable(arch),
