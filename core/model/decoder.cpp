@@ -122,7 +122,10 @@ std::vector<std::string> Decoder::layerTensorNames(int layer) const
         names.push_back(p + "self_attn.k_norm.weight");
     }
     for (Projection proj : kAllProjections) {
-        names.push_back(linearTensorName(layer, proj));
+        // A quantized checkpoint has no float weight for the linears it replaces (setLinear);
+        // a weight missing without an override still fails in loadLayer, naming the tensor.
+        if (checkpoint().contains(linearTensorName(layer, proj)))
+            names.push_back(linearTensorName(layer, proj));
         const std::string bias = p + std::string(projectionTensorStem(proj)) + ".bias";
         if (checkpoint().contains(bias))
             names.push_back(bias);
