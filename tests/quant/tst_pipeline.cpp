@@ -259,7 +259,7 @@ private Q_SLOTS:
         if (method == QLatin1String("awq")) // 1/s folded into the norm rounds differently
             QVERIFY2(d < 1e-3f, qPrintable(QString::number(d)));
         else
-            QCOMPARE(d, 0.0f);
+            QVERIFY2(d == 0.0f, qPrintable(QString::number(d)));
         // Saving again over an existing quantized folder replaces it.
         saveQuantizedCheckpoint(*model, plan, s, out);
         QVERIFY(isQuantizedCheckpoint(out));
@@ -394,17 +394,17 @@ private Q_SLOTS:
         const auto detail = st.loadQuantRun(runId);
         QVERIFY(detail);
         if (cancelAfter < 0) {
-            QCOMPARE(detail->run.status, store::RunStatus::Done);
+            QVERIFY(detail->run.status == store::RunStatus::Done);
             QCOMPARE(detail->losses.size(), std::size_t(21));
-            QCOMPARE(detail->run.outputPath, fs::absolute(req.outDir).lexically_normal().string());
+            QVERIFY(detail->run.outputPath == fs::absolute(req.outDir).lexically_normal().string());
             QVERIFY(detail->run.outputBytes > 0);
             store::EvalFilter f;
             f.quantRunId = runId;
             const auto evals = st.evalResults(f);
             QCOMPARE(evals.size(), std::size_t(1));
-            QCOMPARE(evals.front().metric, std::string("ppl"));
+            QVERIFY(evals.front().metric == "ppl");
         } else {
-            QCOMPARE(detail->run.status, store::RunStatus::Cancelled);
+            QVERIFY(detail->run.status == store::RunStatus::Cancelled);
             // Only whole layers' losses were stored before the cancel.
             QCOMPARE(detail->losses.size() % 7, std::size_t(0));
             QVERIFY(int(detail->losses.size()) <= cancelAfter);
@@ -429,7 +429,7 @@ private Q_SLOTS:
         for (const char *m : {"rtn", "gptq"})
             for (int bits : {8, 4}) {
                 auto model = Model::load(modelDir);
-                quantizeModel(*model, uniformPlan(*model, bits), calib, settingsFor(m, 128));
+                quantizeModel(*model, uniformPlan(*model, bits), calib, settingsFor(QString::fromLatin1(m), 128));
                 ppl[std::string(m) + std::to_string(bits)] = pplOf(*model, evalIds, 256);
             }
         qInfo("stories260K ppl: fp %.4f rtn8 %.4f gptq8 %.4f rtn4 %.4f gptq4 %.4f", fp,
