@@ -153,10 +153,15 @@ LoglikelihoodScorer::scoreEncoded(const std::vector<EncodedRequest> &requests,
         const EncodedRequest &r = requests[i];
         std::vector<std::int32_t> full = r.context;
         full.insert(full.end(), r.continuation.begin(), r.continuation.end());
-        if (r.continuation.empty() || r.continuation.size() > static_cast<std::size_t>(maxLength))
-            throw Error("loglikelihood: request " + std::to_string(i) + " has " +
-                        std::to_string(r.continuation.size()) +
-                        " continuation tokens (1.." + std::to_string(maxLength) + " allowed)");
+        if (r.continuation.empty())
+            throw Error("loglikelihood: request " + std::to_string(i) + " has no continuation tokens");
+        // A continuation longer than the window keeps its last maxLength tokens: the window
+        // then holds no context and its first token is only conditioned on.
+        std::vector<std::int32_t> targets = r.continuation;
+        if (targets.size() > static_cast<std::size_t>(maxLength)) {
+            targets.erase(targets.begin(), targets.end() - maxLength);
+            ++m_stats.truncatedContinuations;
+        }
         if (full.size() > static_cast<std::size_t>(maxLength + 1))
             full.erase(full.begin(), full.end() - (maxLength + 1));
         for (std::int32_t id : full)
@@ -164,8 +169,8 @@ LoglikelihoodScorer::scoreEncoded(const std::vector<EncodedRequest> &requests,
                 throw Error("loglikelihood: token id " + std::to_string(id) +
                             " outside the model's vocabulary of " + std::to_string(vocab));
         inputs[i].assign(full.begin(), full.end() - 1);
-        spans[i].first = static_cast<std::int64_t>(inputs[i].size() - r.continuation.size());
-        spans[i].targets = r.continuation;
+        spans[i].first = static_cast<std::int64_t>(inputs[i].size() - targets.size());
+        spans[i].targets = std::move(targets);
     }
     std::vector<std::size_t> order(n);
     std::iota(order.begin(), order.end(), 0);

@@ -7,7 +7,8 @@
 // tokens unless addBos) and the continuation is the whole encoding from the context's token
 // count on. An empty context becomes [BOS] (or [EOS] without one). The model input is
 // (context + continuation)[-(maxLength + 1):][:-1] and the score is the summed log-probability
-// of the continuation tokens.
+// of the continuation tokens (of its last maxLength tokens when it alone overflows the window,
+// where the harness's slicing is undefined).
 //
 // Batching: identical inputs, and inputs that are a prefix of another input, share one forward
 // row (BoolQ's " no" / " yes" are read from the same row). Then either
@@ -60,6 +61,7 @@ struct ScoringStats
     std::int64_t rows = 0;          // distinct forward rows after prefix sharing
     std::int64_t forwards = 0;      // forward passes over all layers
     std::int64_t forwardTokens = 0; // positions computed, padding included
+    std::int64_t truncatedContinuations = 0; // longer than maxLength: only the last part scored
     double seconds = 0;
     Batching batching = Batching::Packed; // what Auto resolved to
 };

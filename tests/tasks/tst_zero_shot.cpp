@@ -386,6 +386,31 @@ private Q_SLOTS:
         QVERIFY(r.acc >= 0 && r.acc <= 1);
     }
 
+    void overlongContinuation()
+    {
+        // A continuation longer than the window: its last maxLength tokens are scored, each
+        // given the window before it.
+        Model &mdl = *m_models[0].model;
+        const Tokenizer &tok = *m_models[0].tokenizer;
+        const LoglikelihoodRequest req{"Question: why?\nAnswer:", " the little bird sang and then the cat sat on a mat"};
+        const EncodedRequest e = encodeRequest(tok, req);
+        const std::size_t maxLength = e.continuation.size() / 2;
+        QVERIFY(maxLength >= 3);
+        for (Batching b : {Batching::None, Batching::Packed}) {
+            ScorerOptions so;
+            so.batching = b;
+            so.maxLength = static_cast<std::int64_t>(maxLength);
+            LoglikelihoodScorer scorer(mdl, tok, so);
+            const auto s = scorer.score({req});
+            QCOMPARE(s[0].tokens, static_cast<std::int64_t>(maxLength));
+            QCOMPARE(scorer.stats().truncatedContinuations, std::int64_t(1));
+            const std::vector<std::int32_t> window(e.continuation.end() - static_cast<std::ptrdiff_t>(maxLength + 1),
+                                                   e.continuation.end());
+            const double ref = referenceLoglik(mdl, {window.front()}, {window.begin() + 1, window.end()});
+            QVERIFY(std::abs(s[0].logprob - ref) < 1e-4);
+        }
+    }
+
     void cancel()
     {
         Model &mdl = *m_models[0].model;
