@@ -350,7 +350,9 @@ LoglikelihoodScorer::scoreEncoded(const std::vector<EncodedRequest> &requests,
         std::vector<std::size_t> batch = {packed[k++]};
         while (!single && k < packed.size() &&
                static_cast<std::int64_t>(batch.size()) < m_options.maxBatchRows &&
-               static_cast<std::int64_t>(batch.size() + 1) * width <= m_options.maxBatchTokens)
+               static_cast<std::int64_t>(batch.size() + 1) * width <= m_options.maxBatchTokens &&
+               // Rows much shorter than the batch's first would mostly compute padding.
+               4 * static_cast<std::int64_t>(rows[packed[k]].ids.size()) >= 3 * width)
             batch.push_back(packed[k++]);
         runPacked(batch);
     }
