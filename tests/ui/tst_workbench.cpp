@@ -6,6 +6,7 @@
 #include "ui/appsettings.h"
 #include "ui/budgetpanel.h"
 #include "ui/historypanel.h"
+#include "ui/historymodel.h"
 #include "ui/layermetricsmodel.h"
 #include "ui/layerview.h"
 
