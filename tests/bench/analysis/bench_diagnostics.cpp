@@ -14,6 +14,7 @@
 #include "core/analysis/calibration.h"
 #include "core/analysis/diagnostics_runner.h"
 #include "core/model/model.h"
+#include "tests/bench/qwen3_shape.h"
 #include "tests/support/tiny_checkpoint.h"
 
 #include <QElapsedTimer>
@@ -44,8 +45,7 @@ double peakRssMiB()
     return double(u.ru_maxrss) / 1024.0;
 }
 
-template<typename Fn>
-double secondsOf(Fn fn)
+template <typename Fn> double secondsOf(Fn fn)
 {
     QElapsedTimer t;
     t.start();
@@ -65,23 +65,13 @@ private Q_SLOTS:
     void qwen3Shaped()
     {
         QTemporaryDir tmp;
-        test::TinyModelSpec spec;
-        spec.arch = "qwen3";
-        spec.dtype = DType::BF16;
-        spec.tokenizer = test::TinyTokenizer::None;
-        spec.vocabSize = 151936;
-        spec.hidden = 1024;
-        spec.intermediate = 3072;
-        spec.layers = envInt("LIEQ_BENCH_LAYERS", 28);
-        spec.heads = 16;
-        spec.kvHeads = 8;
-        spec.headDim = 128;
-        spec.tied = true;
-        spec.maxPositions = 1024;
+        const test::TinyModelSpec spec =
+            bench::qwen3ShapeSpec(bench::Qwen3Shape::B0_6, envInt("LIEQ_BENCH_LAYERS", 28), 1024);
         const int L = int(spec.layers);
         std::string dir;
         const double writeS = secondsOf([&] {
-            dir = test::writeTinyCheckpoint(tmp.filePath(QStringLiteral("qwen3")).toStdString(), spec);
+            dir = test::writeTinyCheckpoint(tmp.filePath(QStringLiteral("qwen3")).toStdString(),
+                                            spec);
         });
         auto model = Model::load(dir);
         qInfo("checkpoint: %d layers written in %.1f s; resident fp32: %s", L, writeS,
@@ -112,7 +102,9 @@ private Q_SLOTS:
         // Warm-up: materialise the resident fp32 weights, so no pass below pays the bf16
         // conversion.
         const CalibrationSet spectralCalib = calibration(envInt("LIEQ_BENCH_SAMPLES", 8));
-        model->windowNll(std::vector<std::int32_t>(spectralCalib.ids.begin(), spectralCalib.ids.begin() + 16), 16);
+        model->windowNll(
+            std::vector<std::int32_t>(spectralCalib.ids.begin(), spectralCalib.ids.begin() + 16),
+            16);
 
         double plainPpl = 0;
         const double plainS = plainPass(spectralCalib, plainPpl);
@@ -121,14 +113,16 @@ private Q_SLOTS:
         DiagnosticsSettings spectral;
         spectral.dppl = false;
         DiagnosticsResult sr;
-        const double spectralS = secondsOf([&] { sr = runDiagnostics(*model, spectralCalib, spectral); });
+        const double spectralS =
+            secondsOf([&] { sr = runDiagnostics(*model, spectralCalib, spectral); });
         for (const auto &l : sr.layers)
             QVERIFY(std::isfinite(l.dr) && std::isfinite(l.dE));
         // Random weights give astronomically large perplexities (exp of ~100+ nats, possibly
         // inf): compare log-perplexities, i.e. mean NLL, where both are finite.
         if (std::isfinite(plainPpl) && std::isfinite(sr.pplBase))
-            QVERIFY2(std::fabs(std::log(sr.pplBase) - std::log(plainPpl)) < 1e-4,
-                     qPrintable(QStringLiteral("ppl %1 vs plain %2").arg(sr.pplBase).arg(plainPpl)));
+            QVERIFY2(
+                std::fabs(std::log(sr.pplBase) - std::log(plainPpl)) < 1e-4,
+                qPrintable(QStringLiteral("ppl %1 vs plain %2").arg(sr.pplBase).arg(plainPpl)));
         qInfo("compactness + energy pass: %.2f s = %.2fx the plain forward (aim <= 2x); "
               "spectra %.2f s, forward + head %.2f s; peak RSS %.0f MiB",
               spectralS, spectralS / plainS, sr.timings.spectralSeconds, sr.timings.baselineSeconds,
@@ -141,13 +135,13 @@ private Q_SLOTS:
         dppl.compact = dppl.energy = false;
         DiagnosticsResult dr;
         const double dpplS = secondsOf([&] { dr = runDiagnostics(*model, dpplCalib, dppl); });
-        QCOMPARE(dr.cost.layerEvaluations, std::int64_t(L + L * (L - 1) / 2 + dr.cost.recomputedLayers));
+        QCOMPARE(dr.cost.layerEvaluations,
+                 std::int64_t(L + L * (L - 1) / 2 + dr.cost.recomputedLayers));
         for (const auto &l : dr.layers)
             QVERIFY(std::isfinite(l.dppl));
         double naiveS = (L + 1) * dpplPlainS;
         const bool measured = qEnvironmentVariableIntValue("LIEQ_BENCH_NAIVE") > 0;
-        if (measured)
-            naiveS = secondsOf([&] { naiveLayerPerplexities(*model, dpplCalib); });
+        if (measured) naiveS = secondsOf([&] { naiveLayerPerplexities(*model, dpplCalib); });
         qInfo("dPPL pass over %lld x %lld tokens: %.2f s = %.3fx naive L+1 passes (%s %.1f s; "
               "aim <= 0.6x); %lld layer + %lld head evaluations vs %lld + %lld naive, MAC ratio "
               "%.3f; cached %lld layer inputs (%.0f MiB); peak RSS %.0f MiB",

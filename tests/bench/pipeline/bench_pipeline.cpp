@@ -8,6 +8,7 @@
 #include "core/model/decoder_impl.h"
 #include "core/model/model.h"
 #include "core/quant/pipeline.h"
+#include "tests/bench/qwen3_shape.h"
 #include "tests/bench/runtime/bench_common.h"
 #include "tests/bench/runtime/large_checkpoint.h"
 
@@ -37,19 +38,8 @@ private Q_SLOTS:
 
     void qwen3ShapedGptq()
     {
-        test::TinyModelSpec spec;
-        spec.arch = "qwen3";
-        spec.dtype = DType::BF16;
-        spec.vocabSize = 151936;
-        spec.hidden = 1024;
-        spec.intermediate = 3072;
-        spec.layers = envInt("LIEQ_BENCH_LAYERS", 28);
-        spec.heads = 16;
-        spec.kvHeads = 8;
-        spec.headDim = 128;
-        spec.tied = true;
-        spec.maxPositions = 4096;
-        spec.tokenizer = test::TinyTokenizer::None;
+        const test::TinyModelSpec spec =
+            bench::qwen3ShapeSpec(bench::Qwen3Shape::B0_6, envInt("LIEQ_BENCH_LAYERS", 28), 4096);
         const std::int64_t samples = envInt("LIEQ_BENCH_SAMPLES", 8);
         const std::int64_t seqlen = envInt("LIEQ_BENCH_SEQLEN", 512);
         const QByteArray methodName = qgetenv("LIEQ_BENCH_METHOD");
@@ -114,8 +104,9 @@ private Q_SLOTS:
               r.captureSeconds, r.quantizeSeconds, r.forwardSeconds,
               static_cast<long long>(r.layerForwards), double(r.layerForwards) / spec.layers);
         qInfo("peak RSS: %.2f GiB (after the forward baseline: %.2f GiB; at start %.2f GiB); "
-              "bf16 checkpoint %.2f GiB", bench::gib(peak), bench::gib(peakAfterForward),
-              bench::gib(rssStart), bench::gib(bytes));
+              "bf16 checkpoint %.2f GiB",
+              bench::gib(peak), bench::gib(peakAfterForward), bench::gib(rssStart),
+              bench::gib(bytes));
         qInfo("worst relative output error over modules: %.4f", worst);
     }
 };

@@ -3,6 +3,7 @@
 //   bench_prefill [--seqlen 512] [--batch 2] [--layers 28] [--reps 2]
 #include "core/model/decoder_impl.h"
 #include "core/model/model.h"
+#include "tests/bench/qwen3_shape.h"
 #include "tests/bench/runtime/bench_common.h"
 #include "tests/bench/runtime/large_checkpoint.h"
 
@@ -16,27 +17,17 @@ int main(int argc, char **argv)
     std::int64_t seqlen = 512, batch = 2, layers = 28;
     int reps = 2;
     for (int i = 1; i + 1 < argc; i += 2) {
-        if (!std::strcmp(argv[i], "--seqlen")) seqlen = std::atoll(argv[i + 1]);
-        else if (!std::strcmp(argv[i], "--batch")) batch = std::atoll(argv[i + 1]);
-        else if (!std::strcmp(argv[i], "--layers")) layers = std::atoll(argv[i + 1]);
-        else if (!std::strcmp(argv[i], "--reps")) reps = std::atoi(argv[i + 1]);
+        if (!std::strcmp(argv[i], "--seqlen"))
+            seqlen = std::atoll(argv[i + 1]);
+        else if (!std::strcmp(argv[i], "--batch"))
+            batch = std::atoll(argv[i + 1]);
+        else if (!std::strcmp(argv[i], "--layers"))
+            layers = std::atoll(argv[i + 1]);
+        else if (!std::strcmp(argv[i], "--reps"))
+            reps = std::atoi(argv[i + 1]);
     }
     setComputeThreads();
-    test::TinyModelSpec spec;
-    spec.arch = "qwen3";
-    spec.dtype = DType::BF16;
-    spec.tokenizer = test::TinyTokenizer::None;
-    spec.vocabSize = 151936;
-    spec.hidden = 1024;
-    spec.intermediate = 3072;
-    spec.layers = layers;
-    spec.heads = 16;
-    spec.kvHeads = 8;
-    spec.headDim = 128;
-    spec.tied = true;
-    spec.ropeTheta = 1000000.0;
-    spec.rmsNormEps = 1e-6;
-    spec.maxPositions = 40960;
+    const test::TinyModelSpec spec = bench::qwen3ShapeSpec(bench::Qwen3Shape::B0_6, layers);
 
     try {
         bench::ScratchDir scratch("lieq-bench-qwen3-0.6b");
@@ -73,7 +64,8 @@ int main(int argc, char **argv)
         const double linear = double(c.layerLinearParams()) * double(c.numLayers);
         const double head = double(c.vocabSize) * double(c.hiddenSize);
         const double attn = double(c.numLayers) * double(batch) * 2.0 * 2.0 *
-                            double(c.numHeads * c.headDim) * double(seqlen) * double(seqlen + 1) / 2.0;
+                            double(c.numHeads * c.headDim) * double(seqlen) * double(seqlen + 1) /
+                            2.0;
         const double flops = 2.0 * double(tokens) * (linear + head) + attn;
         const double achieved = flops / best / 1e9;
         std::printf("prefill: %lld windows x %lld tokens in %.2f s = %.0f tok/s, %.1f GFLOP/s\n",

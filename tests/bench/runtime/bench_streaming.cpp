@@ -3,6 +3,7 @@
 //   bench_streaming [--seqlen 512] [--windows 2] [--batch 2] [--layers 36]
 #include "core/model/decoder_impl.h"
 #include "core/model/model.h"
+#include "tests/bench/qwen3_shape.h"
 #include "tests/bench/runtime/bench_common.h"
 #include "tests/bench/runtime/large_checkpoint.h"
 
@@ -16,27 +17,17 @@ int main(int argc, char **argv)
 {
     std::int64_t seqlen = 512, windows = 2, batch = 2, layers = 36;
     for (int i = 1; i + 1 < argc; i += 2) {
-        if (!std::strcmp(argv[i], "--seqlen")) seqlen = std::atoll(argv[i + 1]);
-        else if (!std::strcmp(argv[i], "--windows")) windows = std::atoll(argv[i + 1]);
-        else if (!std::strcmp(argv[i], "--batch")) batch = std::atoll(argv[i + 1]);
-        else if (!std::strcmp(argv[i], "--layers")) layers = std::atoll(argv[i + 1]);
+        if (!std::strcmp(argv[i], "--seqlen"))
+            seqlen = std::atoll(argv[i + 1]);
+        else if (!std::strcmp(argv[i], "--windows"))
+            windows = std::atoll(argv[i + 1]);
+        else if (!std::strcmp(argv[i], "--batch"))
+            batch = std::atoll(argv[i + 1]);
+        else if (!std::strcmp(argv[i], "--layers"))
+            layers = std::atoll(argv[i + 1]);
     }
     setComputeThreads();
-    test::TinyModelSpec spec;
-    spec.arch = "qwen3";
-    spec.dtype = DType::BF16;
-    spec.tokenizer = test::TinyTokenizer::None;
-    spec.vocabSize = 151936;
-    spec.hidden = 2560;
-    spec.intermediate = 9728;
-    spec.layers = layers;
-    spec.heads = 32;
-    spec.kvHeads = 8;
-    spec.headDim = 128;
-    spec.tied = true;
-    spec.ropeTheta = 1000000.0;
-    spec.rmsNormEps = 1e-6;
-    spec.maxPositions = 40960;
+    const test::TinyModelSpec spec = bench::qwen3ShapeSpec(bench::Qwen3Shape::B4, layers);
 
     try {
         bench::ScratchDir scratch("lieq-bench-qwen3-4b");
@@ -73,8 +64,7 @@ int main(int argc, char **argv)
         const double peak = bench::gib(bench::peakRssBytes());
         std::printf("peak RSS: %.2f GiB (aim < 10 GB = 9.31 GiB): %s\n", peak,
                     peak < 9.31 ? "within" : "ABOVE");
-        if (!std::isfinite(nll))
-            std::printf("warning: non-finite NLL\n");
+        if (!std::isfinite(nll)) std::printf("warning: non-finite NLL\n");
     } catch (const std::exception &e) {
         std::fprintf(stderr, "bench_streaming: %s\n", e.what());
         return 1;
