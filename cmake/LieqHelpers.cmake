@@ -4,6 +4,38 @@ function(lieq_set_warnings target)
     target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter)
 endfunction()
 
+# Whether a source file includes torch: directly (<torch/...>, <ATen/...>) or through one of the
+# project's *_impl.h headers (tests: *_fixtures.h, bench_common.h), the only headers that may.
+function(lieq_source_uses_torch src out)
+    get_filename_component(abs ${src} ABSOLUTE)
+    file(STRINGS ${abs} hits REGEX "^#include [<\"](torch/|ATen/|[^\"]*_(impl|fixtures)\\.h|[^\"]*bench_common\\.h)")
+    if(hits)
+        set(${out} TRUE PARENT_SCOPE)
+    else()
+        set(${out} FALSE PARENT_SCOPE)
+    endif()
+endfunction()
+
+# The shared <torch/torch.h> precompiled header for the sources of `target` that include torch.
+# The others skip it: loading a ~1 GB PCH costs a 50-line file 20 s on this machine, and half of
+# the TORCH modules' files never touch torch. (Decided at configure time: a file that starts to
+# include torch later still builds, only without the PCH, until the next configure.)
+function(lieq_use_torch_pch target)
+    set(uses FALSE)
+    foreach(src ${ARGN})
+        lieq_source_uses_torch(${src} t)
+        if(t)
+            set(uses TRUE)
+        else()
+            set_source_files_properties(${src} TARGET_DIRECTORY ${target}
+                PROPERTIES SKIP_PRECOMPILE_HEADERS ON)
+        endif()
+    endforeach()
+    if(uses)
+        target_precompile_headers(${target} REUSE_FROM lieq_torch_pch)
+    endif()
+endfunction()
+
 # Core module library. Usage:
 #   lieq_add_module(lieq_io SOURCES a.cpp b.cpp LIBS nlohmann_json::nlohmann_json [TORCH])
 # TORCH links libtorch privately and reuses one precompiled header for <torch/torch.h>.
@@ -15,7 +47,7 @@ function(lieq_add_module name)
     lieq_set_warnings(${name})
     if(M_TORCH)
         target_link_libraries(${name} PUBLIC lieq_torch)
-        target_precompile_headers(${name} REUSE_FROM lieq_torch_pch)
+        lieq_use_torch_pch(${name} ${M_SOURCES})
     endif()
     set_property(GLOBAL APPEND PROPERTY LIEQ_CORE_MODULES ${name})
 endfunction()
@@ -30,6 +62,21 @@ function(lieq_add_test name)
     target_compile_definitions(${name} PRIVATE QT_NO_KEYWORDS QT_USE_QSTRINGBUILDER
         LIEQ_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
     lieq_set_warnings(${name})
+    # Tests that include torch reuse the core's precompiled header (parsing torch.h from scratch
+    # costs about a minute per file).
+    set(uses_torch FALSE)
+    foreach(src ${T_SOURCES})
+        lieq_source_uses_torch(${src} t)
+        if(t)
+            set(uses_torch TRUE)
+        endif()
+    endforeach()
+    if(uses_torch)
+        target_link_libraries(${name} PRIVATE lieq_torch)
+        lieq_use_torch_pch(${name} ${T_SOURCES})
+        set_source_files_properties(${CMAKE_CURRENT_BINARY_DIR}/${name}_autogen/mocs_compilation.cpp
+            TARGET_DIRECTORY ${name} PROPERTIES SKIP_PRECOMPILE_HEADERS ON)
+    endif()
     add_test(NAME ${name} COMMAND ${name})
     if(NOT T_LABELS)
         set(T_LABELS unit)
