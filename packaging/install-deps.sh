@@ -18,8 +18,9 @@ PACKAGES=(
   qt6-tools-dev-tools qt6-l10n-tools libquazip1-qt6-dev qt6-translations-l10n
   # GUI tests and screenshots
   xvfb xauth
-  # packaging
-  dpkg-dev file
+  # packaging (tests/packaging: cpack's DEB generator, dpkg-shlibdeps, the desktop-entry and
+  # AppStream validators)
+  dpkg-dev file desktop-file-utils appstream
 )
 # Reference implementations for integration tests (transformers.js tokenizers, llama.cpp) come
 # from npm; Debian's nodejs is used unless a newer one is already installed.

@@ -21,6 +21,11 @@ QList<QPair<QString, QString>> LanguageManager::available()
 
 QString LanguageManager::current() { return s_current; }
 
+QString LanguageManager::installedTranslationsDir()
+{
+    return QCoreApplication::applicationDirPath() + QStringLiteral("/../share/lieq-workbench/translations");
+}
+
 bool LanguageManager::apply(const QString &code)
 {
     if (code == s_current)
@@ -41,8 +46,12 @@ bool LanguageManager::apply(const QString &code)
         // Removing a translator also sends LanguageChange, so widgets return to English.
         return true;
     }
+    // The installed .qm first (a translator can update it without a rebuild), else the copy
+    // embedded in the binary, which works wherever the program runs from.
     auto *t = new QTranslator;
-    if (!t->load(QStringLiteral(":/i18n/lieq_") + code + QStringLiteral(".qm"))) {
+    const QString file = QStringLiteral("lieq_") + code + QStringLiteral(".qm");
+    if (!t->load(installedTranslationsDir() + QLatin1Char('/') + file) &&
+        !t->load(QStringLiteral(":/i18n/") + file)) {
         delete t;
         s_current = QStringLiteral("en");
         return false;

@@ -8,7 +8,8 @@ class QTranslator;
 
 namespace lieq::ui {
 
-// Installs the UI translation (embedded .qm under :/i18n) at run time. Widgets react to the
+// Installs the UI translation at run time: the installed .qm (installedTranslationsDir()) when
+// present, else the one embedded under :/i18n. Widgets react to the
 // QEvent::LanguageChange that installing a translator sends and retranslate their texts.
 class LanguageManager
 {
@@ -19,6 +20,8 @@ public:
     // translation is missing.
     static bool apply(const QString &code);
     static QString current();
+    // <exe dir>/../share/lieq-workbench/translations, where the packages put the .qm files.
+    static QString installedTranslationsDir();
 
 private:
     static QTranslator *s_translator;

@@ -12,6 +12,8 @@ int main(int argc, char **argv)
     QApplication::setOrganizationName(QStringLiteral("LieQ"));
     QApplication::setApplicationName(QStringLiteral("LieQ Workbench"));
     QApplication::setApplicationVersion(lieq::ui::Workbench::version());
+    // Ties windows to the installed io.github.lieq.Workbench.desktop (icon, name on Wayland).
+    QGuiApplication::setDesktopFileName(QStringLiteral("io.github.lieq.Workbench"));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("Layer-wise mixed-precision quantization workbench"));
