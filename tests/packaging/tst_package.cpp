@@ -158,12 +158,30 @@ void TestPackage::debControlFields()
 #ifndef LIEQ_TEST_SHLIBDEPS
     QSKIP("configured with LIEQ_PACKAGE_SHLIBDEPS=OFF: the library dependencies are not derived");
 #endif
+    // Always: the engine's libraries, and OpenBLAS.
     QStringList needed{QStringLiteral("libtorch1\\.\\d+"), QStringLiteral("libqt6core6"),
                        QStringLiteral("libsqlite3-0"), QStringLiteral("libicu\\d+"),
                        QStringLiteral("libopenblas0-pthread"), QStringLiteral("libc6"), QStringLiteral("libstdc\\+\\+6")};
-#ifdef LIEQ_TEST_HAVE_GUI
-    needed << QStringLiteral("libqt6widgets6") << QStringLiteral("libqt6charts6") << QStringLiteral("libquazip1-qt6-1");
-#endif
+    // And the package of every library a program is linked against (readelf NEEDED), so a
+    // library added to the GUI later (QuaZip for bundles, say) must show up here as well.
+    const QList<QPair<QString, QString>> owners{
+        {QStringLiteral("libQt6Widgets"), QStringLiteral("libqt6widgets6")},
+        {QStringLiteral("libQt6Gui"), QStringLiteral("libqt6gui6")},
+        {QStringLiteral("libQt6Charts"), QStringLiteral("libqt6charts6")},
+        {QStringLiteral("libQt6Concurrent"), QStringLiteral("libqt6concurrent6")},
+        {QStringLiteral("libQt6OpenGL"), QStringLiteral("libqt6opengl6")},
+        {QStringLiteral("libquazip1-qt6"), QStringLiteral("libquazip1-qt6-1")},
+        {QStringLiteral("libbz2"), QStringLiteral("libbz2-1\\.0")}};
+    if (QStandardPaths::findExecutable(QStringLiteral("readelf")).isEmpty())
+        QSKIP("readelf is not installed (Debian: binutils): linked-library check skipped");
+    for (const QString &exe : QDir(m_root + QStringLiteral("/usr/bin")).entryList(QDir::Files)) {
+        const Result d = run(QStringLiteral("readelf"), {QStringLiteral("-d"), m_root + QStringLiteral("/usr/bin/") + exe});
+        QVERIFY2(d.exitCode == 0, qPrintable(d.describe()));
+        for (const auto &[soname, pkg] : owners)
+            if (d.out.contains(QStringLiteral("[") + soname + QStringLiteral(".so")) && !needed.contains(pkg))
+                needed << pkg;
+    }
+    qInfo("required in Depends: %s", qPrintable(needed.join(QStringLiteral(", "))));
     for (const QString &pkg : needed) {
         const QRegularExpression re(QStringLiteral("(^|[ ,|])") + pkg + QStringLiteral("([ ,]|$)"));
         QVERIFY2(re.match(depends).hasMatch(), qPrintable(QStringLiteral("Depends lacks %1: %2").arg(pkg, depends)));
@@ -269,6 +287,12 @@ void TestPackage::installedDemoRuns()
     const QString used = QFileInfo(m.captured(1)).canonicalFilePath();
     QVERIFY2(used == QFileInfo(model).canonicalFilePath(),
              qPrintable(QStringLiteral("the demo used %1, not the packaged %2").arg(used, model)));
+    // The model's own held-out text, when it ships one, comes from the package too.
+    if (QFileInfo::exists(model + QStringLiteral("/validation.txt"))) {
+        const QRegularExpressionMatch e = QRegularExpression(QStringLiteral("evaluation text: (\\S+)")).match(r.err + r.out);
+        QVERIFY2(e.hasMatch(), qPrintable(r.describe()));
+        QCOMPARE(QFileInfo(e.captured(1)).canonicalFilePath(), QFileInfo(model + QStringLiteral("/validation.txt")).canonicalFilePath());
+    }
     QVERIFY(QFileInfo::exists(tmp.path() + QStringLiteral("/store.sqlite")));
     QVERIFY2(!QDir(out).entryList(QDir::Files).isEmpty(), qPrintable(out));
 }
