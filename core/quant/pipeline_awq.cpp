@@ -73,7 +73,10 @@ void quantizeLayerAwq(PipelineContext &ctx, int l, const torch::Tensor &hidden,
 
     // Working copies; the originals stay as the error reference.
     std::array<torch::Tensor, 7> w, ref, bias;
-    std::array<std::vector<float>, 7> normScale, foldScale;
+    // normScale: s of a norm-fed pair, held by the op (input divided by s); foldScale: s of a
+    // linear-fed pair on the `next` side (columns times s); rowScale: the same s on the `prev`
+    // side, whose output rows were divided by s so that `next` sees x / s.
+    std::array<std::vector<float>, 7> normScale, foldScale, rowScale;
     std::array<double, 7> alpha, searchError, seconds{};
     alpha.fill(-1);
     searchError.fill(0);
@@ -140,6 +143,7 @@ void quantizeLayerAwq(PipelineContext &ctx, int l, const torch::Tensor &hidden,
         else
             foldScalesIntoLinear(prevSpan, sc);
         modified[idx(prev)] = true;
+        rowScale[idx(prev)] = sc;
         foldScale[idx(next)] = sc;
         xs[g] = xs[g] / scaleTensor(sc);
     };
@@ -175,9 +179,14 @@ void quantizeLayerAwq(PipelineContext &ctx, int l, const torch::Tensor &hidden,
         }
         auto q = makeQuantized(quantizeRtn(w[idx(p)], qc), bias[idx(p)], normScale[idx(p)],
                                ctx.cacheDense);
+        // The error is measured on the module's own function in the original space: the scale
+        // moved into the next module's columns is put back into this one's rows (without
+        // that, up_proj's deliberate 1/s row scaling counted as quantization error).
         torch::Tensor effective = q->denseWeight();
         if (!foldScale[idx(p)].empty())
             effective = effective / scaleTensor(foldScale[idx(p)]).unsqueeze(0);
+        if (!rowScale[idx(p)].empty())
+            effective = effective * scaleTensor(rowScale[idx(p)]).unsqueeze(1);
         outputErrors(effective, ref[idx(p)], *hs[groupOf(p)], r);
         r.kind = q->kind();
         dec.setLinear(l, p, q);

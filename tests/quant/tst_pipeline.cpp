@@ -4,6 +4,7 @@
 #include "core/alloc/bit_plan.h"
 #include "core/data/corpus.h"
 #include "core/data/token_windows.h"
+#include "core/eval/kl_divergence.h"
 #include "core/model/decoder_impl.h"
 #include "core/model/model.h"
 #include "core/quant/pipeline.h"
@@ -124,12 +125,13 @@ private Q_SLOTS:
         QCOMPARE(r.nominalBits, 8.0);
         for (const ModuleReport &m : r.modules) {
             QCOMPARE(m.bits, 8);
-            // Known defect (open, issue 4): AWQ's 8-bit up_proj error is above 1e-3 on this
-            // fixture; kept as an expected failure so a fix shows up as XPASS.
-            if (method == QStringLiteral("awq") && m.module == "up_proj")
-                QEXPECT_FAIL("awq", "AWQ 8-bit up_proj relative error above 1e-3 (open defect)",
-                             Continue);
-            QVERIFY2(m.relativeError < 1e-3, m.module.c_str());
+            // For AWQ this includes up_proj, whose rows carry 1/s of the up -> down pair: the
+            // error is measured with s put back (it once counted the deliberate scaling).
+            QVERIFY2(m.relativeError < 1e-3,
+                     qPrintable(QStringLiteral("%1 layer %2: %3")
+                                    .arg(QString::fromStdString(m.module))
+                                    .arg(m.layer)
+                                    .arg(m.relativeError)));
         }
         const double q = pplOf(*model, evalIds, 48);
         QVERIFY2(std::abs(q / fp - 1) < 0.01, qPrintable(QStringLiteral("fp %1 q %2").arg(fp).arg(q)));
@@ -194,7 +196,7 @@ private Q_SLOTS:
         const std::string dir = test::writeTinyCheckpoint(tmp.filePath("m").toStdString(),
                                                           tinySpec());
         std::map<QString, PipelineResult> r;
-        for (const QString m : {QStringLiteral("rtn"), QStringLiteral("gptq")}) {
+        for (const QString &m : {QStringLiteral("rtn"), QStringLiteral("gptq")}) {
             auto model = Model::load(dir);
             r[m] = quantizeModel(*model, uniformPlan(*model, 3), randomCalibration(*model, 4, 64, 3),
                                  settingsFor(m));
@@ -416,7 +418,20 @@ private Q_SLOTS:
         }
     }
 
-    // stories260K with WikiText-2 calibration: 8 bits within 1% of fp; 4-bit GPTQ <= 4-bit RTN.
+    // stories260K with WikiText-2 calibration (the last 32 windows of 256 tokens) and evaluation
+    // (the first 16): 8 bits within 1% of fp; at 4 bits GPTQ does less damage than RTN.
+    //
+    // Damage is the KL divergence of the next-token distributions from the fp model's, not the
+    // perplexity change: stories260K (a TinyStories model) is far out of its domain on
+    // WikiText-2 (ppl ~125), and there the perplexity of a 4-bit model moves either way under
+    // small weight noise. Measured (issue 4; 100 windows of the first half of WikiText-2,
+    // calibration from the second half): RTN g128 ppl 128.6 / KL 0.272, RTN g32 136.9 / 0.230,
+    // GPTQ g128 130.3 / 0.174, GPTQ g32 128.5 / 0.142; GPTQ g128 with calibration seeds 1-4:
+    // ppl 126.7, 130.1, 128.5, 127.9 (spanning RTN's) at KL 0.167-0.173. Finer groups and GPTQ
+    // lower the KL every time while the perplexity order is noise, so the ppl ordering that
+    // once failed here (gptq4 132.60 > rtn4 128.96) was never a GPTQ defect; GPTQ's formulas
+    // were checked against the reference (H = 2/n sum X^T X, damping, Cholesky of H^-1, lazy
+    // batches, group grids, true-sequential order, quantized-input propagation).
     void storiesWikiText()
     {
         LIEQ_REQUIRE_SHARED(modelDir, "models/stories260K-hf");
@@ -425,27 +440,35 @@ private Q_SLOTS:
         const std::string text = Corpus::fromFile(wiki).joined();
         const TokenWindows all = TokenWindows::fromText(tok, text, 256);
         QVERIFY(all.count > 48);
-        // Calibration from the second half of the windows, evaluation on the first 16.
+        // Calibration from the last 32 windows, evaluation on the first 16 (disjoint).
         CalibrationBatch calib{all.range(all.count - 32, 32), 32, 256};
-        const std::vector<std::int32_t> evalIds = all.range(0, 16);
+        const TokenWindows evalWindows = TokenWindows::fromTokens(all.range(0, 16), 256);
         auto fpModel = Model::load(modelDir);
-        const double fp = pplOf(*fpModel, evalIds, 256);
+        const double fp = pplOf(*fpModel, evalWindows.ids, 256);
         std::map<std::string, double> ppl;
+        std::map<std::string, KlDivergenceResult> kl;
         for (const char *m : {"rtn", "gptq"})
             for (int bits : {8, 4}) {
                 auto model = Model::load(modelDir);
-                quantizeModel(*model, uniformPlan(*model, bits), calib, settingsFor(QString::fromLatin1(m), 128));
-                ppl[std::string(m) + std::to_string(bits)] = pplOf(*model, evalIds, 256);
+                quantizeModel(*model, uniformPlan(*model, bits), calib,
+                              settingsFor(QString::fromLatin1(m), 128));
+                const std::string key = std::string(m) + std::to_string(bits);
+                ppl[key] = pplOf(*model, evalWindows.ids, 256);
+                kl[key] = evaluateKlDivergence(*fpModel, *model, evalWindows);
+                QVERIFY2(std::abs(kl[key].pplModel / ppl[key] - 1) < 1e-5, key.c_str());
+                qInfo("stories260K %s: ppl %.4f (fp %.4f), KL %.5f nats/token, top-1 agreement "
+                      "%.4f", key.c_str(), ppl[key], fp, kl[key].meanKl, kl[key].top1Agreement);
             }
-        qInfo("stories260K ppl: fp %.4f rtn8 %.4f gptq8 %.4f rtn4 %.4f gptq4 %.4f", fp,
-              ppl["rtn8"], ppl["gptq8"], ppl["rtn4"], ppl["gptq4"]);
         QVERIFY(std::abs(ppl["rtn8"] / fp - 1) < 0.01);
         QVERIFY(std::abs(ppl["gptq8"] / fp - 1) < 0.01);
-        // Known defect (open, issue 4): measured gptq4 132.60 > rtn4 128.96 (fp 124.73) with the
-        // whole pipeline, although per-module GPTQ <= RTN holds (gptqNotWorseThanRtnOnSharedInputs).
-        // Under investigation; an expected failure so that the fix shows up as XPASS.
-        QEXPECT_FAIL("", "4-bit GPTQ perplexity above RTN on stories260K (open defect)", Continue);
-        QVERIFY(ppl["gptq4"] <= ppl["rtn4"]);
+        QVERIFY(kl["rtn8"].meanKl < 0.005 && kl["gptq8"].meanKl < 0.005);
+        // 8 bits do a small fraction of 4 bits' damage; GPTQ clearly less than RTN (measured
+        // 0.64x at 4 bits on 100 windows; a 0.8x bound leaves room for window sampling).
+        QVERIFY(kl["rtn8"].meanKl < 0.05 * kl["rtn4"].meanKl);
+        QVERIFY2(kl["gptq4"].meanKl < 0.8 * kl["rtn4"].meanKl,
+                 qPrintable(QStringLiteral("gptq4 KL %1, rtn4 KL %2")
+                                .arg(kl["gptq4"].meanKl).arg(kl["rtn4"].meanKl)));
+        QVERIFY(kl["gptq4"].top1Agreement > kl["rtn4"].top1Agreement);
     }
 };
 
