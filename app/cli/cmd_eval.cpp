@@ -1,6 +1,8 @@
-// `lieq eval MODEL [--ppl FILE ...] [--tasks piqa,arc_e,...]`: perplexity and zero-shot
-// multiple-choice accuracy (lm-evaluation-harness prompts and metrics), optionally compared
-// with a baseline ("% of FP16 recovered") and stored in the experiment store.
+// `lieq eval MODEL|QUANT_DIR|QUANT_RUN [--ppl FILE ...] [--tasks piqa,arc_e,...]`: perplexity
+// and zero-shot multiple-choice accuracy (lm-evaluation-harness prompts and metrics) of a model,
+// a quantized checkpoint folder or a stored quantization run's saved folder, optionally
+// compared with a baseline ("% of FP16 recovered") and stored in the experiment store (results
+// of a quantized model are attached to the quant run that wrote it).
 #include "app/cli/args.h"
 #include "app/cli/command.h"
 #include "app/cli/terminal_progress.h"
@@ -8,6 +10,8 @@
 #include "core/data/token_windows.h"
 #include "core/eval/perplexity.h"
 #include "core/model/model.h"
+#include "core/quant/model_target.h"
+#include "core/quant/pipeline_checkpoint.h"
 #include "core/store/experiment_store.h"
 #include "core/store/fingerprint.h"
 #include "core/tasks/eval_report.h"
@@ -117,13 +121,18 @@ int run(const std::vector<std::string> &argv)
                {"stream", false, "stream layers even when the model fits in memory"},
                {"json", false, "machine-readable result on stdout"},
                {"no-progress", false, "no progress bar on stderr"}},
-              "MODEL_DIR");
+              "MODEL_DIR|QUANT_DIR|QUANT_RUN");
     args.parse(argv);
     if (args.has("help")) {
         std::printf("%s", args.usage().c_str());
         return 0;
     }
-    const std::string dir = args.positional(0, "MODEL_DIR");
+    // A run id is looked up in --store (or the default store); a quantized folder is matched
+    // to the run that wrote it when results are to be stored.
+    const lieq::ModelTarget target = lieq::resolveModelTarget(
+        args.positional(0, "MODEL_DIR|QUANT_DIR|QUANT_RUN"), args.value("store"),
+        args.has("store"));
+    const std::string dir = target.dir;
     lieq::setComputeThreads(static_cast<int>(args.intValue("threads", 0)));
 
     std::vector<std::string> tasks;
@@ -152,13 +161,20 @@ int run(const std::vector<std::string> &argv)
     mo.device = args.value("device", "auto");
     if (args.has("stream"))
         mo.residentBudgetBytes = 0;
-    auto model = lieq::Model::load(dir, mo);
+    auto model = lieq::loadAnyModel(dir, mo);
 
     std::unique_ptr<lieq::store::ExperimentStore> st;
     std::int64_t modelId = 0;
     if (args.has("store")) {
         st = std::make_unique<lieq::store::ExperimentStore>(args.value("store"));
-        modelId = st->upsertModel(lieq::store::describeModel(dir));
+        if (target.modelId)
+            modelId = *target.modelId;
+        else if (target.quantized) // never record a quantized model's scores as the baseline
+            throw lieq::Error(dir, "no quantization run in " + st->path() +
+                                       " wrote this quantized folder, so its results cannot be "
+                                       "stored; drop --store, or name the run by its id");
+        else
+            modelId = st->upsertModel(lieq::store::describeModel(dir));
     }
     std::optional<lieq::EvalBaseline> baseline;
     if (args.has("baseline"))
@@ -200,7 +216,7 @@ int run(const std::vector<std::string> &argv)
                 lieq::store::describeDataset(lieq::taskDataPath(t, dataDir), t));
         if (report.ppl)
             datasetIds["ppl"] = st->upsertDataset(lieq::store::describeDataset(report.ppl->data, "text"));
-        st->addEvalResults(lieq::evalRows(report, modelId, std::nullopt, datasetIds));
+        st->addEvalResults(lieq::evalRows(report, modelId, target.quantRunId, datasetIds));
     }
     const std::string json = lieq::evalReportJson(report, baseline ? &*baseline : nullptr);
     if (args.has("out"))

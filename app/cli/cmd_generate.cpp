@@ -1,9 +1,12 @@
-// `lieq generate MODEL --prompt TEXT [--max-tokens N] [--json]`: greedy decoding with the
-// KV cache. Prints the prompt and its continuation; --json adds the ids and timings.
+// `lieq generate MODEL|QUANT_DIR|QUANT_RUN --prompt TEXT [--max-tokens N] [--json]`: greedy
+// decoding with the KV cache, of a model or a quantized checkpoint (folder or stored run).
+// Prints the prompt and its continuation; --json adds the ids and timings.
 #include "app/cli/args.h"
 #include "app/cli/command.h"
 #include "app/cli/terminal_progress.h"
 #include "core/model/model.h"
+#include "core/quant/model_target.h"
+#include "core/quant/pipeline_checkpoint.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
 
@@ -22,17 +25,21 @@ int run(const std::vector<std::string> &argv)
                {"max-tokens", true, "new tokens to generate (default 64)", "N"},
                {"no-eos", false, "keep going after an end-of-sequence token"},
                {"no-special", false, "do not add the tokenizer's BOS to the prompt"},
+               {"store", true, "experiment store holding QUANT_RUN (default $LIEQ_STORE)", "PATH"},
                {"threads", true, "compute threads (default: all cores)", "N"},
                {"device", true, "auto | cpu | cuda (default auto)", "NAME"},
                {"json", false, "machine-readable output on stdout"},
                {"no-progress", false, "no progress bar on stderr"}},
-              "MODEL_DIR");
+              "MODEL_DIR|QUANT_DIR|QUANT_RUN");
     args.parse(argv);
     if (args.has("help")) {
         std::printf("%s", args.usage().c_str());
         return 0;
     }
-    const std::string dir = args.positional(0, "MODEL_DIR");
+    const std::string dir =
+        lieq::resolveModelTarget(args.positional(0, "MODEL_DIR|QUANT_DIR|QUANT_RUN"),
+                                 args.value("store"))
+            .dir;
     if (!args.has("prompt"))
         throw lieq::Error("lieq generate: --prompt TEXT is required\n" + args.usage());
     const long long maxTokens = args.intValue("max-tokens", 64);
@@ -43,7 +50,7 @@ int run(const std::vector<std::string> &argv)
     const lieq::Tokenizer tokenizer = lieq::Tokenizer::fromModelDir(dir);
     lieq::ModelOptions mo;
     mo.device = args.value("device", "auto");
-    auto model = lieq::Model::load(dir, mo);
+    auto model = lieq::loadAnyModel(dir, mo);
     const std::string promptText = args.value("prompt");
     const std::vector<std::int32_t> prompt = tokenizer.encode(promptText, !args.has("no-special"));
     if (prompt.empty())

@@ -10,6 +10,7 @@
 #include "core/alloc/scores_file.h"
 #include "core/analysis/analysis_job.h"
 #include "core/model/model.h"
+#include "core/quant/layer_scores.h"
 #include "core/quant/pipeline_job.h"
 #include "core/store/experiment_store.h"
 #include "core/tasks/task_loaders.h"
@@ -43,13 +44,7 @@ std::vector<std::string> splitList(const std::string &list)
 
 double layerMetric(const lieq::analysis::LayerDiagnostics &l, const std::string &metric)
 {
-    if (metric == "dr")
-        return l.dr;
-    if (metric == "dE")
-        return l.dE;
-    if (metric == "dppl")
-        return l.dppl;
-    throw lieq::Error("lieq quantize: --score-metric must be dr, dE or dppl, not \"" + metric + "\"");
+    return metric == "dr" ? l.dr : metric == "dE" ? l.dE : l.dppl; // canonical names
 }
 
 struct ChosenPlan
@@ -78,7 +73,7 @@ ChosenPlan choosePlan(const Args &args, const std::string &modelDir, const lieq:
         c.name = "uniform " + args.value("bits");
         return c;
     }
-    const std::string metric = args.value("score-metric", "dr");
+    const std::string metric = lieq::canonicalScoreMetric(args.value("score-metric", "dr"));
     if (args.has("scores")) {
         const lieq::alloc::ScoresInput in = lieq::alloc::loadScores(args.value("scores"));
         c.scores.assign(static_cast<std::size_t>(cfg.numLayers),
@@ -90,13 +85,10 @@ ChosenPlan choosePlan(const Args &args, const std::string &modelDir, const lieq:
     } else {
         lieq::analysis::DiagnosticsResult r;
         if (args.has("scores-run")) {
-            lieq::store::ExperimentStore st(args.value("store"),
-                                            lieq::store::ExperimentStore::Access::ReadOnly);
-            const auto detail = st.loadAnalysisRun(args.intValue("scores-run", 0));
-            if (!detail)
-                throw lieq::Error(st.path(), "no analysis run " + args.value("scores-run"));
-            r = lieq::analysis::resultFromStoredRun(*detail);
-            c.sourceRun = detail->run.id;
+            const lieq::StoredLayerScores stored = lieq::loadStoredLayerScores(
+                args.value("store"), args.intValue("scores-run", 0), metric);
+            c.scores = stored.scores;
+            c.sourceRun = stored.runId;
         } else {
             // The scores of `lieq analyze MODEL --data CALIB` (same defaults), reused when stored.
             lieq::analysis::AnalysisRequest req;
@@ -119,20 +111,19 @@ ChosenPlan choosePlan(const Args &args, const std::string &modelDir, const lieq:
                          static_cast<long long>(outcome.runId),
                          outcome.reused ? " (reused)" : "");
         }
-        for (const auto &l : r.layers)
-            c.scores.push_back(layerMetric(l, metric));
+        if (!args.has("scores-run"))
+            for (const auto &l : r.layers)
+                c.scores.push_back(layerMetric(l, metric));
         c.name = "lieq " + metric;
     }
     if (static_cast<std::int64_t>(c.scores.size()) != cfg.numLayers ||
         std::any_of(c.scores.begin(), c.scores.end(), [](double v) { return !std::isfinite(v); }))
         throw lieq::Error("lieq quantize: the scores do not give a finite " + metric +
                           " for each of the model's " + std::to_string(cfg.numLayers) + " layers");
-    if (args.has("invert-scores")) { // protect the lowest-scored layers instead (ablation)
-        for (double &v : c.scores)
-            v = -v;
+    const bool invert = args.has("invert-scores"); // protect the lowest-scored layers (ablation)
+    if (invert)
         c.name += " inverted";
-    }
-    c.plan = lieq::paperPlan(cfg, c.scores, args.doubleValue("budget", 2.0));
+    c.plan = lieq::paperPlan(cfg, c.scores, args.doubleValue("budget", 2.0), invert);
     return c;
 }
 
@@ -154,7 +145,7 @@ int run(const std::vector<std::string> &argv)
                {"bits", true, "uniform plan: every layer at N bits (2, 3, 4, 8)", "N"},
                {"scores-run", true, "with --budget: scores from this stored analysis run", "ID"},
                {"scores", true, "with --budget: scores from a JSON/CSV file", "FILE"},
-               {"score-metric", true, "dr (default), dE or dppl (oracle) for stored runs", "M"},
+               {"score-metric", true, "dr (default), dE (energy) or dppl (the oracle)", "M"},
                {"invert-scores", false, "protect the lowest-scored layers instead (ablation)"},
                {"analysis-samples", true, "windows of the scoring analysis (default 32)", "N"},
                {"analysis-seqlen", true, "tokens per analysis window (default 512)", "S"},

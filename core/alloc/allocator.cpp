@@ -303,6 +303,12 @@ BitPlan allocate(const AllocationRequest &r)
     std::vector<int> bits = r.bitSet;
     std::sort(bits.begin(), bits.end());
     bits.erase(std::unique(bits.begin(), bits.end()), bits.end());
+    auto negateScores = [&plan] {
+        for (PlanUnit &u : plan.units)
+            u.score = -u.score;
+    };
+    if (r.protectLowest)
+        negateScores();
     switch (r.method) {
     case AllocMethod::Paper:
         allocatePaper(r, plan.units);
@@ -314,11 +320,14 @@ BitPlan allocate(const AllocationRequest &r)
         allocateGreedy(r, plan.units, bits);
         break;
     }
+    if (r.protectLowest)
+        negateScores();
     plan.method = methodName(r.method);
     plan.budget = r.budget;
     plan.bitSet = bits;
     plan.perProjection = r.perProjection;
     plan.fuseGroups = r.fuseGroups;
+    plan.protectLowest = r.protectLowest;
     plan.pins = r.pins;
     plan.layers = r.layers;
     for (LayerSpec &l : plan.layers)

@@ -29,6 +29,9 @@ struct AllocationRequest
     AllocMethod method = AllocMethod::Paper;
     bool perProjection = false;          // units are projections instead of layers
     bool fuseGroups = true;              // with perProjection: q/k/v and gate/up share bits
+    // Protect the lowest-scored units instead of the highest (the ablation LieQ is compared
+    // with): every method runs on the negated scores; the plan records the real ones.
+    bool protectLowest = false;
 };
 
 // Throws lieq::Error on invalid input (no layers, duplicate indices, sizes <= 0, bits outside

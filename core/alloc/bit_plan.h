@@ -53,6 +53,7 @@ struct BitPlan
     std::vector<int> bitSet;              // allowed bit-widths for unpinned units
     bool perProjection = false;
     bool fuseGroups = true;
+    bool protectLowest = false;           // the lowest-scored units were protected (ablation)
     std::map<int, int> pins;              // layer -> bits
     std::vector<LayerSpec> layers;        // the input (scores, sizes, shapes), for the record
     std::vector<PlanUnit> units;

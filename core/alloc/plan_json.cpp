@@ -62,6 +62,7 @@ std::string planToJson(const BitPlan &plan, int indent)
                  {"bitSet", plan.bitSet},
                  {"granularity", plan.perProjection ? "projection" : "layer"},
                  {"fuseGroups", plan.fuseGroups},
+                 {"protectLowest", plan.protectLowest},
                  {"pins", pins},
                  {"nominalBits", plan.nominalBits()},
                  {"layers", layers},
@@ -93,6 +94,8 @@ BitPlan planFromJson(const std::string &text, const std::string &source)
         throw Error(source, "bit plan: granularity must be \"layer\" or \"projection\"");
     p.perProjection = granularity == "projection";
     p.fuseGroups = field<bool>(j, "fuseGroups", "plan", source);
+    if (j.contains("protectLowest")) // absent in plans written before the ablation existed
+        p.protectLowest = field<bool>(j, "protectLowest", "plan", source);
     const json pins = field<json>(j, "pins", "plan", source);
     if (!pins.is_object())
         throw Error(source, "bit plan: \"pins\" is not an object");

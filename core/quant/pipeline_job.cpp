@@ -45,13 +45,14 @@ std::string layerBitsJson(const alloc::BitPlan &plan)
 } // namespace
 
 alloc::BitPlan paperPlan(const ModelConfig &config, const std::vector<double> &scores,
-                         double budget)
+                         double budget, bool protectLowest)
 {
     alloc::AllocationRequest req;
     req.layers = decoderLayerSpecs(config, scores);
     req.budget = budget;
     req.bitSet = {2, 4};
     req.method = alloc::AllocMethod::Paper;
+    req.protectLowest = protectLowest;
     return alloc::allocate(req);
 }
 

@@ -62,8 +62,9 @@ struct QuantizeOutcome
 QuantizeOutcome runQuantization(const QuantizeRequest &request, const ProgressFn &progress = {});
 
 // The paper's allocation for per-layer scores (higher = keep 4 bits): budget in [2, 4],
-// bits {2, 4}, equal-size layers -> round(f L) layers at 4 bits.
+// bits {2, 4}, equal-size layers -> round(f L) layers at 4 bits. protectLowest: the same
+// number of layers, but the lowest-scored ones (the ablation).
 alloc::BitPlan paperPlan(const ModelConfig &config, const std::vector<double> &scores,
-                         double budget);
+                         double budget, bool protectLowest = false);
 
 } // namespace lieq

@@ -1,0 +1,268 @@
+// The quantization commands end to end through the real CLI binary on a generated tiny model:
+// `lieq analyze` stores scores; `lieq allocate --scores-run` turns them into the LieQ plan, the
+// ablation (--invert-scores) and the dPPL oracle; `lieq quantize --out --store` saves a folder;
+// `lieq eval|ppl|generate` read that folder and the stored run by id (results attached to the
+// run, "% of FP16 recovered" against the stored baseline), with clear errors for bad targets.
+#include "core/store/experiment_store.h"
+#include "core/util/atomic_file.h"
+#include "tests/support/tiny_checkpoint.h"
+
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+
+namespace {
+
+struct CliResult
+{
+    int exitCode = -1;
+    std::string out;
+    std::string err;
+};
+
+CliResult runLieq(const QStringList &args)
+{
+    QProcess p;
+    p.start(QStringLiteral(LIEQ_CLI_PATH), args);
+    if (!p.waitForFinished(300000))
+        return {};
+    return {p.exitCode(), p.readAllStandardOutput().toStdString(),
+            p.readAllStandardError().toStdString()};
+}
+
+nlohmann::json parsed(const CliResult &r)
+{
+    try {
+        return nlohmann::json::parse(r.out);
+    } catch (const std::exception &) {
+        return {};
+    }
+}
+
+} // namespace
+
+class TestCmdQuant : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_tmp;
+    QString m_model, m_text, m_store, m_quant;
+    std::int64_t m_analysisRun = 0;
+    std::int64_t m_quantRun = 0;
+
+    QString path(const char *name) const { return m_tmp.filePath(QString::fromLatin1(name)); }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        lieq::test::TinyModelSpec spec;
+        spec.layers = 4;
+        m_model = QString::fromStdString(
+            lieq::test::writeTinyCheckpoint(path("model").toStdString(), spec));
+        std::string body;
+        for (int i = 0; i < 60; ++i)
+            body += "The little bird sang " + std::to_string(i) + " songs on the warm mat. ";
+        m_text = path("text.txt");
+        lieq::writeFileAtomic(m_text.toStdString(), body);
+        m_store = path("store.sqlite");
+        m_quant = path("quant");
+    }
+
+    // analyze -> allocate from the stored run: LieQ plan, ablation, oracle.
+    void allocateFromStoredAnalysis()
+    {
+        const CliResult a = runLieq({QStringLiteral("analyze"), m_model, QStringLiteral("--data"), m_text,
+                                     QStringLiteral("--samples"), QStringLiteral("4"), QStringLiteral("--seqlen"),
+                                     QStringLiteral("32"), QStringLiteral("--store"), m_store,
+                                     QStringLiteral("--json"), QStringLiteral("-"), QStringLiteral("--quiet")});
+        QVERIFY2(a.exitCode == 0, a.err.c_str());
+        const nlohmann::json aj = parsed(a);
+        m_analysisRun = aj["run_id"].get<std::int64_t>();
+        QVERIFY(m_analysisRun > 0);
+        std::vector<double> dr, dppl;
+        for (const auto &l : aj["layers"]) {
+            dr.push_back(l["dr"].get<double>());
+            dppl.push_back(l["dppl"].get<double>());
+        }
+        QCOMPARE(dr.size(), std::size_t(4));
+        auto argBest = [](const std::vector<double> &v, bool highest) {
+            std::size_t best = 0;
+            for (std::size_t i = 1; i < v.size(); ++i)
+                if (highest ? v[i] > v[best] : v[i] < v[best])
+                    best = i;
+            return int(best);
+        };
+        auto plan = [&](const QStringList &extra) {
+            const CliResult r = runLieq(QStringList{QStringLiteral("allocate"), QStringLiteral("--scores-run"),
+                                                    QString::number(m_analysisRun), QStringLiteral("--store"),
+                                                    m_store, QStringLiteral("--budget"), QStringLiteral("2.5"),
+                                                    QStringLiteral("--json")} + extra);
+            return std::make_pair(r, parsed(r));
+        };
+        auto fourBitLayer = [](const nlohmann::json &j) {
+            int layer = -1, count = 0;
+            for (const auto &u : j["plan"]["units"])
+                if (u["bits"].get<int>() == 4) {
+                    layer = u["layer"].get<int>();
+                    ++count;
+                }
+            return count == 1 ? layer : -1;
+        };
+        // The model folder comes from the analysed run (no MODEL_DIR given), shapes are exact.
+        const auto [top, topJ] = plan({});
+        QVERIFY2(top.exitCode == 0, top.err.c_str());
+        QCOMPARE(fourBitLayer(topJ), argBest(dr, true));
+        QCOMPARE(topJ["plan"]["layers"][0]["linears"].size(), std::size_t(7));
+        const auto [low, lowJ] = plan({QStringLiteral("--invert-scores"), m_model});
+        QVERIFY2(low.exitCode == 0, low.err.c_str());
+        QCOMPARE(fourBitLayer(lowJ), argBest(dr, false));
+        QVERIFY(lowJ["plan"]["protectLowest"].get<bool>());
+        const auto [oracle, oracleJ] = plan({QStringLiteral("--score-metric"), QStringLiteral("dppl")});
+        QVERIFY2(oracle.exitCode == 0, oracle.err.c_str());
+        QCOMPARE(fourBitLayer(oracleJ), argBest(dppl, true));
+
+        // Text output names the source; errors name what is wrong.
+        const CliResult text = runLieq({QStringLiteral("allocate"), QStringLiteral("--scores-run"),
+                                        QString::number(m_analysisRun), QStringLiteral("--store"), m_store,
+                                        QStringLiteral("--score-metric"), QStringLiteral("energy"),
+                                        QStringLiteral("--invert-scores")});
+        QVERIFY2(text.exitCode == 0, text.err.c_str());
+        QVERIFY2(text.out.find("(dE), lowest-scored layers protected") != std::string::npos,
+                 text.out.c_str());
+        const CliResult missing = runLieq({QStringLiteral("allocate"), QStringLiteral("--scores-run"),
+                                           QStringLiteral("999"), QStringLiteral("--store"), m_store});
+        QVERIFY(missing.exitCode != 0);
+        QVERIFY2(missing.err.find("no analysis run 999") != std::string::npos, missing.err.c_str());
+        const CliResult badMetric = runLieq({QStringLiteral("allocate"), QStringLiteral("--scores-run"),
+                                             QString::number(m_analysisRun), QStringLiteral("--store"),
+                                             m_store, QStringLiteral("--score-metric"), QStringLiteral("size")});
+        QVERIFY(badMetric.exitCode != 0);
+        QVERIFY2(badMetric.err.find("\"size\" is not one of dr") != std::string::npos, badMetric.err.c_str());
+    }
+
+    void quantizeSavesAndStores()
+    {
+        // The FP16 baseline first, so that the quantized evaluation can report recovery.
+        const CliResult base = runLieq({QStringLiteral("eval"), m_model, QStringLiteral("--ppl"), m_text,
+                                        QStringLiteral("--seqlen"), QStringLiteral("32"),
+                                        QStringLiteral("--max-windows"), QStringLiteral("4"),
+                                        QStringLiteral("--store"), m_store, QStringLiteral("--json"),
+                                        QStringLiteral("--no-progress")});
+        QVERIFY2(base.exitCode == 0, base.err.c_str());
+        const CliResult q = runLieq({QStringLiteral("quantize"), m_model, QStringLiteral("--bits"), QStringLiteral("4"),
+                                     QStringLiteral("--method"), QStringLiteral("gptq"), QStringLiteral("--calib"),
+                                     m_text, QStringLiteral("--samples"), QStringLiteral("4"), QStringLiteral("--seqlen"),
+                                     QStringLiteral("32"), QStringLiteral("--group"), QStringLiteral("32"),
+                                     QStringLiteral("--out"), m_quant, QStringLiteral("--eval-ppl"), m_text,
+                                     QStringLiteral("--max-windows"), QStringLiteral("4"),
+                                     QStringLiteral("--store"), m_store, QStringLiteral("--json"),
+                                     QStringLiteral("--quiet")});
+        QVERIFY2(q.exitCode == 0, q.err.c_str());
+        const nlohmann::json j = parsed(q);
+        m_quantRun = j["run_id"].get<std::int64_t>();
+        QVERIFY(m_quantRun > 0);
+        QVERIFY(std::filesystem::exists(m_quant.toStdString() + "/quantization_config.json"));
+
+        // The folder and the run id evaluate to the perplexity the quantize command measured.
+        const double measured = j["ppl"]["ppl"].get<double>();
+        for (const QString &target : {m_quant, QString::number(m_quantRun)}) {
+            const CliResult e = runLieq({QStringLiteral("eval"), target, QStringLiteral("--ppl"), m_text,
+                                         QStringLiteral("--seqlen"), QStringLiteral("32"),
+                                         QStringLiteral("--max-windows"), QStringLiteral("4"),
+                                         QStringLiteral("--store"), m_store, QStringLiteral("--baseline"),
+                                         QStringLiteral("base"), QStringLiteral("--json"),
+                                         QStringLiteral("--no-progress")});
+            QVERIFY2(e.exitCode == 0, e.err.c_str());
+            const nlohmann::json ej = parsed(e);
+            QVERIFY2(std::abs(ej["ppl"]["ppl"].get<double>() / measured - 1) < 1e-6, e.out.c_str());
+            QCOMPARE(ej["model"].get<std::string>(), m_quant.toStdString());
+            const CliResult p = runLieq({QStringLiteral("ppl"), target, QStringLiteral("--data"), m_text,
+                                         QStringLiteral("--seqlen"), QStringLiteral("32"),
+                                         QStringLiteral("--max-windows"), QStringLiteral("4"),
+                                         QStringLiteral("--store"), m_store, QStringLiteral("--json"),
+                                         QStringLiteral("--no-progress")});
+            QVERIFY2(p.exitCode == 0, p.err.c_str());
+            QVERIFY(std::abs(parsed(p)["ppl"].get<double>() / measured - 1) < 1e-6);
+            const CliResult g = runLieq({QStringLiteral("generate"), target, QStringLiteral("--prompt"),
+                                         QStringLiteral("The little"), QStringLiteral("--max-tokens"),
+                                         QStringLiteral("5"), QStringLiteral("--no-eos"),
+                                         QStringLiteral("--store"), m_store, QStringLiteral("--json")});
+            QVERIFY2(g.exitCode == 0, g.err.c_str());
+            QCOMPARE(parsed(g)["ids"].size(), std::size_t(5));
+        }
+        // KL divergence from the FP16 model on the same windows: positive, the reference's
+        // perplexity is the baseline's, and the model against itself gives 0.
+        const QStringList klArgs{QStringLiteral("--data"), m_text, QStringLiteral("--seqlen"),
+                                 QStringLiteral("32"), QStringLiteral("--max-windows"), QStringLiteral("4"),
+                                 QStringLiteral("--kl-reference"), m_model, QStringLiteral("--json"),
+                                 QStringLiteral("--no-progress")};
+        const CliResult kl = runLieq(QStringList{QStringLiteral("ppl"), m_quant} + klArgs);
+        QVERIFY2(kl.exitCode == 0, kl.err.c_str());
+        const nlohmann::json kj = parsed(kl)["kl"];
+        QVERIFY(kj["mean_kl"].get<double>() > 0);
+        QVERIFY(kj["top1_agreement"].get<double>() <= 1.0);
+        QVERIFY(std::abs(kj["ppl_reference"].get<double>() /
+                         parsed(base)["ppl"]["ppl"].get<double>() - 1) < 1e-5);
+        const CliResult self = runLieq(QStringList{QStringLiteral("ppl"), m_model} + klArgs);
+        QVERIFY2(self.exitCode == 0, self.err.c_str());
+        QVERIFY(parsed(self)["kl"]["mean_kl"].get<double>() < 1e-9);
+        QCOMPARE(parsed(self)["kl"]["top1_agreement"].get<double>(), 1.0);
+
+        // Stored results hang off the quant run (never the FP16 baseline of the model).
+        lieq::store::ExperimentStore st(m_store.toStdString());
+        lieq::store::EvalFilter f;
+        f.quantRunId = m_quantRun;
+        const auto rows = st.evalResults(f);
+        QCOMPARE(rows.size(), std::size_t(3)); // quantize --eval-ppl, eval DIR, eval RUN
+        f = {};
+        f.baselineOnly = true;
+        QCOMPARE(st.evalResults(f).size(), std::size_t(1)); // only the FP16 eval
+    }
+
+    void badTargets()
+    {
+        // An id without such a run, a run that saved nothing, a path that is neither.
+        const CliResult none = runLieq({QStringLiteral("ppl"), QStringLiteral("4242"), QStringLiteral("--data"),
+                                        m_text, QStringLiteral("--store"), m_store});
+        QVERIFY(none.exitCode != 0);
+        QVERIFY2(none.err.find("no quantization run 4242") != std::string::npos, none.err.c_str());
+        const CliResult unsaved = runLieq({QStringLiteral("quantize"), m_model, QStringLiteral("--bits"),
+                                           QStringLiteral("8"), QStringLiteral("--method"), QStringLiteral("rtn"),
+                                           QStringLiteral("--calib"), m_text, QStringLiteral("--samples"),
+                                           QStringLiteral("2"), QStringLiteral("--seqlen"), QStringLiteral("16"),
+                                           QStringLiteral("--store"), m_store, QStringLiteral("--json"),
+                                           QStringLiteral("--quiet")});
+        QVERIFY2(unsaved.exitCode == 0, unsaved.err.c_str());
+        const QString unsavedId = QString::number(parsed(unsaved)["run_id"].get<std::int64_t>());
+        const CliResult noFolder = runLieq({QStringLiteral("eval"), unsavedId, QStringLiteral("--ppl"), m_text,
+                                            QStringLiteral("--store"), m_store, QStringLiteral("--no-progress")});
+        QVERIFY(noFolder.exitCode != 0);
+        QVERIFY2(noFolder.err.find("saved no checkpoint") != std::string::npos, noFolder.err.c_str());
+        const CliResult neither = runLieq({QStringLiteral("generate"), path("nowhere"), QStringLiteral("--prompt"),
+                                           QStringLiteral("x")});
+        QVERIFY(neither.exitCode != 0);
+        QVERIFY2(neither.err.find("neither a model folder nor the id") != std::string::npos,
+                 neither.err.c_str());
+        // A copy of a quantized folder that no stored run wrote: evaluable, but not storable.
+        const std::string copy = path("copy").toStdString();
+        std::filesystem::copy(m_quant.toStdString(), copy, std::filesystem::copy_options::recursive);
+        const CliResult plain = runLieq({QStringLiteral("ppl"), QString::fromStdString(copy), QStringLiteral("--data"),
+                                         m_text, QStringLiteral("--seqlen"), QStringLiteral("32"),
+                                         QStringLiteral("--max-windows"), QStringLiteral("2"),
+                                         QStringLiteral("--no-progress")});
+        QVERIFY2(plain.exitCode == 0, plain.err.c_str());
+        const CliResult stored = runLieq({QStringLiteral("eval"), QString::fromStdString(copy), QStringLiteral("--ppl"),
+                                          m_text, QStringLiteral("--seqlen"), QStringLiteral("32"),
+                                          QStringLiteral("--store"), m_store, QStringLiteral("--no-progress")});
+        QVERIFY(stored.exitCode != 0);
+        QVERIFY2(stored.err.find("no quantization run in") != std::string::npos, stored.err.c_str());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCmdQuant)
+#include "tst_cmd_quant.moc"
