@@ -357,6 +357,18 @@
         <source>Select two runs and press Compare to see them side by side.</source>
         <translation>Wählen Sie zwei Läufe und drücken Sie „Vergleichen“, um sie nebeneinander zu sehen.</translation>
     </message>
+    <message>
+        <source>settings</source>
+        <translation>Einstellungen</translation>
+    </message>
+    <message>
+        <source>perplexity</source>
+        <translation>Perplexität</translation>
+    </message>
+    <message>
+        <source>%1 acc</source>
+        <translation>%1 Genauigkeit</translation>
+    </message>
 </context>
 <context>
     <name>lieq::ui::JobRunner</name>
@@ -561,10 +573,6 @@
         <translation>noch %1 s</translation>
     </message>
     <message>
-        <source>Opening</source>
-        <translation>Öffne</translation>
-    </message>
-    <message>
         <source>&amp;Export…</source>
         <translation>&amp;Exportieren…</translation>
     </message>
@@ -577,10 +585,117 @@
     </message>
 </context>
 <context>
+    <name>lieq::ui::RunComparison</name>
+    <message>
+        <source>stored run %1</source>
+        <translation>gespeicherter Lauf %1</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>ja</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>nein</translation>
+    </message>
+    <message>
+        <source>model</source>
+        <translation>Modell</translation>
+    </message>
+    <message>
+        <source>status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>nominal bits</source>
+        <translation>nominelle Bits</translation>
+    </message>
+    <message>
+        <source>effective bits</source>
+        <translation>effektive Bits</translation>
+    </message>
+    <message>
+        <source>bits per layer</source>
+        <translation>Bits pro Schicht</translation>
+    </message>
+    <message>
+        <source>per row</source>
+        <translation>pro Zeile</translation>
+    </message>
+    <message>
+        <source>group size</source>
+        <translation>Gruppengröße</translation>
+    </message>
+    <message>
+        <source>symmetric</source>
+        <translation>symmetrisch</translation>
+    </message>
+    <message>
+        <source>act-order</source>
+        <translation>Act-Order</translation>
+    </message>
+    <message>
+        <source>calibration</source>
+        <translation>Kalibrierung</translation>
+    </message>
+    <message>
+        <source>%1 × %2 tokens</source>
+        <translation>%1 × %2 Token</translation>
+    </message>
+    <message>
+        <source>perplexity</source>
+        <translation>Perplexität</translation>
+    </message>
+    <message>
+        <source>%1 acc</source>
+        <translation>%1 Genauigkeit</translation>
+    </message>
+    <message>
+        <source>mean acc</source>
+        <translation>mittlere Genauigkeit</translation>
+    </message>
+    <message>
+        <source>% of FP16</source>
+        <translation>% von FP16</translation>
+    </message>
+    <message>
+        <source>size</source>
+        <translation>Größe</translation>
+    </message>
+    <message>
+        <source>time (s)</source>
+        <translation>Zeit (s)</translation>
+    </message>
+</context>
+<context>
     <name>lieq::ui::RunQueue</name>
     <message>
         <source>No %1 backend in this build: the core pipeline for it is not available yet.</source>
         <translation>Kein %1-Backend in diesem Build: die Kern-Pipeline dafür ist noch nicht verfügbar.</translation>
+    </message>
+    <message>
+        <source>quantizing</source>
+        <translation>quantisiere</translation>
+    </message>
+    <message>
+        <source>perplexity</source>
+        <translation>Perplexität</translation>
+    </message>
+    <message>
+        <source>saving</source>
+        <translation>speichere</translation>
+    </message>
+    <message>
+        <source>preparing</source>
+        <translation>bereite vor</translation>
+    </message>
+    <message>
+        <source>loading model</source>
+        <translation>lade Modell</translation>
+    </message>
+    <message>
+        <source>tokenizing</source>
+        <translation>tokenisiere</translation>
     </message>
 </context>
 <context>
@@ -657,6 +772,38 @@
         <source>Time</source>
         <translation>Zeit</translation>
     </message>
+    <message>
+        <source>stored #%1</source>
+        <translation>gespeichert #%1</translation>
+    </message>
+    <message>
+        <source>%1: acc %2%</source>
+        <translation>%1: Genauigkeit %2 %</translation>
+    </message>
+    <message>
+        <source>%1 items per task</source>
+        <translation>%1 Beispiele pro Aufgabe</translation>
+    </message>
+    <message>
+        <source>Mean zero-shot accuracy relative to the FP16 baseline</source>
+        <translation>Mittlere Zero-Shot-Genauigkeit relativ zur FP16-Basis</translation>
+    </message>
+    <message>
+        <source>FP16 perplexity / perplexity (no zero-shot tasks to compare)</source>
+        <translation>FP16-Perplexität / Perplexität (keine Zero-Shot-Aufgaben zum Vergleich)</translation>
+    </message>
+    <message>
+        <source>Estimated size of a GPTQ-layout checkpoint (none was saved)</source>
+        <translation>Geschätzte Größe eines Checkpoints im GPTQ-Format (keiner gespeichert)</translation>
+    </message>
+    <message>
+        <source>nominal %1, effective %2 bits</source>
+        <translation>nominell %1, effektiv %2 Bit</translation>
+    </message>
+    <message>
+        <source>Acc %</source>
+        <translation>Gen. %</translation>
+    </message>
 </context>
 <context>
     <name>lieq::ui::RunsPanel</name>
@@ -724,6 +871,54 @@
         <source>Cancel</source>
         <translation>Abbrechen</translation>
     </message>
+    <message>
+        <source>Calibration windows of 512 tokens from the calibration data (Settings)</source>
+        <translation>Kalibrierfenster zu 512 Token aus den Kalibrierdaten (Einstellungen)</translation>
+    </message>
+    <message>
+        <source>Tasks (%1)</source>
+        <translation>Aufgaben (%1)</translation>
+    </message>
+    <message>
+        <source>Tasks</source>
+        <translation>Aufgaben</translation>
+    </message>
+    <message>
+        <source>Zero-shot tasks scored after the perplexity</source>
+        <translation>Zero-Shot-Aufgaben, nach der Perplexität bewertet</translation>
+    </message>
+    <message>
+        <source>Set the standard data folder in Settings to score zero-shot tasks</source>
+        <translation>Legen Sie in den Einstellungen den Ordner der Standarddaten fest, um Zero-Shot-Aufgaben zu bewerten</translation>
+    </message>
+    <message>
+        <source>Items per task:</source>
+        <translation>Beispiele pro Aufgabe:</translation>
+    </message>
+    <message>
+        <source>all</source>
+        <translation>alle</translation>
+    </message>
+    <message>
+        <source>Save checkpoint</source>
+        <translation>Checkpoint speichern</translation>
+    </message>
+    <message>
+        <source>Write the quantized model as a checkpoint folder (it can then be exported)</source>
+        <translation>Das quantisierte Modell als Checkpoint-Ordner schreiben (danach exportierbar)</translation>
+    </message>
+    <message>
+        <source>Compare selected</source>
+        <translation>Auswahl vergleichen</translation>
+    </message>
+    <message>
+        <source>Select two runs to see them side by side</source>
+        <translation>Wählen Sie zwei Läufe, um sie nebeneinander zu sehen</translation>
+    </message>
+    <message>
+        <source>Select two runs and press Compare selected.</source>
+        <translation>Wählen Sie zwei Läufe und drücken Sie „Auswahl vergleichen“.</translation>
+    </message>
 </context>
 <context>
     <name>lieq::ui::SettingsDialog</name>
@@ -776,16 +971,16 @@
         <translation>Sprache:</translation>
     </message>
     <message>
-        <source>Run the engine on the GPU</source>
-        <translation>Die Engine auf der GPU ausführen</translation>
+        <source>Where analysis and runs compute: the GPU or the CPU</source>
+        <translation>Wo Analyse und Läufe rechnen: GPU oder CPU</translation>
     </message>
     <message>
-        <source>CUDA is not available: this build uses a CPU-only libtorch</source>
-        <translation>CUDA ist nicht verfügbar: dieser Build nutzt ein libtorch nur für CPU</translation>
+        <source>CUDA is not available: this libtorch has no CUDA or sees no GPU</source>
+        <translation>CUDA ist nicht verfügbar: diese libtorch hat kein CUDA oder sieht keine GPU</translation>
     </message>
     <message>
-        <source>Threads the engine uses for matrix work</source>
-        <translation>Threads, die die Engine für Matrixarbeit nutzt</translation>
+        <source>Threads the engine uses for matrix work (analysis and runs)</source>
+        <translation>Threads für die Matrixrechnung (Analyse und Läufe)</translation>
     </message>
 </context>
 <context>

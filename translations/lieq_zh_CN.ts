@@ -357,6 +357,18 @@
         <source>Select two runs and press Compare to see them side by side.</source>
         <translation>选择两次运行并点击“比较”即可并排查看。</translation>
     </message>
+    <message>
+        <source>settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>perplexity</source>
+        <translation>困惑度</translation>
+    </message>
+    <message>
+        <source>%1 acc</source>
+        <translation>%1 准确率</translation>
+    </message>
 </context>
 <context>
     <name>lieq::ui::JobRunner</name>
@@ -561,10 +573,6 @@
         <translation>剩余 %1 秒</translation>
     </message>
     <message>
-        <source>Opening</source>
-        <translation>正在打开</translation>
-    </message>
-    <message>
         <source>&amp;Export…</source>
         <translation>导出(&amp;E)…</translation>
     </message>
@@ -577,10 +585,117 @@
     </message>
 </context>
 <context>
+    <name>lieq::ui::RunComparison</name>
+    <message>
+        <source>stored run %1</source>
+        <translation>已存储运行 %1</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>nominal bits</source>
+        <translation>名义位数</translation>
+    </message>
+    <message>
+        <source>effective bits</source>
+        <translation>有效位数</translation>
+    </message>
+    <message>
+        <source>bits per layer</source>
+        <translation>每层位数</translation>
+    </message>
+    <message>
+        <source>per row</source>
+        <translation>按行</translation>
+    </message>
+    <message>
+        <source>group size</source>
+        <translation>分组大小</translation>
+    </message>
+    <message>
+        <source>symmetric</source>
+        <translation>对称</translation>
+    </message>
+    <message>
+        <source>act-order</source>
+        <translation>激活排序</translation>
+    </message>
+    <message>
+        <source>calibration</source>
+        <translation>校准</translation>
+    </message>
+    <message>
+        <source>%1 × %2 tokens</source>
+        <translation>%1 × %2 个词元</translation>
+    </message>
+    <message>
+        <source>perplexity</source>
+        <translation>困惑度</translation>
+    </message>
+    <message>
+        <source>%1 acc</source>
+        <translation>%1 准确率</translation>
+    </message>
+    <message>
+        <source>mean acc</source>
+        <translation>平均准确率</translation>
+    </message>
+    <message>
+        <source>% of FP16</source>
+        <translation>FP16 的百分比</translation>
+    </message>
+    <message>
+        <source>size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>time (s)</source>
+        <translation>时间（秒）</translation>
+    </message>
+</context>
+<context>
     <name>lieq::ui::RunQueue</name>
     <message>
         <source>No %1 backend in this build: the core pipeline for it is not available yet.</source>
         <translation>此版本没有 %1 后端：对应的核心流水线尚不可用。</translation>
+    </message>
+    <message>
+        <source>quantizing</source>
+        <translation>量化中</translation>
+    </message>
+    <message>
+        <source>perplexity</source>
+        <translation>困惑度</translation>
+    </message>
+    <message>
+        <source>saving</source>
+        <translation>保存中</translation>
+    </message>
+    <message>
+        <source>preparing</source>
+        <translation>准备中</translation>
+    </message>
+    <message>
+        <source>loading model</source>
+        <translation>加载模型</translation>
+    </message>
+    <message>
+        <source>tokenizing</source>
+        <translation>分词中</translation>
     </message>
 </context>
 <context>
@@ -657,6 +772,38 @@
         <source>Time</source>
         <translation>耗时</translation>
     </message>
+    <message>
+        <source>stored #%1</source>
+        <translation>已存储 #%1</translation>
+    </message>
+    <message>
+        <source>%1: acc %2%</source>
+        <translation>%1：准确率 %2%</translation>
+    </message>
+    <message>
+        <source>%1 items per task</source>
+        <translation>每个任务 %1 条</translation>
+    </message>
+    <message>
+        <source>Mean zero-shot accuracy relative to the FP16 baseline</source>
+        <translation>相对于 FP16 基线的平均零样本准确率</translation>
+    </message>
+    <message>
+        <source>FP16 perplexity / perplexity (no zero-shot tasks to compare)</source>
+        <translation>FP16 困惑度 / 困惑度（没有可比较的零样本任务）</translation>
+    </message>
+    <message>
+        <source>Estimated size of a GPTQ-layout checkpoint (none was saved)</source>
+        <translation>GPTQ 格式检查点的估计大小（未保存）</translation>
+    </message>
+    <message>
+        <source>nominal %1, effective %2 bits</source>
+        <translation>名义 %1，有效 %2 位</translation>
+    </message>
+    <message>
+        <source>Acc %</source>
+        <translation>准确率 %</translation>
+    </message>
 </context>
 <context>
     <name>lieq::ui::RunsPanel</name>
@@ -724,6 +871,54 @@
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
+    <message>
+        <source>Calibration windows of 512 tokens from the calibration data (Settings)</source>
+        <translation>来自校准数据（设置）的 512 词元校准窗口数</translation>
+    </message>
+    <message>
+        <source>Tasks (%1)</source>
+        <translation>任务（%1）</translation>
+    </message>
+    <message>
+        <source>Tasks</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <source>Zero-shot tasks scored after the perplexity</source>
+        <translation>在困惑度之后评测的零样本任务</translation>
+    </message>
+    <message>
+        <source>Set the standard data folder in Settings to score zero-shot tasks</source>
+        <translation>请在设置中指定标准数据文件夹以评测零样本任务</translation>
+    </message>
+    <message>
+        <source>Items per task:</source>
+        <translation>每个任务条数：</translation>
+    </message>
+    <message>
+        <source>all</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>Save checkpoint</source>
+        <translation>保存检查点</translation>
+    </message>
+    <message>
+        <source>Write the quantized model as a checkpoint folder (it can then be exported)</source>
+        <translation>将量化模型写入检查点文件夹（之后可导出）</translation>
+    </message>
+    <message>
+        <source>Compare selected</source>
+        <translation>比较所选</translation>
+    </message>
+    <message>
+        <source>Select two runs to see them side by side</source>
+        <translation>选择两个运行以并排查看</translation>
+    </message>
+    <message>
+        <source>Select two runs and press Compare selected.</source>
+        <translation>选择两个运行并点击“比较所选”。</translation>
+    </message>
 </context>
 <context>
     <name>lieq::ui::SettingsDialog</name>
@@ -776,16 +971,16 @@
         <translation>语言：</translation>
     </message>
     <message>
-        <source>Run the engine on the GPU</source>
-        <translation>在 GPU 上运行引擎</translation>
+        <source>Where analysis and runs compute: the GPU or the CPU</source>
+        <translation>分析和运行的计算位置：GPU 或 CPU</translation>
     </message>
     <message>
-        <source>CUDA is not available: this build uses a CPU-only libtorch</source>
-        <translation>CUDA 不可用：此版本使用仅支持 CPU 的 libtorch</translation>
+        <source>CUDA is not available: this libtorch has no CUDA or sees no GPU</source>
+        <translation>CUDA 不可用：此 libtorch 不含 CUDA 或未检测到 GPU</translation>
     </message>
     <message>
-        <source>Threads the engine uses for matrix work</source>
-        <translation>引擎用于矩阵运算的线程数</translation>
+        <source>Threads the engine uses for matrix work (analysis and runs)</source>
+        <translation>引擎用于矩阵计算的线程数（分析和运行）</translation>
     </message>
 </context>
 <context>

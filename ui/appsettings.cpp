@@ -1,5 +1,6 @@
 #include "ui/appsettings.h"
 
+#include "core/model/device.h"
 #include "core/store/experiment_store.h"
 
 #include <QDir>
@@ -25,18 +26,18 @@ void AppSettings::setThreads(int n) { put("engine/threads", n); }
 
 QString AppSettings::device()
 {
-    const QString d = str("engine/device", QStringLiteral("cpu"));
+    // The GPU when there is one, unless the user chose otherwise; a saved "cuda" falls back
+    // to the CPU on a machine (or build) without one.
+    const QString d = str("engine/device", cudaAvailable() ? QStringLiteral("cuda") : QStringLiteral("cpu"));
     return d == QLatin1StringView("cuda") && !cudaAvailable() ? QStringLiteral("cpu") : d;
 }
 void AppSettings::setDevice(const QString &d) { put("engine/device", d); }
 
 bool AppSettings::cudaAvailable()
 {
-#ifdef LIEQ_UI_HAVE_CUDA
-    return true;
-#else
-    return false;
-#endif
+    // Asked once: libtorch probes the driver, and the answer does not change while running.
+    static const bool available = lieq::cudaAvailable();
+    return available;
 }
 
 QString AppSettings::calibrationData() { return str("data/calibration"); }

@@ -12,9 +12,9 @@ class AppSettings
 public:
     static int threads();                 // default: ideal thread count
     static void setThreads(int n);
-    static QString device();              // "cpu" or "cuda"
+    static QString device();              // "cpu" or "cuda" (only when cudaAvailable())
     static void setDevice(const QString &d);
-    static bool cudaAvailable();          // built against a CUDA-enabled libtorch
+    static bool cudaAvailable();          // libtorch has CUDA and sees a GPU (core/model)
     static QString calibrationData();     // text/JSONL file for calibration
     static void setCalibrationData(const QString &path);
     static QString evaluationData();      // text file for perplexity

@@ -3,6 +3,7 @@
 #include "core/util/error.h"
 #include "ui/layerspecs.h"
 #include "ui/modelsummary.h"
+#include "ui/refreshcoalescer.h"
 
 #include <QBarCategoryAxis>
 #include <QBarLegendMarker>
@@ -136,6 +137,9 @@ void BudgetPanel::buildUi()
     m_chart->setRenderHint(QPainter::Antialiasing);
     m_chart->setMinimumSize(360, 240);
     m_chart->chart()->legend()->setAlignment(Qt::AlignBottom);
+    // Dragging the slider recomputes the plan on every step; the bar chart is redrawn at most
+    // every 40 ms, which still follows the drag but never queues up redraws behind it.
+    m_chartRefresh = new RefreshCoalescer(m_chart, [this] { redrawChart(); }, 40);
     outer->addWidget(controls);
     outer->addWidget(m_chart, 1);
 
@@ -365,7 +369,21 @@ void BudgetPanel::recompute()
     Q_EMIT planChanged(p);
 }
 
-void BudgetPanel::updateChart()
+void BudgetPanel::updateChart() { m_chartRefresh->request(); }
+
+int BudgetPanel::chartBarCount() const
+{
+    m_chartRefresh->flush();
+    int n = 0;
+    for (auto *s : m_chart->chart()->series())
+        if (auto *bars = qobject_cast<QStackedBarSeries *>(s))
+            for (QBarSet *set : bars->barSets())
+                for (int i = 0; i < set->count(); ++i)
+                    n += set->at(i) > 0 ? 1 : 0;
+    return n;
+}
+
+void BudgetPanel::redrawChart()
 {
     QChart *c = m_chart->chart();
     c->removeAllSeries();

@@ -21,6 +21,8 @@ class QSpinBox;
 
 namespace lieq::ui {
 
+class RefreshCoalescer;
+
 // The bit budget, tuned by dragging: slider + spin box for the average bits, allocation
 // method, bit set, granularity and fused groups, pins per layer. Every change recomputes the
 // plan with core/alloc's pure functions (microseconds for tens of layers) and updates the
@@ -51,6 +53,7 @@ public:
     QSlider *slider() const { return m_slider; }
     QDoubleSpinBox *spinBox() const { return m_spin; }
     QMenu *pinMenu() const { return m_pinMenu; }
+    int chartBarCount() const; // non-empty bars drawn (after any pending redraw)
     // Shows the pin menu for `layer` at the cursor (non-blocking popup).
     void showPinMenu(int layer);
 
@@ -66,7 +69,8 @@ private:
     void buildUi();
     void retranslate();
     void recompute();
-    void updateChart();
+    void updateChart(); // schedules redrawChart()
+    void redrawChart();
     void updateRange();
     std::vector<int> bitSet() const;
 
@@ -89,6 +93,7 @@ private:
     QSpinBox *m_groupSize;
     QCheckBox *m_symmetric;
     QChartView *m_chart;
+    RefreshCoalescer *m_chartRefresh = nullptr;
     QLabel *m_summary;
     QLabel *m_error;
     QLabel *m_budgetLabel, *m_methodLabel, *m_bitsLabel, *m_groupLabel, *m_hint;

@@ -1,6 +1,7 @@
 #include "ui/correlationview.h"
 
 #include "ui/layermetricsmodel.h"
+#include "ui/refreshcoalescer.h"
 
 #include <QChart>
 #include <QChartView>
@@ -30,20 +31,30 @@ CorrelationView::CorrelationView(LayerMetricsModel *model, QWidget *parent)
     m_text->setTextInteractionFlags(Qt::TextSelectableByMouse);
     layout->addWidget(m_chart, 1);
     layout->addWidget(m_text);
+    m_refresh = new RefreshCoalescer(this, [this] { recompute(); });
     connect(m_model, &LayerMetricsModel::metricsChanged, this, &CorrelationView::refresh);
     connect(m_model, &QAbstractItemModel::modelReset, this, &CorrelationView::refresh);
     refresh();
 }
 
+const std::optional<CorrelationView::Stats> &CorrelationView::stats() const
+{
+    m_refresh->flush();
+    return m_stats;
+}
+
 int CorrelationView::pointCount() const
 {
+    m_refresh->flush();
     int n = 0;
     for (auto *s : m_chart->chart()->series())
         n += static_cast<QScatterSeries *>(s)->count();
     return n;
 }
 
-void CorrelationView::refresh()
+void CorrelationView::refresh() { m_refresh->request(); }
+
+void CorrelationView::recompute()
 {
     const std::vector<double> dppl = m_model->metricVector("dppl");
     const std::vector<double> dr = m_model->metricVector("dr");
@@ -87,6 +98,7 @@ void CorrelationView::refresh()
 
 QString CorrelationView::statsText() const
 {
+    m_refresh->flush();
     if (!m_stats)
         return tr("Correlation needs ΔPPL and dr for at least 3 layers.");
     auto row = [](const QString &name, const analysis::Correlation &r, const analysis::ConfidenceInterval &ci) {

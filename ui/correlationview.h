@@ -12,9 +12,11 @@ class QLabel;
 namespace lieq::ui {
 
 class LayerMetricsModel;
+class RefreshCoalescer;
 
 // The method's validation at a glance: dPPL against dr per layer, with Spearman, Pearson and
 // Kendall coefficients, their p-values and bootstrap confidence intervals (core/analysis).
+// Follows the model coalesced (RefreshCoalescer): one recomputation per burst of layers.
 class CorrelationView : public QWidget
 {
     Q_OBJECT
@@ -29,19 +31,22 @@ public:
     explicit CorrelationView(LayerMetricsModel *model, QWidget *parent = nullptr);
 
     // Statistics of the layers that have both metrics; none with fewer than 3 such layers.
-    const std::optional<Stats> &stats() const { return m_stats; }
+    // Accessors reflect the model's current state (a pending refresh happens first).
+    const std::optional<Stats> &stats() const;
     QString statsText() const;
     int pointCount() const;
     static constexpr int kBootstrapResamples = 1000;
 
 public Q_SLOTS:
-    void refresh();
+    void refresh(); // schedules a recomputation
 
 protected:
     void changeEvent(QEvent *e) override;
 
 private:
+    void recompute();
     LayerMetricsModel *m_model;
+    RefreshCoalescer *m_refresh;
     QChartView *m_chart;
     QLabel *m_text;
     std::optional<Stats> m_stats;

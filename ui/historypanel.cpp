@@ -3,6 +3,7 @@
 #include "core/store/experiment_store.h"
 #include "ui/historymodel.h"
 #include "ui/jobrunner.h"
+#include "ui/storedquantrun.h"
 
 #include <QComboBox>
 #include <QEvent>
@@ -26,7 +27,7 @@ namespace lieq::ui {
 
 namespace {
 // One side of a comparison, loaded in a worker thread.
-using RunDetail = std::variant<store::AnalysisRunDetail, store::QuantRunDetail>;
+using RunDetail = std::variant<store::AnalysisRunDetail, StoredQuantRun>;
 
 RunDetail loadDetail(store::ExperimentStore &s, const store::RunSummary &r)
 {
@@ -36,10 +37,7 @@ RunDetail loadDetail(store::ExperimentStore &s, const store::RunSummary &r)
             throw lieq::Error(s.path(), "analysis run " + std::to_string(r.id) + " no longer exists");
         return *d;
     }
-    auto d = s.loadQuantRun(r.id);
-    if (!d)
-        throw lieq::Error(s.path(), "quantization run " + std::to_string(r.id) + " no longer exists");
-    return *d;
+    return StoredQuantRun::load(s, r.id);
 }
 
 QString num(double v, int prec = 4)
@@ -65,7 +63,7 @@ QString header(const RunDetail &d)
             .arg(HistoryPanel::tr("analysis"))
             .arg(a->run.id)
             .arg(QString::fromStdString(a->model.name), QString::fromStdString(a->run.backend));
-    const auto &q = std::get<store::QuantRunDetail>(d);
+    const auto &q = std::get<StoredQuantRun>(d).detail;
     return QStringLiteral("%1 #%2 — %3, %4 b (%5)")
         .arg(HistoryPanel::tr("quantization"))
         .arg(q.run.id)
@@ -105,21 +103,48 @@ QString comparisonHtml(const RunDetail &a, const RunDetail &b)
         }
     }
     auto quantRows = [](const RunDetail &d, const QString &what) -> QString {
-        const auto *q = std::get_if<store::QuantRunDetail>(&d);
-        if (!q)
+        const auto *s = std::get_if<StoredQuantRun>(&d);
+        if (!s)
             return QStringLiteral("—");
+        const store::QuantRunDetail *q = &s->detail;
         if (what == QLatin1StringView("bits"))
             return num(q->plan.nominalBits, 3);
         if (what == QLatin1StringView("eff"))
-            return num(q->plan.effectiveBits, 3);
+            return num(s->result.effectiveBits, 3);
         if (what == QLatin1StringView("time"))
             return num(q->run.wallSeconds, 1);
+        if (what == QLatin1StringView("ppl"))
+            return num(s->result.ppl, 3);
+        if (what == QLatin1StringView("settings"))
+            return QStringLiteral("g%1%2%3, %4×%5")
+                .arg(s->request.groupSize)
+                .arg(s->request.symmetric ? QStringLiteral(" sym") : QString())
+                .arg(s->request.actOrder ? QStringLiteral(" act-order") : QString())
+                .arg(s->request.calibrationSamples)
+                .arg(s->request.seqlen);
+        if (what.startsWith(QLatin1StringView("task:"))) {
+            const auto it = s->result.taskAccuracy.find(what.mid(5).toStdString());
+            return it == s->result.taskAccuracy.end() ? QStringLiteral("—")
+                                                       : QString(num(100.0 * it->second, 1) + QStringLiteral("%"));
+        }
         return QString::fromStdString(q->plan.bitsJson);
     };
-    for (const auto &[key, label] : {std::pair{QStringLiteral("bits"), HistoryPanel::tr("nominal bits")},
-                                     std::pair{QStringLiteral("eff"), HistoryPanel::tr("effective bits")},
-                                     std::pair{QStringLiteral("plan"), HistoryPanel::tr("bits per layer")},
-                                     std::pair{QStringLiteral("time"), HistoryPanel::tr("wall time (s)")}})
+    std::vector<std::pair<QString, QString>> rows = {
+        {QStringLiteral("bits"), HistoryPanel::tr("nominal bits")},
+        {QStringLiteral("eff"), HistoryPanel::tr("effective bits")},
+        {QStringLiteral("plan"), HistoryPanel::tr("bits per layer")},
+        {QStringLiteral("settings"), HistoryPanel::tr("settings")},
+        {QStringLiteral("ppl"), HistoryPanel::tr("perplexity")},
+        {QStringLiteral("time"), HistoryPanel::tr("wall time (s)")}};
+    std::map<std::string, bool> tasks;
+    for (const RunDetail *d : {&a, &b})
+        if (const auto *s = std::get_if<StoredQuantRun>(d))
+            for (const auto &[t, v] : s->result.taskAccuracy)
+                tasks[t] = true;
+    for (const auto &[t, unused] : tasks)
+        rows.emplace_back(QStringLiteral("task:") + QString::fromStdString(t),
+                          HistoryPanel::tr("%1 acc").arg(QString::fromStdString(t)));
+    for (const auto &[key, label] : rows)
         html += QStringLiteral("<tr><td>") + label + QStringLiteral("</td><td>") + quantRows(a, key) +
                 QStringLiteral("</td><td>") + quantRows(b, key) + QStringLiteral("</td></tr>");
     return html + QStringLiteral("</table>");
@@ -129,7 +154,7 @@ QString comparisonHtml(const RunDetail &a, const RunDetail &b)
 HistoryPanel::HistoryPanel(JobRunner *jobs, QWidget *parent) : QWidget(parent), m_jobs(jobs)
 {
     qRegisterMetaType<lieq::store::AnalysisRunDetail>();
-    qRegisterMetaType<lieq::store::QuantRunDetail>();
+    qRegisterMetaType<lieq::ui::StoredQuantRun>();
     m_model = new HistoryModel(this);
     auto *outer = new QVBoxLayout(this);
     auto *bar = new QHBoxLayout;
@@ -274,7 +299,7 @@ void HistoryPanel::reopen(int row)
             if (auto *a = std::get_if<store::AnalysisRunDetail>(&d))
                 Q_EMIT analysisReopened(*a);
             else
-                Q_EMIT quantRunReopened(std::get<store::QuantRunDetail>(d));
+                Q_EMIT quantRunReopened(std::get<StoredQuantRun>(d));
         });
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/store/records.h"
+#include "ui/storedquantrun.h"
 
 #include <QMetaType>
 #include <QWidget>
@@ -41,7 +42,8 @@ public:
 Q_SIGNALS:
     void historyAvailable(int rows);
     void analysisReopened(const lieq::store::AnalysisRunDetail &detail);
-    void quantRunReopened(const lieq::store::QuantRunDetail &detail);
+    // With its evaluation rows and the request/result the Runs view shows for it.
+    void quantRunReopened(const lieq::ui::StoredQuantRun &run);
     void comparisonAvailable(const QString &html);
     void historyFailed(const QString &message);
 
@@ -71,4 +73,3 @@ private:
 } // namespace lieq::ui
 
 Q_DECLARE_METATYPE(lieq::store::AnalysisRunDetail)
-Q_DECLARE_METATYPE(lieq::store::QuantRunDetail)

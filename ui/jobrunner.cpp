@@ -3,6 +3,13 @@
 #include <QCoreApplication>
 
 #include <algorithm>
+#include <cerrno>
+
+#ifdef Q_OS_LINUX
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 namespace lieq::ui {
 
@@ -49,8 +56,11 @@ lieq::ProgressFn JobRunner::makeProgressFn(const std::shared_ptr<State> &state)
             std::lock_guard lock(state->mutex);
             const qint64 now = state->clock.elapsed();
             // Throttle: a core loop may report thousands of times a second; the GUI thread
-            // only needs a few updates to draw a bar. The last step of a stage always goes out.
-            if (now - state->lastEmitMs >= interval || (p.total > 0 && p.done >= p.total)) {
+            // only needs a few updates to draw a bar. The first and last steps of a stage
+            // always go out (the first one starts the stage's ETA clock).
+            const bool newStage = p.stage != state->emittedStage;
+            if (newStage || now - state->lastEmitMs >= interval || (p.total > 0 && p.done >= p.total)) {
+                state->emittedStage = p.stage;
                 state->lastEmitMs = now;
                 emitNow = true;
                 elapsed = now / 1000.0;
@@ -71,21 +81,53 @@ lieq::ProgressFn JobRunner::makeProgressFn(const std::shared_ptr<State> &state)
     };
 }
 
+int JobRunner::lowerWorkerPriority()
+{
+#ifdef Q_OS_LINUX
+    // Per thread on Linux: setpriority() with a thread id changes only that thread. A pool
+    // thread is lowered once; the value sticks for the jobs it runs later.
+    thread_local bool lowered = false;
+    const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
+    errno = 0;
+    const int now = ::getpriority(PRIO_PROCESS, tid);
+    if (!lowered && errno == 0) {
+        ::setpriority(PRIO_PROCESS, tid, std::min(19, now + kWorkerNice));
+        lowered = true;
+    }
+    errno = 0;
+    const int after = ::getpriority(PRIO_PROCESS, tid);
+    return errno == 0 ? after : now;
+#else
+    return 0;
+#endif
+}
+
 void JobRunner::onProgress(JobId id, const QString &key, const lieq::Progress &p, double elapsed)
 {
-    if (!m_jobs.contains(id) || m_current.value(key) != id)
+    const auto it = m_jobs.constFind(id);
+    if (it == m_jobs.cend() || m_current.value(key) != id)
         return; // a cancelled or superseded job's late report
+    State &s = *it.value();
+    if (s.stage != p.stage) {
+        // A stage begins where the previous one reported last (its final step always goes
+        // out), or at the job's start.
+        s.stageStart = s.stage.empty() ? 0.0 : s.lastReport;
+        s.stage = p.stage;
+    }
+    s.lastReport = elapsed;
     JobProgress jp;
     jp.id = id;
     jp.key = key;
     jp.stage = QString::fromStdString(p.stage);
+    jp.detail = QString::fromStdString(p.detail);
     jp.done = p.done;
     jp.total = p.total;
     jp.fraction = p.total > 0 ? std::clamp(double(p.done) / double(p.total), 0.0, 1.0) : 0.0;
     jp.elapsedSeconds = elapsed;
-    // Linear extrapolation from the job's start: simple, and honest about being an estimate.
-    if (jp.fraction > 0.0 && jp.fraction < 1.0)
-        jp.etaSeconds = elapsed * (1.0 - jp.fraction) / jp.fraction;
+    // Linear extrapolation within the stage: simple, and honest about being an estimate.
+    const double inStage = elapsed - s.stageStart;
+    if (jp.fraction > 0.0 && jp.fraction < 1.0 && inStage > 0)
+        jp.etaSeconds = inStage * (1.0 - jp.fraction) / jp.fraction;
     else if (jp.fraction >= 1.0)
         jp.etaSeconds = 0;
     Q_EMIT progress(jp);

@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 
 namespace lieq::ui {
 
@@ -28,10 +29,11 @@ struct JobProgress
     JobId id = 0;
     QString key;          // the job's slot ("analysis", "quant:3", ...)
     QString stage;        // core's stage text
+    QString detail;       // core's detail text ("layer 3 q_proj")
     qint64 done = 0;
     qint64 total = 0;
     double fraction = 0;  // done/total of the current stage, 0..1
-    double etaSeconds = -1; // < 0: unknown yet
+    double etaSeconds = -1; // of the current stage; < 0: unknown yet
     double elapsedSeconds = 0;
 };
 
@@ -40,7 +42,9 @@ struct JobProgress
 // can never overwrite a newer one (hotspot's JobTracker idea). Core progress callbacks become
 // queued, throttled `progress` signals; cancel() makes the next callback return false, and the
 // core then throws lieq::Cancelled. The result callback runs in the GUI thread only for the
-// job that is still current under its key.
+// job that is still current under its key. Worker threads run at a lower scheduling priority
+// than the GUI thread (Linux: nice +kWorkerNice), so a machine saturated by the job itself
+// still gives the GUI thread the CPU as soon as it has an event to handle.
 class JobRunner : public QObject
 {
     Q_OBJECT
@@ -67,6 +71,10 @@ public:
     // Minimum time between two progress signals of one job (the last one always arrives).
     void setProgressInterval(int ms) { m_progressIntervalMs = ms; }
     QThreadPool *pool() { return &m_pool; }
+    static constexpr int kWorkerNice = 5;
+    // Lowers the calling thread's priority by kWorkerNice once (threads it starts, e.g. torch's
+    // OpenMP pool, inherit it). Returns the thread's nice value after the call.
+    static int lowerWorkerPriority();
 
 Q_SIGNALS:
     void started(lieq::ui::JobId id, const QString &key);
@@ -84,7 +92,13 @@ private:
         std::atomic<bool> cancel{false};
         std::mutex mutex;           // guards the throttling fields below
         qint64 lastEmitMs = -1000000;
+        std::string emittedStage;
         QElapsedTimer clock;
+        // GUI thread only: where the current stage began, for a per-stage ETA (the elapsed time
+        // of earlier stages says nothing about the rest of this one).
+        std::string stage;
+        double stageStart = 0;
+        double lastReport = 0;
     };
     enum class Ending { Value, Cancelled, Failed };
 
@@ -113,6 +127,7 @@ JobId JobRunner::start(const QString &key, Work<T> work, std::function<void(T)> 
         auto value = std::make_shared<std::optional<T>>();
         Ending ending = Ending::Value;
         QString message;
+        lowerWorkerPriority();
         try {
             value->emplace(work(progressFn));
         } catch (const lieq::Cancelled &) {

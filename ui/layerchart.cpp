@@ -1,6 +1,7 @@
 #include "ui/layerchart.h"
 
 #include "ui/layermetricsmodel.h"
+#include "ui/refreshcoalescer.h"
 
 #include <QChart>
 #include <QLineSeries>
@@ -19,10 +20,13 @@ LayerChart::LayerChart(LayerMetricsModel *model, std::string metric, QWidget *pa
     setMinimumSize(260, 180);
     chart()->legend()->setAlignment(Qt::AlignRight);
     chart()->setMargins(QMargins(4, 4, 4, 4));
+    m_refresh = new RefreshCoalescer(this, [this] { redraw(); });
     connect(m_model, &LayerMetricsModel::metricsChanged, this, &LayerChart::refresh);
     connect(m_model, &QAbstractItemModel::modelReset, this, &LayerChart::refresh);
     refresh();
 }
+
+void LayerChart::refresh() { m_refresh->request(); }
 
 void LayerChart::setMode(Mode mode)
 {
@@ -35,13 +39,18 @@ void LayerChart::setMode(Mode mode)
 void LayerChart::setTitle(const QString &title)
 {
     m_title = title;
-    chart()->setTitle(title);
+    refresh();
 }
 
-int LayerChart::seriesCount() const { return int(chart()->series().size()); }
+int LayerChart::seriesCount() const
+{
+    m_refresh->flush();
+    return int(chart()->series().size());
+}
 
 int LayerChart::pointCount() const
 {
+    m_refresh->flush();
     int n = 0;
     for (auto *s : chart()->series())
         if (auto *xy = qobject_cast<QXYSeries *>(s); xy && !qobject_cast<QScatterSeries *>(s))
@@ -49,46 +58,74 @@ int LayerChart::pointCount() const
     return n;
 }
 
-void LayerChart::refresh()
+int LayerChart::redrawCount() const { return m_refresh->refreshCount(); }
+
+void LayerChart::rebuild(const QStringList &names)
 {
     QChart *c = chart();
     c->removeAllSeries();
     for (QAbstractAxis *a : c->axes())
         c->removeAxis(a);
-    double lo = 0, hi = 0;
-    bool any = false;
-    auto addLine = [&](const QString &name, auto valueOf) {
+    m_x = new QValueAxis;
+    m_x->setLabelFormat(QStringLiteral("%d"));
+    m_y = new QValueAxis;
+    c->addAxis(m_x, Qt::AlignBottom);
+    c->addAxis(m_y, Qt::AlignLeft);
+    for (const QString &name : names) {
         auto *line = new QLineSeries;
         line->setName(name);
         line->setPointsVisible(true);
+        connect(line, &QXYSeries::clicked, this,
+                [this](const QPointF &p) { Q_EMIT layerClicked(int(std::lround(p.x()))); });
+        c->addSeries(line);
+        line->attachAxis(m_x);
+        line->attachAxis(m_y);
+    }
+    c->legend()->setVisible(names.size() > 1);
+}
+
+void LayerChart::redraw()
+{
+    // What to draw: one line per projection, or the layer mean.
+    QStringList names;
+    std::vector<QList<QPointF>> points;
+    double lo = 0, hi = 0;
+    bool any = false;
+    auto collect = [&](const QString &name, auto valueOf) {
+        QList<QPointF> pts;
         for (int l = 0; l < m_model->layerCount(); ++l) {
             const double v = valueOf(l);
             if (!std::isfinite(v))
                 continue; // not computed yet: the line grows as layers arrive
-            line->append(l, v);
+            pts.append(QPointF(l, v));
             lo = any ? std::min(lo, v) : v;
             hi = any ? std::max(hi, v) : v;
             any = true;
         }
-        connect(line, &QXYSeries::clicked, this,
-                [this](const QPointF &p) { Q_EMIT layerClicked(int(std::lround(p.x()))); });
-        c->addSeries(line);
+        names << name;
+        points.push_back(std::move(pts));
     };
     const auto projections = m_model->projectionsWith(m_metric);
     if (m_mode == Mode::PerProjection && !projections.empty()) {
         for (const std::string &p : projections)
-            addLine(QString::fromStdString(p), [&](int l) { return m_model->projectionMetric(l, p, m_metric); });
-        c->legend()->show();
+            collect(QString::fromStdString(p), [&](int l) { return m_model->projectionMetric(l, p, m_metric); });
     } else {
-        addLine(tr("layer mean"), [&](int l) { return m_model->layerMetric(l, m_metric); });
-        c->legend()->hide();
+        collect(tr("layer mean"), [&](int l) { return m_model->layerMetric(l, m_metric); });
     }
-    auto *x = new QValueAxis;
-    x->setLabelFormat(QStringLiteral("%d"));
-    x->setRange(0, std::max(1, m_model->layerCount() - 1));
-    x->setTickCount(std::min(std::max(2, m_model->layerCount()), 8));
-    x->setTitleText(tr("layer"));
-    auto *y = new QValueAxis;
+
+    QChart *c = chart();
+    QStringList current;
+    for (auto *s : c->series())
+        current << s->name();
+    if (current != names || !m_x || !m_y)
+        rebuild(names);
+    const auto series = c->series();
+    for (int i = 0; i < series.size(); ++i)
+        static_cast<QXYSeries *>(series[i])->replace(points[std::size_t(i)]);
+
+    m_x->setRange(0, std::max(1, m_model->layerCount() - 1));
+    m_x->setTickCount(std::min(std::max(2, m_model->layerCount()), 8));
+    m_x->setTitleText(tr("layer"));
     if (!any) {
         lo = 0;
         hi = 1;
@@ -97,14 +134,8 @@ void LayerChart::refresh()
         hi += 0.5;
     }
     const double pad = 0.06 * (hi - lo);
-    y->setRange(lo - pad, hi + pad);
-    y->applyNiceNumbers();
-    c->addAxis(x, Qt::AlignBottom);
-    c->addAxis(y, Qt::AlignLeft);
-    for (auto *s : c->series()) {
-        s->attachAxis(x);
-        s->attachAxis(y);
-    }
+    m_y->setRange(lo - pad, hi + pad);
+    m_y->applyNiceNumbers();
     c->setTitle(any ? m_title : m_title + QStringLiteral(" — ") + tr("no data yet"));
 }
 

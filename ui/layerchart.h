@@ -4,13 +4,18 @@
 
 #include <string>
 
+class QValueAxis;
+
 namespace lieq::ui {
 
 class LayerMetricsModel;
+class RefreshCoalescer;
 
 // One diagnostic (dPPL, dr or dE) against layer index, as a layer-mean line or one line per
-// projection. Redraws from the model whenever its metrics change (a few dozen points: cheap
-// enough to rebuild, which keeps the series and the table consistent by construction).
+// projection. Follows the model's changes coalesced (at most one redraw per 100 ms, none while
+// hidden); a redraw replaces the points of the existing lines and only rebuilds the series when
+// their set changes (mode switch, new projections), which keeps the chart's layout work off the
+// GUI thread's hot path while an analysis streams in.
 class LayerChart : public QChartView
 {
     Q_OBJECT
@@ -22,21 +27,28 @@ public:
     void setMode(Mode mode);
     Mode mode() const { return m_mode; }
     void setTitle(const QString &title);
+    // As drawn for the model's current state (a pending redraw happens first).
     int seriesCount() const;
     int pointCount() const; // points over all series
+    int redrawCount() const;
     const std::string &metric() const { return m_metric; }
 
 Q_SIGNALS:
     void layerClicked(int layer);
 
 public Q_SLOTS:
-    void refresh();
+    void refresh(); // schedules a redraw
 
 private:
+    void redraw();
+    void rebuild(const QStringList &names);
     LayerMetricsModel *m_model;
     std::string m_metric;
     Mode m_mode = Mode::LayerMean;
     QString m_title;
+    RefreshCoalescer *m_refresh;
+    QValueAxis *m_x = nullptr;
+    QValueAxis *m_y = nullptr;
 };
 
 } // namespace lieq::ui

@@ -6,6 +6,7 @@
 #include "ui/jobrunner.h"
 #include "ui/memorymonitor.h"
 #include "ui/messagebar.h"
+#include "ui/runqueue.h"
 #include "ui/settingsdialog.h"
 #include "ui/summarypanel.h"
 
@@ -237,6 +238,7 @@ void MainWindow::openModel(const QString &dir)
             updateTitle();
             m_messages->hide();
             m_jobLabel->setText(tr("Opened %1").arg(m_model->summary.name));
+            m_jobTextIsResult = true;
             Q_EMIT modelChanged();
             Q_EMIT modelOpened(m_model->summary);
         });
@@ -271,9 +273,8 @@ void MainWindow::onJobProgress(const JobProgress &p)
     m_jobBar->show();
     m_cancelButton->show();
     m_jobBar->setValue(int(p.fraction * 1000));
-    QString text = p.stage;
-    if (p.total > 0)
-        text += QStringLiteral("  %1/%2").arg(p.done).arg(p.total);
+    m_jobTextIsResult = false;
+    QString text = RunQueue::stageText(p);
     if (p.etaSeconds >= 0 && p.fraction < 1.0)
         text += QStringLiteral("  ") + tr("ETA %1 s").arg(p.etaSeconds, 0, 'f', p.etaSeconds < 10 ? 1 : 0);
     m_jobLabel->setText(text);
@@ -287,8 +288,9 @@ void MainWindow::onJobEnded()
     m_cancelButton->hide();
     m_cancelAction->setEnabled(false);
     m_shownJob = 0;
-    // Messages of finished jobs ("Opened …") stay; a stale progress line does not.
-    if (!m_jobLabel->text().startsWith(tr("Opened")))
+    // Messages of finished jobs ("Opened …") stay; a stale progress line does not. (A flag,
+    // not the label's text: translations put the model name anywhere in the sentence.)
+    if (!m_jobTextIsResult)
         m_jobLabel->setText(tr("Ready"));
 }
 

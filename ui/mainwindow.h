@@ -95,6 +95,7 @@ private:
     QList<QAction *> m_viewActions;
     std::optional<OpenedModel> m_model;
     quint64 m_shownJob = 0;
+    bool m_jobTextIsResult = false; // the status text reports a finished job, keep it
 };
 
 } // namespace lieq::ui

@@ -13,7 +13,7 @@ RunQueue::RunQueue(JobRunner *jobs, RunQueueModel *model, QObject *parent)
     qRegisterMetaType<lieq::ui::RunResult>();
     connect(m_jobs, &JobRunner::progress, this, [this](const JobProgress &p) {
         if (p.id == m_job && m_running)
-            m_model->setProgress(m_running, p.fraction, p.etaSeconds, p.stage);
+            m_model->setProgress(m_running, p.fraction, p.etaSeconds, stageText(p));
     });
     connect(m_jobs, &JobRunner::failed, this, [this](JobId id, const QString &, const QString &msg) {
         if (id != m_job || !m_running)
@@ -36,6 +36,31 @@ RunQueue::RunQueue(JobRunner *jobs, RunQueueModel *model, QObject *parent)
         m_job = 0;
         startNext();
     });
+}
+
+QString RunQueue::stageText(const JobProgress &p)
+{
+    // Core's stage names, as the user reads them; unknown ones (task names) as they are.
+    QString stage = p.stage;
+    if (p.stage == QLatin1StringView("quantize"))
+        stage = tr("quantizing");
+    else if (p.stage == QLatin1StringView("perplexity"))
+        stage = tr("perplexity");
+    else if (p.stage == QLatin1StringView("save"))
+        stage = tr("saving");
+    else if (p.stage == QLatin1StringView("preparing"))
+        stage = tr("preparing");
+    else if (p.stage == QLatin1StringView("loading model"))
+        stage = tr("loading model");
+    else if (p.stage == QLatin1StringView("tokenizing"))
+        stage = tr("tokenizing");
+    QString text = stage;
+    // Per module while quantizing ("layer 3 q_proj"); other stages' details are log text.
+    if (p.stage == QLatin1StringView("quantize") && p.detail.startsWith(QLatin1StringView("layer ")))
+        text += QStringLiteral(" · ") + p.detail;
+    if (p.total > 1)
+        text += QStringLiteral(" (%1/%2)").arg(p.done).arg(p.total);
+    return text;
 }
 
 void RunQueue::setExecutor(RunRequest::Kind kind, Executor executor)

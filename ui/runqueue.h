@@ -12,6 +12,7 @@ namespace lieq::ui {
 
 class JobRunner;
 class RunQueueModel;
+struct JobProgress;
 
 // Runs queued jobs one after another through the JobRunner (two heavy jobs on a small CPU only
 // slow each other down), with per-run progress, ETA and cancel. What a run does is an
@@ -31,6 +32,8 @@ public:
     void cancelAll();
     int runningRun() const { return m_running; }
     RunQueueModel *model() const { return m_model; }
+    // "quantizing · layer 3 q_proj (15/35)": what the Status column shows for a running run.
+    static QString stageText(const JobProgress &p);
 
 Q_SIGNALS:
     void runStarted(int runId);

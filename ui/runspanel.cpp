@@ -1,5 +1,7 @@
 #include "ui/runspanel.h"
 
+#include "core/tasks/task_loaders.h"
+#include "ui/runcomparison.h"
 #include "ui/runqueue.h"
 #include "ui/runqueuemodel.h"
 
@@ -13,11 +15,14 @@
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineSeries>
+#include <QMenu>
 #include <QPushButton>
 #include <QScatterSeries>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QTableView>
+#include <QTextBrowser>
+#include <QToolButton>
 #include <QValueAxis>
 #include <QVBoxLayout>
 
@@ -43,47 +48,91 @@ RunsPanel::RunsPanel(RunQueue *queue, QWidget *parent)
     m_calibLabel = new QLabel(this);
     m_calib = new QSpinBox(this);
     m_calib->setRange(1, 4096);
-    m_calib->setValue(128);
+    m_calib->setValue(32); // the CLI's default: 32 x 512 tokens
+    m_tasksButton = new QToolButton(this);
+    m_tasksButton->setPopupMode(QToolButton::InstantPopup);
+    m_tasksMenu = new QMenu(m_tasksButton);
+    for (const std::string &t : lieq::zeroShotTaskNames()) {
+        QAction *a = m_tasksMenu->addAction(QString::fromStdString(t));
+        a->setCheckable(true);
+        a->setData(QString::fromStdString(t));
+        connect(a, &QAction::toggled, this, &RunsPanel::retranslate);
+    }
+    m_tasksButton->setMenu(m_tasksMenu);
+    m_limitLabel = new QLabel(this);
+    m_taskLimit = new QSpinBox(this);
+    m_taskLimit->setRange(0, 100000);
+    m_taskLimit->setValue(100); // bounded: a full task set takes long on a CPU
+    m_save = new QCheckBox(this);
     m_quantize = new QPushButton(this);
     m_evaluate = new QPushButton(this);
     m_cancel = new QPushButton(this);
+    m_compareButton = new QPushButton(this);
     for (QWidget *w : std::initializer_list<QWidget *>{m_backendLabel, m_backend, m_groupLabel, m_group, m_sym,
-                                                       m_actOrder, m_calibLabel, m_calib})
+                                                       m_actOrder, m_calibLabel, m_calib, m_tasksButton,
+                                                       m_limitLabel, m_taskLimit, m_save})
         bar->addWidget(w);
     bar->addStretch(1);
-    bar->addWidget(m_quantize);
-    bar->addWidget(m_evaluate);
-    bar->addWidget(m_cancel);
     outer->addLayout(bar);
+    auto *buttons = new QHBoxLayout;
+    buttons->addWidget(m_quantize);
+    buttons->addWidget(m_evaluate);
+    buttons->addWidget(m_cancel);
+    buttons->addStretch(1);
+    buttons->addWidget(m_compareButton);
+    outer->addLayout(buttons);
 
     auto *splitter = new QSplitter(Qt::Vertical, this);
     m_table = new QTableView(splitter);
     m_table->setModel(m_model);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_table->verticalHeader()->hide();
-    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    // Sized when rows come and go, not on every progress tick (ResizeToContents would
+    // measure every cell of the table on each update).
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
     m_table->horizontalHeader()->setStretchLastSection(true);
-    m_chart = new QChartView(splitter);
+    auto *bottom = new QSplitter(Qt::Horizontal, splitter);
+    m_chart = new QChartView(bottom);
     m_chart->setObjectName(QStringLiteral("pplChart"));
     m_chart->setRenderHint(QPainter::Antialiasing);
     m_chart->setMinimumHeight(220);
+    m_compare = new QTextBrowser(bottom);
+    m_compare->setObjectName(QStringLiteral("runComparison"));
+    bottom->addWidget(m_chart);
+    bottom->addWidget(m_compare);
+    bottom->setStretchFactor(0, 3);
+    bottom->setStretchFactor(1, 2);
     splitter->addWidget(m_table);
-    splitter->addWidget(m_chart);
+    splitter->addWidget(bottom);
     outer->addWidget(splitter, 1);
 
     connect(m_quantize, &QPushButton::clicked, this, &RunsPanel::quantizeRequested);
     connect(m_evaluate, &QPushButton::clicked, this, &RunsPanel::evaluateRequested);
     connect(m_cancel, &QPushButton::clicked, this, [this] {
-        const QModelIndexList rows = m_table->selectionModel()->selectedRows();
-        if (!rows.isEmpty())
-            m_queue->cancel(m_model->data(rows.first(), Qt::UserRole).toInt());
-        else if (m_queue->runningRun())
+        for (int row : selectedRows()) {
+            const auto &e = m_model->at(row);
+            if (e.status == RunQueueModel::Status::Running || e.status == RunQueueModel::Status::Queued) {
+                m_queue->cancel(e.id);
+                return;
+            }
+        }
+        if (m_queue->runningRun())
             m_queue->cancel(m_queue->runningRun());
     });
+    connect(m_compareButton, &QPushButton::clicked, this, [this] {
+        const auto rows = selectedRows();
+        if (rows.size() == 2)
+            compare(rows[0], rows[1]);
+    });
     connect(m_model, &RunQueueModel::resultsChanged, this, &RunsPanel::refreshChart);
+    connect(m_queue, &RunQueue::idle, this, &RunsPanel::updateButtons); // the last run ended
     connect(m_model, &QAbstractItemModel::dataChanged, this, &RunsPanel::updateButtons);
-    connect(m_model, &QAbstractItemModel::rowsInserted, this, &RunsPanel::updateButtons);
+    connect(m_model, &QAbstractItemModel::rowsInserted, this, [this] {
+        updateButtons();
+        m_table->resizeColumnsToContents();
+    });
+    connect(m_model, &RunQueueModel::resultsChanged, m_table, &QTableView::resizeColumnsToContents);
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, &RunsPanel::updateButtons);
     retranslate();
     refreshChart();
@@ -95,10 +144,63 @@ int RunsPanel::groupSize() const { return m_group->value(); }
 bool RunsPanel::symmetric() const { return m_sym->isChecked(); }
 bool RunsPanel::actOrder() const { return m_actOrder->isChecked(); }
 int RunsPanel::calibrationSamples() const { return m_calib->value(); }
+int RunsPanel::taskLimit() const { return m_taskLimit->value(); }
+void RunsPanel::setTaskLimit(int items) { m_taskLimit->setValue(items); }
+bool RunsPanel::saveCheckpoint() const { return m_save->isChecked(); }
+
+std::vector<std::string> RunsPanel::tasks() const
+{
+    std::vector<std::string> out;
+    if (!m_taskData)
+        return out;
+    for (QAction *a : m_tasksMenu->actions())
+        if (a->isChecked())
+            out.push_back(a->data().toString().toStdString());
+    return out;
+}
+
+void RunsPanel::setTasks(const std::vector<std::string> &tasks)
+{
+    for (QAction *a : m_tasksMenu->actions())
+        a->setChecked(std::find(tasks.begin(), tasks.end(), a->data().toString().toStdString()) != tasks.end());
+}
+
+void RunsPanel::setTaskDataAvailable(bool available)
+{
+    m_taskData = available;
+    retranslate();
+}
+
+QList<int> RunsPanel::selectedRows() const
+{
+    QList<int> rows;
+    for (const QModelIndex &i : m_table->selectionModel()->selectedRows())
+        rows << i.row();
+    std::sort(rows.begin(), rows.end());
+    return rows;
+}
+
+void RunsPanel::selectRow(int row)
+{
+    if (row >= 0 && row < m_model->rowCount()) {
+        m_table->selectRow(row);
+        m_table->scrollTo(m_model->index(row, 0));
+    }
+}
+
+void RunsPanel::compare(int rowA, int rowB)
+{
+    const QString html = RunComparison::html(*m_model, rowA, rowB);
+    if (html.isEmpty())
+        return;
+    m_compare->setHtml(html);
+    Q_EMIT comparisonShown(html);
+}
 
 void RunsPanel::updateButtons()
 {
     m_cancel->setEnabled(m_queue->runningRun() != 0 || m_model->nextQueued() != 0);
+    m_compareButton->setEnabled(selectedRows().size() == 2);
     const bool quant = m_queue->hasExecutor(RunRequest::Kind::Quantize);
     m_quantize->setEnabled(quant);
     m_quantize->setToolTip(quant ? tr("Quantize with the current plan, then evaluate")
@@ -189,9 +291,24 @@ void RunsPanel::retranslate()
     m_sym->setText(tr("Symmetric"));
     m_actOrder->setText(tr("Act-order"));
     m_calibLabel->setText(tr("Calibration samples:"));
+    m_calib->setToolTip(tr("Calibration windows of 512 tokens from the calibration data (Settings)"));
+    int ticked = 0;
+    for (QAction *a : m_tasksMenu->actions())
+        ticked += a->isChecked() ? 1 : 0;
+    m_tasksButton->setEnabled(m_taskData);
+    m_tasksButton->setText(m_taskData && ticked ? tr("Tasks (%1)").arg(ticked) : tr("Tasks"));
+    m_tasksButton->setToolTip(m_taskData ? tr("Zero-shot tasks scored after the perplexity")
+                                         : tr("Set the standard data folder in Settings to score zero-shot tasks"));
+    m_limitLabel->setText(tr("Items per task:"));
+    m_taskLimit->setSpecialValueText(tr("all"));
+    m_save->setText(tr("Save checkpoint"));
+    m_save->setToolTip(tr("Write the quantized model as a checkpoint folder (it can then be exported)"));
     m_quantize->setText(tr("Queue quantization"));
     m_evaluate->setText(tr("Queue FP16 evaluation"));
     m_cancel->setText(tr("Cancel"));
+    m_compareButton->setText(tr("Compare selected"));
+    m_compareButton->setToolTip(tr("Select two runs to see them side by side"));
+    m_compare->setPlaceholderText(tr("Select two runs and press Compare selected."));
     updateButtons();
     refreshChart();
 }

@@ -2,13 +2,19 @@
 
 #include <QWidget>
 
+#include <string>
+#include <vector>
+
 class QCheckBox;
 class QChartView;
 class QComboBox;
 class QLabel;
+class QMenu;
 class QPushButton;
 class QSpinBox;
 class QTableView;
+class QTextBrowser;
+class QToolButton;
 
 namespace lieq::ui {
 
@@ -16,8 +22,9 @@ class RunQueue;
 class RunQueueModel;
 
 // Runs: settings for a quantization run (backend, group size, symmetry, act-order,
-// calibration size), the queue with per-run progress, ETA and Cancel, and the results as a
-// table and a PPL-vs-bits chart with the Pareto front highlighted.
+// calibration size, zero-shot tasks, checkpoint), the queue with per-run progress, ETA and
+// Cancel, and the results as a table and a PPL-vs-bits chart with the Pareto front
+// highlighted; two selected runs compare side by side.
 class RunsPanel : public QWidget
 {
     Q_OBJECT
@@ -28,6 +35,11 @@ public:
     QPushButton *quantizeButton() const { return m_quantize; }
     QPushButton *evaluateButton() const { return m_evaluate; }
     QPushButton *cancelButton() const { return m_cancel; }
+    QPushButton *compareButton() const { return m_compareButton; }
+    QTextBrowser *comparison() const { return m_compare; }
+    QComboBox *backendBox() const { return m_backend; }
+    QSpinBox *calibrationBox() const { return m_calib; }
+    QMenu *tasksMenu() const { return m_tasksMenu; }
     int chartPointCount() const;
     int paretoPointCount() const;
 
@@ -36,10 +48,23 @@ public:
     bool symmetric() const;
     bool actOrder() const;
     int calibrationSamples() const;
+    std::vector<std::string> tasks() const; // ticked zero-shot tasks (canonical names)
+    void setTasks(const std::vector<std::string> &tasks);
+    int taskLimit() const;
+    void setTaskLimit(int items); // 0: all
+    bool saveCheckpoint() const;
+    QCheckBox *saveCheckpointBox() const { return m_save; }
+    // Tasks need the standard data folder; without one the menu says so and is disabled.
+    void setTaskDataAvailable(bool available);
+
+    // Shows rows a and b side by side below the table.
+    void compare(int rowA, int rowB);
+    void selectRow(int row);
 
 Q_SIGNALS:
     void quantizeRequested(); // the workbench fills the request from the plan and settings
     void evaluateRequested();
+    void comparisonShown(const QString &html);
 
 public Q_SLOTS:
     void refreshChart();
@@ -50,6 +75,7 @@ protected:
 private:
     void retranslate();
     void updateButtons();
+    QList<int> selectedRows() const;
     RunQueue *m_queue;
     RunQueueModel *m_model;
     QComboBox *m_backend;
@@ -57,12 +83,19 @@ private:
     QCheckBox *m_sym;
     QCheckBox *m_actOrder;
     QSpinBox *m_calib;
+    QToolButton *m_tasksButton;
+    QMenu *m_tasksMenu;
+    QSpinBox *m_taskLimit;
+    QCheckBox *m_save;
     QPushButton *m_quantize;
     QPushButton *m_evaluate;
     QPushButton *m_cancel;
+    QPushButton *m_compareButton;
     QTableView *m_table;
     QChartView *m_chart;
-    QLabel *m_backendLabel, *m_groupLabel, *m_calibLabel;
+    QTextBrowser *m_compare;
+    QLabel *m_backendLabel, *m_groupLabel, *m_calibLabel, *m_limitLabel;
+    bool m_taskData = false;
 };
 
 } // namespace lieq::ui

@@ -108,9 +108,9 @@ void SettingsDialog::retranslate()
             if (auto *l = qobject_cast<QLabel *>(item->widget()))
                 l->setText(labels[i]);
     m_device->setToolTip(AppSettings::cudaAvailable()
-                             ? tr("Run the engine on the GPU")
-                             : tr("CUDA is not available: this build uses a CPU-only libtorch"));
-    m_threads->setToolTip(tr("Threads the engine uses for matrix work"));
+                             ? tr("Where analysis and runs compute: the GPU or the CPU")
+                             : tr("CUDA is not available: this libtorch has no CUDA or sees no GPU"));
+    m_threads->setToolTip(tr("Threads the engine uses for matrix work (analysis and runs)"));
 }
 
 void SettingsDialog::load()

@@ -22,6 +22,7 @@ public:
     void apply(); // to AppSettings (+ language)
 
     QSpinBox *threadsBox() const { return m_threads; }
+    QComboBox *deviceBox() const { return m_device; }
     QComboBox *languageBox() const { return m_language; }
 
 Q_SIGNALS:

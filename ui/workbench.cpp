@@ -2,6 +2,7 @@
 
 #include "core/io/checkpoint.h"
 #include "core/model/model.h"
+#include "core/util/demo_model.h"
 #include "ui/aboutdialog.h"
 #include "ui/appsettings.h"
 #include "ui/budgetpanel.h"
@@ -20,13 +21,18 @@
 #include "ui/runqueuemodel.h"
 #include "ui/runspanel.h"
 #include "ui/settingsdialog.h"
+#include "ui/storedquantrun.h"
 
-#include <QFileInfo>
-#include <QPushButton>
 
+#include <QDateTime>
 #include <QDir>
 #include <QEventLoop>
+#include <QFileInfo>
+#include <QItemSelectionModel>
+#include <QPushButton>
+#include <QStandardPaths>
 #include <QTabWidget>
+#include <QTableView>
 #include <QTimer>
 
 #include <cstdio>
@@ -48,7 +54,7 @@ Workbench::Workbench()
     m_runModel = new RunQueueModel(this);
     m_queue = new RunQueue(w->jobs(), m_runModel, this);
     m_queue->setExecutor(RunRequest::Kind::Evaluate, &evaluateUnquantized);
-    // RunRequest::Kind::Quantize gets its executor when core/quant's pipeline lands.
+    m_queue->setExecutor(RunRequest::Kind::Quantize, &quantizeAndEvaluate);
     m_runs = new RunsPanel(m_queue);
     m_history = new HistoryPanel(w->jobs());
     w->addView(m_layerView, QStringLiteral("layers"));
@@ -75,11 +81,9 @@ Workbench::Workbench()
             m_window->messageBar()->showError(tr("Open a model first."));
             return;
         }
-        RunRequest r;
+        RunRequest r = baseRequest();
         r.kind = RunRequest::Kind::Evaluate;
         r.backend = "fp16";
-        r.modelPath = m_window->currentModel()->summary.path;
-        r.evaluationData = evaluationData();
         m_queue->enqueue(r);
     });
     connect(m_runs, &RunsPanel::quantizeRequested, this, [this] {
@@ -87,22 +91,30 @@ Workbench::Workbench()
             m_window->messageBar()->showError(tr("Open a model and choose a plan first."));
             return;
         }
-        RunRequest r;
+        RunRequest r = baseRequest();
         r.kind = RunRequest::Kind::Quantize;
-        r.modelPath = m_window->currentModel()->summary.path;
         r.backend = m_runs->backend().toStdString();
         r.plan = *m_budget->plan();
         r.groupSize = m_runs->groupSize();
         r.symmetric = m_runs->symmetric();
         r.actOrder = m_runs->actOrder();
         r.calibrationSamples = m_runs->calibrationSamples();
-        r.calibrationData = AppSettings::calibrationData();
-        r.evaluationData = evaluationData();
+        if (m_runs->saveCheckpoint())
+            r.outputDir = checkpointFolder(r);
         m_queue->enqueue(r);
     });
     connect(m_queue, &RunQueue::runFailed, this,
             [this](int id, const QString &msg) { m_window->messageBar()->showError(tr("Run %1: %2").arg(id).arg(msg)); });
-
+    // Finished and cancelled runs are in the store (a cancelled quantization as "cancelled").
+    connect(m_queue, &RunQueue::runAvailable, m_history, &HistoryPanel::refresh);
+    connect(m_queue, &RunQueue::runCancelled, m_history, &HistoryPanel::refresh);
+    connect(m_history, &HistoryPanel::quantRunReopened, this, [this](const StoredQuantRun &s) {
+        int row = m_runModel->rowOfStoreRun(s.result.storeRunId);
+        if (row < 0)
+            row = m_runModel->rowOf(m_runModel->addFinished(s.request, s.result));
+        m_window->tabs()->setCurrentWidget(m_runs);
+        m_runs->selectRow(row);
+    });
     connect(m_history, &HistoryPanel::historyFailed, w->messageBar(), &MessageBar::showError);
     connect(m_history, &HistoryPanel::analysisReopened, this, [this](const store::AnalysisRunDetail &d) {
         auto detail = std::make_shared<store::AnalysisRunDetail>(d);
@@ -179,6 +191,52 @@ void Workbench::applySettings()
 {
     lieq::setComputeThreads(AppSettings::threads());
     m_history->setStorePath(AppSettings::storePath());
+    m_runs->setTaskDataAvailable(!taskDataDirectory().isEmpty());
+}
+
+RunRequest Workbench::baseRequest() const
+{
+    RunRequest r;
+    r.modelPath = m_window->currentModel()->summary.path;
+    r.calibrationData = calibrationData();
+    r.evaluationData = evaluationData();
+    r.device = AppSettings::device();
+    r.threads = AppSettings::threads();
+    r.storePath = AppSettings::storePath();
+    r.taskDataDir = taskDataDirectory();
+    r.tasks = m_runs->tasks();
+    r.taskLimit = m_runs->taskLimit();
+    return r;
+}
+
+QString Workbench::checkpointFolder(const RunRequest &r) const
+{
+    // Beside the experiment store, one folder per run, named so that a listing reads well.
+    const QString base = QFileInfo(AppSettings::storePath()).absolutePath() + QStringLiteral("/checkpoints/");
+    return base + QStringLiteral("%1-%2-%3b-%4")
+                      .arg(QFileInfo(r.modelPath).fileName(), QString::fromStdString(r.backend))
+                      .arg(r.plan.nominalBits(), 0, 'f', 2)
+                      .arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")));
+}
+
+QString Workbench::taskDataDirectory() const
+{
+    // The standard data folder holds the zero-shot tasks when it has their files.
+    const QString dir = AppSettings::dataDirectory();
+    if (!dir.isEmpty() && QFileInfo::exists(dir + QStringLiteral("/piqa")))
+        return dir;
+    return {};
+}
+
+QString Workbench::demoModelPath()
+{
+    return QString::fromStdString(lieq::findDemoModel().string());
+}
+
+QString Workbench::calibrationData() const
+{
+    const QString calib = AppSettings::calibrationData();
+    return calib.isEmpty() ? evaluationData() : calib;
 }
 
 ExportRequest Workbench::exportRequest() const
@@ -209,9 +267,9 @@ void Workbench::startAnalysis(int samples, int seqlen)
     }
     AnalysisController::Request r;
     r.modelDir = m->summary.path;
-    QString calib = AppSettings::calibrationData();
-    if (calib.isEmpty())
-        calib = evaluationData();
+    r.device = AppSettings::device();
+    r.threads = AppSettings::threads();
+    const QString calib = calibrationData();
     if (calib.isEmpty()) {
         m_window->messageBar()->showError(tr("Choose calibration data in Settings first."));
         return;
@@ -239,14 +297,26 @@ QString Workbench::evaluationData() const
         if (QFileInfo::exists(wiki))
             data = wiki;
     }
+    if (data.isEmpty()) {
+        // Nothing chosen: the demo model's own validation text, so that the first start can
+        // analyse and quantize without any set-up.
+        const QString demo = demoModelPath();
+        if (!demo.isEmpty() && QFileInfo::exists(demo + QStringLiteral("/validation.txt")))
+            data = demo + QStringLiteral("/validation.txt");
+    }
     return data;
 }
 
 void Workbench::show(const QString &model)
 {
     m_window->show();
-    if (!model.isEmpty())
-        m_window->openModel(model);
+    QString open = model;
+    // First start (nothing recent): the embedded demo model, when this installation has one;
+    // without one the window stays in its empty state.
+    if (open.isEmpty() && AppSettings::recentModels().isEmpty())
+        open = demoModelPath();
+    if (!open.isEmpty())
+        m_window->openModel(open);
 }
 
 int Workbench::runScreenshots(const QString &model, const QString &dir, const QString &data)
@@ -283,15 +353,34 @@ int Workbench::runScreenshots(const QString &model, const QString &dir, const QS
         waitFor(m_analysis, &AnalysisController::analysisAvailable, 240000);
 #endif
         m_budget->setBudget(2.4);
-        RunRequest r;
+        // Small windows so that the batch mode stays quick: an FP16 baseline and two
+        // quantizations of the current plan (RTN, GPTQ) give the runs view results, a Pareto
+        // front and a side-by-side comparison.
+        RunRequest r = baseRequest();
         r.kind = RunRequest::Kind::Evaluate;
         r.backend = "fp16";
-        r.modelPath = m_window->currentModel()->summary.path;
         r.evaluationData = data;
         r.seqlen = 128;
         r.maxEvalWindows = 16;
         m_queue->enqueue(r);
-        waitFor(m_queue, &RunQueue::idle, 120000);
+        for (const char *backend : {"rtn", "gptq"}) {
+            RunRequest q = r;
+            q.kind = RunRequest::Kind::Quantize;
+            q.backend = backend;
+            q.plan = *m_budget->plan();
+            q.calibrationData = data;
+            q.calibrationSamples = 8;
+            m_queue->enqueue(q);
+        }
+        waitFor(m_queue, &RunQueue::idle, 240000);
+        for (int row = 0; row < m_runModel->rowCount(); ++row)
+            if (m_runModel->at(row).status != RunQueueModel::Status::Done) {
+                std::fprintf(stderr, "run %d did not finish: %s\n", m_runModel->at(row).id,
+                             qPrintable(m_runModel->at(row).error));
+                ok = false;
+            }
+        if (m_runModel->rowCount() >= 3)
+            m_runs->compare(1, 2);
         m_history->refresh();
         waitFor(m_history, &HistoryPanel::historyAvailable, 20000);
     }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "ui/exporter.h"
+#include "ui/runrequest.h"
 
 #include <QObject>
 #include <QWidget>
@@ -49,11 +50,19 @@ public:
     // the views show real content.
     int runScreenshots(const QString &model, const QString &dir, const QString &data = {});
 
+    // Data a run or analysis uses when started now: the Settings' files, else the standard set
+    // in the data folder, else the demo model's validation.txt (empty when none).
+    QString calibrationData() const;
+    QString evaluationData() const;
+    QString taskDataDirectory() const; // data folder with the zero-shot tasks, or empty
+    static QString demoModelPath();    // core/util findDemoModel(), empty when none
+
 private:
     void onModelOpened();
     static void settle(QWidget &w, const QString &file, bool &ok);
     void applySettings();
-    QString evaluationData() const;
+    RunRequest baseRequest() const; // model, data, device, threads, store, tasks
+    QString checkpointFolder(const RunRequest &r) const;
 
     std::unique_ptr<MainWindow> m_window;
     LayerMetricsModel *m_layers;

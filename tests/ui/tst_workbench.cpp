@@ -8,7 +8,9 @@
 #include "ui/historypanel.h"
 #include "ui/historymodel.h"
 #include "ui/layermetricsmodel.h"
+#include "ui/layerchart.h"
 #include "ui/layerview.h"
+#include "tests/ui/stallwatchdog.h"
 
 #include <QPushButton>
 #include "ui/mainwindow.h"
@@ -18,6 +20,9 @@
 #endif
 
 #include <QAbstractItemModelTester>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
 #include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -61,28 +66,18 @@ private Q_SLOTS:
         QCOMPARE(wb.layers()->rowCount(), 5);
 
         // Watchdog: a 5 ms timer on the GUI thread; the longest gap between ticks is the
-        // longest stall the user would feel.
-        QElapsedTimer clock;
-        clock.start();
-        qint64 last = 0, longest = 0;
-        QTimer tick;
-        tick.setTimerType(Qt::PreciseTimer);
-        connect(&tick, &QTimer::timeout, [&] {
-            const qint64 now = clock.elapsed();
-            longest = std::max(longest, now - last);
-            last = now;
-        });
-        tick.start(5);
-        last = clock.elapsed();
-
+        // longest stall the user would feel. The layer view is the visible tab, as in use.
+        wb.window()->resize(1400, 860);
+        StallWatchdog watchdog;
         QSignalSpy updated(wb.layers(), &LayerMetricsModel::layerUpdated);
         QSignalSpy done(wb.analysis(), &AnalysisController::analysisAvailable);
         wb.startAnalysis(8, 128);
         QTRY_VERIFY_WITH_TIMEOUT(updated.count() >= 1, 60000);
         const int firstSeen = wb.layers()->layersWith("dr");
         QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 180000);
-        tick.stop();
-        std::printf("GUI-thread longest stall during the analysis: %lld ms\n", (long long)longest);
+        watchdog.stop();
+        std::printf("GUI-thread longest stall during the analysis: %s; %d chart redraws for %d layer updates\n",
+                    qPrintable(watchdog.summary()), wb.layerView()->chart(1)->redrawCount(), int(updated.count()));
         QVERIFY(firstSeen < 5 || updated.count() > 5); // rows arrived before the end
         QCOMPARE(wb.layers()->layersWith("dr"), 5);
         QCOMPARE(wb.layers()->layersWith("dppl"), 5);
@@ -94,7 +89,8 @@ private Q_SLOTS:
         const int top = int(std::max_element(dr.begin(), dr.end()) - dr.begin());
         wb.budget()->setBudget(2.4); // 2 + 2/5: one 4-bit layer of five
         QCOMPARE(wb.budget()->plan()->layerBits()[std::size_t(top)], 4);
-        QVERIFY2(longest < 250, qPrintable(QString::number(longest)));
+        // Generous: catches real blocking work on the GUI thread, not a loaded machine's jitter.
+        QVERIFY2(watchdog.longestMs() < 1000, qPrintable(QString::number(watchdog.longestMs())));
 
         // The run is in the store: history lists it and reopening refills the table.
         QSignalSpy listed(wb.history(), &HistoryPanel::historyAvailable);
@@ -134,6 +130,52 @@ private Q_SLOTS:
         QCOMPARE(done.count(), 0);
         QVERIFY(wb.layerView()->analyzeButton()->isEnabled());
 #endif
+    }
+
+    // First start: no recent model -> the demo model opens (found through core/util's
+    // findDemoModel, here pointed at a folder by $LIEQ_DEMO_MODEL), and its validation.txt is
+    // the calibration and evaluation data while the settings name none.
+    void firstStartOpensDemoModel()
+    {
+        LIEQ_REQUIRE_SHARED(modelDir, "models/stories260K-hf");
+        QTemporaryDir demo;
+        QVERIFY(demo.isValid());
+        for (const QFileInfo &f : QDir(QString::fromStdString(modelDir)).entryInfoList(QDir::Files))
+            QVERIFY(QFile::link(f.absoluteFilePath(), demo.filePath(f.fileName())));
+        QFile text(demo.filePath(QStringLiteral("validation.txt")));
+        QVERIFY(text.open(QIODevice::WriteOnly));
+        text.write("Once upon a time there was a little girl who liked to play in the park.\n");
+        text.close();
+        qputenv("LIEQ_DEMO_MODEL", demo.path().toUtf8());
+        for (const QString &p : AppSettings::recentModels())
+            AppSettings::removeRecentModel(p);
+        AppSettings::setCalibrationData({});
+        AppSettings::setEvaluationData({});
+        AppSettings::setDataDirectory({});
+        {
+            Workbench wb;
+            const QString expected = QFileInfo(demo.path()).canonicalFilePath();
+            QCOMPARE(Workbench::demoModelPath(), expected);
+            QCOMPARE(wb.evaluationData(), expected + QStringLiteral("/validation.txt"));
+            QCOMPARE(wb.calibrationData(), expected + QStringLiteral("/validation.txt"));
+            QSignalSpy opened(wb.window(), &MainWindow::modelOpened);
+            wb.show({});
+            QTRY_COMPARE_WITH_TIMEOUT(opened.count(), 1, 20000);
+            QCOMPARE(QFileInfo(wb.window()->currentModel()->summary.path).canonicalFilePath(), expected);
+            QCOMPARE(wb.layers()->rowCount(), 5);
+        }
+        // Not the first start any more: nothing opens by itself.
+        QVERIFY(!AppSettings::recentModels().isEmpty());
+        {
+            Workbench wb;
+            QSignalSpy opened(wb.window(), &MainWindow::modelOpened);
+            QSignalSpy failed(wb.window(), &MainWindow::modelOpenFailed);
+            wb.show({});
+            QTest::qWait(300);
+            QCOMPARE(opened.count() + failed.count(), 0);
+            QVERIFY(!wb.window()->currentModel());
+        }
+        qunsetenv("LIEQ_DEMO_MODEL");
     }
 
 private:

@@ -1,6 +1,7 @@
 #include "ui/diagnostics/analysiscontroller.h"
 
 #include "core/analysis/analysis_job.h"
+#include "core/model/model.h"
 #include "ui/jobrunner.h"
 
 #include <QPointer>
@@ -68,12 +69,15 @@ void AnalysisController::start(const Request &request)
     req.useStore = !request.storePath.isEmpty();
     req.storePath = request.storePath.toStdString();
     req.reuse = request.reuse;
+    req.modelOptions.device = request.device.isEmpty() ? std::string("cpu") : request.device.toStdString();
+    const int threads = request.threads;
     QPointer<AnalysisController> self(this);
     // Rows of a superseded run must not reach the view: each run checks it is still current.
     auto id = std::make_shared<std::atomic<JobId>>(0);
     const JobId job = m_jobs->start<analysis::AnalysisOutcome>(
         kKey,
-        [req, self, id, jobs = m_jobs](const lieq::ProgressFn &progress) {
+        [req, self, id, threads, jobs = m_jobs](const lieq::ProgressFn &progress) {
+            lieq::setComputeThreads(threads); // this worker thread's torch pool
             auto onLayer = [self, id, jobs](analysis::DiagnosticsStage stage, const analysis::LayerDiagnostics &d) {
                 Rows rows = toRows(stage, d);
                 QMetaObject::invokeMethod(

@@ -29,6 +29,8 @@ public:
         analysis::DiagnosticsSettings settings;
         QString storePath; // empty: no store
         bool reuse = true;
+        QString device = QStringLiteral("cpu"); // ModelOptions::device
+        int threads = 0;                        // compute threads; 0: all cores
     };
 
     void start(const Request &request);
