@@ -40,7 +40,9 @@ const char *kFormatHelp =
     "--invert-scores protects the lowest-scored layers instead (the ablation of LieQ).\n"
     "Higher score = more important (LieQ's dr). Without --budget the paper's main setting,\n"
     "one 4-bit layer (2 + 2/L bits), is used. Methods: paper (default with two bit-widths),\n"
-    "knapsack (exact optimum of score-weighted precision; default otherwise), greedy\n"
+    "knapsack (exact optimum of score-weighted precision; default otherwise: measured\n"
+    "per projection group, greedy reaches ~99% of its gain at best and 84% at worst, and\n"
+    "it takes milliseconds), greedy\n"
     "(plans nested across budgets: more budget never lowers a layer, but may leave some\n"
     "budget unused; the exact knapsack can trade two 4-bit layers for one 8-bit layer).\n"
     "Pins: --pin 3=4 forces layer 3 to 4 bits, --pin 0=16 keeps layer 0 in fp16; pinned\n"
@@ -108,8 +110,7 @@ int run(const std::vector<std::string> &argv)
     const double lo = r.bitSet.front(), hi = r.bitSet.back();
     r.budget = args.doubleValue("budget", lo + (hi - lo) / double(r.layers.size()));
     r.method = args.has("method") ? methodFromName(args.value("method"))
-                                  : (r.bitSet.size() == 2 ? AllocMethod::Paper
-                                                          : AllocMethod::Knapsack);
+                                  : defaultMethod(r.bitSet);
     const BitPlan plan = allocate(r);
 
     GptqOptions gptq;

@@ -345,6 +345,14 @@ double planObjective(const BitPlan &plan)
     return v;
 }
 
+AllocMethod defaultMethod(const std::vector<int> &bitSet)
+{
+    std::vector<int> bits = bitSet;
+    std::sort(bits.begin(), bits.end());
+    bits.erase(std::unique(bits.begin(), bits.end()), bits.end());
+    return bits.size() == 2 ? AllocMethod::Paper : AllocMethod::Knapsack;
+}
+
 std::string methodName(AllocMethod m)
 {
     switch (m) {

@@ -416,6 +416,15 @@ private Q_SLOTS:
         QVERIFY_THROWS_EXCEPTION(Error, allocate(r));
     }
 
+    void defaultMethodByBitSet()
+    {
+        QCOMPARE(defaultMethod({2, 4}), AllocMethod::Paper);
+        QCOMPARE(defaultMethod({4, 2, 4}), AllocMethod::Paper); // duplicates do not count
+        QCOMPARE(defaultMethod({2, 3, 4}), AllocMethod::Knapsack);
+        QCOMPARE(defaultMethod({2, 3, 4, 8}), AllocMethod::Knapsack);
+        QCOMPARE(defaultMethod({4}), AllocMethod::Knapsack);
+    }
+
     void parsing()
     {
         QCOMPARE(parsePins({"3=4", "0=16"}), (std::map<int, int>{{0, 16}, {3, 4}}));
