@@ -83,7 +83,7 @@ void TestCmdTrainDemo::trainsSmallModel()
          QStringLiteral("--vocab"), QStringLiteral("320"), QStringLiteral("--lr"),
          QStringLiteral("5e-3"), QStringLiteral("--warmup"), QStringLiteral("3"),
          QStringLiteral("--eval-every"), QStringLiteral("10"), QStringLiteral("--val-every"),
-         QStringLiteral("3"), QStringLiteral("--threads"), QStringLiteral("2"),
+         QStringLiteral("3"), QStringLiteral("--threads"), QStringLiteral("1"),
          QStringLiteral("--no-progress"), QStringLiteral("--json")});
     QVERIFY2(r.exitCode == 0, r.err.constData());
     const auto j = nlohmann::json::parse(r.out.toStdString());

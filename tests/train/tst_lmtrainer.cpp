@@ -72,7 +72,7 @@ class TestLmTrainer : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
-    void initTestCase() { lieq::setComputeThreads(2); }
+    void initTestCase() { lieq::setComputeThreads(1); } // robust on the busy shared machine
     void lossDecreases();
     void seededRunsAreIdentical();
     void runtimeMatchesTrainer();
