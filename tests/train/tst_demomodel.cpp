@@ -1,6 +1,7 @@
 // The embedded demo model (resources/demo-model): where it is found, and that the committed
 // folder is what its card says (qwen3, >= 8 layers, bf16, <= 10 MB, validation perplexity
-// reproduced by the runtime within 1%), writing English-like text.
+// reproduced by the runtime within 1%), writing English-like text, and tokenized exactly as
+// transformers.js does (skipped without tests/node).
 #include "core/data/corpus.h"
 #include "core/data/token_windows.h"
 #include "core/eval/perplexity.h"
@@ -11,6 +12,8 @@
 #include "core/util/demo_model.h"
 #include "tests/support/testutil.h"
 
+#include <QProcess>
+#include <QStandardPaths>
 #include <QtTest>
 #include <nlohmann/json.hpp>
 
@@ -40,6 +43,7 @@ private Q_SLOTS:
     void folderIsComplete();
     void perplexityMatchesCard();
     void writesEnglishLikeText();
+    void tokenizerMatchesTransformersJs();
 };
 
 void TestDemoModel::findsEnvironmentOverride()
@@ -132,6 +136,32 @@ void TestDemoModel::writesEnglishLikeText()
     QVERIFY2(letters >= text.size() * 6 / 10, text.c_str());
     QVERIFY2(prose >= text.size() * 95 / 100, text.c_str());
     QVERIFY2(spaces >= text.size() / 12, text.c_str());
+}
+
+void TestDemoModel::tokenizerMatchesTransformersJs()
+{
+    const std::string node = lieq::test::nodeDir();
+    if (node.empty())
+        QSKIP("tests/node/node_modules is absent (run npm install --ignore-scripts in tests/node)");
+    const QString nodeExe = QStandardPaths::findExecutable(QStringLiteral("node"));
+    if (nodeExe.isEmpty())
+        QSKIP("node is not installed");
+    const fs::path dir = committedDemo();
+    QTemporaryDir tmp;
+    const QString out = tmp.filePath(QStringLiteral("ref.json"));
+    QProcess proc;
+    proc.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    proc.start(nodeExe, {QString::fromStdString(node + "/tokenize_ref.mjs"), QStringLiteral("ids"),
+                         QString::fromStdString(dir.string()), out,
+                         QString::fromStdString((dir / "validation.txt").string())});
+    QVERIFY(proc.waitForFinished(120000));
+    QCOMPARE(proc.exitCode(), 0);
+    const auto ref = nlohmann::json::parse(lieq::readFile(out.toStdString()));
+    const auto want = ref.at("results").at(0).at("ids").get<std::vector<std::int32_t>>();
+    const lieq::Tokenizer tok = lieq::Tokenizer::fromModelDir(dir.string());
+    const auto got = tok.encode(lieq::readFile((dir / "validation.txt").string()));
+    QVERIFY(got.size() > 10000);
+    QVERIFY(got == want);
 }
 
 QTEST_GUILESS_MAIN(TestDemoModel)
