@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# The LieQ results tables, reproducibly: for each model, FP16; uniform 4-bit RTN/GPTQ/AWQ;
+# uniform 2-bit RTN/GPTQ; the LieQ plan (dr ranking, paper rule) at 2 + 2/L bits with each
+# backend; and at the same budget the plan protecting the lowest-dr layers instead and the plan
+# chosen by the measured dPPL (the oracle). WikiText-2 perplexity and six zero-shot tasks.
+#
+#   tests/bench/results/run_results.sh [--limit N] [--windows W] [--samples C] [--out DIR]
+#                                      [--comparison-backends rtn,gptq] [--sections main,single]
+#                                      [MODEL_DIR ...]
+#
+# Models default to ../shared/models/stories260K-hf and resources/demo-model (when present).
+# Protocol (stated in the generated markdown as well):
+#  - WikiText-2 test (../shared/data/wikitext-2-raw/wiki.test.hf_joined.txt) is split at the
+#    blank line nearest its middle: perplexity on the first W non-overlapping windows of the
+#    first half, calibration (GPTQ/AWQ statistics, the LieQ analysis) on seeded windows of the
+#    second half, so calibration never sees evaluation text.
+#  - window length S = min(512, max_position_embeddings); C calibration windows (seed 0).
+#  - damage: KL(P_FP16 || P_quantized) per token on the perplexity windows (lieq ppl
+#    --kl-reference), and the share of positions whose top-1 token agrees.
+#  - zero-shot: the first N items of each task (lm-eval-harness scoring), the same items for
+#    every row; acc for PIQA, ARC-e, WinoGrande, BoolQ; acc_norm for ARC-c and HellaSwag.
+#  - group size 128 (per row where a layer is narrower), asymmetric, GPTQ without act-order.
+#  - finally every plan with exactly one 4-bit layer (GPTQ; perplexity and KL only): the
+#    measured quantization oracle the dr and dPPL choices are ranked against.
+# --sections picks the parts (main: the table rows; single: the one-4-bit-layer plans); the
+# analysis always runs (reused from the store when done before).
+# Everything is recorded in DIR/store.sqlite; DIR/<model>/*.json are the raw command outputs;
+# DIR/results.json and DIR/results.md the summary (tests/bench/results/summarize.py).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
+LIEQ=${LIEQ:-$ROOT/build-release/app/cli/lieq}
+SHARED=${LIEQ_SHARED_DIR:-$ROOT/../shared}
+LIMIT=80
+WINDOWS=40
+SAMPLES=32
+OUT=$ROOT/build-release/results
+CMP_BACKENDS=rtn,gptq
+SECTIONS=main,single
+MODELS=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --limit) LIMIT=$2; shift 2 ;;
+        --windows) WINDOWS=$2; shift 2 ;;
+        --samples) SAMPLES=$2; shift 2 ;;
+        --out) OUT=$2; shift 2 ;;
+        --comparison-backends) CMP_BACKENDS=$2; shift 2 ;;
+        --sections) SECTIONS=$2; shift 2 ;;
+        -h|--help) sed -n '2,/^set -euo/p' "$0" | grep '^#'; exit 0 ;;
+        -*) echo "run_results.sh: unknown option $1" >&2; exit 2 ;;
+        *) MODELS+=("$1"); shift ;;
+    esac
+done
+if [ ${#MODELS[@]} -eq 0 ]; then
+    MODELS=("$SHARED/models/stories260K-hf")
+    [ -f "$ROOT/resources/demo-model/config.json" ] && MODELS+=("$ROOT/resources/demo-model")
+fi
+WIKI=$SHARED/data/wikitext-2-raw/wiki.test.hf_joined.txt
+for f in "$LIEQ" "$WIKI"; do
+    [ -e "$f" ] || { echo "run_results.sh: $f not found (build lieq; ../shared/data)" >&2; exit 1; }
+done
+mkdir -p "$OUT"
+STORE=$OUT/store.sqlite
+# OpenMP threads that spin while waiting starve each other on a shared, busy machine (measured:
+# 29 s instead of 3.6 s for one small perplexity run); sleeping waiters cost nothing when idle.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
+TASKS=piqa,arc_e,arc_c,hellaswag,winogrande,boolq
+
+# Split WikiText-2 test at the blank line nearest the middle (first half: evaluation).
+python3 - "$WIKI" "$OUT/wiki-eval.txt" "$OUT/wiki-calib.txt" <<'PY'
+import sys
+text = open(sys.argv[1], encoding="utf-8").read()
+mid = len(text) // 2
+cut = text.find("\n\n", mid)
+open(sys.argv[2], "w", encoding="utf-8").write(text[:cut])
+open(sys.argv[3], "w", encoding="utf-8").write(text[cut + 2:])
+PY
+EVAL=$OUT/wiki-eval.txt
+CALIB=$OUT/wiki-calib.txt
+
+log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
+
+for MODEL in "${MODELS[@]}"; do
+    NAME=$(basename "$MODEL")
+    DIR=$OUT/$NAME
+    mkdir -p "$DIR"
+    read -r LAYERS MAXPOS < <(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))
+print(c["num_hidden_layers"], c.get("max_position_embeddings", 2048))' "$MODEL/config.json")
+    SEQLEN=$(( MAXPOS < 512 ? MAXPOS : 512 ))
+    BUDGET=$(python3 -c "print(round(2 + 2 / $LAYERS, 6))")
+    COMMON=(--calib "$CALIB" --samples "$SAMPLES" --seqlen "$SEQLEN" --seed 0
+            --eval-ppl "$EVAL" --eval-seqlen "$SEQLEN" --max-windows "$WINDOWS"
+            --tasks "$TASKS" --limit "$LIMIT" --data-dir "$SHARED/data"
+            --store "$STORE" --json --quiet)
+    log "$NAME: $LAYERS layers, seqlen $SEQLEN, budget $BUDGET bits"
+
+    log "$NAME: analysis (dPPL, compactness, energy) on the calibration half"
+    nice -n 10 "$LIEQ" analyze "$MODEL" --data "$CALIB" --samples "$SAMPLES" --seqlen "$SEQLEN" \
+        --metrics dppl,compact,energy --store "$STORE" --json "$DIR/analysis.json" \
+        > "$DIR/analysis.txt" 2> "$DIR/analysis.log"
+    RUN=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["run_id"])' "$DIR/analysis.json")
+
+    if [[ ",$SECTIONS," == *,main,* ]]; then
+        log "$NAME: fp16"
+        nice -n 10 "$LIEQ" eval "$MODEL" --ppl "$EVAL" --seqlen "$SEQLEN" --max-windows "$WINDOWS" \
+            --tasks "$TASKS" --limit "$LIMIT" --data-dir "$SHARED/data" --json \
+            --no-progress > "$DIR/fp16.json" 2> "$DIR/fp16.log"
+
+        quant() { # ID, then quantize arguments
+            local id=$1; shift
+            log "$NAME: $id"
+            local t0=$SECONDS
+            nice -n 10 "$LIEQ" quantize "$MODEL" "$@" "${COMMON[@]}" --out "$DIR/ckpt-$id" \
+                > "$DIR/$id.json" 2> "$DIR/$id.log"
+            echo "$(( SECONDS - t0 ))" > "$DIR/$id.seconds"
+            # Damage independent of how well the FP16 model fits the text: KL to its predictions.
+            nice -n 10 "$LIEQ" ppl "$DIR/ckpt-$id" --data "$EVAL" --seqlen "$SEQLEN" \
+                --max-windows "$WINDOWS" --kl-reference "$MODEL" --json --no-progress \
+                > "$DIR/$id.kl.json" 2>> "$DIR/$id.log"
+            rm -rf "$DIR/ckpt-$id"
+        }
+        for m in rtn gptq awq; do quant "uniform4-$m" --bits 4 --method $m; done
+        for m in rtn gptq; do quant "uniform2-$m" --bits 2 --method $m; done
+        PLAN=(--budget "$BUDGET" --scores-run "$RUN")
+        for m in rtn gptq awq; do quant "lieq-$m" "${PLAN[@]}" --score-metric dr --method $m; done
+        for m in ${CMP_BACKENDS//,/ }; do
+            quant "lowest-$m" "${PLAN[@]}" --score-metric dr --invert-scores --method $m
+            quant "oracle-$m" "${PLAN[@]}" --score-metric dppl --method $m
+        done
+    fi
+
+    # Every one-4-bit-layer plan (the budget's only other choices), GPTQ, perplexity and KL
+    # only: where the dr choice ranks among all of them, i.e. the measured quantization oracle.
+    [[ ",$SECTIONS," == *,single,* ]] || continue
+    for (( l = 0; l < LAYERS; l++ )); do
+        log "$NAME: only layer $l at 4 bits"
+        "$LIEQ" allocate --scores-run "$RUN" --store "$STORE" --budget "$BUDGET" \
+            --pin "$l=4" --out "$DIR/single-$l.plan.json" > /dev/null
+        nice -n 10 "$LIEQ" quantize "$MODEL" --plan "$DIR/single-$l.plan.json" --method gptq \
+            --calib "$CALIB" --samples "$SAMPLES" --seqlen "$SEQLEN" --seed 0 \
+            --store "$STORE" --json --quiet --out "$DIR/ckpt-single-$l" \
+            > "$DIR/single-$l.json" 2> "$DIR/single-$l.log"
+        nice -n 10 "$LIEQ" ppl "$DIR/ckpt-single-$l" --data "$EVAL" --seqlen "$SEQLEN" \
+            --max-windows "$WINDOWS" --kl-reference "$MODEL" --json --no-progress \
+            > "$DIR/single-$l.kl.json" 2>> "$DIR/single-$l.log"
+        rm -rf "$DIR/ckpt-single-$l"
+    done
+done
+
+python3 "$ROOT/tests/bench/results/summarize.py" "$OUT" --limit "$LIMIT" --windows "$WINDOWS" \
+    --samples "$SAMPLES"
+log "wrote $OUT/results.md and $OUT/results.json"
