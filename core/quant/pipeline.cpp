@@ -27,6 +27,13 @@ double since(Clock::time_point t0)
     return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
+// Thrown by a capture callback once it has its input: the rest of that layer forward (e.g. the
+// MLP when capturing q/k/v's input) would only be thrown away. Nothing is mutated by a layer
+// forward without a KV cache, so unwinding out of it is safe.
+struct CaptureComplete
+{
+};
+
 // True-sequential module groups: each group shares one input.
 const std::vector<std::vector<Projection>> kGroups = {
     {Projection::Q, Projection::K, Projection::V},
@@ -294,15 +301,24 @@ void quantizeLayerSequential(PipelineContext &ctx, int l, const torch::Tensor &h
             continue;
         }
         ctx.moduleStart(l, group.front());
-        // Capture: one layer forward with the earlier groups already quantized.
+        // Capture: the layer forward with the earlier groups already quantized, up to the
+        // group's input (about 1.35 layer forwards for the four groups instead of 4).
         const auto tc = Clock::now();
         const std::int64_t cols = dec.acquireLayer(l)->linear(group.front()).inFeatures();
         GptqHessian h(cols);
         const Projection first = group.front();
-        dec.runLayer(l, hidden, 0, [&](int layer, Projection p, const torch::Tensor &x) {
-            if (layer == l && p == first)
-                h.addBatch(x);
-        });
+        try {
+            dec.runLayer(l, hidden, 0, [&](int layer, Projection p, const torch::Tensor &x) {
+                if (layer == l && p == first) {
+                    h.addBatch(x);
+                    throw CaptureComplete{};
+                }
+            });
+        } catch (const CaptureComplete &) {
+        }
+        if (h.samples() == 0)
+            throw Error("quantization: layer " + std::to_string(l) + " never fed " +
+                        moduleName(first));
         ctx.result.layerForwards++;
         const double captureSeconds = since(tc);
         ctx.result.captureSeconds += captureSeconds;

@@ -85,11 +85,13 @@ struct PipelineResult
     std::int64_t quantizedParams = 0;  // weights of quantized modules
     std::int64_t floatParams = 0;      // weights of decoder linears left at 16 bits
     double nominalBits = 0;            // parameter-weighted bits over decoder linears
-    double captureSeconds = 0;         // layer forwards that captured statistics
+    double captureSeconds = 0;         // (partial) layer forwards that captured statistics
     double quantizeSeconds = 0;        // backend work (search, GPTQ, RTN)
     double forwardSeconds = 0;         // layer forwards producing the next layer's input
     double totalSeconds = 0;
-    std::int64_t layerForwards = 0;    // decoder-layer evaluations over the calibration batch
+    // Decoder-layer evaluations begun over the calibration batch; RTN/GPTQ capture forwards stop
+    // at the captured projection, so these are not all whole layers.
+    std::int64_t layerForwards = 0;
 };
 
 // Test/diagnostic hooks, called on the calling thread.
