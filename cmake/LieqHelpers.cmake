@@ -16,11 +16,12 @@ function(lieq_source_uses_torch src out)
     endif()
 endfunction()
 
-# The shared <torch/torch.h> precompiled header for the sources of `target` that include torch.
-# The others skip it: loading a ~1 GB PCH costs a 50-line file 20 s on this machine, and half of
-# the TORCH modules' files never touch torch. (Decided at configure time: a file that starts to
-# include torch later still builds, only without the PCH, until the next configure.)
-function(lieq_use_torch_pch target)
+# The shared <torch/torch.h> precompiled header for the sources of `target` that include torch;
+# `out` is set to whether any does. The others skip it: loading a ~1 GB PCH costs a 50-line file
+# 20 s on this machine, and half of the TORCH modules' files never touch torch. (Decided at
+# configure time: a file that starts to include torch later still builds, only without the PCH,
+# until the next configure.)
+function(lieq_use_torch_pch target out)
     set(uses FALSE)
     foreach(src ${ARGN})
         lieq_source_uses_torch(${src} t)
@@ -34,6 +35,7 @@ function(lieq_use_torch_pch target)
     if(uses)
         target_precompile_headers(${target} REUSE_FROM lieq_torch_pch)
     endif()
+    set(${out} ${uses} PARENT_SCOPE)
 endfunction()
 
 # Core module library. Usage:
@@ -47,7 +49,7 @@ function(lieq_add_module name)
     lieq_set_warnings(${name})
     if(M_TORCH)
         target_link_libraries(${name} PUBLIC lieq_torch)
-        lieq_use_torch_pch(${name} ${M_SOURCES})
+        lieq_use_torch_pch(${name} uses_torch ${M_SOURCES})
     endif()
     set_property(GLOBAL APPEND PROPERTY LIEQ_CORE_MODULES ${name})
 endfunction()
@@ -64,16 +66,9 @@ function(lieq_add_test name)
     lieq_set_warnings(${name})
     # Tests that include torch reuse the core's precompiled header (parsing torch.h from scratch
     # costs about a minute per file).
-    set(uses_torch FALSE)
-    foreach(src ${T_SOURCES})
-        lieq_source_uses_torch(${src} t)
-        if(t)
-            set(uses_torch TRUE)
-        endif()
-    endforeach()
+    lieq_use_torch_pch(${name} uses_torch ${T_SOURCES})
     if(uses_torch)
         target_link_libraries(${name} PRIVATE lieq_torch)
-        lieq_use_torch_pch(${name} ${T_SOURCES})
         set_source_files_properties(${CMAKE_CURRENT_BINARY_DIR}/${name}_autogen/mocs_compilation.cpp
             TARGET_DIRECTORY ${name} PROPERTIES SKIP_PRECOMPILE_HEADERS ON)
     endif()

@@ -1,6 +1,7 @@
 #include "core/model/decoder_impl.h"
 
 #include "core/model/rope.h"
+#include "core/model/tensor_ops_impl.h"
 #include "core/util/error.h"
 
 #include <unistd.h>
@@ -32,20 +33,6 @@ std::int64_t physicalMemoryBytes()
     const long pages = ::sysconf(_SC_PHYS_PAGES);
     const long pageSize = ::sysconf(_SC_PAGESIZE);
     return pages > 0 && pageSize > 0 ? static_cast<std::int64_t>(pages) * pageSize : (8ll << 30);
-}
-
-torch::Tensor rmsNorm(const torch::Tensor &x, const torch::Tensor &weight, double eps)
-{
-    return x * torch::rsqrt(x.square().mean(-1, /*keepdim=*/true) + eps) * weight;
-}
-
-// HF rotate-half convention: the two halves of each head are the (re, im) pairs.
-torch::Tensor applyRope(const torch::Tensor &x, const torch::Tensor &cos, const torch::Tensor &sin)
-{
-    const std::int64_t half = x.size(-1) / 2;
-    const torch::Tensor x1 = x.slice(-1, 0, half);
-    const torch::Tensor x2 = x.slice(-1, half, 2 * half);
-    return torch::cat({x1 * cos - x2 * sin, x2 * cos + x1 * sin}, -1);
 }
 
 } // namespace

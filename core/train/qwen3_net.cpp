@@ -1,6 +1,7 @@
 #include "core/train/qwen3_net_impl.h"
 
 #include "core/model/rope.h"
+#include "core/model/tensor_ops_impl.h"
 
 #include <limits>
 
@@ -13,15 +14,6 @@ torch::nn::Linear linear(std::int64_t in, std::int64_t out)
     return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(false));
 }
 
-// HF rotate-half: the two halves of each head are the (re, im) pairs, as the runtime does.
-torch::Tensor applyRope(const torch::Tensor &x, const torch::Tensor &cos, const torch::Tensor &sin)
-{
-    const std::int64_t half = x.size(-1) / 2;
-    const torch::Tensor x1 = x.slice(-1, 0, half);
-    const torch::Tensor x2 = x.slice(-1, half, 2 * half);
-    return torch::cat({x1 * cos - x2 * sin, x2 * cos + x1 * sin}, -1);
-}
-
 } // namespace
 
 RmsNormImpl::RmsNormImpl(std::int64_t dim, double e) : eps(e)
@@ -29,10 +21,7 @@ RmsNormImpl::RmsNormImpl(std::int64_t dim, double e) : eps(e)
     weight = register_parameter("weight", torch::ones({dim}));
 }
 
-torch::Tensor RmsNormImpl::forward(const torch::Tensor &x)
-{
-    return x * torch::rsqrt(x.square().mean(-1, /*keepdim=*/true) + eps) * weight;
-}
+torch::Tensor RmsNormImpl::forward(const torch::Tensor &x) { return rmsNorm(x, weight, eps); }
 
 AttentionImpl::AttentionImpl(const LmShape &s)
     : heads(s.numHeads), kvHeads(s.numKvHeads), headDim(s.headDim)

@@ -5,9 +5,9 @@
 // run, "% of FP16 recovered" against the stored baseline), with clear errors for bad targets.
 #include "core/store/experiment_store.h"
 #include "core/util/atomic_file.h"
+#include "tests/support/cli_runner.h"
 #include "tests/support/tiny_checkpoint.h"
 
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -17,27 +17,17 @@
 
 namespace {
 
-struct CliResult
-{
-    int exitCode = -1;
-    std::string out;
-    std::string err;
-};
+using lieq::test::CliResult;
 
 CliResult runLieq(const QStringList &args)
 {
-    QProcess p;
-    p.start(QStringLiteral(LIEQ_CLI_PATH), args);
-    if (!p.waitForFinished(300000))
-        return {};
-    return {p.exitCode(), p.readAllStandardOutput().toStdString(),
-            p.readAllStandardError().toStdString()};
+    return lieq::test::runCli(QStringLiteral(LIEQ_CLI_PATH), args);
 }
 
 nlohmann::json parsed(const CliResult &r)
 {
     try {
-        return nlohmann::json::parse(r.out);
+        return nlohmann::json::parse(r.out.toStdString());
     } catch (const std::exception &) {
         return {};
     }
@@ -80,7 +70,7 @@ private Q_SLOTS:
                                      QStringLiteral("--samples"), QStringLiteral("4"), QStringLiteral("--seqlen"),
                                      QStringLiteral("32"), QStringLiteral("--store"), m_store,
                                      QStringLiteral("--json"), QStringLiteral("-"), QStringLiteral("--quiet")});
-        QVERIFY2(a.exitCode == 0, a.err.c_str());
+        QVERIFY2(a.exitCode == 0, a.err.constData());
         const nlohmann::json aj = parsed(a);
         m_analysisRun = aj["run_id"].get<std::int64_t>();
         QVERIFY(m_analysisRun > 0);
@@ -115,15 +105,15 @@ private Q_SLOTS:
         };
         // The model folder comes from the analysed run (no MODEL_DIR given), shapes are exact.
         const auto [top, topJ] = plan({});
-        QVERIFY2(top.exitCode == 0, top.err.c_str());
+        QVERIFY2(top.exitCode == 0, top.err.constData());
         QCOMPARE(fourBitLayer(topJ), argBest(dr, true));
         QCOMPARE(topJ["plan"]["layers"][0]["linears"].size(), std::size_t(7));
         const auto [low, lowJ] = plan({QStringLiteral("--invert-scores"), m_model});
-        QVERIFY2(low.exitCode == 0, low.err.c_str());
+        QVERIFY2(low.exitCode == 0, low.err.constData());
         QCOMPARE(fourBitLayer(lowJ), argBest(dr, false));
         QVERIFY(lowJ["plan"]["protectLowest"].get<bool>());
         const auto [oracle, oracleJ] = plan({QStringLiteral("--score-metric"), QStringLiteral("dppl")});
-        QVERIFY2(oracle.exitCode == 0, oracle.err.c_str());
+        QVERIFY2(oracle.exitCode == 0, oracle.err.constData());
         QCOMPARE(fourBitLayer(oracleJ), argBest(dppl, true));
 
         // Text output names the source; errors name what is wrong.
@@ -131,18 +121,18 @@ private Q_SLOTS:
                                         QString::number(m_analysisRun), QStringLiteral("--store"), m_store,
                                         QStringLiteral("--score-metric"), QStringLiteral("energy"),
                                         QStringLiteral("--invert-scores")});
-        QVERIFY2(text.exitCode == 0, text.err.c_str());
-        QVERIFY2(text.out.find("(dE), lowest-scored layers protected") != std::string::npos,
-                 text.out.c_str());
+        QVERIFY2(text.exitCode == 0, text.err.constData());
+        QVERIFY2(text.out.contains("(dE), lowest-scored layers protected"),
+                 text.out.constData());
         const CliResult missing = runLieq({QStringLiteral("allocate"), QStringLiteral("--scores-run"),
                                            QStringLiteral("999"), QStringLiteral("--store"), m_store});
         QVERIFY(missing.exitCode != 0);
-        QVERIFY2(missing.err.find("no analysis run 999") != std::string::npos, missing.err.c_str());
+        QVERIFY2(missing.err.contains("no analysis run 999"), missing.err.constData());
         const CliResult badMetric = runLieq({QStringLiteral("allocate"), QStringLiteral("--scores-run"),
                                              QString::number(m_analysisRun), QStringLiteral("--store"),
                                              m_store, QStringLiteral("--score-metric"), QStringLiteral("size")});
         QVERIFY(badMetric.exitCode != 0);
-        QVERIFY2(badMetric.err.find("\"size\" is not one of dr") != std::string::npos, badMetric.err.c_str());
+        QVERIFY2(badMetric.err.contains("\"size\" is not one of dr"), badMetric.err.constData());
     }
 
     void quantizeSavesAndStores()
@@ -153,7 +143,7 @@ private Q_SLOTS:
                                         QStringLiteral("--max-windows"), QStringLiteral("4"),
                                         QStringLiteral("--store"), m_store, QStringLiteral("--json"),
                                         QStringLiteral("--no-progress")});
-        QVERIFY2(base.exitCode == 0, base.err.c_str());
+        QVERIFY2(base.exitCode == 0, base.err.constData());
         const CliResult q = runLieq({QStringLiteral("quantize"), m_model, QStringLiteral("--bits"), QStringLiteral("4"),
                                      QStringLiteral("--method"), QStringLiteral("gptq"), QStringLiteral("--calib"),
                                      m_text, QStringLiteral("--samples"), QStringLiteral("4"), QStringLiteral("--seqlen"),
@@ -162,7 +152,7 @@ private Q_SLOTS:
                                      QStringLiteral("--max-windows"), QStringLiteral("4"),
                                      QStringLiteral("--store"), m_store, QStringLiteral("--json"),
                                      QStringLiteral("--quiet")});
-        QVERIFY2(q.exitCode == 0, q.err.c_str());
+        QVERIFY2(q.exitCode == 0, q.err.constData());
         const nlohmann::json j = parsed(q);
         m_quantRun = j["run_id"].get<std::int64_t>();
         QVERIFY(m_quantRun > 0);
@@ -177,22 +167,22 @@ private Q_SLOTS:
                                          QStringLiteral("--store"), m_store, QStringLiteral("--baseline"),
                                          QStringLiteral("base"), QStringLiteral("--json"),
                                          QStringLiteral("--no-progress")});
-            QVERIFY2(e.exitCode == 0, e.err.c_str());
+            QVERIFY2(e.exitCode == 0, e.err.constData());
             const nlohmann::json ej = parsed(e);
-            QVERIFY2(std::abs(ej["ppl"]["ppl"].get<double>() / measured - 1) < 1e-6, e.out.c_str());
+            QVERIFY2(std::abs(ej["ppl"]["ppl"].get<double>() / measured - 1) < 1e-6, e.out.constData());
             QCOMPARE(ej["model"].get<std::string>(), m_quant.toStdString());
             const CliResult p = runLieq({QStringLiteral("ppl"), target, QStringLiteral("--data"), m_text,
                                          QStringLiteral("--seqlen"), QStringLiteral("32"),
                                          QStringLiteral("--max-windows"), QStringLiteral("4"),
                                          QStringLiteral("--store"), m_store, QStringLiteral("--json"),
                                          QStringLiteral("--no-progress")});
-            QVERIFY2(p.exitCode == 0, p.err.c_str());
+            QVERIFY2(p.exitCode == 0, p.err.constData());
             QVERIFY(std::abs(parsed(p)["ppl"].get<double>() / measured - 1) < 1e-6);
             const CliResult g = runLieq({QStringLiteral("generate"), target, QStringLiteral("--prompt"),
                                          QStringLiteral("The little"), QStringLiteral("--max-tokens"),
                                          QStringLiteral("5"), QStringLiteral("--no-eos"),
                                          QStringLiteral("--store"), m_store, QStringLiteral("--json")});
-            QVERIFY2(g.exitCode == 0, g.err.c_str());
+            QVERIFY2(g.exitCode == 0, g.err.constData());
             QCOMPARE(parsed(g)["ids"].size(), std::size_t(5));
         }
         // KL divergence from the FP16 model on the same windows: positive, the reference's
@@ -202,14 +192,14 @@ private Q_SLOTS:
                                  QStringLiteral("--kl-reference"), m_model, QStringLiteral("--json"),
                                  QStringLiteral("--no-progress")};
         const CliResult kl = runLieq(QStringList{QStringLiteral("ppl"), m_quant} + klArgs);
-        QVERIFY2(kl.exitCode == 0, kl.err.c_str());
+        QVERIFY2(kl.exitCode == 0, kl.err.constData());
         const nlohmann::json kj = parsed(kl)["kl"];
         QVERIFY(kj["mean_kl"].get<double>() > 0);
         QVERIFY(kj["top1_agreement"].get<double>() <= 1.0);
         QVERIFY(std::abs(kj["ppl_reference"].get<double>() /
                          parsed(base)["ppl"]["ppl"].get<double>() - 1) < 1e-5);
         const CliResult self = runLieq(QStringList{QStringLiteral("ppl"), m_model} + klArgs);
-        QVERIFY2(self.exitCode == 0, self.err.c_str());
+        QVERIFY2(self.exitCode == 0, self.err.constData());
         QVERIFY(parsed(self)["kl"]["mean_kl"].get<double>() < 1e-9);
         QCOMPARE(parsed(self)["kl"]["top1_agreement"].get<double>(), 1.0);
 
@@ -230,24 +220,24 @@ private Q_SLOTS:
         const CliResult none = runLieq({QStringLiteral("ppl"), QStringLiteral("4242"), QStringLiteral("--data"),
                                         m_text, QStringLiteral("--store"), m_store});
         QVERIFY(none.exitCode != 0);
-        QVERIFY2(none.err.find("no quantization run 4242") != std::string::npos, none.err.c_str());
+        QVERIFY2(none.err.contains("no quantization run 4242"), none.err.constData());
         const CliResult unsaved = runLieq({QStringLiteral("quantize"), m_model, QStringLiteral("--bits"),
                                            QStringLiteral("8"), QStringLiteral("--method"), QStringLiteral("rtn"),
                                            QStringLiteral("--calib"), m_text, QStringLiteral("--samples"),
                                            QStringLiteral("2"), QStringLiteral("--seqlen"), QStringLiteral("16"),
                                            QStringLiteral("--store"), m_store, QStringLiteral("--json"),
                                            QStringLiteral("--quiet")});
-        QVERIFY2(unsaved.exitCode == 0, unsaved.err.c_str());
+        QVERIFY2(unsaved.exitCode == 0, unsaved.err.constData());
         const QString unsavedId = QString::number(parsed(unsaved)["run_id"].get<std::int64_t>());
         const CliResult noFolder = runLieq({QStringLiteral("eval"), unsavedId, QStringLiteral("--ppl"), m_text,
                                             QStringLiteral("--store"), m_store, QStringLiteral("--no-progress")});
         QVERIFY(noFolder.exitCode != 0);
-        QVERIFY2(noFolder.err.find("saved no checkpoint") != std::string::npos, noFolder.err.c_str());
+        QVERIFY2(noFolder.err.contains("saved no checkpoint"), noFolder.err.constData());
         const CliResult neither = runLieq({QStringLiteral("generate"), path("nowhere"), QStringLiteral("--prompt"),
                                            QStringLiteral("x")});
         QVERIFY(neither.exitCode != 0);
-        QVERIFY2(neither.err.find("neither a model folder nor the id") != std::string::npos,
-                 neither.err.c_str());
+        QVERIFY2(neither.err.contains("neither a model folder nor the id"),
+                 neither.err.constData());
         // A copy of a quantized folder that no stored run wrote: evaluable, but not storable.
         const std::string copy = path("copy").toStdString();
         std::filesystem::copy(m_quant.toStdString(), copy, std::filesystem::copy_options::recursive);
@@ -255,12 +245,12 @@ private Q_SLOTS:
                                          m_text, QStringLiteral("--seqlen"), QStringLiteral("32"),
                                          QStringLiteral("--max-windows"), QStringLiteral("2"),
                                          QStringLiteral("--no-progress")});
-        QVERIFY2(plain.exitCode == 0, plain.err.c_str());
+        QVERIFY2(plain.exitCode == 0, plain.err.constData());
         const CliResult stored = runLieq({QStringLiteral("eval"), QString::fromStdString(copy), QStringLiteral("--ppl"),
                                           m_text, QStringLiteral("--seqlen"), QStringLiteral("32"),
                                           QStringLiteral("--store"), m_store, QStringLiteral("--no-progress")});
         QVERIFY(stored.exitCode != 0);
-        QVERIFY2(stored.err.find("no quantization run in") != std::string::npos, stored.err.c_str());
+        QVERIFY2(stored.err.contains("no quantization run in"), stored.err.constData());
     }
 };
 

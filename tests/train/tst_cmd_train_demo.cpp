@@ -2,9 +2,9 @@
 // a tiny shape: the folder is complete, the card's perplexity is what `lieq ppl` measures on
 // validation.txt, the split holds documents out, and a bad corpus path is a clear error.
 #include "core/util/atomic_file.h"
+#include "tests/support/cli_runner.h"
 #include "tests/support/testutil.h"
 
-#include <QProcess>
 #include <QtTest>
 #include <nlohmann/json.hpp>
 
@@ -15,20 +15,11 @@
 
 namespace {
 
-struct CliResult
-{
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
+using lieq::test::CliResult;
 
 CliResult runLieq(const QStringList &args)
 {
-    QProcess p;
-    p.start(QStringLiteral(LIEQ_CLI_PATH), args);
-    if (!p.waitForFinished(300000))
-        return {};
-    return {p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
+    return lieq::test::runCli(QStringLiteral(LIEQ_CLI_PATH), args);
 }
 
 // Tagged sentences in Brown form C from a small grammar, one file per "document".

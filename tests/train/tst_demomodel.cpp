@@ -11,9 +11,8 @@
 #include "core/util/atomic_file.h"
 #include "core/util/demo_model.h"
 #include "tests/support/testutil.h"
+#include "tests/support/transformers_js.h"
 
-#include <QProcess>
-#include <QStandardPaths>
 #include <QtTest>
 #include <nlohmann/json.hpp>
 
@@ -140,24 +139,13 @@ void TestDemoModel::writesEnglishLikeText()
 
 void TestDemoModel::tokenizerMatchesTransformersJs()
 {
-    const std::string node = lieq::test::nodeDir();
-    if (node.empty())
-        QSKIP("tests/node/node_modules is absent (run npm install --ignore-scripts in tests/node)");
-    const QString nodeExe = QStandardPaths::findExecutable(QStringLiteral("node"));
-    if (nodeExe.isEmpty())
-        QSKIP("node is not installed");
+    if (const std::string why = lieq::test::transformersJsUnavailable(); !why.empty())
+        QSKIP(why.c_str());
     const fs::path dir = committedDemo();
-    QTemporaryDir tmp;
-    const QString out = tmp.filePath(QStringLiteral("ref.json"));
-    QProcess proc;
-    proc.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    proc.start(nodeExe, {QString::fromStdString(node + "/tokenize_ref.mjs"), QStringLiteral("ids"),
-                         QString::fromStdString(dir.string()), out,
-                         QString::fromStdString((dir / "validation.txt").string())});
-    QVERIFY(proc.waitForFinished(120000));
-    QCOMPARE(proc.exitCode(), 0);
-    const auto ref = nlohmann::json::parse(lieq::readFile(out.toStdString()));
-    const auto want = ref.at("results").at(0).at("ids").get<std::vector<std::int32_t>>();
+    const lieq::test::ReferenceIds ref =
+        lieq::test::transformersJsIds(dir.string(), {(dir / "validation.txt").string()});
+    QVERIFY2(ref.error.empty(), ref.error.c_str());
+    const std::vector<std::int32_t> &want = ref.ids.at(0);
     const lieq::Tokenizer tok = lieq::Tokenizer::fromModelDir(dir.string());
     const auto got = tok.encode(lieq::readFile((dir / "validation.txt").string()));
     QVERIFY(got.size() > 10000);
