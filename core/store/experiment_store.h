@@ -91,6 +91,11 @@ public:
     std::vector<EvalResult> evalResults(const EvalFilter &filter = {});
     bool deleteEvalResult(std::int64_t id);
 
+    // Exports (GGUF, GPTQ, reports, bundles): where they went, newest first.
+    std::int64_t addExport(const ExportRecord &record);
+    std::vector<ExportRecord> exports(const ExportFilter &filter = {});
+    bool deleteExport(std::int64_t id);
+
 private:
     int markInterruptedRuns();
     void requireWritable() const;

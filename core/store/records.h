@@ -200,6 +200,32 @@ struct EvalFilter
     std::string task;          // empty: all
 };
 
+// One file written from the store's runs: a GGUF, GPTQ checkpoint, report or bundle. A file
+// covering several runs is one row per run; exports of a bare model carry only modelId.
+struct ExportRecord
+{
+    std::int64_t id = 0;
+    std::optional<std::int64_t> quantRunId;
+    std::optional<std::int64_t> analysisRunId;
+    std::optional<std::int64_t> modelId;
+    std::string kind;              // "gguf", "gptq", "report-html", "report-pdf", "bundle", ...
+    std::string path;              // absolute
+    std::int64_t bytes = 0;
+    std::string sha256;            // of the file (empty for folders)
+    std::string settingsJson = "{}"; // what was asked (types, formats, options)
+    std::string summaryJson = "{}";  // what came out (exact tensors, added error, pages, ...)
+    std::int64_t createdAtMs = 0;
+};
+
+struct ExportFilter
+{
+    std::optional<std::int64_t> quantRunId;
+    std::optional<std::int64_t> analysisRunId;
+    std::optional<std::int64_t> modelId;
+    std::string kind; // empty: all
+    int limit = 100;  // <= 0: no limit
+};
+
 // History listing across analysis and quantization runs, newest first.
 struct RunFilter
 {

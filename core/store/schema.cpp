@@ -143,6 +143,28 @@ CREATE INDEX eval_results_quant ON eval_results (quant_run_id);
 CREATE INDEX eval_results_dataset ON eval_results (dataset_id);
 )SQL";
 
+// Version 3: issue 11 -- where each export went (GGUF, GPTQ checkpoint, report, bundle), per
+// run or model, so History can show it. One row per (export, run) it covers.
+const char *kV3 = R"SQL(
+CREATE TABLE exports (
+    id              INTEGER PRIMARY KEY,
+    quant_run_id    INTEGER REFERENCES quant_runs(id) ON DELETE CASCADE,
+    analysis_run_id INTEGER REFERENCES analysis_runs(id) ON DELETE CASCADE,
+    model_id        INTEGER REFERENCES models(id) ON DELETE CASCADE,
+    kind            TEXT    NOT NULL,
+    path            TEXT    NOT NULL,
+    bytes           INTEGER NOT NULL DEFAULT 0,
+    sha256          TEXT    NOT NULL DEFAULT '',
+    settings_json   TEXT    NOT NULL DEFAULT '{}',
+    summary_json    TEXT    NOT NULL DEFAULT '{}',
+    created_at      INTEGER NOT NULL,
+    CHECK (quant_run_id IS NOT NULL OR analysis_run_id IS NOT NULL OR model_id IS NOT NULL)
+);
+CREATE INDEX exports_quant ON exports (quant_run_id);
+CREATE INDEX exports_analysis ON exports (analysis_run_id);
+CREATE INDEX exports_model ON exports (model_id);
+)SQL";
+
 bool hasTables(Database &db)
 {
     Statement st(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'");
@@ -162,6 +184,7 @@ const std::vector<Migration> &migrations()
     static const std::vector<Migration> m = {
         {1, "models, datasets, analysis runs and metrics", kV1},
         {2, "plans, quantization runs, module losses, evaluation results", kV2},
+        {3, "exports: where each GGUF, checkpoint, report and bundle went", kV3},
     };
     return m;
 }

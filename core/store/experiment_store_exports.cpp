@@ -1,0 +1,73 @@
+// ExperimentStore: where exports went (issue 11), so History can list them per run.
+#include "core/store/experiment_store.h"
+
+#include "core/store/database.h"
+#include "core/store/fingerprint.h"
+#include "core/store/statement.h"
+#include "core/store/store_rows_impl.h"
+#include "core/store/transaction.h"
+#include "core/util/error.h"
+
+namespace lieq::store {
+
+std::int64_t ExperimentStore::addExport(const ExportRecord &r)
+{
+    requireWritable();
+    if (r.kind.empty() || r.path.empty())
+        throw Error(m_db->path(), "an export record needs a kind and a path");
+    if (!r.quantRunId && !r.analysisRunId && !r.modelId)
+        throw Error(m_db->path(), "export of '" + r.path + "' names no run and no model");
+    const std::string settings = canonicalJson(r.settingsJson, m_db->path() + ": export settings");
+    const std::string summary = canonicalJson(r.summaryJson, m_db->path() + ": export summary");
+    Transaction tx(*m_db);
+    Statement st(*m_db, "INSERT INTO exports (quant_run_id, analysis_run_id, model_id, kind, path, bytes, "
+                        "sha256, settings_json, summary_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    st.bind(1, r.quantRunId).bind(2, r.analysisRunId).bind(3, r.modelId).bind(4, r.kind).bind(5, r.path)
+        .bind(6, r.bytes).bind(7, r.sha256).bind(8, settings).bind(9, summary)
+        .bind(10, r.createdAtMs > 0 ? r.createdAtMs : nowMs());
+    st.run();
+    const std::int64_t id = m_db->lastInsertId();
+    tx.commit();
+    return id;
+}
+
+std::vector<ExportRecord> ExperimentStore::exports(const ExportFilter &f)
+{
+    Statement st(*m_db, "SELECT id, quant_run_id, analysis_run_id, model_id, kind, path, bytes, sha256, "
+                        "settings_json, summary_json, created_at FROM exports "
+                        "WHERE (?1 IS NULL OR quant_run_id = ?1) AND (?2 IS NULL OR analysis_run_id = ?2) "
+                        "AND (?3 IS NULL OR model_id = ?3) AND (?4 = '' OR kind = ?4) "
+                        "ORDER BY created_at DESC, id DESC LIMIT ?5");
+    st.bind(1, f.quantRunId).bind(2, f.analysisRunId).bind(3, f.modelId).bind(4, f.kind)
+        .bind(5, static_cast<std::int64_t>(f.limit > 0 ? f.limit : -1));
+    std::vector<ExportRecord> out;
+    while (st.step()) {
+        ExportRecord r;
+        r.id = st.columnInt(0);
+        r.quantRunId = st.columnOptionalInt(1);
+        r.analysisRunId = st.columnOptionalInt(2);
+        r.modelId = st.columnOptionalInt(3);
+        r.kind = st.columnText(4);
+        r.path = st.columnText(5);
+        r.bytes = st.columnInt(6);
+        r.sha256 = st.columnText(7);
+        r.settingsJson = st.columnText(8);
+        r.summaryJson = st.columnText(9);
+        r.createdAtMs = st.columnInt(10);
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+bool ExperimentStore::deleteExport(std::int64_t id)
+{
+    requireWritable();
+    Transaction tx(*m_db);
+    Statement st(*m_db, "DELETE FROM exports WHERE id = ?");
+    st.bind(1, id).run();
+    const bool removed = m_db->changes() > 0;
+    tx.commit();
+    return removed;
+}
+
+} // namespace lieq::store
