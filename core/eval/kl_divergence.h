@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/eval/kl_statistics.h"
 #include "core/util/progress.h"
 
 #include <cstdint>
@@ -24,11 +25,18 @@ struct KlDivergenceResult
     std::int64_t positions = 0; // windows * (seqlen - 1)
     std::int64_t windows = 0;
     double seconds = 0;
+    // Everything llama.cpp's --kl-divergence reports (the fields above are its headline
+    // values, kept for existing callers).
+    KlStatistics stats;
 };
 
 // Every window on its own (as evaluatePerplexity); positions 0..seqlen-2 of each window, whose
-// next tokens are the predicted ones. Throws lieq::Error when the vocabularies differ or there
-// is no window; progress: stage "kl divergence", done = windows finished (false cancels).
+// next tokens are the predicted ones (llama.cpp scores only the second half of each chunk; here
+// every position counts, as in the GPTQ perplexity). One pass: per window both models run and
+// their logits are compared at once, so no logits file exists; the working memory is the two
+// windows' logits (2 x seqlen x vocab floats) plus 8 bytes per position (stats.memoryBytes).
+// Throws lieq::Error when the vocabularies differ or there is no window; progress: stage
+// "kl divergence", done = windows finished (false cancels).
 KlDivergenceResult evaluateKlDivergence(Model &reference, Model &model, const TokenWindows &windows,
                                         const ProgressFn &progress = {});
 

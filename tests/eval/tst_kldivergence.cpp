@@ -108,6 +108,16 @@ private Q_SLOTS:
         QCOMPARE(r.top1Agreement, agree / 33.0);
         const PerplexityResult pb = evaluatePerplexity(*b, m_windows);
         QVERIFY(std::abs(r.pplModel / pb.ppl - 1) < 1e-5);
+        // The llama.cpp-style statistics come from the same pass.
+        const KlStatistics &s = r.stats;
+        QCOMPARE(s.positions, std::int64_t(33));
+        QCOMPARE(s.windows, std::int64_t(3));
+        QCOMPARE(s.klMean.value, r.meanKl);
+        QVERIFY(s.klMean.error > 0);
+        QVERIFY(s.klMin <= s.klAt(0.5) && s.klAt(0.5) <= s.klMax);
+        QVERIFY(std::abs(s.pplRatio.value - r.pplModel / r.pplReference) < 1e-9 * s.pplRatio.value);
+        QVERIFY(s.memoryBytes >= 2 * 12 * 80 * 4);
+        QVERIFY(std::isfinite(s.windowLnPplCorrelation));
         // Not symmetric: the expectation is under the reference.
         const KlDivergenceResult back = evaluateKlDivergence(*b, *a, m_windows);
         QVERIFY(std::abs(back.meanKl - r.meanKl) > 1e-9);

@@ -1,0 +1,383 @@
+#include "core/eval/kl_statistics.h"
+
+#include "core/util/error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+namespace lieq {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// llama.cpp's mean_and_uncertainty: mean and the standard error of the mean.
+Estimate meanAndError(double sum, double sum2, std::int64_t n)
+{
+    if (n < 1)
+        return {};
+    const double f = sum / double(n);
+    const double var = sum2 / double(n) - f * f;
+    return {f, var > 0 && n > 10 ? std::sqrt(var / double(n - 1)) : 0.0};
+}
+
+double pearsonFromSums(double sa, double sb, double saa, double sbb, double sab, std::int64_t n)
+{
+    if (n < 2)
+        return kNaN;
+    const double N = double(n);
+    const double cov = sab / N - (sa / N) * (sb / N);
+    const double va = saa / N - (sa / N) * (sa / N), vb = sbb / N - (sb / N) * (sb / N);
+    return va > 0 && vb > 0 ? cov / std::sqrt(va * vb) : kNaN;
+}
+
+double valueAt(const std::vector<Quantile> &q, double level)
+{
+    for (const Quantile &x : q)
+        if (std::abs(x.level - level) < 1e-9)
+            return x.value;
+    return kNaN;
+}
+
+nlohmann::json num(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
+nlohmann::json est(const Estimate &e) { return {{"value", num(e.value)}, {"error", num(e.error)}}; }
+nlohmann::json quantiles(const std::vector<Quantile> &q)
+{
+    nlohmann::json a = nlohmann::json::array();
+    for (const Quantile &x : q)
+        a.push_back({{"level", x.level}, {"value", num(x.value)}});
+    return a;
+}
+
+double getNum(const nlohmann::json &j, const char *key)
+{
+    if (!j.contains(key) || j.at(key).is_null())
+        return kNaN;
+    return j.at(key).get<double>();
+}
+Estimate getEst(const nlohmann::json &j, const char *key)
+{
+    if (!j.contains(key) || !j.at(key).is_object())
+        return {};
+    return {getNum(j.at(key), "value"), getNum(j.at(key), "error")};
+}
+std::vector<Quantile> getQuantiles(const nlohmann::json &j, const char *key)
+{
+    std::vector<Quantile> out;
+    if (j.contains(key) && j.at(key).is_array())
+        for (const auto &x : j.at(key))
+            out.push_back({x.at("level").get<double>(), getNum(x, "value")});
+    return out;
+}
+
+// "99.9%", "Median", " 0.1%"
+std::string quantileLabel(double level)
+{
+    if (std::abs(level - 0.5) < 1e-12)
+        return "Median";
+    char b[16];
+    std::snprintf(b, sizeof b, "%4.1f%%", 100 * level);
+    return b;
+}
+
+} // namespace
+
+const std::vector<double> &klQuantileLevels()
+{
+    static const std::vector<double> v{0.999, 0.99, 0.95, 0.90, 0.50, 0.10, 0.05, 0.01, 0.001};
+    return v;
+}
+
+const std::vector<double> &deltaPQuantileLevels()
+{
+    static const std::vector<double> v{0.999, 0.99, 0.95, 0.90, 0.75, 0.50,
+                                       0.25,  0.10, 0.05, 0.01, 0.001};
+    return v;
+}
+
+double KlStatistics::klAt(double level) const { return valueAt(klQuantiles, level); }
+double KlStatistics::deltaPAt(double level) const { return valueAt(deltaPQuantiles, level); }
+
+double interpolatedQuantile(const std::vector<float> &sorted, double fraction)
+{
+    if (sorted.empty())
+        return kNaN;
+    if (fraction <= 0)
+        return sorted.front();
+    if (fraction >= 1)
+        return sorted.back();
+    double p = fraction * double(sorted.size() - 1);
+    const std::size_t ip = std::size_t(p);
+    p -= double(ip);
+    return (1 - p) * sorted[ip] + p * sorted[std::min(ip + 1, sorted.size() - 1)];
+}
+
+KlAccumulator::KlAccumulator(std::int64_t vocab) : m_vocab(vocab)
+{
+    if (vocab < 1)
+        throw Error("KL statistics: the vocabulary is empty");
+    m_logRef.resize(std::size_t(vocab));
+    m_logModel.resize(std::size_t(vocab));
+}
+
+void KlAccumulator::addPosition(const float *ref, const float *model, std::int32_t next)
+{
+    if (next < 0 || next >= m_vocab)
+        throw Error("KL statistics: token " + std::to_string(next) + " is outside the vocabulary of " +
+                    std::to_string(m_vocab));
+    // log-softmax of both rows in double; argmax of each.
+    auto logSoftmax = [this](const float *row, std::vector<double> &out) {
+        std::int64_t imax = 0;
+        for (std::int64_t i = 1; i < m_vocab; ++i)
+            if (row[i] > row[imax])
+                imax = i;
+        const double mx = row[imax];
+        double sum = 0;
+        for (std::int64_t i = 0; i < m_vocab; ++i)
+            sum += std::exp(double(row[i]) - mx);
+        const double lse = mx + std::log(sum);
+        if (!std::isfinite(lse))
+            throw Error("KL statistics: non-finite logits (weights or inputs broken)");
+        for (std::int64_t i = 0; i < m_vocab; ++i)
+            out[std::size_t(i)] = double(row[i]) - lse;
+        return imax;
+    };
+    const std::int64_t topRef = logSoftmax(ref, m_logRef);
+    const std::int64_t topModel = logSoftmax(model, m_logModel);
+    double kl = 0;
+    for (std::int64_t i = 0; i < m_vocab; ++i) {
+        const double lp = m_logRef[std::size_t(i)];
+        kl += std::exp(lp) * (lp - m_logModel[std::size_t(i)]);
+    }
+    if (!std::isfinite(kl))
+        throw Error("KL statistics: non-finite KL divergence (a probability underflowed to 0)");
+    kl = std::max(kl, 0.0); // rounding can dip below 0 for identical rows
+    const double nllRef = -m_logRef[std::size_t(next)], nll = -m_logModel[std::size_t(next)];
+    const double dp = std::exp(-nll) - std::exp(-nllRef);
+
+    m_kl.push_back(float(kl));
+    m_dp.push_back(float(dp));
+    m_klMax = std::max(m_klMax, kl);
+    m_klMin = std::min(m_klMin, kl);
+    m_dpMax = std::max(m_dpMax, dp);
+    m_dpMin = std::min(m_dpMin, dp);
+    m_sumKl += kl;
+    m_sumKl2 += kl * kl;
+    m_sumNll += nll;
+    m_sumNll2 += nll * nll;
+    m_sumNllRef += nllRef;
+    m_sumNllRef2 += nllRef * nllRef;
+    m_sumNllCross += nll * nllRef;
+    m_sumDp += dp;
+    m_sumDp2 += dp * dp;
+    m_sumDp4 += dp * dp * dp * dp;
+    m_sameTop += topRef == topModel;
+    m_curRef += nllRef;
+    m_curModel += nll;
+    ++m_curPositions;
+}
+
+void KlAccumulator::endWindow()
+{
+    if (m_curPositions == 0)
+        return;
+    m_windowNllRef.push_back(m_curRef / double(m_curPositions));
+    m_windowNllModel.push_back(m_curModel / double(m_curPositions));
+    m_curRef = m_curModel = 0;
+    m_curPositions = 0;
+}
+
+std::int64_t KlAccumulator::valueBytes() const
+{
+    return std::int64_t((m_kl.capacity() + m_dp.capacity()) * sizeof(float) +
+                        (m_windowNllRef.capacity() + m_windowNllModel.capacity() +
+                         m_logRef.size() + m_logModel.size()) *
+                            sizeof(double));
+}
+
+KlStatistics KlAccumulator::finish(std::int64_t seqlen) const
+{
+    const std::int64_t n = positions();
+    if (n == 0)
+        throw Error("KL statistics: no position was evaluated");
+    KlStatistics s;
+    s.positions = n;
+    s.seqlen = seqlen;
+    s.vocab = m_vocab;
+    s.windows = std::int64_t(m_windowNllRef.size()) + (m_curPositions > 0 ? 1 : 0);
+
+    s.klMean = meanAndError(m_sumKl, m_sumKl2, n);
+    std::vector<float> kl = m_kl, dp = m_dp;
+    std::sort(kl.begin(), kl.end());
+    std::sort(dp.begin(), dp.end());
+    s.klMin = m_klMin;
+    s.klMax = m_klMax;
+    for (double level : klQuantileLevels())
+        s.klQuantiles.push_back({level, interpolatedQuantile(kl, level)});
+
+    const double top = double(m_sameTop) / double(n);
+    s.top1Agreement = {top, n > 1 ? std::sqrt(top * (1 - top) / double(n - 1)) : 0.0};
+
+    s.deltaPMean = meanAndError(m_sumDp, m_sumDp2, n);
+    const Estimate mse = meanAndError(m_sumDp2, m_sumDp4, n);
+    const double rms = std::sqrt(std::max(0.0, mse.value));
+    s.deltaPRms = {rms, rms > 0 ? 0.5 / rms * mse.error : 0.0};
+    s.deltaPMin = m_dpMin;
+    s.deltaPMax = m_dpMax;
+    for (double level : deltaPQuantileLevels())
+        s.deltaPQuantiles.push_back({level, interpolatedQuantile(dp, level)});
+
+    const Estimate lnQ = meanAndError(m_sumNll, m_sumNll2, n);
+    const Estimate lnB = meanAndError(m_sumNllRef, m_sumNllRef2, n);
+    const double cov = n < 10 ? 0.0
+                              : (m_sumNllCross / double(n) - lnQ.value * lnB.value) / double(n - 1);
+    s.pplModel = {std::exp(lnQ.value), std::exp(lnQ.value) * lnQ.error};
+    s.pplReference = {std::exp(lnB.value), std::exp(lnB.value) * lnB.error};
+    const double ratioErr =
+        std::sqrt(std::max(0.0, lnQ.error * lnQ.error + lnB.error * lnB.error - 2 * cov));
+    s.lnPplRatio = {lnQ.value - lnB.value, ratioErr};
+    s.pplRatio = {std::exp(s.lnPplRatio.value), std::exp(s.lnPplRatio.value) * ratioErr};
+    const double pplCov = s.pplModel.value * s.pplReference.value * cov;
+    s.pplDifference = {s.pplModel.value - s.pplReference.value,
+                       std::sqrt(std::max(0.0, s.pplModel.error * s.pplModel.error +
+                                                   s.pplReference.error * s.pplReference.error -
+                                                   2 * pplCov))};
+    s.lnPplCorrelation =
+        pearsonFromSums(m_sumNll, m_sumNllRef, m_sumNll2, m_sumNllRef2, m_sumNllCross, n);
+
+    std::vector<double> wr = m_windowNllRef, wm = m_windowNllModel;
+    if (m_curPositions > 0) {
+        wr.push_back(m_curRef / double(m_curPositions));
+        wm.push_back(m_curModel / double(m_curPositions));
+    }
+    double a = 0, b = 0, aa = 0, bb = 0, ab = 0;
+    for (std::size_t i = 0; i < wr.size(); ++i) {
+        a += wm[i];
+        b += wr[i];
+        aa += wm[i] * wm[i];
+        bb += wr[i] * wr[i];
+        ab += wm[i] * wr[i];
+    }
+    s.windowLnPplCorrelation = pearsonFromSums(a, b, aa, bb, ab, std::int64_t(wr.size()));
+    s.memoryBytes = valueBytes();
+    return s;
+}
+
+std::string klStatisticsToJson(const KlStatistics &s)
+{
+    const nlohmann::json j{{"schema", "lieq.klstats"},
+                           {"schema_version", KlStatistics::kSchemaVersion},
+                           {"windows", s.windows},
+                           {"seqlen", s.seqlen},
+                           {"positions", s.positions},
+                           {"vocab", s.vocab},
+                           {"kl_mean", est(s.klMean)},
+                           {"kl_max", num(s.klMax)},
+                           {"kl_min", num(s.klMin)},
+                           {"kl_quantiles", quantiles(s.klQuantiles)},
+                           {"top1_agreement", est(s.top1Agreement)},
+                           {"delta_p_mean", est(s.deltaPMean)},
+                           {"delta_p_rms", est(s.deltaPRms)},
+                           {"delta_p_max", num(s.deltaPMax)},
+                           {"delta_p_min", num(s.deltaPMin)},
+                           {"delta_p_quantiles", quantiles(s.deltaPQuantiles)},
+                           {"ppl_reference", est(s.pplReference)},
+                           {"ppl_model", est(s.pplModel)},
+                           {"ln_ppl_ratio", est(s.lnPplRatio)},
+                           {"ppl_ratio", est(s.pplRatio)},
+                           {"ppl_difference", est(s.pplDifference)},
+                           {"ln_ppl_correlation", num(s.lnPplCorrelation)},
+                           {"window_ln_ppl_correlation", num(s.windowLnPplCorrelation)},
+                           {"memory_bytes", s.memoryBytes},
+                           {"seconds", s.seconds}};
+    return j.dump();
+}
+
+KlStatistics klStatisticsFromJson(const std::string &text, const std::string &source)
+{
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::exception &e) {
+        throw Error(source, std::string("KL statistics: malformed JSON: ") + e.what());
+    }
+    if (!j.is_object() || j.value("schema", std::string()) != "lieq.klstats")
+        throw Error(source, "KL statistics: not a LieQ KL statistics object");
+    KlStatistics s;
+    try {
+        const int version = j.at("schema_version").get<int>();
+        if (version < 1 || version > KlStatistics::kSchemaVersion)
+            throw Error(source, "KL statistics: schema version " + std::to_string(version) +
+                                    " is newer than this build reads");
+        s.windows = j.value("windows", std::int64_t(0));
+        s.seqlen = j.value("seqlen", std::int64_t(0));
+        s.positions = j.value("positions", std::int64_t(0));
+        s.vocab = j.value("vocab", std::int64_t(0));
+        s.klMean = getEst(j, "kl_mean");
+        s.klMax = getNum(j, "kl_max");
+        s.klMin = getNum(j, "kl_min");
+        s.klQuantiles = getQuantiles(j, "kl_quantiles");
+        s.top1Agreement = getEst(j, "top1_agreement");
+        s.deltaPMean = getEst(j, "delta_p_mean");
+        s.deltaPRms = getEst(j, "delta_p_rms");
+        s.deltaPMax = getNum(j, "delta_p_max");
+        s.deltaPMin = getNum(j, "delta_p_min");
+        s.deltaPQuantiles = getQuantiles(j, "delta_p_quantiles");
+        s.pplReference = getEst(j, "ppl_reference");
+        s.pplModel = getEst(j, "ppl_model");
+        s.lnPplRatio = getEst(j, "ln_ppl_ratio");
+        s.pplRatio = getEst(j, "ppl_ratio");
+        s.pplDifference = getEst(j, "ppl_difference");
+        s.lnPplCorrelation = getNum(j, "ln_ppl_correlation");
+        s.windowLnPplCorrelation = getNum(j, "window_ln_ppl_correlation");
+        s.memoryBytes = j.value("memory_bytes", std::int64_t(0));
+        s.seconds = j.value("seconds", 0.0);
+    } catch (const nlohmann::json::exception &e) {
+        throw Error(source, std::string("KL statistics: a field has the wrong type: ") + e.what());
+    }
+    return s;
+}
+
+std::string formatKlStatistics(const KlStatistics &s)
+{
+    std::ostringstream os;
+    char line[160];
+    auto put = [&](const char *fmt, auto... v) {
+        std::snprintf(line, sizeof line, fmt, v...);
+        os << line;
+    };
+    put("%lld positions (%lld windows x %lld tokens), %.1f MB working memory, %.1f s\n",
+        static_cast<long long>(s.positions), static_cast<long long>(s.windows),
+        static_cast<long long>(s.seqlen), double(s.memoryBytes) / 1e6, s.seconds);
+    os << "====== Perplexity statistics ======\n";
+    put("Mean PPL(Q)                   : %10.6f ± %10.6f\n", s.pplModel.value, s.pplModel.error);
+    put("Mean PPL(base)                : %10.6f ± %10.6f\n", s.pplReference.value,
+        s.pplReference.error);
+    put("Cor(ln(PPL(Q)), ln(PPL(base))): %6.2f%% (per token), %6.2f%% (per window)\n",
+        100 * s.lnPplCorrelation, 100 * s.windowLnPplCorrelation);
+    put("Mean ln(PPL(Q)/PPL(base))     : %10.6f ± %10.6f\n", s.lnPplRatio.value, s.lnPplRatio.error);
+    put("Mean PPL(Q)/PPL(base)         : %10.6f ± %10.6f\n", s.pplRatio.value, s.pplRatio.error);
+    put("Mean PPL(Q)-PPL(base)         : %10.6f ± %10.6f\n", s.pplDifference.value,
+        s.pplDifference.error);
+    os << "====== KL divergence statistics ======\n";
+    put("Mean    KLD: %10.6f ± %10.6f\n", s.klMean.value, s.klMean.error);
+    put("Maximum KLD: %10.6f\n", s.klMax);
+    for (const Quantile &q : s.klQuantiles)
+        put("%-8s KLD: %10.6f\n", quantileLabel(q.level).c_str(), q.value);
+    put("Minimum KLD: %10.6f\n", s.klMin);
+    os << "====== Token probability statistics ======\n";
+    put("Mean    Δp: %6.3f ± %5.3f %%\n", 100 * s.deltaPMean.value, 100 * s.deltaPMean.error);
+    put("Maximum Δp: %6.3f%%\n", 100 * s.deltaPMax);
+    for (const Quantile &q : s.deltaPQuantiles)
+        put("%-8s Δp: %6.3f%%\n", quantileLabel(q.level).c_str(), 100 * q.value);
+    put("Minimum Δp: %6.3f%%\n", 100 * s.deltaPMin);
+    put("RMS Δp    : %6.3f ± %5.3f %%\n", 100 * s.deltaPRms.value, 100 * s.deltaPRms.error);
+    put("Same top p: %6.3f ± %5.3f %%\n", 100 * s.top1Agreement.value, 100 * s.top1Agreement.error);
+    return os.str();
+}
+
+} // namespace lieq
