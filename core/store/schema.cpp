@@ -165,6 +165,40 @@ CREATE INDEX exports_analysis ON exports (analysis_run_id);
 CREATE INDEX exports_model ON exports (model_id);
 )SQL";
 
+// Version 4: issue 12 -- sweeps (a grid of quantization + evaluation cells, identified by the
+// sweep folder's uid) with each cell's state and quantization run, and the ledger that makes
+// merging a cell's own store idempotent (source = the cell attempt, one row per merged row).
+const char *kV4 = R"SQL(
+CREATE TABLE sweeps (
+    id         INTEGER PRIMARY KEY,
+    uid        TEXT    NOT NULL UNIQUE,
+    name       TEXT    NOT NULL DEFAULT '',
+    folder     TEXT    NOT NULL DEFAULT '',
+    spec_json  TEXT    NOT NULL DEFAULT '{}',
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE sweep_cells (
+    sweep_id     INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+    cell_index   INTEGER NOT NULL CHECK (cell_index >= 0),
+    label        TEXT    NOT NULL DEFAULT '',
+    params_json  TEXT    NOT NULL DEFAULT '{}',
+    status       TEXT    NOT NULL CHECK (status IN
+                     ('pending', 'queued', 'running', 'done', 'failed')),
+    quant_run_id INTEGER REFERENCES quant_runs(id) ON DELETE SET NULL,
+    error_text   TEXT    NOT NULL DEFAULT '',
+    wall_seconds REAL,
+    PRIMARY KEY (sweep_id, cell_index)
+) WITHOUT ROWID;
+CREATE INDEX sweep_cells_quant ON sweep_cells (quant_run_id);
+CREATE TABLE merged_rows (
+    source    TEXT    NOT NULL,
+    tbl       TEXT    NOT NULL,
+    source_id INTEGER NOT NULL,
+    local_id  INTEGER NOT NULL,
+    PRIMARY KEY (source, tbl, source_id)
+) WITHOUT ROWID;
+)SQL";
+
 bool hasTables(Database &db)
 {
     Statement st(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'");
@@ -185,6 +219,7 @@ const std::vector<Migration> &migrations()
         {1, "models, datasets, analysis runs and metrics", kV1},
         {2, "plans, quantization runs, module losses, evaluation results", kV2},
         {3, "exports: where each GGUF, checkpoint, report and bundle went", kV3},
+        {4, "sweeps, their cells, and the ledger of merged cell stores", kV4},
     };
     return m;
 }
