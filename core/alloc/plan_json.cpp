@@ -75,10 +75,10 @@ BitPlan planFromJson(const std::string &text, const std::string &source)
     json j;
     try {
         j = json::parse(text);
-    } catch (const json::parse_error &e) {
+    } catch (const json::exception &e) { // parse_error, or out_of_range for a number overflow
         throw Error(source, std::string("bit plan: malformed JSON: ") + e.what());
     }
-    if (!j.is_object() || j.value("schema", std::string()) != "lieq.bitplan")
+    if (!j.is_object() || !j.contains("schema") || j.at("schema") != "lieq.bitplan")
         throw Error(source, "bit plan: not a LieQ bit plan (\"schema\" is not \"lieq.bitplan\")");
     const int version = field<int>(j, "schemaVersion", "plan", source);
     if (version < 1 || version > BitPlan::kSchemaVersion)
@@ -116,7 +116,9 @@ BitPlan planFromJson(const std::string &text, const std::string &source)
         l.score = field<double>(layers[i], "score", where, source);
         l.params = field<std::int64_t>(layers[i], "params", where, source);
         if (layers[i].contains("linears")) {
-            const json &ls = layers[i]["linears"];
+            const json &ls = layers[i].at("linears");
+            if (!ls.is_array())
+                throw Error(source, "bit plan: " + where + ".linears is not an array");
             for (std::size_t k = 0; k < ls.size(); ++k) {
                 const std::string w = where + ".linears[" + std::to_string(k) + "]";
                 LinearShape s;

@@ -75,6 +75,8 @@ std::uint16_t floatToBf16(float f)
 
 void convertToFloat(DType type, const void *src, float *dst, std::size_t count)
 {
+    if (count == 0) // an empty tensor may have no data pointer; memcpy must not see null
+        return;
     const auto *p = static_cast<const unsigned char *>(src);
     switch (type) {
     case DType::F32:

@@ -5,6 +5,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+#include <cstdint>
+
 namespace lieq {
 
 using nlohmann::json;
@@ -74,10 +77,16 @@ private:
     {
         const auto &v = m_j.at(key);
         // Some exporters write 2048.0; accept integral floats, refuse 1.5.
+        if (v.is_number_unsigned() && v.get<std::uint64_t>() > std::uint64_t(INT64_MAX))
+            fail(std::string("\"") + key + "\" is too large: " + v.dump());
         if (v.is_number_integer())
             return v.get<std::int64_t>();
-        if (v.is_number_float() && v.get<double>() == static_cast<double>(static_cast<std::int64_t>(v.get<double>())))
-            return static_cast<std::int64_t>(v.get<double>());
+        // Range first: converting a double outside int64 to an integer is undefined behaviour.
+        if (v.is_number_float()) {
+            const double d = v.get<double>();
+            if (std::isfinite(d) && std::fabs(d) < 0x1p62 && d == std::trunc(d))
+                return static_cast<std::int64_t>(d);
+        }
         fail(std::string("\"") + key + "\" is not an integer: " + v.dump());
     }
 
@@ -129,6 +138,33 @@ std::vector<std::int64_t> tokenIds(const json &j, const ConfigReader &r, const c
     else
         r.fail(std::string("\"") + key + "\" is not an integer or list of integers");
     return ids;
+}
+
+// Whether every parameter count a loader computes from these sizes (per projection, per layer,
+// all layers, embeddings and head) fits comfortably in int64: a lying config must be refused
+// here rather than overflow in the arithmetic that follows.
+bool sizesFit(const ModelConfig &c)
+{
+    constexpr std::int64_t kLimit = std::int64_t(1) << 62;
+    bool ok = true;
+    auto mul = [&](std::int64_t a, std::int64_t b) {
+        std::int64_t out = 0;
+        if (__builtin_mul_overflow(a, b, &out) || out > kLimit)
+            ok = false;
+        return ok ? out : 0;
+    };
+    const std::int64_t qo = mul(2, mul(c.hiddenSize, mul(c.numHeads, c.headDim)));
+    const std::int64_t kv = mul(2, mul(c.hiddenSize, mul(c.numKvHeads, c.headDim)));
+    const std::int64_t mlp = mul(3, mul(c.hiddenSize, c.intermediateSize));
+    if (!ok)
+        return false;
+    std::int64_t layer = 0;
+    if (__builtin_add_overflow(qo, kv, &layer) || __builtin_add_overflow(layer, mlp, &layer) ||
+        layer > kLimit)
+        return false;
+    (void)mul(layer, c.numLayers);
+    (void)mul(2, mul(c.vocabSize, c.hiddenSize));
+    return ok;
 }
 
 } // namespace
@@ -188,6 +224,13 @@ ModelConfig ModelConfig::fromJson(const std::string &jsonText, const std::string
     }
     if (c.headDim % 2 != 0)
         r.fail("head_dim " + std::to_string(c.headDim) + " is odd; rotary embeddings need it even");
+
+    if (!sizesFit(c))
+        r.fail("sizes (hidden_size " + std::to_string(c.hiddenSize) + ", intermediate_size " +
+               std::to_string(c.intermediateSize) + ", " + std::to_string(c.numLayers) +
+               " layers, " + std::to_string(c.numHeads) + " heads of " + std::to_string(c.headDim) +
+               ", vocab_size " + std::to_string(c.vocabSize) +
+               ") imply more than 2^62 parameters; the file is corrupt");
 
     const std::string act = r.stringOr("hidden_act", "silu");
     if (act != "silu" && act != "swish")

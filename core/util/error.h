@@ -11,6 +11,7 @@ class Error : public std::runtime_error
 {
 public:
     explicit Error(const std::string &message);
+    // "<file>: <message>" on one line: control characters quoted from the file are escaped.
     Error(const std::string &file, const std::string &message);
 
     const std::string &file() const { return m_file; }
