@@ -1,0 +1,59 @@
+#include "kernels/cpu/x86/float_dot_avx2.h"
+
+#include "kernels/fp16.h"
+
+#include <immintrin.h>
+
+namespace lieq::kernels::x86 {
+
+namespace {
+
+inline float hsum(__m256 v)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+template <bool Half>
+float dot(std::int64_t n, const void *wv, const void *xv)
+{
+    const auto *x = static_cast<const float *>(xv);
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    auto load = [wv](std::int64_t i) {
+        if constexpr (Half)
+            return _mm256_cvtph_ps(_mm_loadu_si128(
+                reinterpret_cast<const __m128i *>(static_cast<const fp16_t *>(wv) + i)));
+        else
+            return _mm256_loadu_ps(static_cast<const float *>(wv) + i);
+    };
+    std::int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        a0 = _mm256_fmadd_ps(load(i), _mm256_loadu_ps(x + i), a0);
+        a1 = _mm256_fmadd_ps(load(i + 8), _mm256_loadu_ps(x + i + 8), a1);
+    }
+    for (; i + 8 <= n; i += 8)
+        a0 = _mm256_fmadd_ps(load(i), _mm256_loadu_ps(x + i), a0);
+    float s = hsum(_mm256_add_ps(a0, a1));
+    for (; i < n; ++i) {
+        if constexpr (Half)
+            s += fp16ToFp32(static_cast<const fp16_t *>(wv)[i]) * x[i];
+        else
+            s += static_cast<const float *>(wv)[i] * x[i];
+    }
+    return s;
+}
+
+} // namespace
+
+VecDotFn floatVecDotAvx2(QuantType type)
+{
+    if (type == QuantType::F32)
+        return dot<false>;
+    if (type == QuantType::F16)
+        return dot<true>;
+    return nullptr;
+}
+
+} // namespace lieq::kernels::x86

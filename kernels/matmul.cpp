@@ -1,0 +1,175 @@
+#include "kernels/matmul.h"
+
+#include "kernels/cpu/x86/ggml_dot_avx2.h"
+#include "kernels/cpu/x86/gptq_avx2.h"
+#include "kernels/cpu/x86/float_dot_avx2.h"
+#include "kernels/fp16.h"
+#include "kernels/parallel.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace lieq::kernels {
+
+namespace {
+
+bool isGptq(QuantType t)
+{
+    return typeTraits(t).gptqColumns;
+}
+
+Backend resolve(Backend b)
+{
+    if (b == Backend::Auto)
+        return defaultBackend();
+    if (b == Backend::Avx2 && !cpuFeatures().x86Avx2())
+        return Backend::Scalar;
+    return b;
+}
+
+float dotF32Ref(std::int64_t n, const void *w, const void *x)
+{
+    const auto *a = static_cast<const float *>(w);
+    const auto *b = static_cast<const float *>(x);
+    float s = 0;
+    for (std::int64_t i = 0; i < n; ++i)
+        s += a[i] * b[i];
+    return s;
+}
+
+float dotF16Ref(std::int64_t n, const void *w, const void *x)
+{
+    const auto *a = static_cast<const fp16_t *>(w);
+    const auto *b = static_cast<const float *>(x);
+    float s = 0;
+    for (std::int64_t i = 0; i < n; ++i)
+        s += fp16ToFp32(a[i]) * b[i];
+    return s;
+}
+
+// Rows of a ggml-type (or F32/F16) matrix: activations quantized once, then each chunk of
+// weight rows is dotted with every activation row while the weight row is in L1.
+void matmulRows(const WeightView &w, const float *x, std::int64_t m, float *y, Backend b)
+{
+    const TypeTraits &t = typeTraits(w.type);
+    VecDotFn dot = nullptr;
+    std::vector<std::uint8_t> xq;
+    std::int64_t xBytes = w.cols * std::int64_t(sizeof(float));
+    const void *xs = x;
+    if (w.type == QuantType::F32 || w.type == QuantType::F16) {
+        dot = b == Backend::Avx2 ? x86::floatVecDotAvx2(w.type)
+                                 : (w.type == QuantType::F32 ? dotF32Ref : dotF16Ref);
+    } else {
+        dot = b == Backend::Avx2 ? x86::ggmlVecDotAvx2(w.type) : t.vecDotRef;
+        const TypeTraits &xt = typeTraits(t.vecDotType);
+        xBytes = rowBytes(xt.type, w.cols);
+        xq.resize(std::size_t(xBytes * m));
+        for (std::int64_t i = 0; i < m; ++i)
+            xt.fromFloatRef(x + i * w.cols, xq.data() + i * xBytes, w.cols);
+        xs = xq.data();
+    }
+    const std::int64_t wBytes = rowBytes(w.type, w.cols);
+    const auto *wp = static_cast<const std::uint8_t *>(w.data);
+    const auto *xp = static_cast<const std::uint8_t *>(xs);
+    parallelFor(w.rows, [&](std::int64_t r0, std::int64_t r1) {
+        for (std::int64_t r = r0; r < r1; ++r)
+            for (std::int64_t i = 0; i < m; ++i)
+                y[i * w.rows + r] = dot(w.cols, wp + r * wBytes, xp + i * xBytes);
+    }, 16);
+}
+
+void matmulGptq(const WeightView &w, const float *x, std::int64_t m, float *y, Backend b)
+{
+    GptqActivations xa;
+    quantizeGptqActivations(x, m, w.cols, xa);
+    const std::int64_t tiles = (w.rows + 7) / 8;
+    if (b == Backend::Avx2 && gptqFastPath(w.gptq)) {
+        x86::GptqAvx2Input in;
+        x86::gptqPrepareAvx2(w.gptq, xa, in);
+        parallelFor(tiles, [&](std::int64_t t0, std::int64_t t1) {
+            x86::gptqMatmulAvx2(w.gptq, xa, in, y, w.rows, 8 * t0, std::min(w.rows, 8 * t1));
+        }, 8);
+        return;
+    }
+    parallelFor(tiles, [&](std::int64_t t0, std::int64_t t1) {
+        gptqMatmulRef(w.gptq, xa, y, w.rows, 8 * t0, std::min(w.rows, 8 * t1));
+    }, 1);
+}
+
+} // namespace
+
+WeightView gptqView(const GptqMatrix &m)
+{
+    WeightView v;
+    v.type = *gptqType(m.shape.bits);
+    v.rows = m.shape.rows;
+    v.cols = m.shape.cols;
+    v.gptq = m;
+    return v;
+}
+
+void validate(const WeightView &w)
+{
+    auto fail = [](const std::string &what) { throw std::invalid_argument("kernels: " + what); };
+    const TypeTraits &t = typeTraits(w.type);
+    if (w.rows <= 0 || w.cols <= 0)
+        fail("empty weight shape");
+    if (t.gptqColumns) {
+        const GptqShape &s = w.gptq.shape;
+        if (s.rows != w.rows || s.cols != w.cols || t.bits != s.bits)
+            fail("GPTQ shape does not match the view");
+        if (s.groupSize <= 0)
+            fail("GPTQ group size must be positive");
+        if (!w.gptq.qweight || !w.gptq.qzeros || !w.gptq.scales)
+            fail("GPTQ matrix lacks qweight, qzeros or scales");
+        if (w.gptq.gIdx)
+            for (std::int64_t k = 0; k < s.cols; ++k)
+                if (w.gptq.gIdx[k] < 0 || w.gptq.gIdx[k] >= s.groups())
+                    fail("g_idx entry out of range");
+        return;
+    }
+    if (w.type == QuantType::Q8_K)
+        fail("q8_K is an activation type, not a weight type");
+    if (w.cols % t.blockSize != 0)
+        fail(std::string(t.name) + " rows must hold a multiple of " + std::to_string(t.blockSize) +
+             " values, not " + std::to_string(w.cols));
+    if (!w.data)
+        fail("weight data is null");
+}
+
+void matmul(const WeightView &w, const float *x, std::int64_t m, float *y, Backend backend)
+{
+    if (m <= 0)
+        return;
+    const Backend b = resolve(backend);
+    if (isGptq(w.type))
+        matmulGptq(w, x, m, y, b);
+    else
+        matmulRows(w, x, m, y, b);
+}
+
+void dequantizeRows(const WeightView &w, std::int64_t row0, std::int64_t nrows, float *out)
+{
+    if (isGptq(w.type)) {
+        gptqDequantizeRows(w.gptq, row0, nrows, out);
+        return;
+    }
+    const TypeTraits &t = typeTraits(w.type);
+    const std::int64_t rb = rowBytes(w.type, w.cols);
+    for (std::int64_t r = row0; r < row0 + nrows; ++r)
+        t.toFloat(static_cast<const std::uint8_t *>(w.data) + r * rb, out + (r - row0) * w.cols,
+                  w.cols);
+}
+
+std::int64_t weightBytes(const WeightView &w)
+{
+    if (isGptq(w.type)) {
+        const GptqShape &s = w.gptq.shape;
+        return 4 * (s.qweightWords() + s.qzerosWords()) + 2 * s.groups() * s.rows;
+    }
+    return rowBytes(w.type, w.cols) * w.rows;
+}
+
+} // namespace lieq::kernels
