@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 namespace lieq::kernels::x86 {
 
@@ -186,10 +187,81 @@ void tileGroup(const TileArgs &a, std::int64_t g, std::int64_t n0, std::int64_t 
     }
 }
 
+// One activation row (decode): blocks of 32 inputs in the outer loop so that the block's 8
+// activation broadcasts stay in registers across all output tiles, and every pass reads only
+// the block's `Bits` qweight rows, each sequentially along the outputs. Per-block partial sums
+// d_b * dot collect in `t`; the group's scale and zero point are applied once per group.
+template <int Bits>
+void gemvBits(const TileArgs &a, std::int64_t nBegin, std::int64_t nEnd)
+{
+    const GptqMatrix &w = *a.w;
+    const GptqShape &s = w.shape;
+    const std::int64_t n = s.rows, blocks = a.x->blocks(), groups = s.groups();
+    const std::int64_t bpg = groups == 1 ? blocks : s.groupSize / 32;
+    thread_local std::vector<float> tbuf;
+    tbuf.resize(std::size_t(nEnd - nBegin));
+    float *t = tbuf.data() - nBegin;
+    const __m256i ones16 = _mm256_set1_epi16(1);
+    for (std::int64_t g = 0; g < groups; ++g) {
+        std::fill(tbuf.begin(), tbuf.end(), 0.0f);
+        const std::int64_t b1 = std::min(blocks, (g + 1) * bpg);
+        for (std::int64_t b = g * bpg; b < b1; ++b) {
+            const __m256 d = _mm256_set1_ps(a.x->d[b]);
+            const std::int32_t *qrow = w.qweight + b * Bits * n;
+            if constexpr (Bits == 8) {
+                const std::int16_t *xq = a.in->q16.data() + 32 * b;
+                __m256i xe[8], xo[8];
+                for (int wd = 0; wd < 8; ++wd) {
+                    std::int32_t e, o;
+                    std::memcpy(&e, xq + 4 * wd, 4);
+                    std::memcpy(&o, xq + 4 * wd + 2, 4);
+                    xe[wd] = _mm256_set1_epi32(e);
+                    xo[wd] = _mm256_set1_epi32(o);
+                }
+                const __m256i m = _mm256_set1_epi32(0x00ff00ff);
+                for (std::int64_t n0 = nBegin; n0 < nEnd; n0 += 8) {
+                    __m256i acc = _mm256_setzero_si256();
+                    for (int wd = 0; wd < 8; ++wd) {
+                        const __m256i word = load8(qrow + wd * n + n0);
+                        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_and_si256(word, m), xe[wd]));
+                        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(
+                            _mm256_and_si256(_mm256_srli_epi32(word, 8), m), xo[wd]));
+                    }
+                    _mm256_storeu_ps(t + n0, _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc), d,
+                                                             _mm256_loadu_ps(t + n0)));
+                }
+            } else {
+                __m256i xb[8];
+                for (int j = 0; j < 8; ++j)
+                    xb[j] = broadcast4(a.in->q8.data() + 32 * b + 4 * j);
+                for (std::int64_t n0 = nBegin; n0 < nEnd; n0 += 8) {
+                    __m256i acc = _mm256_setzero_si256();
+                    decodeBlock<Bits>(qrow + n0, n, [&](int j, __m256i codes) {
+                        acc = _mm256_add_epi16(acc, _mm256_maddubs_epi16(codes, xb[j]));
+                    });
+                    _mm256_storeu_ps(t + n0, _mm256_fmadd_ps(
+                        _mm256_cvtepi32_ps(_mm256_madd_epi16(acc, ones16)), d, _mm256_loadu_ps(t + n0)));
+                }
+            }
+        }
+        const __m256 groupSum = _mm256_set1_ps(a.in->groupSums[g]);
+        for (std::int64_t n0 = nBegin; n0 < nEnd; n0 += 8) {
+            const __m256 scale = _mm256_cvtph_ps(
+                _mm_loadu_si128(reinterpret_cast<const __m128i *>(w.scales + g * n + n0)));
+            const __m256 corrected = _mm256_fnmadd_ps(zeros8(w, g, n0), groupSum, _mm256_loadu_ps(t + n0));
+            _mm256_storeu_ps(a.y + n0, _mm256_fmadd_ps(scale, corrected, _mm256_loadu_ps(a.y + n0)));
+        }
+    }
+}
+
 template <int Bits>
 void matmulBits(const TileArgs &a, std::int64_t nBegin, std::int64_t nEnd)
 {
     const std::int64_t rows = a.x->rows, groups = a.w->shape.groups();
+    if (rows == 1) {
+        gemvBits<Bits>(a, nBegin, nEnd);
+        return;
+    }
     for (std::int64_t g = 0; g < groups; ++g) {
         for (std::int64_t n0 = nBegin; n0 < nEnd; n0 += 8) {
             std::int64_t i = 0;
