@@ -91,6 +91,12 @@ public:
     std::vector<EvalResult> evalResults(const EvalFilter &filter = {});
     bool deleteEvalResult(std::int64_t id);
 
+    // KL statistics against an FP16 reference (one transaction per row); newest first.
+    // A row naming a quantization run takes that run's plan's model as its model.
+    std::int64_t addKlStats(const KlStatsRecord &record);
+    std::vector<KlStatsRecord> klStats(const KlStatsFilter &filter = {});
+    bool deleteKlStats(std::int64_t id);
+
     // Exports (GGUF, GPTQ, reports, bundles): where they went, newest first.
     std::int64_t addExport(const ExportRecord &record);
     std::vector<ExportRecord> exports(const ExportFilter &filter = {});

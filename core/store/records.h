@@ -217,6 +217,39 @@ struct ExportRecord
     std::int64_t createdAtMs = 0;
 };
 
+// KL statistics of a model against its FP16 reference on one text (schema v5). The headline
+// figures are columns; statsJson holds the whole lieq::KlStatistics (core/eval/kl_statistics.h,
+// klStatisticsFromJson), settingsJson the text, windows and reference path.
+struct KlStatsRecord
+{
+    std::int64_t id = 0;
+    std::int64_t modelId = 0;               // the evaluated model (set from the plan for a run)
+    std::optional<std::int64_t> quantRunId; // the evaluated quantization run, if one
+    std::int64_t referenceModelId = 0;
+    std::optional<std::int64_t> datasetId;  // the evaluation text
+    std::int64_t windows = 0;
+    std::int64_t seqlen = 0;
+    std::int64_t positions = 0;
+    double klMean = kNoValue;               // nats per predicted token
+    double klStderr = kNoValue;
+    double klMax = kNoValue;
+    double klP99 = kNoValue;
+    double klMedian = kNoValue;
+    double top1 = kNoValue;                 // share with the reference's top token
+    double deltaPRms = kNoValue;            // RMS change in the next token's probability
+    double pplRatio = kNoValue;             // PPL(model) / PPL(reference)
+    double lnPplCorrelation = kNoValue;
+    std::string statsJson = "{}";
+    std::string settingsJson = "{}";
+    std::int64_t createdAtMs = 0;
+};
+
+struct KlStatsFilter
+{
+    std::optional<std::int64_t> modelId;
+    std::optional<std::int64_t> quantRunId;
+};
+
 struct ExportFilter
 {
     std::optional<std::int64_t> quantRunId;

@@ -199,6 +199,38 @@ CREATE TABLE merged_rows (
 ) WITHOUT ROWID;
 )SQL";
 
+// Version 5: issue 16 -- KL statistics of a model (usually a quantization run) against its FP16
+// reference on one text, as llama.cpp's --kl-divergence reports them: headline columns for
+// tables and sorting, the whole lieq::KlStatistics object as JSON.
+const char *kV5 = R"SQL(
+CREATE TABLE kl_stats (
+    id                 INTEGER PRIMARY KEY,
+    model_id           INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+    quant_run_id       INTEGER REFERENCES quant_runs(id) ON DELETE CASCADE,
+    reference_model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+    dataset_id         INTEGER REFERENCES datasets(id) ON DELETE SET NULL,
+    windows            INTEGER NOT NULL DEFAULT 0,
+    seqlen             INTEGER NOT NULL DEFAULT 0,
+    positions          INTEGER NOT NULL DEFAULT 0,
+    kl_mean            REAL,
+    kl_stderr          REAL,
+    kl_max             REAL,
+    kl_p99             REAL,
+    kl_median          REAL,
+    top1               REAL,
+    delta_p_rms        REAL,
+    ppl_ratio          REAL,
+    ln_ppl_correlation REAL,
+    stats_json         TEXT    NOT NULL DEFAULT '{}',
+    settings_json      TEXT    NOT NULL DEFAULT '{}',
+    created_at         INTEGER NOT NULL
+);
+CREATE INDEX kl_stats_quant ON kl_stats (quant_run_id);
+CREATE INDEX kl_stats_model ON kl_stats (model_id);
+CREATE INDEX kl_stats_reference ON kl_stats (reference_model_id);
+CREATE INDEX kl_stats_dataset ON kl_stats (dataset_id);
+)SQL";
+
 bool hasTables(Database &db)
 {
     Statement st(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'");
@@ -220,6 +252,7 @@ const std::vector<Migration> &migrations()
         {2, "plans, quantization runs, module losses, evaluation results", kV2},
         {3, "exports: where each GGUF, checkpoint, report and bundle went", kV3},
         {4, "sweeps, their cells, and the ledger of merged cell stores", kV4},
+        {5, "KL statistics of models and quantization runs against their FP16 reference", kV5},
     };
     return m;
 }

@@ -1,0 +1,96 @@
+// KL statistics rows (schema v4): a model, usually a quantization run, against its FP16
+// reference on one text, as llama.cpp's --kl-divergence reports it. The headline figures are
+// columns (the Runs table sorts and filters on them); the whole statistics object is JSON.
+#include "core/store/experiment_store.h"
+
+#include "core/store/database.h"
+#include "core/store/fingerprint.h"
+#include "core/store/statement.h"
+#include "core/store/store_rows_impl.h"
+#include "core/store/transaction.h"
+#include "core/util/error.h"
+
+namespace lieq::store {
+
+std::int64_t ExperimentStore::addKlStats(const KlStatsRecord &r)
+{
+    requireWritable();
+    Transaction tx(*m_db);
+    std::int64_t modelId = r.modelId;
+    if (r.quantRunId) {
+        // The model of a quantized result is its plan's model, whatever the caller says.
+        Statement st(*m_db, "SELECT p.model_id FROM quant_runs q JOIN plans p ON p.id = q.plan_id "
+                            "WHERE q.id = ?");
+        st.bind(1, *r.quantRunId);
+        if (!st.step())
+            throw Error(m_db->path(), "KL statistics name quantization run " +
+                                          std::to_string(*r.quantRunId) + ", which does not exist");
+        modelId = st.columnInt(0);
+    }
+    if (modelId <= 0 || r.referenceModelId <= 0)
+        throw Error(m_db->path(), "KL statistics need the evaluated and the reference model");
+    const std::string stats = canonicalJson(r.statsJson, m_db->path() + ": KL statistics");
+    const std::string settings = canonicalJson(r.settingsJson, m_db->path() + ": KL settings");
+    Statement ins(*m_db,
+                  "INSERT INTO kl_stats (model_id, quant_run_id, reference_model_id, dataset_id, "
+                  "windows, seqlen, positions, kl_mean, kl_stderr, kl_max, kl_p99, kl_median, "
+                  "top1, delta_p_rms, ppl_ratio, ln_ppl_correlation, stats_json, settings_json, "
+                  "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    ins.bind(1, modelId).bind(2, r.quantRunId).bind(3, r.referenceModelId).bind(4, r.datasetId)
+        .bind(5, r.windows).bind(6, r.seqlen).bind(7, r.positions).bind(8, r.klMean)
+        .bind(9, r.klStderr).bind(10, r.klMax).bind(11, r.klP99).bind(12, r.klMedian)
+        .bind(13, r.top1).bind(14, r.deltaPRms).bind(15, r.pplRatio).bind(16, r.lnPplCorrelation)
+        .bind(17, stats).bind(18, settings).bind(19, nowMs());
+    ins.run();
+    const std::int64_t id = m_db->lastInsertId();
+    tx.commit();
+    return id;
+}
+
+std::vector<KlStatsRecord> ExperimentStore::klStats(const KlStatsFilter &f)
+{
+    Statement st(*m_db,
+                 "SELECT id, model_id, quant_run_id, reference_model_id, dataset_id, windows, "
+                 "seqlen, positions, kl_mean, kl_stderr, kl_max, kl_p99, kl_median, top1, "
+                 "delta_p_rms, ppl_ratio, ln_ppl_correlation, stats_json, settings_json, created_at "
+                 "FROM kl_stats WHERE (?1 IS NULL OR model_id = ?1) "
+                 "AND (?2 IS NULL OR quant_run_id = ?2) ORDER BY id DESC");
+    st.bind(1, f.modelId).bind(2, f.quantRunId);
+    std::vector<KlStatsRecord> out;
+    while (st.step()) {
+        KlStatsRecord r;
+        r.id = st.columnInt(0);
+        r.modelId = st.columnInt(1);
+        r.quantRunId = st.columnOptionalInt(2);
+        r.referenceModelId = st.columnInt(3);
+        r.datasetId = st.columnOptionalInt(4);
+        r.windows = st.columnInt(5);
+        r.seqlen = st.columnInt(6);
+        r.positions = st.columnInt(7);
+        r.klMean = st.columnDouble(8);
+        r.klStderr = st.columnDouble(9);
+        r.klMax = st.columnDouble(10);
+        r.klP99 = st.columnDouble(11);
+        r.klMedian = st.columnDouble(12);
+        r.top1 = st.columnDouble(13);
+        r.deltaPRms = st.columnDouble(14);
+        r.pplRatio = st.columnDouble(15);
+        r.lnPplCorrelation = st.columnDouble(16);
+        r.statsJson = st.columnText(17);
+        r.settingsJson = st.columnText(18);
+        r.createdAtMs = st.columnInt(19);
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+bool ExperimentStore::deleteKlStats(std::int64_t id)
+{
+    requireWritable();
+    Statement st(*m_db, "DELETE FROM kl_stats WHERE id = ?");
+    st.bind(1, id);
+    st.run();
+    return m_db->changes() > 0;
+}
+
+} // namespace lieq::store
