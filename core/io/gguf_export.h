@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/io/gguf_format.h"
+#include "core/io/gguf_model_builder.h" // llama3RopeFactors, llamaQkRowOrder
 #include "core/util/progress.h"
 
 #include <cstdint>
@@ -33,12 +34,5 @@ struct GgufExportResult
 // comes from tokenizer.json beside the weights. Atomic; throws lieq::Error / lieq::Cancelled.
 GgufExportResult exportGguf(const Checkpoint &ckpt, const std::string &outPath,
                             const GgufExportOptions &options = {}, const ProgressFn &progress = {});
-
-// llama.cpp's per-frequency divisors for llama3 rope scaling (head_dim / 2 values).
-std::vector<float> llama3RopeFactors(const ModelConfig &config);
-
-// HF -> GGUF row order for llama q/k projections: within each head of `headDim` rows, row
-// i * headDim/2 + j moves to 2j + i. Returns the source row of each destination row.
-std::vector<std::int64_t> llamaQkRowOrder(std::int64_t rows, std::int64_t headDim);
 
 } // namespace lieq

@@ -17,8 +17,18 @@ enum class GgufValueType : std::uint32_t {
     String = 8, Array = 9, U64 = 10, I64 = 11, F64 = 12,
 };
 
-// Tensor element types this project writes (ggml_type numbering; quantized types come later).
-enum class GgmlType : std::uint32_t { F32 = 0, F16 = 1 };
+// Tensor element types this project writes (ggml_type numbering). The block types' layouts,
+// quantizers and sizes are kernels/ (kernels::typeFromGgml).
+enum class GgmlType : std::uint32_t {
+    F32 = 0, F16 = 1, Q4_0 = 2, Q8_0 = 8, Q2_K = 10, Q3_K = 11, Q4_K = 12, Q6_K = 14,
+};
+
+// llama.cpp's llama_ftype values for general.file_type, and GGML_QNT_VERSION.
+enum class GgufFileType : std::uint32_t {
+    AllF32 = 0, MostlyF16 = 1, MostlyQ4_0 = 2, MostlyQ8_0 = 7, MostlyQ2_K = 10, MostlyQ3_K_M = 12,
+    MostlyQ4_K_M = 15, MostlyQ6_K = 18,
+};
+constexpr std::uint32_t kGgmlQuantizationVersion = 2;
 
 // One metadata value. Integers of every width are held as int64/uint64; `type` keeps the
 // on-disk type so a round trip is exact. Arrays hold one element type (`arrayType`).

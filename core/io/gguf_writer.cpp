@@ -2,6 +2,7 @@
 
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "kernels/type_traits.h"
 
 #include <algorithm>
 #include <cstring>
@@ -26,9 +27,26 @@ void putString(std::string &out, const std::string &s)
 std::size_t padTo(std::size_t n, std::size_t a) { return (n + a - 1) / a * a; }
 } // namespace
 
-std::size_t ggmlTypeSize(GgmlType t) { return t == GgmlType::F16 ? 2 : 4; }
+std::size_t ggmlTensorBytes(GgmlType t, const std::vector<std::int64_t> &shape)
+{
+    const auto type = kernels::typeFromGgml(static_cast<int>(t));
+    if (!type)
+        throw Error("ggml type " + std::to_string(static_cast<int>(t)) + " is not supported");
+    const kernels::TypeTraits &tt = kernels::typeTraits(*type);
+    if (shape.empty() || shape.back() % tt.blockSize != 0)
+        throw Error(std::string("a ") + tt.name + " tensor needs rows of a multiple of " +
+                    std::to_string(tt.blockSize) + " values");
+    std::size_t rows = 1;
+    for (std::size_t i = 0; i + 1 < shape.size(); ++i)
+        rows *= static_cast<std::size_t>(shape[i]);
+    return rows * static_cast<std::size_t>(kernels::rowBytes(*type, shape.back()));
+}
 
-const char *ggmlTypeName(GgmlType t) { return t == GgmlType::F16 ? "F16" : "F32"; }
+const char *ggmlTypeName(GgmlType t)
+{
+    const auto type = kernels::typeFromGgml(static_cast<int>(t));
+    return type ? kernels::typeTraits(*type).name : "unknown";
+}
 
 void GgufWriter::addKey(const std::string &key, GgufValueType type, std::string payload)
 {
@@ -111,11 +129,14 @@ void GgufWriter::addTensor(const std::string &name, GgmlType type,
             throw Error("GGUF tensor " + name + " added twice");
     if (shape.empty() || shape.size() > 4)
         throw Error("GGUF tensor " + name + ": needs 1 to 4 dimensions");
-    std::size_t n = ggmlTypeSize(type);
-    for (auto d : shape) {
+    for (auto d : shape)
         if (d <= 0)
             throw Error("GGUF tensor " + name + ": dimensions must be positive");
-        n *= static_cast<std::size_t>(d);
+    std::size_t n = 0;
+    try {
+        n = ggmlTensorBytes(type, shape);
+    } catch (const Error &e) {
+        throw Error("GGUF tensor " + name + ": " + e.what());
     }
     m_tensors.push_back({name, type, shape, n, std::move(fill)});
 }

@@ -53,7 +53,9 @@ private:
     std::vector<Tensor> m_tensors;
 };
 
-std::size_t ggmlTypeSize(GgmlType t);
-const char *ggmlTypeName(GgmlType t);
+// Bytes of a tensor of `shape` (PyTorch order; rows of the last dimension) in `type`; throws
+// lieq::Error when the last dimension is not a multiple of the type's block size.
+std::size_t ggmlTensorBytes(GgmlType t, const std::vector<std::int64_t> &shape);
+const char *ggmlTypeName(GgmlType t); // ggml's names: "f32", "f16", "q4_K", ...
 
 } // namespace lieq
