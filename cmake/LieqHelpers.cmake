@@ -54,6 +54,10 @@ function(lieq_add_module name)
     set_property(GLOBAL APPEND PROPERTY LIEQ_CORE_MODULES ${name})
 endfunction()
 
+# What the programs set for themselves before libtorch and OpenBLAS start
+# (core/util/thread_environment.h), so that tests run the libraries as users do.
+set(LIEQ_THREAD_ENV "OMP_NUM_THREADS=1;OMP_WAIT_POLICY=PASSIVE;GOMP_SPINCOUNT=0;OPENBLAS_NUM_THREADS=1;MKL_NUM_THREADS=1")
+
 # Qt Test executable registered with ctest under a label (unit, gui, slow, bench, integration).
 #   lieq_add_test(tst_safetensors SOURCES tst_safetensors.cpp LIBS lieq_io LABELS unit)
 function(lieq_add_test name)
@@ -80,5 +84,5 @@ function(lieq_add_test name)
         set(T_TIMEOUT 600)
     endif()
     set_tests_properties(${name} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
-        ENVIRONMENT "QT_QPA_PLATFORM=offscreen;LIEQ_SHARED_DIR=${PROJECT_SOURCE_DIR}/../shared;LIEQ_BUILD_DIR=${PROJECT_BINARY_DIR};${T_ENV}")
+        ENVIRONMENT "QT_QPA_PLATFORM=offscreen;${LIEQ_THREAD_ENV};LIEQ_SHARED_DIR=${PROJECT_SOURCE_DIR}/../shared;LIEQ_BUILD_DIR=${PROJECT_BINARY_DIR};${T_ENV}")
 endfunction()

@@ -1,6 +1,7 @@
 // `lieq`: command-line entry. Dispatches to the registered subcommands (cmd_*.cpp).
 #include "app/cli/command.h"
 #include "core/util/error.h"
+#include "core/util/thread_environment.h"
 #include "lieq_version.h"
 
 #include <cstdio>
@@ -21,6 +22,8 @@ void printUsage()
 
 int main(int argc, char **argv)
 {
+    // Before anything else: libtorch's OpenMP and OpenBLAS read their thread settings at start.
+    lieq::ensureThreadEnvironment(argv);
     if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
         printUsage();
         return argc < 2 ? 2 : 0;

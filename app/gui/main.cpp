@@ -3,11 +3,15 @@
 #include "ui/languagemanager.h"
 #include "ui/workbench.h"
 
+#include "core/util/thread_environment.h"
+
 #include <QApplication>
 #include <QCommandLineParser>
 
 int main(int argc, char **argv)
 {
+    // Before anything else: libtorch's OpenMP and OpenBLAS read their thread settings at start.
+    lieq::ensureThreadEnvironment(argv);
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("LieQ"));
     QApplication::setApplicationName(QStringLiteral("LieQ Workbench"));

@@ -1,8 +1,11 @@
 #include "core/model/decoder_impl.h"
 
+#include "core/model/compute_threads.h"
+#include "core/model/parallel_ops_impl.h"
 #include "core/model/rope.h"
 #include "core/model/tensor_ops_impl.h"
 #include "core/util/error.h"
+#include "core/util/thread_pool.h"
 
 #include <unistd.h>
 
@@ -85,6 +88,7 @@ Decoder::Decoder(std::shared_ptr<const Checkpoint> checkpoint, const ModelOption
     m_resident = m_fp32Bytes <= budget;
     m_layers.resize(static_cast<std::size_t>(numLayers()));
     m_invFreq = ropeInverseFrequencies(c);
+    holdLibraryThreadsAtOne();
 }
 
 Decoder::~Decoder() = default;
@@ -259,32 +263,41 @@ torch::Tensor Decoder::attention(const torch::Tensor &q, const torch::Tensor &k,
     const std::int64_t window = m_config.slidingWindow.value_or(0);
     torch::Tensor out = torch::empty({B, nh, T, hd}, q.options());
     const auto longOpts = torch::TensorOptions().dtype(torch::kLong).device(q.device());
-    for (std::int64_t b = 0; b < B; ++b) {
-        // Head h uses kv head h / group (HF repeat_kv), so [nh] views as [nkv, group].
-        const torch::Tensor qb = q[b].view({nkv, group, T, hd});
-        const torch::Tensor ob = out[b].view({nkv, group, T, hd});
-        for (std::int64_t t0 = 0; t0 < T; t0 += chunk) {
-            const std::int64_t t1 = std::min(T, t0 + chunk), c = t1 - t0;
-            // Causality: keys after the chunk's last query are never visible.
-            const std::int64_t kEnd = std::min(Tk, queryStart + t1);
-            const std::int64_t kStart =
-                window > 0 ? std::max<std::int64_t>(0, queryStart + t0 - window + 1) : 0;
-            const torch::Tensor kc = k[b].slice(1, kStart, kEnd);
-            const torch::Tensor vc = v[b].slice(1, kStart, kEnd);
-            const torch::Tensor qc = qb.slice(2, t0, t1).reshape({nkv, group * c, hd});
-            torch::Tensor s = torch::matmul(qc, kc.transpose(1, 2)).mul_(scale);
-            const torch::Tensor pos =
-                torch::arange(queryStart + t0, queryStart + t1, longOpts).unsqueeze(1);
-            const torch::Tensor key = torch::arange(kStart, kEnd, longOpts).unsqueeze(0);
-            torch::Tensor mask = key > pos;
-            if (window > 0)
-                mask = mask.logical_or(pos - key >= window);
-            s.view({nkv, group, c, kEnd - kStart})
-                .masked_fill_(mask, -std::numeric_limits<float>::infinity());
-            const torch::Tensor o = torch::matmul(torch::softmax(s, -1), vc);
-            ob.slice(2, t0, t1).copy_(o.view({nkv, group, c, hd}));
+    // One task per (window, kv head): head h uses kv head h / group (HF repeat_kv), so the
+    // group of query heads that share a kv head is one matrix product.
+    const auto pairs = [&](std::int64_t first, std::int64_t last) {
+        for (std::int64_t p = first; p < last; ++p) {
+            const std::int64_t b = p / nkv, g = p % nkv;
+            const torch::Tensor qg = q[b].view({nkv, group, T, hd})[g];
+            const torch::Tensor og = out[b].view({nkv, group, T, hd})[g];
+            for (std::int64_t t0 = 0; t0 < T; t0 += chunk) {
+                const std::int64_t t1 = std::min(T, t0 + chunk), c = t1 - t0;
+                // Causality: keys after the chunk's last query are never visible.
+                const std::int64_t kEnd = std::min(Tk, queryStart + t1);
+                const std::int64_t kStart =
+                    window > 0 ? std::max<std::int64_t>(0, queryStart + t0 - window + 1) : 0;
+                const torch::Tensor kc = k[b][g].slice(0, kStart, kEnd);
+                const torch::Tensor vc = v[b][g].slice(0, kStart, kEnd);
+                const torch::Tensor qc = qg.slice(1, t0, t1).reshape({group * c, hd});
+                torch::Tensor s = torch::mm(qc, kc.t()).mul_(scale);
+                const torch::Tensor pos =
+                    torch::arange(queryStart + t0, queryStart + t1, longOpts).unsqueeze(1);
+                const torch::Tensor key = torch::arange(kStart, kEnd, longOpts).unsqueeze(0);
+                torch::Tensor mask = key > pos;
+                if (window > 0)
+                    mask = mask.logical_or(pos - key >= window);
+                s.view({group, c, kEnd - kStart})
+                    .masked_fill_(mask, -std::numeric_limits<float>::infinity());
+                const torch::Tensor o = torch::mm(torch::softmax(s, -1), vc);
+                og.slice(1, t0, t1).copy_(o.view({group, c, hd}));
+            }
         }
-    }
+    };
+    const std::int64_t macs = 2 * B * nh * T * Tk * hd;
+    if (macs < kMinParallelMacs || !q.device().is_cpu())
+        pairs(0, B * nkv);
+    else
+        parallelFor(B * nkv, pairs, 1);
     return out;
 }
 
@@ -405,24 +418,40 @@ torch::Tensor Decoder::tokenNll(const torch::Tensor &hidden, const torch::Tensor
     if (T < 2)
         return torch::zeros({B, 0}, torch::TensorOptions().device(device()));
     const std::int64_t N = B * (T - 1);
-    const torch::Tensor h = finalNorm(hidden.slice(1, 0, T - 1)).reshape({N, H});
+    const torch::Tensor h = finalNorm(hidden.slice(1, 0, T - 1)).reshape({N, H}).contiguous();
     const torch::Tensor targets = ids.slice(1, 1, T).reshape({N}).to(device(), torch::kLong);
-    // Logit blocks of at most ~256 MB; the head is read once per call.
-    const std::int64_t chunk =
-        std::clamp<std::int64_t>((256ll << 20) / (4 * N), std::min<std::int64_t>(1024, V), V);
-    torch::Tensor lse = torch::full({N}, -std::numeric_limits<float>::infinity(), h.options());
-    torch::Tensor target = torch::zeros({N}, h.options());
-    for (std::int64_t v0 = 0; v0 < V; v0 += chunk) {
-        const std::int64_t v1 = std::min(V, v0 + chunk);
-        const torch::Tensor logits = torch::mm(h, headRows(v0, v1).t());
-        lse = torch::logaddexp(lse, torch::logsumexp(logits, 1));
-        const torch::Tensor inside = (targets >= v0).logical_and(targets < v1);
-        const torch::Tensor local = (targets - v0).clamp(0, v1 - v0 - 1).unsqueeze(1);
-        target = torch::where(inside, logits.gather(1, local).squeeze(1), target);
-    }
+    // Vocabulary blocks with a logsumexp and the target logit each, combined at the end, so
+    // [N, vocab] never exists at once. Blocks run in parallel (each one BLAS call on its own
+    // rows of the head); their logits stay under ~256 MB together.
+    const int threads = h.device().is_cpu() ? ThreadPool::global().threads() : 1;
+    const std::int64_t memBlock = std::max<std::int64_t>(256, (256ll << 20) / (4 * N * threads));
+    const std::int64_t parBlock = (V + 2 * threads - 1) / (2 * threads);
+    const std::int64_t block =
+        std::min(V, std::max<std::int64_t>(256, threads > 1 && N * H * V >= kMinParallelMacs
+                                                    ? std::min(memBlock, parBlock)
+                                                    : memBlock));
+    const std::int64_t blocks = (V + block - 1) / block;
+    if (m_resident)
+        headRows(0, 0); // materialises the head before threads share it
+    torch::Tensor lse = torch::empty({blocks, N}, h.options());
+    torch::Tensor target = torch::zeros({blocks, N}, h.options());
+    const auto run = [&](std::int64_t first, std::int64_t last) {
+        for (std::int64_t i = first; i < last; ++i) {
+            const std::int64_t v0 = i * block, v1 = std::min(V, v0 + block);
+            const torch::Tensor logits = torch::mm(h, headRows(v0, v1).t());
+            lse[i].copy_(torch::logsumexp(logits, 1));
+            const torch::Tensor inside = (targets >= v0).logical_and(targets < v1);
+            const torch::Tensor local = (targets - v0).clamp(0, v1 - v0 - 1).unsqueeze(1);
+            target[i].copy_(torch::where(inside, logits.gather(1, local).squeeze(1), target[i]));
+        }
+    };
+    if (blocks > 1 && m_resident)
+        parallelFor(blocks, run, 1);
+    else
+        run(0, blocks); // a streamed head is read block by block from the mapping
     if (!m_resident)
         m_source.dropPages(m_headName);
-    return (lse - target).view({B, T - 1});
+    return (torch::logsumexp(lse, 0) - target.sum(0)).view({B, T - 1});
 }
 
 torch::Tensor Decoder::logits(const torch::Tensor &hidden)
@@ -430,14 +459,20 @@ torch::Tensor Decoder::logits(const torch::Tensor &hidden)
     torch::NoGradGuard noGrad;
     const std::int64_t B = hidden.size(0), T = hidden.size(1), H = hidden.size(2);
     const std::int64_t V = m_config.vocabSize, N = B * T;
-    const torch::Tensor h = finalNorm(hidden).reshape({N, H});
+    const torch::Tensor h = finalNorm(hidden).reshape({N, H}).contiguous();
     torch::Tensor out = torch::empty({N, V}, h.options());
-    const std::int64_t chunk =
-        std::clamp<std::int64_t>((256ll << 20) / (4 * std::max<std::int64_t>(N, 1)),
-                                 std::min<std::int64_t>(1024, V), V);
-    for (std::int64_t v0 = 0; v0 < V; v0 += chunk) {
-        const std::int64_t v1 = std::min(V, v0 + chunk);
-        out.slice(1, v0, v1).copy_(torch::mm(h, headRows(v0, v1).t()));
+    if (m_resident) {
+        headRows(0, 0);
+        parallelMatmulTransposedInto(out, h, m_head);
+    } else {
+        const std::int64_t chunk =
+            std::clamp<std::int64_t>((256ll << 20) / (4 * std::max<std::int64_t>(N, 1)),
+                                     std::min<std::int64_t>(1024, V), V);
+        for (std::int64_t v0 = 0; v0 < V; v0 += chunk) {
+            const std::int64_t v1 = std::min(V, v0 + chunk);
+            torch::Tensor block = out.narrow(1, v0, v1 - v0);
+            torch::mm_out(block, h, headRows(v0, v1).t());
+        }
     }
     if (!m_resident)
         m_source.dropPages(m_headName);

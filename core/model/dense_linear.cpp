@@ -1,4 +1,5 @@
 #include "core/model/linear_op_impl.h"
+#include "core/model/parallel_ops_impl.h"
 
 #include "core/util/error.h"
 
@@ -15,8 +16,7 @@ DenseLinear::DenseLinear(torch::Tensor weight, torch::Tensor bias)
 
 torch::Tensor DenseLinear::forward(const torch::Tensor &x) const
 {
-    // at::linear folds the leading dims into one sgemm against W^T (no copy of W).
-    return torch::nn::functional::linear(x, m_weight, m_bias);
+    return parallelLinear(x, m_weight, m_bias);
 }
 
 } // namespace lieq

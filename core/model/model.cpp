@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <chrono>
 #include <set>
-#include <thread>
 
 namespace lieq {
 
@@ -112,14 +111,5 @@ GenerateResult Model::generate(const std::vector<std::int32_t> &prompt,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return result;
 }
-
-void setComputeThreads(int threads)
-{
-    if (threads <= 0)
-        threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    torch::set_num_threads(threads);
-}
-
-int computeThreads() { return torch::get_num_threads(); }
 
 } // namespace lieq

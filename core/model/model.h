@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/io/model_config.h"
+#include "core/model/compute_threads.h"
 #include "core/model/model_options.h"
 #include "core/util/progress.h"
 
@@ -65,9 +66,5 @@ private:
     std::string m_dir;
     std::unique_ptr<Decoder> m_decoder;
 };
-
-// torch::set_num_threads for the whole process; threads <= 0 means the hardware core count.
-void setComputeThreads(int threads = 0);
-int computeThreads();
 
 } // namespace lieq

@@ -1,5 +1,6 @@
 #include "core/quant/awq_impl.h"
 
+#include "core/model/parallel_ops_impl.h"
 #include "core/quant/rtn.h"
 #include "core/util/error.h"
 
@@ -36,7 +37,7 @@ torch::Tensor normalisedWeightMean(const torch::Tensor &w, std::int64_t gs)
 
 double outputMse(const torch::Tensor &x, const torch::Tensor &reference, const torch::Tensor &w)
 {
-    return (reference - x.mm(w.t())).square().mean().item<double>();
+    return (reference - parallelLinear(x, w)).square().mean().item<double>();
 }
 
 } // namespace
@@ -83,7 +84,7 @@ AwqScaleResult awqSearchScales(const torch::Tensor &x, const std::vector<torch::
     const torch::Tensor xMean = xf.abs().mean(0);
     const torch::Tensor wMean = normalisedWeightMean(wcat, options.quant.effectiveGroupSize(in));
     const torch::Tensor xs = strideTokens(xf, options.maxTokens).contiguous();
-    const torch::Tensor reference = xs.mm(wcat.t());
+    const torch::Tensor reference = parallelLinear(xs, wcat);
 
     AwqScaleResult result;
     result.unscaledError = outputMse(xs, reference, fakeQuantize(wcat, options.quant));

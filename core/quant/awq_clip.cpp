@@ -1,8 +1,10 @@
 #include "core/quant/awq_impl.h"
 
 #include "core/util/error.h"
+#include "core/util/thread_pool.h"
 
 #include <string>
+#include <vector>
 
 namespace lieq {
 
@@ -39,7 +41,9 @@ AwqClipResult awqSearchClip(const torch::Tensor &weight, const torch::Tensor &x,
     const QuantConfig perGroup{options.quant.bits, -1, options.quant.symmetric};
     const int steps = std::max(1, int(options.maxShrink * options.clipGrid));
 
-    for (std::int64_t g = 0; g < result.numGroups; ++g) {
+    // Groups are independent: each thread searches whole groups (single-threaded torch inside).
+    std::vector<double> before(std::size_t(result.numGroups)), after(std::size_t(result.numGroups));
+    const auto searchGroup = [&](std::int64_t g) {
         const std::int64_t c0 = g * result.groupSize;
         const auto cs = Slice(c0, std::min(c0 + result.groupSize, cols));
         const torch::Tensor xg = xs.index({Slice(), cs}).contiguous();
@@ -55,18 +59,26 @@ AwqClipResult awqSearchClip(const torch::Tensor &weight, const torch::Tensor &x,
             const torch::Tensor err = (xg.mm(q.t()) - reference).square().mean(0); // [rows]
             if (i == 0) {
                 minErr = err;
-                result.errorBefore += err.mean().item<double>();
+                before[std::size_t(g)] = err.mean().item<double>();
                 continue;
             }
             const torch::Tensor better = err < minErr;
             minErr = torch::where(better, err, minErr);
             bestMax = torch::where(better.unsqueeze(1), maxVal, bestMax);
         }
-        result.errorAfter += minErr.mean().item<double>();
+        after[std::size_t(g)] = minErr.mean().item<double>();
         const torch::Tensor bm = bestMax.reshape({rows}).contiguous();
         const float *bp = bm.data_ptr<float>();
         for (std::int64_t r = 0; r < rows; ++r)
             result.maxValues[r * result.numGroups + g] = bp[r];
+    };
+    parallelFor(result.numGroups, [&](std::int64_t g0, std::int64_t g1) {
+        for (std::int64_t g = g0; g < g1; ++g)
+            searchGroup(g);
+    });
+    for (std::int64_t g = 0; g < result.numGroups; ++g) {
+        result.errorBefore += before[std::size_t(g)];
+        result.errorAfter += after[std::size_t(g)];
     }
     result.errorBefore /= double(result.numGroups);
     result.errorAfter /= double(result.numGroups);

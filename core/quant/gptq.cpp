@@ -1,9 +1,10 @@
 #include "core/quant/gptq_impl.h"
 
 #include "core/quant/quant_grid.h"
+#include "core/model/parallel_ops_impl.h"
 #include "core/util/error.h"
+#include "core/util/thread_pool.h"
 
-#include <ATen/Parallel.h>
 
 #include <chrono>
 #include <cmath>
@@ -167,7 +168,7 @@ GptqResult gptqQuantize(const torch::Tensor &weight, const torch::Tensor &hessia
         // Rows are independent inside a block: each thread takes a slice of rows through
         // all of the block's columns.
         const std::int64_t grain = std::max<std::int64_t>(16, rows / 64);
-        at::parallel_for(0, rows, grain, [&](std::int64_t r0, std::int64_t r1) {
+        parallelFor(rows, [&](std::int64_t r0, std::int64_t r1) {
             for (std::int64_t i = 0; i < count; ++i) {
                 const std::int64_t col = i1 + i;
                 const std::int64_t group = col / gs;
@@ -202,11 +203,13 @@ GptqResult gptqQuantize(const torch::Tensor &weight, const torch::Tensor &hessia
                         wj[r] -= ecol[r] * hij;
                 }
             }
-        });
+        }, grain);
 
         // Lazy batch update of the columns after this block: W[:, i2:] -= Err1 Hinv[i1:i2, i2:].
-        if (i2 < cols)
-            wt.index({Slice(i2)}).sub_(hinv.index({Slice(i1, i2), Slice(i2)}).t().mm(err1));
+        if (i2 < cols) {
+            torch::Tensor rest = wt.index({Slice(i2)});
+            parallelAddmm_(rest, hinv.index({Slice(i1, i2), Slice(i2)}).t(), err1, 1.0, -1.0);
+        }
         reportProgress(progress, Progress{"gptq", i2, cols, {}});
     }
 

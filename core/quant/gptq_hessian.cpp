@@ -1,5 +1,6 @@
 #include "core/quant/gptq_impl.h"
 
+#include "core/model/parallel_ops_impl.h"
 #include "core/util/error.h"
 
 #include <string>
@@ -30,8 +31,7 @@ void GptqHessian::addBatch(const torch::Tensor &x, std::int64_t samples)
     const torch::Tensor flat = x.reshape({-1, cols}).to(torch::kFloat32);
     const std::int64_t n = m_samples + samples;
     // Running average as the reference: H *= old/new, then H += 2/new * X^T X.
-    m_h.mul_(double(m_samples) / double(n));
-    m_h.addmm_(flat.t(), flat, 1.0, 2.0 / double(n));
+    parallelAddmm_(m_h, flat.t(), flat, double(m_samples) / double(n), 2.0 / double(n));
     m_samples = n;
     m_tokens += flat.size(0);
 }

@@ -2,8 +2,7 @@
 
 #include "core/quant/quant_grid.h"
 #include "core/util/error.h"
-
-#include <ATen/Parallel.h>
+#include "core/util/thread_pool.h"
 
 #include <string>
 
@@ -17,16 +16,16 @@ void checkWeight(MatrixView w, const char *what)
         throw Error(std::string(what) + ": empty weight matrix");
 }
 
-// Rows are independent; split them over torch's intra-op threads in chunks of at least 256K
-// weights (smaller matrices are not worth waking the pool for).
+// Rows are independent; split them over the engine's threads in chunks of at least 256K
+// weights (smaller matrices are not worth waking a thread for).
 template<typename Fn>
 void forEachRow(std::int64_t rows, std::int64_t cols, Fn fn)
 {
     const std::int64_t grain = std::max<std::int64_t>(1, (1 << 18) / std::max<std::int64_t>(cols, 1));
-    at::parallel_for(0, rows, grain, [&](std::int64_t r0, std::int64_t r1) {
+    parallelFor(rows, [&](std::int64_t r0, std::int64_t r1) {
         for (std::int64_t r = r0; r < r1; ++r)
             fn(r);
-    });
+    }, grain);
 }
 
 } // namespace

@@ -1,0 +1,209 @@
+#include "core/util/thread_pool.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace lieq {
+
+namespace {
+
+thread_local bool t_isPoolWorker = false;
+
+int hardwareThreads()
+{
+    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+// LIEQ_THREADS, when set to a positive number, replaces the hardware count as the default.
+int defaultThreads()
+{
+    if (const char *env = std::getenv("LIEQ_THREADS")) {
+        const int n = std::atoi(env);
+        if (n > 0)
+            return n;
+    }
+    return hardwareThreads();
+}
+
+} // namespace
+
+// One parallelFor call. Workers hold it by shared_ptr, so one that wakes after the call has
+// returned finds no chunk left and never touches the caller's function.
+struct Job
+{
+    const ThreadPool::RangeFn *fn = nullptr;
+    std::int64_t n = 0;
+    std::int64_t chunk = 1;
+    std::int64_t chunks = 0;
+    std::atomic<std::int64_t> next{0};
+    std::atomic<std::int64_t> completed{0};
+    std::atomic<bool> failed{false};
+    std::mutex errorMutex;
+    std::exception_ptr error;
+
+    // Runs chunks until none is left; returns whether this call completed the last one.
+    bool work()
+    {
+        bool finishedLast = false;
+        for (;;) {
+            const std::int64_t c = next.fetch_add(1, std::memory_order_relaxed);
+            if (c >= chunks)
+                break;
+            if (!failed.load(std::memory_order_relaxed)) {
+                try {
+                    const std::int64_t begin = c * chunk;
+                    (*fn)(begin, std::min(n, begin + chunk));
+                } catch (...) {
+                    std::lock_guard lock(errorMutex);
+                    if (!error)
+                        error = std::current_exception();
+                    failed.store(true, std::memory_order_relaxed);
+                }
+            }
+            if (completed.fetch_add(1, std::memory_order_acq_rel) + 1 == chunks)
+                finishedLast = true;
+        }
+        return finishedLast;
+    }
+};
+
+struct ThreadPool::State
+{
+    int threads = 1;             // including the caller
+    std::mutex callMutex;        // one parallelFor at a time
+    std::mutex mutex;            // guards the fields below
+    std::condition_variable wake;
+    std::condition_variable done;
+    std::vector<std::thread> workers;
+    std::shared_ptr<Job> job;
+    std::uint64_t generation = 0;
+    bool stopping = false;
+
+    void workerLoop()
+    {
+        t_isPoolWorker = true;
+        std::uint64_t seen = 0;
+        for (;;) {
+            std::shared_ptr<Job> j;
+            {
+                std::unique_lock lock(mutex);
+                wake.wait(lock, [&] { return stopping || generation != seen; });
+                if (stopping)
+                    return;
+                seen = generation;
+                j = job;
+            }
+            if (j && j->work()) {
+                std::lock_guard lock(mutex);
+                done.notify_all();
+            }
+        }
+    }
+
+    void startWorkers()
+    {
+        // Workers start lazily, from the thread that first needs them, so that they inherit
+        // that thread's scheduling priority (the GUI's compute threads run at a lower one).
+        while (static_cast<int>(workers.size()) < threads - 1)
+            workers.emplace_back([this] { workerLoop(); });
+    }
+
+    void stopWorkers()
+    {
+        {
+            std::lock_guard lock(mutex);
+            stopping = true;
+        }
+        wake.notify_all();
+        for (std::thread &t : workers)
+            t.join();
+        workers.clear();
+        std::lock_guard lock(mutex);
+        stopping = false;
+    }
+};
+
+ThreadPool::ThreadPool(int threads) : m_state(std::make_unique<State>())
+{
+    m_state->threads = std::max(1, threads);
+}
+
+ThreadPool::~ThreadPool()
+{
+    std::lock_guard call(m_state->callMutex);
+    m_state->stopWorkers();
+}
+
+ThreadPool &ThreadPool::global()
+{
+    static ThreadPool pool(defaultThreads());
+    return pool;
+}
+
+int ThreadPool::threads() const
+{
+    std::lock_guard lock(m_state->mutex);
+    return m_state->threads;
+}
+
+void ThreadPool::resize(int threads)
+{
+    threads = std::max(1, threads);
+    std::lock_guard call(m_state->callMutex);
+    if (threads == m_state->threads)
+        return;
+    m_state->stopWorkers();
+    std::lock_guard lock(m_state->mutex);
+    m_state->threads = threads;
+}
+
+void ThreadPool::parallelFor(std::int64_t n, const RangeFn &fn, std::int64_t grain)
+{
+    if (n <= 0)
+        return;
+    grain = std::max<std::int64_t>(1, grain);
+    State &s = *m_state;
+    std::unique_lock call(s.callMutex, std::defer_lock);
+    if (t_isPoolWorker || n <= grain || !call.try_lock()) {
+        fn(0, n);
+        return;
+    }
+    const int threads = s.threads;
+    if (threads <= 1) {
+        call.unlock();
+        fn(0, n);
+        return;
+    }
+    // About four chunks per thread: enough for a slowed thread to fall behind gracefully,
+    // few enough that per-chunk overhead (a BLAS call's packing, say) stays small.
+    auto job = std::make_shared<Job>();
+    job->fn = &fn;
+    job->n = n;
+    job->chunk = std::max(grain, (n + 4 * threads - 1) / (4 * threads));
+    job->chunks = (n + job->chunk - 1) / job->chunk;
+    {
+        std::lock_guard lock(s.mutex);
+        s.startWorkers();
+        s.job = job;
+        ++s.generation;
+    }
+    s.wake.notify_all();
+    job->work();
+    {
+        std::unique_lock lock(s.mutex);
+        s.done.wait(lock, [&] {
+            return job->completed.load(std::memory_order_acquire) == job->chunks;
+        });
+        s.job.reset();
+    }
+    if (job->error)
+        std::rethrow_exception(job->error);
+}
+
+} // namespace lieq

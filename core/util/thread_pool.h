@@ -1,0 +1,53 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+namespace lieq {
+
+// The engine's one pool of compute threads. libtorch's OpenMP teams and OpenBLAS's thread
+// server are both held at one thread (see core/model/thread_settings.h): on a shared or small
+// machine their spinning waiters and static work splits made two threads up to 11x slower than
+// one. Work is split here instead, coarsely, with dynamic scheduling (a thread that is slowed
+// down by another process simply takes fewer chunks) and workers that sleep instead of spinning.
+//
+// No torch and no Qt: kernels/ may use it too.
+class ThreadPool
+{
+public:
+    using RangeFn = std::function<void(std::int64_t begin, std::int64_t end)>;
+
+    // `threads` counts the calling thread: 1 runs everything inline.
+    explicit ThreadPool(int threads);
+    ~ThreadPool();
+    ThreadPool(const ThreadPool &) = delete;
+    ThreadPool &operator=(const ThreadPool &) = delete;
+
+    // The process-wide pool: $LIEQ_THREADS threads, else one per hardware thread, until
+    // lieq::setComputeThreads sizes it.
+    static ThreadPool &global();
+
+    int threads() const;
+    // Waits for a running parallelFor, then changes the thread count (>= 1).
+    void resize(int threads);
+
+    // Calls fn on consecutive sub-ranges of [0, n), each at least `grain` long (the last may be
+    // shorter), on the workers and the caller; returns when all are done. The first exception a
+    // chunk throws is rethrown here (remaining chunks are skipped). Runs inline when the pool
+    // has one thread, n <= grain, the caller is itself a pool worker (nested use), or another
+    // thread is using the pool at the moment.
+    void parallelFor(std::int64_t n, const RangeFn &fn, std::int64_t grain = 1);
+
+private:
+    struct State;
+    std::unique_ptr<State> m_state;
+};
+
+// Convenience for the global pool.
+inline void parallelFor(std::int64_t n, const ThreadPool::RangeFn &fn, std::int64_t grain = 1)
+{
+    ThreadPool::global().parallelFor(n, fn, grain);
+}
+
+} // namespace lieq

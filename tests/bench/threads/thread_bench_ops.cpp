@@ -1,0 +1,141 @@
+#include "tests/bench/threads/thread_bench_ops.h"
+
+#include "core/analysis/diagnostics_runner.h"
+#include "core/data/calibration.h"
+#include "core/data/token_windows.h"
+#include "core/eval/perplexity.h"
+#include "core/model/model.h"
+#include "core/quant/pipeline.h"
+#include "core/tasks/loglikelihood_scorer.h"
+#include "core/tokenizer/tokenizer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <random>
+
+namespace lieq::bench {
+
+namespace {
+
+double seconds(std::chrono::steady_clock::time_point t0)
+{
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::vector<std::int32_t> randomIds(std::size_t n, std::int64_t vocab, std::uint64_t seed)
+{
+    std::mt19937_64 rng(seed);
+    std::uniform_int_distribution<std::int32_t> d(0, static_cast<std::int32_t>(vocab - 1));
+    std::vector<std::int32_t> ids(n);
+    for (auto &v : ids)
+        v = d(rng);
+    return ids;
+}
+
+struct Measure
+{
+    std::function<double()> run; // one timed run; returns the units processed
+    std::string unit;
+    double unitScale = 1;        // rate divisor (weights in millions)
+};
+
+CalibrationSet calibration(std::int64_t vocab)
+{
+    CalibrationSpec spec;
+    spec.samples = 4;
+    spec.seqlen = 128;
+    return sampleCalibrationTokens(randomIds(8192, vocab, 7), spec);
+}
+
+Measure quantize(const std::string &dir, QuantMethod method, std::unique_ptr<Model> &model)
+{
+    Measure m;
+    m.unit = method == QuantMethod::Rtn ? "Mweights/s" : "tokens/s";
+    m.unitScale = method == QuantMethod::Rtn ? 1e6 : 1;
+    m.run = [dir, method, &model] {
+        model = Model::load(dir); // quantization replaces the linears: a fresh model each run
+        const CalibrationSet cal = calibration(model->config().vocabSize);
+        PipelineSettings s;
+        s.method = method;
+        const PipelineResult r = quantizeModel(*model, uniformPlan(*model, 4), cal, s);
+        return method == QuantMethod::Rtn ? double(r.quantizedParams)
+                                          : double(cal.samples * cal.seqlen);
+    };
+    return m;
+}
+
+} // namespace
+
+int runThreadBenchChild(const std::string &modelDir, const std::string &op, int threads, int reps)
+{
+    try {
+        setComputeThreads(threads);
+        std::unique_ptr<Model> model = Model::load(modelDir);
+        const std::int64_t vocab = model->config().vocabSize;
+        Measure m;
+        if (op == "ppl") {
+            const TokenWindows windows = TokenWindows::fromTokens(randomIds(8 * 128, vocab, 1), 128);
+            m = {[&model, windows] {
+                     return double(evaluatePerplexity(*model, windows).tokens + windows.count);
+                 },
+                 "tokens/s"};
+        } else if (op == "generate") {
+            const std::vector<std::int32_t> prompt = randomIds(8, vocab, 2);
+            m = {[&model, prompt] {
+                     GenerateOptions g;
+                     g.maxNewTokens = 64;
+                     g.stopAtEos = false;
+                     return double(model->generate(prompt, g).tokens.size());
+                 },
+                 "tokens/s"};
+        } else if (op == "analyze") {
+            const CalibrationSet cal = calibration(vocab);
+            m = {[&model, cal] {
+                     analysis::runDiagnostics(*model, cal, analysis::DiagnosticsSettings{});
+                     return double(cal.samples * cal.seqlen);
+                 },
+                 "tokens/s"};
+        } else if (op == "rtn" || op == "gptq" || op == "awq") {
+            m = quantize(modelDir, quantMethodFromName(op), model);
+        } else if (op == "eval") {
+            // PIQA-shaped items: a 48-token context and two 16-token choices each.
+            auto tokenizer = std::make_shared<Tokenizer>(Tokenizer::fromFile(modelDir + "/tokenizer.json"));
+            std::vector<EncodedRequest> requests;
+            std::vector<std::int64_t> groups;
+            for (int item = 0; item < 24; ++item) {
+                const auto context = randomIds(48, vocab, 100 + item);
+                for (int c = 0; c < 2; ++c) {
+                    requests.push_back({context, randomIds(16, vocab, 1000 + 2 * item + c)});
+                    groups.push_back(item);
+                }
+            }
+            m = {[&model, tokenizer, requests, groups] {
+                     LoglikelihoodScorer scorer(*model, *tokenizer);
+                     scorer.scoreEncoded(requests, groups);
+                     return double(scorer.stats().forwardTokens);
+                 },
+                 "tokens/s"};
+        } else {
+            std::fprintf(stderr, "unknown op %s\n", op.c_str());
+            return 2;
+        }
+        m.run(); // warm-up: weight conversion, first-touch allocations
+        double best = 1e30, units = 0;
+        for (int r = 0; r < std::max(1, reps); ++r) {
+            const auto t0 = std::chrono::steady_clock::now();
+            units = m.run();
+            best = std::min(best, seconds(t0));
+        }
+        std::printf("RESULT %.3f %.4f %s\n", units / best / m.unitScale, best, m.unit.c_str());
+        return 0;
+    } catch (const std::exception &e) {
+        std::printf("ERROR %s\n", e.what());
+        return 1;
+    }
+}
+
+} // namespace lieq::bench
