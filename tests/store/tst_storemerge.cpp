@@ -85,6 +85,12 @@ struct CellStore
         base.modelId = m;
         base.value = 40.0;
         s.addEvalResults({e, base});
+        // A table added by a later migration merges without the merge knowing it.
+        KlStatsRecord kl;
+        kl.quantRunId = quantRun;
+        kl.referenceModelId = m;
+        kl.klMean = 0.031;
+        s.addKlStats(kl);
         runningRun = s.beginQuantRun({plan, d, "rtn", "{}", 1});
     }
 };
@@ -119,6 +125,7 @@ private Q_SLOTS:
         QCOMPARE(first.added.at("quant_runs"), std::int64_t(2));
         QCOMPARE(first.added.at("quant_module_losses"), std::int64_t(2));
         QCOMPARE(first.added.at("eval_results"), std::int64_t(2));
+        QCOMPARE(first.added.at("kl_stats"), std::int64_t(1));
         QCOMPARE(count(dest, "models"), std::int64_t(1));
         QCOMPARE(dest.model(userModel)->path, std::string("/home/user/demo")); // not overwritten
         QCOMPARE(count(dest, "plans"), std::int64_t(2));
@@ -141,6 +148,12 @@ private Q_SLOTS:
         const auto evals = dest.evalResults(byRun);
         QCOMPARE(int(evals.size()), 1);
         QCOMPARE(evals[0].value, 42.5);
+        KlStatsFilter klOfRun;
+        klOfRun.quantRunId = *q;
+        const auto kls = dest.klStats(klOfRun);
+        QCOMPARE(int(kls.size()), 1);
+        QCOMPARE(kls[0].klMean, 0.031);
+        QCOMPARE(kls[0].referenceModelId, userModel);
         EvalFilter baseline;
         baseline.modelId = userModel;
         baseline.baselineOnly = true;
