@@ -21,6 +21,8 @@ PACKAGES=(
   # packaging (tests/packaging: cpack's DEB generator, dpkg-shlibdeps, the desktop-entry and
   # AppStream validators)
   dpkg-dev file desktop-file-utils appstream
+  # sweeps: tests/sweep starts a real one-node Slurm (slurmctld + slurmd + munged) in a temp folder
+  slurm-wlm munge
 )
 # Reference implementations for integration tests (transformers.js tokenizers, llama.cpp) come
 # from npm; Debian's nodejs is used unless a newer one is already installed.
