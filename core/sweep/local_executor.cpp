@@ -17,12 +17,6 @@ namespace lieq::sweep {
 
 namespace {
 
-std::string thisHost()
-{
-    char buf[256] = {};
-    return ::gethostname(buf, sizeof buf - 1) == 0 ? std::string(buf) : std::string("unknown");
-}
-
 struct Running
 {
     int index;
@@ -72,7 +66,7 @@ LocalRunReport runLocal(const SweepFolder &folder, const LocalRunOptions &option
     if (wanted.empty())
         for (const SweepCell &c : folder.cells())
             wanted.push_back(c.index);
-    const std::string host = thisHost();
+    const std::string host = hostName();
     for (int index : wanted) {
         folder.cell(index); // range check
         const CellStatus s = folder.readStatus(index);

@@ -33,14 +33,6 @@ json sharedSettings(const SweepSpec &spec)
     return j;
 }
 
-std::string hostName()
-{
-    char buf[256] = {};
-    if (::gethostname(buf, sizeof buf - 1) != 0)
-        return "unknown";
-    return buf;
-}
-
 } // namespace
 
 std::string newUid()
@@ -53,6 +45,14 @@ std::string newUid()
         s += buf;
     }
     return s;
+}
+
+std::string hostName()
+{
+    char buf[256] = {};
+    if (::gethostname(buf, sizeof buf - 1) != 0)
+        return "unknown";
+    return buf;
 }
 
 std::int64_t nowMs()

@@ -19,12 +19,6 @@ using nlohmann::ordered_json;
 
 namespace {
 
-std::string thisHost()
-{
-    char buf[256] = {};
-    return ::gethostname(buf, sizeof buf - 1) == 0 ? std::string(buf) : std::string("unknown");
-}
-
 // The state of a cell from its status file and what the scheduler says about its task.
 void resolve(CellReport &c, const SchedulerTask *task, bool submitted, const std::string &host)
 {
@@ -165,7 +159,7 @@ SweepReport sweepStatus(const SweepFolder &folder, bool askScheduler)
     std::set<int> submitted;
     for (const auto &s : subs)
         submitted.insert(s.cells.begin(), s.cells.end());
-    const std::string host = thisHost();
+    const std::string host = hostName();
     for (const SweepCell &cell : folder.cells()) {
         CellReport c;
         c.index = cell.index;
