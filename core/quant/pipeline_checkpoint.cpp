@@ -8,13 +8,17 @@
 #include "core/quant/quantized_linear_impl.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "kernels/gptq_pack.h"
+#include "kernels/row_codes.h"
 
 #include <nlohmann/json.hpp>
 
 #include <unistd.h>
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <list>
 #include <optional>
 
@@ -25,42 +29,12 @@ namespace lieq {
 namespace {
 
 constexpr const char *kFormat = "lieq-quantized";
-constexpr int kFormatVersion = 1;
-
-int codesPerByte(int bits)
-{
-    return (bits == 2 || bits == 4 || bits == 8) ? 8 / bits : 1;
-}
-
-std::int64_t packedRowBytes(std::int64_t cols, int bits)
-{
-    const int per = codesPerByte(bits);
-    return (cols + per - 1) / per;
-}
-
-std::vector<std::uint8_t> packCodes(const QuantizedTensor &q)
-{
-    const int per = codesPerByte(q.bits), width = per == 1 ? 8 : q.bits;
-    const std::int64_t rowBytes = packedRowBytes(q.cols, q.bits);
-    std::vector<std::uint8_t> out(static_cast<std::size_t>(q.rows * rowBytes), 0);
-    for (std::int64_t r = 0; r < q.rows; ++r)
-        for (std::int64_t c = 0; c < q.cols; ++c)
-            out[r * rowBytes + c / per] |=
-                std::uint8_t(q.codes[r * q.cols + c] << ((c % per) * width));
-    return out;
-}
-
-void unpackCodes(const std::uint8_t *in, QuantizedTensor &q)
-{
-    const int per = codesPerByte(q.bits), width = per == 1 ? 8 : q.bits;
-    const int mask = per == 1 ? 0xff : (1 << q.bits) - 1;
-    const std::int64_t rowBytes = packedRowBytes(q.cols, q.bits);
-    q.codes.resize(static_cast<std::size_t>(q.rows * q.cols));
-    for (std::int64_t r = 0; r < q.rows; ++r)
-        for (std::int64_t c = 0; c < q.cols; ++c)
-            q.codes[r * q.cols + c] =
-                std::uint8_t((in[r * rowBytes + c / per] >> ((c % per) * width)) & mask);
-}
+// 1: codes U8 packed along rows, F32 scales, U8 zeros (still read); 2: GPTQ v1 tensors.
+constexpr int kFormatVersion = 2;
+constexpr const char *kPacking =
+    "GPTQ v1 (AutoGPTQ): qweight int32 [ceil(cols/32)*bits, rows], codes along the input "
+    "dimension; qzeros int32 [groups, ceil(rows*bits/32)] holding zero-1; scales fp16 "
+    "[groups, rows]; g_idx int32 [cols]";
 
 torch::ScalarType torchFloatType(DType t)
 {
@@ -110,6 +84,12 @@ struct TensorSink
     {
         tensors.push_back({v.name, v.dtype, v.shape, v.data, v.nbytes});
     }
+    // Bytes that outlive the write (a packed weight of a live op), not copied.
+    void addView(const std::string &name, DType dtype, std::vector<std::int64_t> shape,
+                 const void *data, std::size_t nbytes)
+    {
+        tensors.push_back({name, dtype, std::move(shape), static_cast<const std::byte *>(data), nbytes});
+    }
 };
 
 torch::Tensor viewToFloat(const TensorView &v)
@@ -153,6 +133,85 @@ void publish(const fs::path &tmp, const fs::path &dir)
     } else {
         fs::rename(tmp, dir);
     }
+}
+
+using NeedTensor = std::function<const TensorView &(const std::string &suffix, DType dtype,
+                                                     std::vector<std::int64_t> shape)>;
+
+// Format 1: codes U8 packed along rows, F32 scales, U8 zeros -> a QuantizedTensor (packed by
+// QuantizedLinear on construction).
+QuantizedTensor readV1Module(QuantizedTensor q, const NeedTensor &need)
+{
+    const TensorView &codes = need(".qcodes", DType::U8, {q.rows, kernels::rowCodesBytes(q.cols, q.bits)});
+    const TensorView &scales = need(".scales", DType::F32, {q.rows, q.numGroups});
+    const TensorView &zeros = need(".qzeros", DType::U8, {q.rows, q.numGroups});
+    const TensorView &gIdx = need(".g_idx", DType::I32, {q.cols});
+    q.codes.resize(static_cast<std::size_t>(q.rows * q.cols));
+    kernels::unpackRowCodes(reinterpret_cast<const std::uint8_t *>(codes.data), q.rows, q.cols,
+                            q.bits, q.codes.data());
+    q.scales.resize(static_cast<std::size_t>(q.rows * q.numGroups));
+    std::memcpy(q.scales.data(), scales.data, scales.nbytes);
+    q.zeros.assign(reinterpret_cast<const std::uint8_t *>(zeros.data),
+                   reinterpret_cast<const std::uint8_t *>(zeros.data) + zeros.nbytes);
+    q.gIdx.resize(static_cast<std::size_t>(q.cols));
+    std::memcpy(q.gIdx.data(), gIdx.data, gIdx.nbytes);
+    return q;
+}
+
+// Arrays copied out of a mapping whose tensors are not aligned for their element type.
+struct AlignedCopies
+{
+    std::shared_ptr<const Checkpoint> mapping;
+    std::vector<std::vector<std::int32_t>> words;
+};
+
+// Format 2: the GPTQ v1 tensors, used in place.
+PackedWeight mapV2Module(const QuantizedTensor &q, const NeedTensor &need,
+                         const std::shared_ptr<const Checkpoint> &mapping)
+{
+    PackedWeight p;
+    p.shape = {q.rows, q.cols, q.bits, q.groupSize > 0 ? q.groupSize : q.cols};
+    p.configuredGroupSize = q.groupSize;
+    p.symmetric = q.symmetric;
+    const kernels::GptqShape &s = p.shape;
+    const TensorView &qweight = need(".qweight", DType::I32, {s.qweightRows(), s.rows});
+    const TensorView &qzeros = need(".qzeros", DType::I32, {s.groups(), s.qzerosCols()});
+    const TensorView &scales = need(".scales", DType::F16, {s.groups(), s.rows});
+    const TensorView &gIdx = need(".g_idx", DType::I32, {s.cols});
+    auto copies = std::make_shared<AlignedCopies>();
+    copies->mapping = mapping;
+    auto words = [&](const TensorView &v) -> const std::int32_t * {
+        if (reinterpret_cast<std::uintptr_t>(v.data) % alignof(std::int32_t) == 0)
+            return reinterpret_cast<const std::int32_t *>(v.data);
+        auto &c = copies->words.emplace_back(v.nbytes / 4);
+        std::memcpy(c.data(), v.data, v.nbytes);
+        return c.data();
+    };
+    p.qweight = words(qweight);
+    p.qzeros = words(qzeros);
+    p.gIdx = words(gIdx);
+    if (reinterpret_cast<std::uintptr_t>(scales.data) % alignof(kernels::fp16_t) != 0) {
+        auto &c = copies->words.emplace_back((scales.nbytes + 3) / 4);
+        std::memcpy(c.data(), scales.data, scales.nbytes);
+        p.scales = reinterpret_cast<const kernels::fp16_t *>(c.data());
+    } else {
+        p.scales = reinterpret_cast<const kernels::fp16_t *>(scales.data);
+    }
+    for (std::int64_t i = 0; i < s.groups() * s.rows; ++i) {
+        const float v = kernels::fp16ToFp32(p.scales[i]);
+        if (!(v > 0.0f) || std::isinf(v))
+            throw Error(scales.file, "tensor " + scales.name + ": scale " + std::to_string(i) +
+                                         " is not a positive finite number");
+    }
+    for (std::int64_t k = 0; k < s.cols; ++k)
+        if (p.gIdx[k] < 0 || p.gIdx[k] >= s.groups())
+            throw Error(gIdx.file, "tensor " + gIdx.name + ": entry " + std::to_string(k) +
+                                       " names group " + std::to_string(p.gIdx[k]) + " of " +
+                                       std::to_string(s.groups()));
+    if (kernels::gptqGroupsTrivial(s, p.gIdx))
+        p.gIdx = nullptr;
+    p.keeper = std::move(copies);
+    return p;
 }
 
 } // namespace
@@ -234,24 +293,27 @@ SavedCheckpoint saveQuantizedCheckpoint(Model &model, const alloc::BitPlan &plan
                 sink.addFloat(weightName, w, stored);
                 continue;
             }
-            const QuantizedTensor &t = q->tensor();
-            sink.add(stem + ".qcodes", DType::U8, {t.rows, packedRowBytes(t.cols, t.bits)},
-                     packCodes(t));
-            sink.add(stem + ".scales", DType::F32, {t.rows, t.numGroups}, t.scales);
-            sink.add(stem + ".qzeros", DType::U8, {t.rows, t.numGroups}, t.zeros);
-            sink.add(stem + ".g_idx", DType::I32, {t.cols}, t.gIdx);
-            if (!t.perm.empty())
-                sink.add(stem + ".perm", DType::I32, {t.cols}, t.perm);
+            const PackedWeight &pw = q->packed();
+            const kernels::GptqShape &sh = pw.shape;
+            sink.addView(stem + ".qweight", DType::I32, {sh.qweightRows(), sh.rows}, pw.qweight,
+                         std::size_t(sh.qweightWords()) * 4);
+            sink.addView(stem + ".qzeros", DType::I32, {sh.groups(), sh.qzerosCols()}, pw.qzeros,
+                         std::size_t(sh.qzerosWords()) * 4);
+            sink.addView(stem + ".scales", DType::F16, {sh.groups(), sh.rows}, pw.scales,
+                         std::size_t(sh.groups() * sh.rows) * 2);
+            std::vector<std::int32_t> gIdx(std::size_t(sh.cols));
+            for (std::int64_t c = 0; c < sh.cols; ++c)
+                gIdx[c] = pw.gIdx ? pw.gIdx[c] : std::int32_t(c / sh.groupSize);
+            sink.add(stem + ".g_idx", DType::I32, {sh.cols}, gIdx);
             modules[stem] = {{"layer", l},
                              {"projection", std::string(projectionName(p))},
-                             {"bits", t.bits},
-                             {"rows", t.rows},
-                             {"cols", t.cols},
-                             {"group_size", t.groupSize},
-                             {"num_groups", t.numGroups},
-                             {"sym", t.symmetric},
-                             {"act_order", !t.perm.empty()},
-                             {"codes_per_byte", codesPerByte(t.bits)}};
+                             {"bits", sh.bits},
+                             {"rows", sh.rows},
+                             {"cols", sh.cols},
+                             {"group_size", pw.configuredGroupSize},
+                             {"num_groups", sh.groups()},
+                             {"sym", pw.symmetric},
+                             {"act_order", pw.actOrder()}};
         }
         dec.releaseLayer(l);
     }
@@ -265,7 +327,7 @@ SavedCheckpoint saveQuantizedCheckpoint(Model &model, const alloc::BitPlan &plan
         {"nominal_bits", plan.nominalBits()},
         {"source_model", model.dir()},
         {"awq_folded_norms", folded},
-        {"packing", "codes LSB-first along each row; 2/4/8 bits packed, 3 bits one per byte"},
+        {"packing", kPacking},
         {"modules", modules}};
 
     const fs::path target = fs::absolute(dir).lexically_normal();
@@ -308,9 +370,9 @@ std::unique_ptr<Model> loadQuantizedModel(const std::string &dir, const ModelOpt
     if (!cfg.is_object() || cfg.value("format", "") != kFormat)
         throw Error(cfgPath, std::string("is not a lieq quantized checkpoint (format \"") +
                                  kFormat + "\" expected)");
-    if (cfg.value("format_version", 0) != kFormatVersion)
+    if (cfg.value("format_version", 0) != kFormatVersion && cfg.value("format_version", 0) != 1)
         throw Error(cfgPath, "format_version " + cfg.value("format_version", nlohmann::json()).dump() +
-                                 " is not supported (this build reads " +
+                                 " is not supported (this build reads 1 and " +
                                  std::to_string(kFormatVersion) + ")");
     if (!cfg.contains("modules") || !cfg["modules"].is_object())
         throw Error(cfgPath, "has no \"modules\" object");
@@ -321,8 +383,12 @@ std::unique_ptr<Model> loadQuantizedModel(const std::string &dir, const ModelOpt
     const int L = dec.numLayers();
     std::vector<std::array<bool, 7>> covered(static_cast<std::size_t>(L));
 
+    // The packed arrays are used in place, from a mapping of our own that lives as long as
+    // the ops (the decoder's mapping serves the float tensors).
+    const int version = cfg.value("format_version", 0);
+    auto keeper = std::make_shared<const Checkpoint>(dir);
     for (const auto &[stem, m] : cfg["modules"].items()) {
-        QuantizedTensor q;
+        QuantizedTensor q; // shape and settings; codes only for version 1
         int layer = -1;
         std::optional<Projection> proj;
         try {
@@ -342,15 +408,17 @@ std::unique_ptr<Model> loadQuantizedModel(const std::string &dir, const ModelOpt
                         std::string(projectionTensorStem(*proj)))
             throw Error(cfgPath, "module " + stem + " names no projection of this " +
                                      std::to_string(L) + "-layer model");
-        if (q.bits < 2 || q.bits > 8 || q.rows <= 0 || q.cols <= 0 || q.numGroups <= 0)
-            throw Error(cfgPath, "module " + stem + " has impossible bits or sizes");
+        const std::int64_t gs = q.groupSize > 0 ? q.groupSize : q.cols;
+        if (!kernels::gptqType(q.bits) || q.rows <= 0 || q.cols <= 0 || q.groupSize == 0 ||
+            q.groupSize < -1 || q.numGroups != (q.cols + gs - 1) / gs)
+            throw Error(cfgPath, "module " + stem + " has impossible bits, sizes or groups");
         auto need = [&](const std::string &suffix, DType dtype,
                         std::vector<std::int64_t> shape) -> const TensorView & {
             const std::string name = stem + suffix;
-            if (!ck.contains(name))
+            if (!keeper->contains(name))
                 throw Error(dir + "/model.safetensors",
                             "tensor " + name + " is missing (listed in " + kQuantConfigFile + ")");
-            const TensorView &v = ck.tensor(name);
+            const TensorView &v = keeper->tensor(name);
             if (v.dtype != dtype || v.shape != shape)
                 throw Error(v.file, "tensor " + name + " has the wrong dtype or shape for a " +
                                         std::to_string(q.bits) + "-bit " +
@@ -358,31 +426,21 @@ std::unique_ptr<Model> loadQuantizedModel(const std::string &dir, const ModelOpt
                                         " module");
             return v;
         };
-        const TensorView &codes = need(".qcodes", DType::U8, {q.rows, packedRowBytes(q.cols, q.bits)});
-        const TensorView &scales = need(".scales", DType::F32, {q.rows, q.numGroups});
-        const TensorView &zeros = need(".qzeros", DType::U8, {q.rows, q.numGroups});
-        const TensorView &gIdx = need(".g_idx", DType::I32, {q.cols});
-        unpackCodes(reinterpret_cast<const std::uint8_t *>(codes.data), q);
-        q.scales.resize(static_cast<std::size_t>(q.rows * q.numGroups));
-        std::memcpy(q.scales.data(), scales.data, scales.nbytes);
-        q.zeros.assign(reinterpret_cast<const std::uint8_t *>(zeros.data),
-                       reinterpret_cast<const std::uint8_t *>(zeros.data) + zeros.nbytes);
-        q.gIdx.resize(static_cast<std::size_t>(q.cols));
-        std::memcpy(q.gIdx.data(), gIdx.data, gIdx.nbytes);
-        if (m.value("act_order", false)) {
-            const TensorView &perm = need(".perm", DType::I32, {q.cols});
-            q.perm.resize(static_cast<std::size_t>(q.cols));
-            std::memcpy(q.perm.data(), perm.data, perm.nbytes);
-        }
         torch::Tensor bias;
         if (ck.contains(stem + ".bias"))
             bias = viewToFloat(ck.tensor(stem + ".bias"));
         std::shared_ptr<const QuantizedLinear> op;
         try {
-            op = std::make_shared<QuantizedLinear>(std::move(q), bias, std::vector<float>{},
-                                                   dec.resident());
+            if (version == 1)
+                op = std::make_shared<QuantizedLinear>(readV1Module(q, need), bias,
+                                                       std::vector<float>{}, dec.resident());
+            else
+                op = std::make_shared<QuantizedLinear>(mapV2Module(q, need, keeper), bias,
+                                                       std::vector<float>{}, dec.resident());
         } catch (const Error &e) {
-            throw Error(codes.file, "quantized module " + stem + ": " + e.what());
+            if (std::string(e.what()).find(stem) != std::string::npos)
+                throw;
+            throw Error(dir + "/model.safetensors", "quantized module " + stem + ": " + e.what());
         }
         dec.setLinear(layer, *proj, op);
         covered[static_cast<std::size_t>(layer)][static_cast<std::size_t>(*proj)] = true;

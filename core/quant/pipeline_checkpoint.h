@@ -15,18 +15,18 @@
 //   DIR/model.safetensors                 float tensors (embeddings, norms, head, linears kept
 //                                         at 16 bits) in their stored dtype, or F32 where the
 //                                         pipeline changed them (AWQ-folded norms), and per
-//                                         quantized linear <stem>:
-//     .qcodes  U8 [rows, ceil(cols * b / 8)]  codes, packed LSB-first along the row when b is
-//                                             2, 4 or 8 (b = 3: one code per byte)
-//     .scales  F32 [rows, groups]   .qzeros U8 [rows, groups]   .g_idx I32 [cols]
-//     .perm    I32 [cols] (act-order only)   .bias (when the module has one)
-//   DIR/quantization_config.json          format, method, settings, the bit plan, and one
-//                                         entry per quantized module (bits, shape, groups)
+//                                         quantized linear <stem> the GPTQ v1 tensors
+//                                         (kernels/gptq_pack.h), exactly what the runtime uses:
+//     .qweight I32 [ceil(cols/32) * b, rows]   .qzeros I32 [groups, ceil(rows * b / 32)] (zero - 1)
+//     .scales  F16 [groups, rows]              .g_idx  I32 [cols]   .bias (when the module has one)
+//   DIR/quantization_config.json          format, version 2, method, settings, the bit plan,
+//                                         and one entry per quantized module (bits, shape, groups)
 //
-// W = scales[r, g_idx[c]] * (code[r, c] - qzeros[r, g_idx[c]]) is exact: a reloaded folder
-// reproduces the in-process quantized model's logits bit for bit (for AWQ up to the rounding
-// of folding 1/s into the norm). The layout maps one to one onto the GPTQ (vLLM) exporter's
-// qweight/qzeros/scales/g_idx, which only re-packs.
+// Loading uses the packed tensors in place from the file's mapping (no copy, no unpacking), so
+// a quantized model's weight memory is its packed size. A reloaded folder reproduces the
+// in-process quantized model's logits bit for bit (both run the same packed kernels; for AWQ up
+// to the rounding of folding 1/s into the norm). Folders of format version 1 (codes U8 packed
+// along rows, F32 scales, U8 zeros) still load: they are packed on reading.
 namespace lieq {
 
 class Model;

@@ -1,45 +1,99 @@
 #include "core/quant/quantized_linear_impl.h"
 
-#include "core/quant/torch_bridge_impl.h"
 #include "core/util/error.h"
+#include "kernels/gptq_pack.h"
 
 namespace lieq {
 
-QuantizedLinear::QuantizedLinear(QuantizedTensor tensor, torch::Tensor bias,
+QuantizedLinear::QuantizedLinear(const QuantizedTensor &tensor, torch::Tensor bias,
                                  std::vector<float> inputScales, bool cacheDense)
-    : m_tensor(std::move(tensor)), m_bias(std::move(bias)),
+    : QuantizedLinear(packQuantizedTensor(tensor), std::move(bias), std::move(inputScales),
+                      cacheDense)
+{
+}
+
+QuantizedLinear::QuantizedLinear(PackedWeight packed, torch::Tensor bias,
+                                 std::vector<float> inputScales, bool cacheDense)
+    : m_packed(std::move(packed)), m_bias(std::move(bias)),
       m_inputScales(std::move(inputScales)), m_cacheDense(cacheDense)
 {
-    validateQuantizedTensor(m_tensor);
-    if (m_bias.defined() && (m_bias.dim() != 1 || m_bias.size(0) != m_tensor.rows))
+    init();
+}
+
+void QuantizedLinear::init()
+{
+    const kernels::GptqShape &s = m_packed.shape;
+    m_view = kernels::gptqView(m_packed.matrix());
+    try {
+        kernels::validate(m_view);
+    } catch (const std::invalid_argument &e) {
+        throw Error(std::string("QuantizedLinear: ") + e.what());
+    }
+    if (m_bias.defined() && (m_bias.dim() != 1 || m_bias.size(0) != s.rows))
         throw Error("QuantizedLinear: bias does not match the weight's output size");
     if (!m_inputScales.empty()) {
-        if (static_cast<std::int64_t>(m_inputScales.size()) != m_tensor.cols)
+        if (static_cast<std::int64_t>(m_inputScales.size()) != s.cols)
             throw Error("QuantizedLinear: one input scale per input column is required");
         m_invScales = torch::from_blob(m_inputScales.data(),
                                        {static_cast<std::int64_t>(m_inputScales.size())},
                                        torch::kFloat32)
                           .reciprocal();
     }
+    if (!m_packed.actOrder())
+        return;
+    // Take the inputs group by group; when that makes g_idx trivial the fast kernels apply.
+    const std::vector<std::int32_t> order = kernels::gptqGroupOrder(s, m_packed.gIdx);
+    std::vector<std::int32_t> sortedGroups(order.size());
+    for (std::size_t k = 0; k < order.size(); ++k)
+        sortedGroups[k] = m_packed.gIdx[order[k]];
+    if (!kernels::gptqGroupsTrivial(s, sortedGroups.data()))
+        return; // uneven groups: the reference kernel follows g_idx as it is
+    m_reordered.resize(std::size_t(s.qweightWords()));
+    kernels::gptqPermuteInputs(s, m_packed.qweight, order, m_reordered.data());
+    m_view.gptq.qweight = m_reordered.data();
+    m_view.gptq.gIdx = nullptr;
+    m_order = torch::tensor(std::vector<std::int64_t>(order.begin(), order.end()), torch::kInt64);
 }
 
 torch::Tensor QuantizedLinear::dequantized() const
 {
-    std::lock_guard lock(m_mutex);
-    if (m_dense.defined())
-        return m_dense;
-    torch::Tensor w = dequantizeTensor(m_tensor);
-    if (m_cacheDense)
-        m_dense = w;
+    const kernels::GptqShape &s = m_packed.shape;
+    torch::Tensor w = torch::empty({s.rows, s.cols}, torch::kFloat32);
+    kernels::gptqDequantizeRows(m_packed.matrix(), 0, s.rows, w.data_ptr<float>());
     return w;
 }
 
 torch::Tensor QuantizedLinear::forward(const torch::Tensor &x) const
 {
-    const torch::Tensor w = dequantized().to(x.device());
-    if (!m_invScales.defined())
-        return torch::nn::functional::linear(x, w, m_bias);
-    return torch::nn::functional::linear(x * m_invScales.to(x.device()), w, m_bias);
+    const std::int64_t in = m_packed.shape.cols, out = m_packed.shape.rows;
+    if (x.size(-1) != in)
+        throw Error("QuantizedLinear: input has " + std::to_string(x.size(-1)) +
+                    " features, the weight " + std::to_string(in));
+    torch::Tensor xs = x.to(torch::kFloat32);
+    if (m_invScales.defined())
+        xs = xs * m_invScales.to(x.device());
+    if (!x.device().is_cpu()) {
+        // The kernels are CPU kernels: elsewhere compute with the dequantized weight.
+        torch::Tensor w;
+        {
+            std::lock_guard lock(m_mutex);
+            w = m_dense.defined() ? m_dense : dequantized().to(x.device());
+            if (m_cacheDense)
+                m_dense = w;
+        }
+        return torch::nn::functional::linear(xs, w, m_bias.defined() ? m_bias.to(x.device()) : m_bias);
+    }
+    if (m_order.defined())
+        xs = xs.index_select(-1, m_order);
+    xs = xs.contiguous();
+    std::vector<std::int64_t> shape = xs.sizes().vec();
+    shape.back() = out;
+    torch::Tensor y = torch::empty(shape, torch::kFloat32);
+    const std::int64_t rows = in > 0 ? xs.numel() / in : 0;
+    kernels::matmul(m_view, xs.data_ptr<float>(), rows, y.data_ptr<float>());
+    if (m_bias.defined())
+        y.add_(m_bias);
+    return y;
 }
 
 torch::Tensor QuantizedLinear::denseWeight() const
@@ -50,15 +104,21 @@ torch::Tensor QuantizedLinear::denseWeight() const
 
 std::string QuantizedLinear::kind() const
 {
-    std::string k = "q" + std::to_string(m_tensor.bits) + "g" +
-                    (m_tensor.groupSize > 0 ? std::to_string(m_tensor.groupSize) : "row");
-    if (m_tensor.symmetric)
+    const int g = m_packed.configuredGroupSize;
+    std::string k = "q" + std::to_string(m_packed.shape.bits) + "g" +
+                    (g > 0 ? std::to_string(g) : "row");
+    if (m_packed.symmetric)
         k += "-sym";
-    if (!m_tensor.perm.empty())
+    if (m_packed.actOrder())
         k += "-act";
     if (!m_inputScales.empty())
         k += "-awq";
     return k;
+}
+
+std::int64_t QuantizedLinear::residentBytes() const
+{
+    return m_packed.bytes() + std::int64_t(m_reordered.size() * sizeof(std::int32_t));
 }
 
 void QuantizedLinear::dropCache() const

@@ -2,6 +2,7 @@
 
 #include "core/quant/quant_config.h"
 #include "core/util/error.h"
+#include "kernels/gptq_pack.h"
 
 #include <limits>
 #include <string>
@@ -118,6 +119,70 @@ double effectiveBitsPerWeight(int bits, int groupSize, std::int64_t rows, std::i
 double effectiveBitsPerWeight(const QuantizedTensor &q)
 {
     return effectiveBitsPerWeight(q.bits, q.groupSize, q.rows, q.cols, !q.hasTrivialGroups());
+}
+
+namespace {
+
+// The arrays of a PackedWeight made here.
+struct PackedStorage
+{
+    std::vector<std::int32_t> qweight, qzeros, gIdx;
+    std::vector<kernels::fp16_t> scales;
+};
+
+} // namespace
+
+std::int64_t PackedWeight::bytes() const
+{
+    std::int64_t b = 4 * (shape.qweightWords() + shape.qzerosWords()) + 2 * shape.groups() * shape.rows;
+    return gIdx && actOrder() ? b + 4 * shape.cols : b;
+}
+
+PackedWeight packQuantizedTensor(const QuantizedTensor &q)
+{
+    validateQuantizedTensor(q);
+    auto storage = std::make_shared<PackedStorage>();
+    PackedWeight p;
+    p.shape = {q.rows, q.cols, q.bits, q.groupSize > 0 ? q.groupSize : q.cols};
+    p.configuredGroupSize = q.groupSize;
+    p.symmetric = q.symmetric;
+    storage->qweight.resize(std::size_t(p.shape.qweightWords()));
+    storage->qzeros.resize(std::size_t(p.shape.qzerosWords()));
+    storage->scales.resize(std::size_t(p.shape.groups() * q.rows));
+    kernels::gptqPackWeights(p.shape, q.codes.data(), storage->qweight.data());
+    kernels::gptqPackZeros(p.shape, q.zeros.data(), storage->qzeros.data());
+    kernels::gptqPackScales(p.shape, q.scales.data(), storage->scales.data());
+    if (!q.hasTrivialGroups())
+        storage->gIdx = q.gIdx;
+    p.qweight = storage->qweight.data();
+    p.qzeros = storage->qzeros.data();
+    p.scales = storage->scales.data();
+    p.gIdx = storage->gIdx.empty() ? nullptr : storage->gIdx.data();
+    p.keeper = std::move(storage);
+    return p;
+}
+
+QuantizedTensor unpackQuantizedTensor(const PackedWeight &p)
+{
+    QuantizedTensor q;
+    q.rows = p.shape.rows;
+    q.cols = p.shape.cols;
+    q.bits = p.shape.bits;
+    q.groupSize = p.configuredGroupSize;
+    q.symmetric = p.symmetric;
+    q.numGroups = p.shape.groups();
+    q.codes.resize(std::size_t(q.rows * q.cols));
+    q.zeros.resize(std::size_t(q.rows * q.numGroups));
+    q.scales.resize(std::size_t(q.rows * q.numGroups));
+    q.gIdx.resize(std::size_t(q.cols));
+    kernels::gptqUnpackWeights(p.shape, p.qweight, q.codes.data());
+    kernels::gptqUnpackZeros(p.shape, p.qzeros, q.zeros.data());
+    for (std::int64_t r = 0; r < q.rows; ++r)
+        for (std::int64_t g = 0; g < q.numGroups; ++g)
+            q.scales[r * q.numGroups + g] = kernels::fp16ToFp32(p.scales[g * q.rows + r]);
+    for (std::int64_t c = 0; c < q.cols; ++c)
+        q.gIdx[c] = p.gIdx ? p.gIdx[c] : std::int32_t(c / p.shape.groupSize);
+    return q;
 }
 
 } // namespace lieq

@@ -1,6 +1,9 @@
 #pragma once
 
+#include "kernels/gptq_ref.h"
+
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace lieq {
@@ -14,8 +17,8 @@ namespace lieq {
 // Codes stay in the original column order even after act-order; gIdx says which group each
 // column belongs to (GPTQ's g_idx), and perm records the order GPTQ processed the columns in
 // (perm[k] = original column quantized k-th; empty when columns were taken in order), which
-// kernels may use to make groups contiguous again. Codes are one uint8 per weight for now:
-// packing to 2/3/4 bits is the kernels' job.
+// kernels may use to make groups contiguous again. Codes are one uint8 per weight here; the
+// runtime and the checkpoints hold the packed form below (PackedWeight).
 struct QuantizedTensor
 {
     std::int64_t rows = 0;
@@ -51,5 +54,31 @@ void validateQuantizedTensor(const QuantizedTensor &q);
 double effectiveBitsPerWeight(int bits, int groupSize, std::int64_t rows, std::int64_t cols,
                               bool storesGIdx = false);
 double effectiveBitsPerWeight(const QuantizedTensor &q);
+
+// A quantized matrix in the GPTQ v1 layout the kernels run on (kernels/gptq_pack.h): codes
+// packed along the input dimension, fp16 scales, zero points stored minus one, g_idx. The
+// arrays belong either to this object (packQuantizedTensor) or to `keeper` (e.g. a mapped
+// checkpoint: zero copy). Copies share the arrays.
+struct PackedWeight
+{
+    kernels::GptqShape shape;     // groupSize: columns per group (cols for per-channel)
+    int configuredGroupSize = 128; // as configured (-1 = per channel), for names and configs
+    bool symmetric = false;
+    const std::int32_t *qweight = nullptr;
+    const std::int32_t *qzeros = nullptr;
+    const kernels::fp16_t *scales = nullptr;
+    const std::int32_t *gIdx = nullptr; // null: trivial groups (column / groupSize)
+    std::shared_ptr<const void> keeper;
+
+    kernels::GptqMatrix matrix() const { return {shape, qweight, qzeros, scales, gIdx}; }
+    bool actOrder() const { return !kernels::gptqGroupsTrivial(shape, gIdx); }
+    // Bytes of the packed arrays (qweight, qzeros, scales, and g_idx when not trivial).
+    std::int64_t bytes() const;
+};
+
+// Packs (validates first; scales are rounded to fp16). The codes are not referenced afterwards.
+PackedWeight packQuantizedTensor(const QuantizedTensor &q);
+// The codes, zeros, scales (fp16 values as float) and g_idx back; perm is left empty.
+QuantizedTensor unpackQuantizedTensor(const PackedWeight &p);
 
 } // namespace lieq
