@@ -4,6 +4,9 @@
 #include "core/util/error.h"
 
 #include <cmath>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
 #include <nlohmann/json.hpp>
 
 namespace lieq::alloc {
@@ -26,6 +29,19 @@ T field(const json &obj, const char *key, const std::string &where, const std::s
 {
     if (!obj.is_object() || !obj.contains(key))
         throw Error(source, "bit plan: " + where + " lacks \"" + key + "\"");
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+        // nlohmann converts 1e300 to an integer with undefined behaviour: require an integer in
+        // range instead.
+        const json &v = obj.at(key);
+        const bool fits = v.is_number_unsigned()
+                              ? v.get<std::uint64_t>() <= std::uint64_t(std::numeric_limits<T>::max())
+                              : v.is_number_integer() &&
+                                    v.get<std::int64_t>() >= std::int64_t(std::numeric_limits<T>::min()) &&
+                                    v.get<std::int64_t>() <= std::int64_t(std::numeric_limits<T>::max());
+        if (!fits)
+            throw Error(source, "bit plan: " + where + "." + key + " is not an integer in range: " + v.dump());
+        return static_cast<T>(v.get<std::int64_t>());
+    }
     try {
         return obj.at(key).get<T>();
     } catch (const json::exception &) {
@@ -88,7 +104,11 @@ BitPlan planFromJson(const std::string &text, const std::string &source)
     BitPlan p;
     p.method = field<std::string>(j, "method", "plan", source);
     p.budget = field<double>(j, "budget", "plan", source);
-    p.bitSet = field<std::vector<int>>(j, "bitSet", "plan", source);
+    const json bitSet = field<json>(j, "bitSet", "plan", source);
+    if (!bitSet.is_array())
+        throw Error(source, "bit plan: \"bitSet\" is not a list");
+    for (std::size_t i = 0; i < bitSet.size(); ++i)
+        p.bitSet.push_back(field<int>(json{{"bits", bitSet[i]}}, "bits", "bitSet", source));
     const std::string granularity = field<std::string>(j, "granularity", "plan", source);
     if (granularity != "layer" && granularity != "projection")
         throw Error(source, "bit plan: granularity must be \"layer\" or \"projection\"");
@@ -101,7 +121,12 @@ BitPlan planFromJson(const std::string &text, const std::string &source)
         throw Error(source, "bit plan: \"pins\" is not an object");
     for (const auto &[key, bits] : pins.items()) {
         try {
-            p.pins[std::stoi(key)] = bits.get<int>();
+            std::size_t used = 0;
+            const int layer = std::stoi(key, &used);
+            if (used != key.size() || !bits.is_number_integer() ||
+                (!isQuantBits(bits.get<int>()) && bits.get<int>() != 16))
+                throw std::invalid_argument(key);
+            p.pins[layer] = bits.get<int>();
         } catch (const std::exception &) {
             throw Error(source, "bit plan: pin \"" + key + "\" is not LAYER: BITS");
         }

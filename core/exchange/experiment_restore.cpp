@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <functional>
+#include <type_traits>
 #include <optional>
 
 namespace lieq::exchange {
@@ -35,6 +36,10 @@ public:
     {
         if (!m_obj.contains(key))
             fail(key, "is missing");
+        // nlohmann converts a float such as 1e300 to an integer with undefined behaviour.
+        if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>)
+            if (!m_obj.at(key).is_number_integer())
+                fail(key, "has the wrong type"); // e.g. a float where an integer belongs
         try {
             return m_obj.at(key).get<T>();
         } catch (const json::exception &) {
@@ -354,25 +359,33 @@ RestoreResult restoreExperiment(store::ExperimentStore &store, const std::string
     json doc;
     try {
         doc = json::parse(snapshotJson);
-    } catch (const json::parse_error &e) {
+    } catch (const json::exception &e) { // parse_error, or out_of_range for 1e999
         throw Error(source, std::string("experiment snapshot: malformed JSON: ") + e.what());
     }
-    if (!doc.is_object() || doc.value("schema", "") != kExperimentSchema)
+    if (!doc.is_object() || !doc.contains("schema") || doc.at("schema") != kExperimentSchema)
         throw Error(source, std::string("is not an experiment snapshot (schema \"") + kExperimentSchema +
                                 "\" expected)");
-    if (doc.value("schemaVersion", 0) != kExperimentSchemaVersion)
+    if (!doc.contains("schemaVersion") || doc.at("schemaVersion") != kExperimentSchemaVersion)
         throw Error(source, "experiment snapshot schemaVersion " + doc.value("schemaVersion", json()).dump() +
                                 " is not supported (this build reads " +
                                 std::to_string(kExperimentSchemaVersion) + ")");
     store::Database &db = store.database();
     store::Transaction tx(db);
     Restorer r{store, db, source, options, {}, {}, {}, {}, {}, {}};
-    each(doc, "models", source, [&](const json &j, std::size_t i) { r.model(j, i); });
-    each(doc, "datasets", source, [&](const json &j, std::size_t i) { r.dataset(j, i); });
-    each(doc, "analysis_runs", source, [&](const json &j, std::size_t i) { r.analysisRun(j, i); });
-    each(doc, "plans", source, [&](const json &j, std::size_t i) { r.plan(j, i); });
-    each(doc, "quant_runs", source, [&](const json &j, std::size_t i) { r.quantRun(j, i); });
-    each(doc, "evals", source, [&](const json &j, std::size_t i) { r.eval(j, i); });
+    try {
+        each(doc, "models", source, [&](const json &j, std::size_t i) { r.model(j, i); });
+        each(doc, "datasets", source, [&](const json &j, std::size_t i) { r.dataset(j, i); });
+        each(doc, "analysis_runs", source, [&](const json &j, std::size_t i) { r.analysisRun(j, i); });
+        each(doc, "plans", source, [&](const json &j, std::size_t i) { r.plan(j, i); });
+        each(doc, "quant_runs", source, [&](const json &j, std::size_t i) { r.quantRun(j, i); });
+        each(doc, "evals", source, [&](const json &j, std::size_t i) { r.eval(j, i); });
+    } catch (const Error &e) {
+        // A row the store refuses (a duplicate metric, a broken reference) is a fault of the
+        // snapshot, not of the store: name the snapshot. The transaction rolls everything back.
+        if (e.file() != db.path())
+            throw;
+        throw Error(source, std::string("experiment snapshot refused by the store: ") + e.what());
+    }
     tx.commit();
     r.result.quantRunIds = r.quants;
     return r.result;

@@ -4,9 +4,12 @@
 #include "core/util/error.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 namespace lieq {
 
@@ -46,25 +49,64 @@ std::uint64_t fnv1a(std::string_view s, std::uint64_t h)
     return h;
 }
 
+// The type of `p` (symlinks followed), with not_found for a missing file. What keeps us from
+// knowing (a symlink loop, a folder without permission) is an error naming the path, so that it
+// is not reported as "missing".
+fs::file_type typeOf(const fs::path &p)
+{
+    std::error_code ec;
+    const fs::file_status st = fs::status(p, ec);
+    if (st.type() == fs::file_type::not_found ||
+        (ec && (ec == std::errc::no_such_file_or_directory || ec == std::errc::not_a_directory))) {
+        std::error_code lec;
+        if (fs::is_symlink(fs::symlink_status(p, lec)))
+            throw Error(p.string(), "symbolic link to a missing file (" +
+                                        fs::read_symlink(p, lec).string() + ")");
+        return fs::file_type::not_found;
+    }
+    if (ec == std::errc::too_many_symbolic_link_levels)
+        throw Error(p.string(), "symbolic link loop (" + ec.message() + ")");
+    if (ec)
+        throw Error(p.string(), "cannot access: " + ec.message());
+    return st.type();
+}
+
+// Whether `p` is present as a regular file (false when missing); a folder or device in its
+// place is an error.
+bool isPresentFile(const fs::path &p)
+{
+    const fs::file_type t = typeOf(p);
+    if (t == fs::file_type::not_found)
+        return false;
+    if (t != fs::file_type::regular)
+        throw Error(p.string(), "is not a regular file");
+    return true;
+}
+
 } // namespace
 
 Checkpoint::Checkpoint(const std::string &dir) : m_dir(dir)
 {
-    std::error_code ec;
-    if (fs::is_regular_file(dir, ec) && isPickleName(fs::path(dir).filename().string()))
+    const fs::file_type rootType = typeOf(dir);
+    if (rootType == fs::file_type::regular && isPickleName(fs::path(dir).filename().string()))
         refusePickle(dir);
-    if (!fs::is_directory(dir, ec))
+    if (rootType == fs::file_type::not_found)
+        throw Error(dir, "not a model folder: it does not exist");
+    if (rootType != fs::file_type::directory)
         throw Error(dir, "not a model folder (expected a directory with config.json and "
                          "model.safetensors)");
     const fs::path root(dir);
+    std::error_code ec;
+    if (::access(root.c_str(), R_OK | X_OK) != 0)
+        throw Error(dir, std::string("cannot read the folder: ") + std::strerror(errno));
     const fs::path configPath = root / "config.json";
-    if (!fs::is_regular_file(configPath, ec))
+    if (!isPresentFile(configPath))
         throw Error(configPath.string(), "missing: a Hugging Face model folder needs config.json");
 
     const fs::path indexPath = root / kIndexName;
     const fs::path singlePath = root / kSingleName;
-    const bool haveIndex = fs::is_regular_file(indexPath, ec);
-    const bool haveSingle = fs::is_regular_file(singlePath, ec);
+    const bool haveIndex = isPresentFile(indexPath);
+    const bool haveSingle = !haveIndex && isPresentFile(singlePath);
     if (!haveIndex && !haveSingle) {
         std::vector<std::string> pickles;
         for (const auto &e : fs::directory_iterator(root, ec))
@@ -101,7 +143,7 @@ Checkpoint::Checkpoint(const std::string &dir) : m_dir(dir)
             auto found = shards.find(shard);
             if (found == shards.end()) {
                 const fs::path shardPath = root / shard;
-                if (!fs::is_regular_file(shardPath, ec))
+                if (!isPresentFile(shardPath))
                     throw Error(ipath, "tensor '" + it.key() + "': shard " + shard +
                                            " listed in the index is missing from the folder");
                 m_files.push_back(std::make_unique<SafetensorsFile>(shardPath.string()));

@@ -165,7 +165,11 @@ GgufReader::GgufReader(const std::string &path) : m_file(path)
         m_meta.emplace(key, readValue(c, t, path, key));
     }
     if (auto it = m_meta.find("general.alignment"); it != m_meta.end()) {
-        m_alignment = static_cast<std::uint32_t>(it->second.asUInt());
+        const GgufValue &a = it->second;
+        const auto *u = std::get_if<std::uint64_t>(&a.scalar);
+        if (!u || *u > (1u << 30))
+            throw Error(path, "general.alignment is not a power of two up to 2^30");
+        m_alignment = static_cast<std::uint32_t>(*u);
         if (m_alignment == 0 || (m_alignment & (m_alignment - 1)))
             throw Error(path, "general.alignment " + std::to_string(m_alignment) + " is not a power of two");
     }
@@ -177,8 +181,15 @@ GgufReader::GgufReader(const std::string &path) : m_file(path)
         if (nd == 0 || nd > 4)
             throw Error(path, "tensor '" + t.name + "': " + std::to_string(nd) + " dimensions");
         std::vector<std::int64_t> ne(nd);
-        for (auto &d : ne)
-            d = static_cast<std::int64_t>(c.get<std::uint64_t>("tensor dim"));
+        std::uint64_t elements = 1;
+        for (auto &d : ne) {
+            const auto ud = c.get<std::uint64_t>("tensor dim");
+            // Dimensions whose product overflows are a lie; refuse them before any size math.
+            if (ud > (std::uint64_t(1) << 62) ||
+                __builtin_mul_overflow(elements, ud, &elements) || elements > (std::uint64_t(1) << 60))
+                throw Error(path, "tensor '" + t.name + "': dimensions too large");
+            d = static_cast<std::int64_t>(ud);
+        }
         t.shape.assign(ne.rbegin(), ne.rend());
         t.type = c.get<std::uint32_t>("tensor type");
         t.offset = c.get<std::uint64_t>("tensor offset");

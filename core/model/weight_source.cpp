@@ -2,7 +2,9 @@
 
 #include "core/util/error.h"
 
+#include <mutex>
 #include <sstream>
+#include <unordered_set>
 
 namespace lieq {
 
@@ -33,9 +35,40 @@ std::string shapeText(const std::vector<std::int64_t> &s)
 
 } // namespace
 
-WeightSource::WeightSource(std::shared_ptr<const Checkpoint> checkpoint, torch::Device device)
-    : m_checkpoint(std::move(checkpoint)), m_device(device)
+struct WeightSource::FiniteChecks
 {
+    std::mutex mutex;
+    std::unordered_set<std::string> done;
+};
+
+WeightSource::WeightSource(std::shared_ptr<const Checkpoint> checkpoint, torch::Device device)
+    : m_checkpoint(std::move(checkpoint)), m_device(device),
+      m_finite(std::make_shared<FiniteChecks>())
+{
+}
+
+void WeightSource::requireFinite(const std::string &name) const
+{
+    {
+        std::lock_guard lock(m_finite->mutex);
+        if (m_finite->done.count(name))
+            return;
+    }
+    const TensorView &v = m_checkpoint->tensor(name);
+    const torch::Tensor flat = raw(name).reshape({-1});
+    // In slices, so that the boolean mask of a large matrix stays small.
+    constexpr std::int64_t kSlice = std::int64_t(1) << 24;
+    for (std::int64_t begin = 0; begin < flat.numel(); begin += kSlice) {
+        const torch::Tensor part = flat.slice(0, begin, std::min(flat.numel(), begin + kSlice));
+        if (torch::isfinite(part).all().item<bool>())
+            continue;
+        const std::int64_t bad = flat.numel() - torch::isfinite(flat).sum().item<std::int64_t>();
+        throw Error(v.file, "tensor " + name + " holds " + std::to_string(bad) + " NaN or infinite "
+                                "value(s) of " + std::to_string(flat.numel()) +
+                                "; the checkpoint is corrupt");
+    }
+    std::lock_guard lock(m_finite->mutex);
+    m_finite->done.insert(name);
 }
 
 torch::Tensor WeightSource::raw(const std::string &name) const
@@ -53,6 +86,7 @@ torch::Tensor WeightSource::fp32(const std::string &name,
     if (!expectedShape.empty() && v.shape != expectedShape)
         throw Error(v.file, "tensor " + name + " has shape " + shapeText(v.shape) +
                                 " but config.json implies " + shapeText(expectedShape));
+    requireFinite(name);
     torch::Tensor t = raw(name);
     if (isZeroCopy(name))
         return t;
@@ -62,6 +96,7 @@ torch::Tensor WeightSource::fp32(const std::string &name,
 torch::Tensor WeightSource::fp32Rows(const std::string &name, std::int64_t begin,
                                      std::int64_t end) const
 {
+    requireFinite(name);
     torch::Tensor t = raw(name).slice(0, begin, end);
     if (isZeroCopy(name))
         return t;
@@ -70,6 +105,7 @@ torch::Tensor WeightSource::fp32Rows(const std::string &name, std::int64_t begin
 
 torch::Tensor WeightSource::fp32Gather(const std::string &name, const torch::Tensor &indices) const
 {
+    requireFinite(name);
     torch::Tensor rows = raw(name).index_select(0, indices.to(torch::kCPU, torch::kLong));
     return rows.to(m_device, torch::kFloat32);
 }

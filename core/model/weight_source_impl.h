@@ -38,8 +38,14 @@ public:
     void dropPages(const std::string &name) const;
 
 private:
+    // A NaN or Inf weight is refused (naming the tensor and file) the first time a tensor is
+    // used, rather than turning every later result into NaN.
+    void requireFinite(const std::string &name) const;
+
+    struct FiniteChecks;
     std::shared_ptr<const Checkpoint> m_checkpoint;
     torch::Device m_device;
+    std::shared_ptr<FiniteChecks> m_finite; // names already checked, shared by copies
 };
 
 } // namespace lieq

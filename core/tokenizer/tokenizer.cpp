@@ -2,7 +2,10 @@
 
 #include "core/tokenizer/tokenizer_impl.h"
 #include "core/tokenizer/unicode_text.h"
+#include "core/util/atomic_file.h"
 #include "core/util/error.h"
+
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 
@@ -70,7 +73,28 @@ Tokenizer Tokenizer::fromModelDir(const std::string &dir)
                                 "not supported: convert it with transformers to tokenizer.json)"
                               : "no tokenizer.json in the model folder");
     }
-    return fromFile(path);
+    Tokenizer t = fromFile(path);
+    // The model's embedding has vocab_size rows: a tokenizer with more ids would index past it
+    // (usually a tokenizer.json from another model copied into the folder).
+    const std::filesystem::path configPath = std::filesystem::path(dir) / "config.json";
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(configPath, ec)) {
+        nlohmann::json config;
+        try {
+            config = nlohmann::json::parse(readFile(configPath.string()));
+        } catch (const nlohmann::json::exception &) {
+            return t; // config.json's own reader reports a broken file
+        }
+        const auto it = config.is_object() ? config.find("vocab_size") : config.end();
+        if (it != config.end() && it->is_number_integer() && it->get<std::int64_t>() > 0 &&
+            t.vocabSize() > it->get<std::int64_t>())
+            throw Error(path, "defines " + std::to_string(t.vocabSize()) +
+                                  " token ids but config.json's vocab_size is " +
+                                  std::to_string(it->get<std::int64_t>()) +
+                                  " (the embedding has that many rows): tokenizer and model do "
+                                  "not belong together");
+    }
+    return t;
 }
 
 std::vector<int32_t> Tokenizer::encode(std::string_view text, bool addSpecial) const

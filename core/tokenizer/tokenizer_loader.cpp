@@ -22,6 +22,7 @@ struct Loader
     const std::string &path;
     Tokenizer::Impl &d;
     bool byteLevelPre = false;
+    int32_t maxId = -1; // highest id of the model vocab and the added tokens
 
     [[noreturn]] void fail(const std::string &what) const { throw Error(path, what); }
 
@@ -43,6 +44,44 @@ struct Loader
         return obj.contains(key) && obj.at(key).is_boolean() ? obj.at(key).get<bool>() : fallback;
     }
 
+    // Optional string / small integer fields: absent (or null) gives the fallback, a value of the
+    // wrong type is an error naming the field (nlohmann's value() would throw its own exception,
+    // and convert 1e300 to int with undefined behaviour).
+    std::string strOr(const json &obj, const char *key, const std::string &fallback,
+                      const std::string &where) const
+    {
+        if (!obj.is_object() || !obj.contains(key) || obj.at(key).is_null()) return fallback;
+        if (!obj.at(key).is_string()) fail(where + "." + key + ": expected a string");
+        return obj.at(key).get<std::string>();
+    }
+
+    int intOr(const json &obj, const char *key, int fallback, const std::string &where) const
+    {
+        if (!obj.is_object() || !obj.contains(key) || obj.at(key).is_null()) return fallback;
+        const json &v = obj.at(key);
+        if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > (1 << 24))
+            fail(where + "." + key + ": expected a small non-negative integer, got " + v.dump());
+        return static_cast<int>(v.get<int64_t>());
+    }
+
+    // Sequence steps nest; real files nest one or two levels. A bound keeps a hostile file from
+    // exhausting the stack through the recursive readers below.
+    struct Nesting
+    {
+        int &depth;
+        Nesting(Loader &l, const std::string &where) : depth(l.depth)
+        {
+            if (++depth <= kMaxNesting) return;
+            --depth;
+            l.fail(where + ": Sequence nested too deeply");
+        }
+        ~Nesting() { --depth; }
+        Nesting(const Nesting &) = delete;
+        Nesting &operator=(const Nesting &) = delete;
+    };
+    static constexpr int kMaxNesting = 32;
+    int depth = 0;
+
     std::string stringPattern(const json &step, const std::string &where) const
     {
         const json &p = need(step, "pattern", where);
@@ -57,6 +96,7 @@ struct Loader
         const std::string type = str(n, "type", where);
         using K = Tokenizer::Impl::NormStep::Kind;
         if (type == "Sequence") {
+            const Nesting guard(*this, where);
             for (const json &step : need(n, "normalizers", where))
                 normalizer(step, where + ".normalizers");
         } else if (type == "NFC") {
@@ -75,6 +115,7 @@ struct Loader
         if (p.is_null()) return;
         const std::string type = str(p, "type", where);
         if (type == "Sequence") {
+            const Nesting guard(*this, where);
             for (const json &step : need(p, "pretokenizers", where))
                 preTokenizer(step, where + ".pretokenizers");
         } else if (type == "ByteLevel") {
@@ -90,18 +131,17 @@ struct Loader
             if (!known)
                 fail(where + ": unknown pre-tokenizer Split pattern \"" + regex +
                      "\" (supported: the GPT-2, Llama-3 and Qwen2 patterns)");
-            const std::string behavior = p.value("behavior", std::string("Isolated"));
+            const std::string behavior = strOr(p, "behavior", "Isolated", where);
             if (behavior != "Isolated" || flag(p, "invert", false))
                 fail(where + ": Split behavior \"" + behavior + "\" / invert is not supported");
             d.preTokenizer.addSplit(*known);
         } else if (type == "Metaspace") {
-            const std::string scheme =
-                p.value("prepend_scheme",
-                        std::string(flag(p, "add_prefix_space", true) ? "always" : "never"));
+            const std::string scheme = strOr(
+                p, "prepend_scheme", flag(p, "add_prefix_space", true) ? "always" : "never", where);
             using P = tok::PreTokenizer::Prepend;
             if (scheme != "always" && scheme != "first" && scheme != "never")
                 fail(where + ": unknown Metaspace prepend_scheme \"" + scheme + "\"");
-            d.preTokenizer.setMetaspace(p.value("replacement", std::string("\u2581")),
+            d.preTokenizer.setMetaspace(strOr(p, "replacement", "\u2581", where),
                                         scheme == "always"  ? P::Always
                                         : scheme == "first" ? P::First
                                                             : P::Never,
@@ -118,6 +158,7 @@ struct Loader
         using K = tok::TokenDecoder::Step::Kind;
         tok::TokenDecoder::Step s{K::Fuse, {}, {}, 0, 0, false};
         if (type == "Sequence") {
+            const Nesting guard(*this, where);
             for (const json &step : need(n, "decoders", where))
                 decoder(step, where + ".decoders");
             return;
@@ -134,12 +175,12 @@ struct Loader
         } else if (type == "Strip") {
             s.kind = K::Strip;
             s.pattern = str(n, "content", where);
-            s.start = n.value("start", 0);
-            s.stop = n.value("stop", 0);
+            s.start = intOr(n, "start", 0, where);
+            s.stop = intOr(n, "stop", 0, where);
         } else if (type == "Metaspace") {
             s.kind = K::Metaspace;
-            s.pattern = n.value("replacement", std::string("\u2581"));
-            const std::string scheme = n.value("prepend_scheme", std::string("always"));
+            s.pattern = strOr(n, "replacement", "\u2581", where);
+            const std::string scheme = strOr(n, "prepend_scheme", "always", where);
             s.prependFirst = flag(n, "add_prefix_space", true) && scheme != "never";
         } else {
             fail(where + ": unsupported decoder type \"" + type + "\"");
@@ -159,6 +200,7 @@ struct Loader
         if (p.is_null()) return;
         const std::string type = str(p, "type", where);
         if (type == "Sequence") {
+            const Nesting guard(*this, where);
             for (const json &step : need(p, "processors", where))
                 postProcessor(step, where + ".processors");
         } else if (type == "ByteLevel") {
@@ -166,7 +208,9 @@ struct Loader
         } else if (type == "TemplateProcessing") {
             d.prefix.clear();
             d.suffix.clear();
-            const json &specials = p.value("special_tokens", json::object());
+            const json specials = p.contains("special_tokens") && p.at("special_tokens").is_object()
+                                      ? p.at("special_tokens")
+                                      : json::object();
             bool seenSequence = false;
             for (const json &item : need(p, "single", where)) {
                 if (item.contains("Sequence")) {
@@ -177,9 +221,17 @@ struct Loader
                     fail(where + ".single: unexpected item " + item.dump());
                 const std::string name = str(item.at("SpecialToken"), "id", where + ".single");
                 std::vector<int32_t> ids;
-                if (specials.contains(name) && specials.at(name).contains("ids"))
-                    ids = specials.at(name).at("ids").get<std::vector<int32_t>>();
-                else
+                if (specials.contains(name) && specials.at(name).is_object() &&
+                    specials.at(name).contains("ids")) {
+                    const json &list = specials.at(name).at("ids");
+                    if (!list.is_array()) fail(where + ".special_tokens: ids of " + name + " is not a list");
+                    for (const json &id : list) {
+                        if (!id.is_number_integer() || id.get<int64_t>() < 0 ||
+                            id.get<int64_t>() > (1 << 24))
+                            fail(where + ".special_tokens: bad id " + id.dump() + " for " + name);
+                        ids.push_back(static_cast<int32_t>(id.get<int64_t>()));
+                    }
+                } else
                     ids.push_back(tokenId(name, where + ".single"));
                 auto &target = seenSequence ? d.suffix : d.prefix;
                 target.insert(target.end(), ids.begin(), ids.end());
@@ -191,7 +243,7 @@ struct Loader
 
     void model(const json &m)
     {
-        const std::string type = m.value("type", std::string("BPE"));
+        const std::string type = strOr(m, "type", "BPE", "model");
         if (type != "BPE") fail("model.type \"" + type + "\" is not supported (only BPE)");
         if (m.contains("dropout") && !m.at("dropout").is_null())
             fail("model.dropout is not supported");
@@ -208,6 +260,7 @@ struct Loader
             if (id < 0 || id > (1 << 24))
                 fail("model.vocab: id " + std::to_string(id) + " out of range");
             d.vocab.emplace(it.key(), static_cast<int32_t>(id));
+            maxId = std::max(maxId, static_cast<int32_t>(id));
         }
         std::vector<std::pair<std::string, std::string>> merges;
         const json &list = need(m, "merges", "model");
@@ -251,6 +304,7 @@ struct Loader
             if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() > (1 << 24))
                 fail("added_tokens: bad id for \"" + a.content + "\"");
             a.id = id.get<int32_t>();
+            maxId = std::max(maxId, a.id);
             a.special = flag(t, "special", false);
             a.normalized = flag(t, "normalized", !a.special);
             a.lstrip = flag(t, "lstrip", false);
@@ -323,6 +377,15 @@ struct Loader
             fail(std::string("invalid JSON: ") + e.what());
         }
         if (!root.is_object()) fail("not a tokenizer.json (top level is not an object)");
+        try {
+            parse(root);
+        } catch (const json::exception &e) { // a field of an unexpected type we did not check
+            fail(std::string("unexpected content: ") + e.what());
+        }
+    }
+
+    void parse(const json &root)
+    {
         const json &m = need(root, "model", "tokenizer.json");
         preTokenizer(root.value("pre_tokenizer", json()), "pre_tokenizer");
         normalizer(root.value("normalizer", json()), "normalizer");
@@ -337,9 +400,14 @@ struct Loader
                         ? "default"
                         : tok::patternName(d.preTokenizer.splits().back());
 
-        int32_t size = 0;
-        for (const auto &[token, id] : d.vocab)
-            size = std::max(size, id + 1);
+        // From the ids as written: an added token may reuse a vocab string under another id, so
+        // the name -> id map alone would miss the vocab's id.
+        const int32_t size = maxId + 1;
+        for (const auto *ids : {&d.prefix, &d.suffix})
+            for (int32_t id : *ids)
+                if (id >= size)
+                    fail("post_processor: special token id " + std::to_string(id) +
+                         " is beyond the vocab (" + std::to_string(size) + " ids)");
         d.tokens.assign(size, {});
         d.types.assign(size, TokenType::Unused);
         d.special.assign(size, false);

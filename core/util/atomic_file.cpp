@@ -146,6 +146,10 @@ void writeFileAtomic(const std::string &path, std::string_view content)
 
 std::string readFile(const std::string &path)
 {
+    // A folder opens like a file and reads as empty: say what it is instead.
+    struct stat st{};
+    if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+        throw Error(path, "is a folder, not a file");
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw Error(path, std::string("cannot open: ") + std::strerror(errno));

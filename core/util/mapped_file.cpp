@@ -14,7 +14,9 @@ namespace lieq {
 
 MappedFile::MappedFile(const std::string &path) : m_path(path)
 {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: opening a FIFO in a model folder must not wait for a writer (it is refused
+    // below as not a regular file); regular files ignore the flag.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         throw Error(path, std::string("cannot open: ") + std::strerror(errno));
     struct stat st{};

@@ -4,7 +4,10 @@
 The seeds are small valid (and a few nearly valid) files in each format, so that libFuzzer starts
 from inputs that reach deep into the parsers. Deterministic: run it again and nothing changes.
 Usage: tests/fuzz/make_seeds.py  (needs only Python 3; reads resources/demo-model and, when
-present, ../shared/models/stories260K-hf)."""
+present, ../shared/models/stories260K-hf). The seeds of bundle_import, bundle_manifest and
+experiment_restore are real bundles written by the project itself:
+  cmake --build build-release --target lieq_fuzz_bundle_seeds
+  build-release/tests/fuzz/lieq_fuzz_bundle_seeds tests/fuzz/corpus"""
 
 import json
 import os

@@ -57,23 +57,29 @@ BundleManifest BundleManifest::fromJson(const std::string &text, const std::stri
     ojson j;
     try {
         j = ojson::parse(text);
-    } catch (const ojson::parse_error &e) {
+    } catch (const ojson::exception &e) { // parse_error, or out_of_range for 1e999
         throw Error(source, std::string("manifest.json is not valid JSON: ") + e.what());
     }
-    if (!j.is_object() || j.value("schema", "") != kSchema)
+    // Compared as JSON values: value("schema", "") would throw on a non-string, and
+    // value("schemaVersion", 0) converts 1e300 to int with undefined behaviour.
+    if (!j.is_object() || !j.contains("schema") || j.at("schema") != kSchema)
         throw Error(source, "is not a LieQ bundle (manifest.json lacks schema \"lieq.bundle\")");
-    if (j.value("schemaVersion", 0) != kSchemaVersion)
+    if (!j.contains("schemaVersion") || j.at("schemaVersion") != kSchemaVersion)
         throw Error(source, "bundle schemaVersion " + j.value("schemaVersion", ojson()).dump() +
                                 " is not supported (this build reads " + std::to_string(kSchemaVersion) + ")");
     BundleManifest m;
     try {
         m.title = j.value("title", "");
         m.generator = j.value("generator", "");
+        if (j.contains("created_at_ms") && !j.at("created_at_ms").is_number_integer())
+            throw Error(source, "manifest.json: created_at_ms is not an integer");
         m.createdAtMs = j.value("created_at_ms", std::int64_t(0));
         m.runs = j.at("runs").get<std::vector<std::string>>();
         m.checkpointRuns = j.value("checkpoint_runs", std::vector<std::string>{});
         std::set<std::string> seen;
         for (const ojson &f : j.at("files")) {
+            if (!f.at("bytes").is_number_integer()) // a float would convert with UB
+                throw Error(source, "manifest.json lists a file whose bytes is not an integer");
             File file{f.at("path").get<std::string>(), f.at("bytes").get<std::int64_t>(),
                       f.at("sha256").get<std::string>()};
             if (const std::string why = unsafeEntryReason(file.path); !why.empty())
