@@ -1,6 +1,6 @@
 #include "ui/appsettings.h"
 
-#include "core/model/device.h"
+#include "core/jobs/job_context.h"
 #include "core/store/experiment_store.h"
 
 #include <QDir>
@@ -36,7 +36,7 @@ void AppSettings::setDevice(const QString &d) { put("engine/device", d); }
 bool AppSettings::cudaAvailable()
 {
     // Asked once: libtorch probes the driver, and the answer does not change while running.
-    static const bool available = lieq::cudaAvailable();
+    static const bool available = jobs::cudaAvailable();
     return available;
 }
 

@@ -14,7 +14,7 @@ public:
     static void setThreads(int n);
     static QString device();              // "cpu" or "cuda" (only when cudaAvailable())
     static void setDevice(const QString &d);
-    static bool cudaAvailable();          // libtorch has CUDA and sees a GPU (core/model)
+    static bool cudaAvailable();          // libtorch has CUDA and sees a GPU
     static QString calibrationData();     // text/JSONL file for calibration
     static void setCalibrationData(const QString &path);
     static QString evaluationData();      // text file for perplexity

@@ -1,7 +1,7 @@
 #include "ui/budgetpanel.h"
 
 #include "core/util/error.h"
-#include "ui/layerspecs.h"
+#include "core/alloc/layer_specs.h"
 #include "ui/modelsummary.h"
 #include "ui/refreshcoalescer.h"
 
@@ -28,6 +28,7 @@
 #include <QValueAxis>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 
 namespace lieq::ui {
@@ -233,7 +234,9 @@ void BudgetPanel::clearModel()
 
 void BudgetPanel::setScores(const std::vector<double> &scores)
 {
+    // One per layer of the open model; layers not scored yet count as 0.
     m_scores = scores;
+    m_scores.resize(std::size_t(std::max<std::int64_t>(0, m_config.numLayers)), 0.0);
     recompute();
 }
 
@@ -319,7 +322,6 @@ void BudgetPanel::recompute()
         return;
     }
     alloc::AllocationRequest req;
-    req.layers = layerSpecsFromConfig(m_config, m_scores);
     req.budget = m_spin->value();
     req.bitSet = bitSet();
     req.pins = m_pins;
@@ -327,6 +329,7 @@ void BudgetPanel::recompute()
     req.perProjection = m_perProjection->isChecked();
     req.fuseGroups = m_fuse->isChecked();
     try {
+        req.layers = alloc::decoderLayerSpecs(m_config, m_scores);
         m_plan = alloc::allocate(req);
         alloc::GptqOptions g;
         g.groupSize = m_groupSize->value() <= 0 ? -1 : m_groupSize->value();

@@ -11,6 +11,7 @@
 #include <QValueAxis>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 
 namespace lieq::ui {
@@ -54,6 +55,44 @@ int CorrelationView::pointCount() const
 
 void CorrelationView::refresh() { m_refresh->request(); }
 
+namespace {
+QPair<double, double> rangeOf(const QChart *c, Qt::Orientation o)
+{
+    const auto axes = c->axes(o);
+    if (axes.isEmpty())
+        return {0, 0};
+    const auto *a = static_cast<const QValueAxis *>(axes.first());
+    return {a->min(), a->max()};
+}
+} // namespace
+
+QPair<double, double> CorrelationView::xRange() const
+{
+    m_refresh->flush();
+    return rangeOf(m_chart->chart(), Qt::Horizontal);
+}
+
+QPair<double, double> CorrelationView::yRange() const
+{
+    m_refresh->flush();
+    return rangeOf(m_chart->chart(), Qt::Vertical);
+}
+
+void CorrelationView::setPaddedRange(QValueAxis *axis, const std::vector<double> &values)
+{
+    // A margin of 8% of the span (or 0.5 around a single value) keeps the extreme layers off
+    // the plot border, where their markers would be cut in half.
+    if (values.empty()) {
+        axis->setRange(0, 1);
+        return;
+    }
+    const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+    const double span = *hi - *lo;
+    const double pad = span > 1e-12 ? 0.08 * span : 0.5;
+    axis->setRange(*lo - pad, *hi + pad);
+    axis->applyNiceNumbers();
+}
+
 void CorrelationView::recompute()
 {
     const std::vector<double> dppl = m_model->metricVector("dppl");
@@ -72,11 +111,16 @@ void CorrelationView::recompute()
             points->append(dr[l], dppl[l]);
         }
     c->addSeries(points);
-    c->createDefaultAxes();
-    if (!c->axes(Qt::Horizontal).isEmpty())
-        c->axes(Qt::Horizontal).first()->setTitleText(tr("dr (compactness)"));
-    if (!c->axes(Qt::Vertical).isEmpty())
-        c->axes(Qt::Vertical).first()->setTitleText(tr("ΔPPL"));
+    auto *xAxis = new QValueAxis;
+    auto *yAxis = new QValueAxis;
+    xAxis->setTitleText(tr("dr (compactness)"));
+    yAxis->setTitleText(tr("ΔPPL"));
+    setPaddedRange(xAxis, x);
+    setPaddedRange(yAxis, y);
+    c->addAxis(xAxis, Qt::AlignBottom);
+    c->addAxis(yAxis, Qt::AlignLeft);
+    points->attachAxis(xAxis);
+    points->attachAxis(yAxis);
     c->setTitle(tr("ΔPPL vs dr across layers"));
 
     m_stats.reset();

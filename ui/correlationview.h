@@ -8,6 +8,7 @@
 
 class QChartView;
 class QLabel;
+class QValueAxis;
 
 namespace lieq::ui {
 
@@ -35,6 +36,9 @@ public:
     const std::optional<Stats> &stats() const;
     QString statsText() const;
     int pointCount() const;
+    // The axes' ranges as drawn.
+    QPair<double, double> xRange() const;
+    QPair<double, double> yRange() const;
     static constexpr int kBootstrapResamples = 1000;
 
 public Q_SLOTS:
@@ -45,6 +49,7 @@ protected:
 
 private:
     void recompute();
+    static void setPaddedRange(QValueAxis *axis, const std::vector<double> &values);
     LayerMetricsModel *m_model;
     RefreshCoalescer *m_refresh;
     QChartView *m_chart;

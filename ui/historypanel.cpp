@@ -1,6 +1,6 @@
 #include "ui/historypanel.h"
 
-#include "core/store/experiment_store.h"
+#include "core/jobs/run_history.h"
 #include "ui/historymodel.h"
 #include "ui/jobrunner.h"
 #include "ui/storedquantrun.h"
@@ -29,15 +29,18 @@ namespace {
 // One side of a comparison, loaded in a worker thread.
 using RunDetail = std::variant<store::AnalysisRunDetail, StoredQuantRun>;
 
-RunDetail loadDetail(store::ExperimentStore &s, const store::RunSummary &r)
+jobs::JobContext historyContext(const QString &storePath)
 {
-    if (r.kind == store::RunKind::Analysis) {
-        auto d = s.loadAnalysisRun(r.id);
-        if (!d)
-            throw lieq::Error(s.path(), "analysis run " + std::to_string(r.id) + " no longer exists");
-        return *d;
-    }
-    return StoredQuantRun::load(s, r.id);
+    jobs::JobContext c;
+    c.store.path = storePath.toStdString();
+    return c;
+}
+
+RunDetail loadDetail(const QString &storePath, const store::RunSummary &r)
+{
+    if (r.kind == store::RunKind::Analysis)
+        return jobs::loadAnalysisRun(historyContext(storePath), r.id);
+    return StoredQuantRun::load(storePath, r.id);
 }
 
 QString num(double v, int prec = 4)
@@ -63,7 +66,7 @@ QString header(const RunDetail &d)
             .arg(HistoryPanel::tr("analysis"))
             .arg(a->run.id)
             .arg(QString::fromStdString(a->model.name), QString::fromStdString(a->run.backend));
-    const auto &q = std::get<StoredQuantRun>(d).detail;
+    const auto &q = std::get<StoredQuantRun>(d).stored.detail;
     return QStringLiteral("%1 #%2 — %3, %4 b (%5)")
         .arg(HistoryPanel::tr("quantization"))
         .arg(q.run.id)
@@ -106,7 +109,7 @@ QString comparisonHtml(const RunDetail &a, const RunDetail &b)
         const auto *s = std::get_if<StoredQuantRun>(&d);
         if (!s)
             return QStringLiteral("—");
-        const store::QuantRunDetail *q = &s->detail;
+        const store::QuantRunDetail *q = &s->stored.detail;
         if (what == QLatin1StringView("bits"))
             return num(q->plan.nominalBits, 3);
         if (what == QLatin1StringView("eff"))
@@ -262,11 +265,11 @@ void HistoryPanel::refresh()
 {
     if (m_storePath.isEmpty())
         return;
-    const std::string path = m_storePath.toStdString();
+    const QString path = m_storePath;
     const store::RunFilter f = filter();
     const JobId id = m_jobs->start<store::RunPage>(
         QStringLiteral("history"),
-        [path, f](const lieq::ProgressFn &) { return store::ExperimentStore(path).listRuns(f); },
+        [path, f](const lieq::ProgressFn &) { return jobs::listRuns(historyContext(path), f); },
         [this](store::RunPage page) {
             m_model->setPage(page);
             Q_EMIT historyAvailable(m_model->rowCount());
@@ -288,13 +291,10 @@ void HistoryPanel::reopen(int row)
     if (row < 0 || row >= m_model->rowCount())
         return;
     const store::RunSummary r = m_model->at(row);
-    const std::string path = m_storePath.toStdString();
+    const QString path = m_storePath;
     m_jobs->start<RunDetail>(
         QStringLiteral("history-detail"),
-        [path, r](const lieq::ProgressFn &) {
-            store::ExperimentStore s(path);
-            return loadDetail(s, r);
-        },
+        [path, r](const lieq::ProgressFn &) { return loadDetail(path, r); },
         [this](RunDetail d) {
             if (auto *a = std::get_if<store::AnalysisRunDetail>(&d))
                 Q_EMIT analysisReopened(*a);
@@ -308,12 +308,11 @@ void HistoryPanel::compare(int rowA, int rowB)
     if (std::max(rowA, rowB) >= m_model->rowCount() || std::min(rowA, rowB) < 0)
         return;
     const store::RunSummary a = m_model->at(rowA), b = m_model->at(rowB);
-    const std::string path = m_storePath.toStdString();
+    const QString path = m_storePath;
     m_jobs->start<QString>(
         QStringLiteral("history-compare"),
         [path, a, b](const lieq::ProgressFn &) {
-            store::ExperimentStore s(path);
-            return comparisonHtml(loadDetail(s, a), loadDetail(s, b));
+            return comparisonHtml(loadDetail(path, a), loadDetail(path, b));
         },
         [this](QString html) {
             m_compare->setHtml(html);
@@ -326,13 +325,10 @@ void HistoryPanel::remove(int row)
     if (row < 0 || row >= m_model->rowCount())
         return;
     const store::RunSummary r = m_model->at(row);
-    const std::string path = m_storePath.toStdString();
+    const QString path = m_storePath;
     m_jobs->start<bool>(
         QStringLiteral("history-delete"),
-        [path, r](const lieq::ProgressFn &) {
-            store::ExperimentStore s(path);
-            return r.kind == store::RunKind::Analysis ? s.deleteAnalysisRun(r.id) : s.deleteQuantRun(r.id);
-        },
+        [path, r](const lieq::ProgressFn &) { return jobs::deleteRun(historyContext(path), r.kind, r.id); },
         [this](bool) { refresh(); });
 }
 

@@ -5,6 +5,7 @@
 
 #include <QChart>
 #include <QLineSeries>
+#include <QLogValueAxis>
 #include <QScatterSeries>
 #include <QValueAxis>
 
@@ -36,6 +37,21 @@ void LayerChart::setMode(Mode mode)
     refresh();
 }
 
+void LayerChart::setLogScale(bool on)
+{
+    if (on == m_log)
+        return;
+    m_log = on;
+    m_x = nullptr; // the axes are rebuilt with the next redraw
+    refresh();
+}
+
+bool LayerChart::hasLogAxis() const
+{
+    m_refresh->flush();
+    return qobject_cast<QLogValueAxis *>(m_y) != nullptr;
+}
+
 void LayerChart::setTitle(const QString &title)
 {
     m_title = title;
@@ -64,11 +80,20 @@ void LayerChart::rebuild(const QStringList &names)
 {
     QChart *c = chart();
     c->removeAllSeries();
-    for (QAbstractAxis *a : c->axes())
-        c->removeAxis(a);
+    for (QAbstractAxis *a : c->axes()) {
+        c->removeAxis(a); // hands ownership back
+        delete a;
+    }
     m_x = new QValueAxis;
     m_x->setLabelFormat(QStringLiteral("%d"));
-    m_y = new QValueAxis;
+    if (m_log) {
+        auto *log = new QLogValueAxis;
+        log->setBase(10);
+        log->setLabelFormat(QStringLiteral("%g"));
+        m_y = log;
+    } else {
+        m_y = new QValueAxis;
+    }
     c->addAxis(m_x, Qt::AlignBottom);
     c->addAxis(m_y, Qt::AlignLeft);
     for (const QString &name : names) {
@@ -91,12 +116,17 @@ void LayerChart::redraw()
     std::vector<QList<QPointF>> points;
     double lo = 0, hi = 0;
     bool any = false;
+    int hidden = 0; // values a log axis cannot show
     auto collect = [&](const QString &name, auto valueOf) {
         QList<QPointF> pts;
         for (int l = 0; l < m_model->layerCount(); ++l) {
             const double v = valueOf(l);
             if (!std::isfinite(v))
                 continue; // not computed yet: the line grows as layers arrive
+            if (m_log && v <= 0) {
+                ++hidden;
+                continue;
+            }
             pts.append(QPointF(l, v));
             lo = any ? std::min(lo, v) : v;
             hi = any ? std::max(hi, v) : v;
@@ -126,17 +156,26 @@ void LayerChart::redraw()
     m_x->setRange(0, std::max(1, m_model->layerCount() - 1));
     m_x->setTickCount(std::min(std::max(2, m_model->layerCount()), 8));
     m_x->setTitleText(tr("layer"));
-    if (!any) {
-        lo = 0;
-        hi = 1;
-    } else if (hi - lo < 1e-12) {
-        lo -= 0.5;
-        hi += 0.5;
+    if (auto *log = qobject_cast<QLogValueAxis *>(m_y)) {
+        // A decade of room on neither side: factor padding keeps the extremes off the border.
+        log->setRange(any ? lo / 1.5 : 0.1, any ? hi * 1.5 : 10);
+    } else {
+        if (!any) {
+            lo = 0;
+            hi = 1;
+        } else if (hi - lo < 1e-12) {
+            lo -= 0.5;
+            hi += 0.5;
+        }
+        const double pad = 0.06 * (hi - lo);
+        auto *linear = static_cast<QValueAxis *>(m_y);
+        linear->setRange(lo - pad, hi + pad);
+        linear->applyNiceNumbers();
     }
-    const double pad = 0.06 * (hi - lo);
-    m_y->setRange(lo - pad, hi + pad);
-    m_y->applyNiceNumbers();
-    c->setTitle(any ? m_title : m_title + QStringLiteral(" — ") + tr("no data yet"));
+    QString title = any ? m_title : m_title + QStringLiteral(" — ") + tr("no data yet");
+    if (hidden > 0)
+        title += QStringLiteral(" — ") + tr("log scale: %n value(s) <= 0 not shown", nullptr, hidden);
+    c->setTitle(title);
 }
 
 } // namespace lieq::ui

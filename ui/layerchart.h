@@ -4,6 +4,7 @@
 
 #include <string>
 
+class QAbstractAxis;
 class QValueAxis;
 
 namespace lieq::ui {
@@ -26,6 +27,11 @@ public:
 
     void setMode(Mode mode);
     Mode mode() const { return m_mode; }
+    // A logarithmic value axis: one outlier layer no longer flattens the others. Values <= 0
+    // cannot be drawn there and are left out (the title says how many).
+    void setLogScale(bool on);
+    bool logScale() const { return m_log; }
+    bool hasLogAxis() const; // as drawn
     void setTitle(const QString &title);
     // As drawn for the model's current state (a pending redraw happens first).
     int seriesCount() const;
@@ -45,10 +51,11 @@ private:
     LayerMetricsModel *m_model;
     std::string m_metric;
     Mode m_mode = Mode::LayerMean;
+    bool m_log = false;
     QString m_title;
     RefreshCoalescer *m_refresh;
     QValueAxis *m_x = nullptr;
-    QValueAxis *m_y = nullptr;
+    QAbstractAxis *m_y = nullptr;
 };
 
 } // namespace lieq::ui

@@ -4,7 +4,9 @@
 #include "ui/layerchart.h"
 #include "ui/layermetricsmodel.h"
 
+#include <QCheckBox>
 #include <QComboBox>
+#include <QScrollBar>
 #include <QEvent>
 #include <QGridLayout>
 #include <QHBoxLayout>
@@ -27,14 +29,15 @@ LayerView::LayerView(LayerMetricsModel *model, QWidget *parent) : QWidget(parent
     m_mode->addItem(QString());
     m_status = new QLabel(this);
     m_status->setObjectName(QStringLiteral("layerStatus"));
+    m_logDppl = new QCheckBox(this);
     bar->addWidget(m_modeLabel);
     bar->addWidget(m_mode);
+    bar->addWidget(m_logDppl);
     bar->addSpacing(16);
     bar->addWidget(m_status, 1);
     m_analyze = new QPushButton(this);
     m_analyze->setShortcut(Qt::Key_F5);
     m_cancel = new QPushButton(this);
-    m_cancel->setEnabled(false);
     bar->addWidget(m_analyze);
     bar->addWidget(m_cancel);
     connect(m_analyze, &QPushButton::clicked, this, &LayerView::analyzeRequested);
@@ -49,7 +52,12 @@ LayerView::LayerView(LayerMetricsModel *model, QWidget *parent) : QWidget(parent
     m_table->verticalHeader()->hide();
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->setContextMenuPolicy(Qt::CustomContextMenu);
-    m_table->setMinimumWidth(330);
+    // Wide enough for every column: recomputed (after the event that changed values, once the
+    // table has taken them) whenever the model changes, and kept whole in the splitter.
+    connect(m_model, &QAbstractItemModel::modelReset, this, [this] { scheduleFit(); });
+    connect(m_model, &QAbstractItemModel::layoutChanged, this, [this] { scheduleFit(); });
+    connect(m_model, &QAbstractItemModel::dataChanged, this, [this] { scheduleFit(); });
+    connect(m_model, &QAbstractItemModel::rowsInserted, this, [this] { scheduleFit(); });
     connect(m_table, &QTableView::customContextMenuRequested, this, [this](const QPoint &pos) {
         const QModelIndex idx = m_table->indexAt(pos);
         if (idx.isValid())
@@ -76,8 +84,11 @@ LayerView::LayerView(LayerMetricsModel *model, QWidget *parent) : QWidget(parent
     grid->addWidget(m_correlation, 1, 1);
     splitter->addWidget(m_table);
     splitter->addWidget(charts);
+    splitter->setStretchFactor(0, 0);
     splitter->setStretchFactor(1, 1);
+    splitter->setCollapsible(0, false);
     outer->addWidget(splitter, 1);
+    connect(m_logDppl, &QCheckBox::toggled, m_charts[0], &LayerChart::setLogScale);
 
     connect(m_mode, &QComboBox::currentIndexChanged, this, [this](int i) {
         // dPPL is a per-layer quantity; the toggle applies to the spectral metrics.
@@ -85,14 +96,49 @@ LayerView::LayerView(LayerMetricsModel *model, QWidget *parent) : QWidget(parent
             m_charts[c]->setMode(i == 1 ? LayerChart::Mode::PerProjection : LayerChart::Mode::LayerMean);
     });
     retranslate();
+    updateButtons();
+    fitTableWidth();
+}
+
+void LayerView::scheduleFit()
+{
+    if (m_fitPending)
+        return;
+    m_fitPending = true;
+    QMetaObject::invokeMethod(this, [this] { fitTableWidth(); }, Qt::QueuedConnection);
+}
+
+void LayerView::fitTableWidth()
+{
+    m_fitPending = false;
+    // Sections sized to the contents now (not at the next layout), then their sum.
+    m_table->resizeColumnsToContents();
+    int width = 2 * m_table->frameWidth() + m_table->verticalScrollBar()->sizeHint().width();
+    for (int c = 0; c < m_model->columnCount(); ++c)
+        width += m_table->horizontalHeader()->sectionSize(c);
+    m_table->setMinimumWidth(width);
 }
 
 void LayerView::setStatusText(const QString &text) { m_status->setText(text); }
 
 void LayerView::setAnalysisRunning(bool running)
 {
-    m_analyze->setEnabled(!running);
-    m_cancel->setEnabled(running);
+    m_running = running;
+    updateButtons();
+}
+
+void LayerView::setModelOpen(bool open)
+{
+    m_modelOpen = open;
+    updateButtons();
+}
+
+void LayerView::updateButtons()
+{
+    m_analyze->setEnabled(m_modelOpen && !m_running);
+    m_cancel->setEnabled(m_running);
+    m_analyze->setToolTip(m_modelOpen ? tr("Layer diagnostics on the calibration data (Settings)")
+                                      : tr("Open a model first"));
 }
 
 void LayerView::retranslate()
@@ -101,6 +147,8 @@ void LayerView::retranslate()
     m_analyze->setText(tr("Run analysis (F5)"));
     m_cancel->setText(tr("Cancel"));
     m_modeLabel->setText(tr("Spectral metrics:"));
+    m_logDppl->setText(tr("Log ΔPPL axis"));
+    m_logDppl->setToolTip(tr("A logarithmic axis for ΔPPL, so one outlier layer does not flatten the others"));
     m_mode->setItemText(0, tr("Layer mean"));
     m_mode->setItemText(1, tr("Per projection"));
     m_charts[0]->setTitle(tr("ΔPPL (layer removed)"));
@@ -108,6 +156,7 @@ void LayerView::retranslate()
     m_charts[2]->setTitle(tr("Top-k energy ΔE"));
     for (auto *c : m_charts)
         c->refresh();
+    updateButtons();
 }
 
 void LayerView::changeEvent(QEvent *e)

@@ -2,6 +2,7 @@
 
 #include <QWidget>
 
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QPushButton;
@@ -26,10 +27,13 @@ public:
     LayerChart *chart(int i) const { return m_charts[i]; } // 0 dPPL, 1 dr, 2 dE
     CorrelationView *correlation() const { return m_correlation; }
     QComboBox *modeBox() const { return m_mode; }
+    QCheckBox *logScaleBox() const { return m_logDppl; } // the dPPL chart on a log axis
     void setStatusText(const QString &text);
     QPushButton *analyzeButton() const { return m_analyze; }
     QPushButton *cancelButton() const { return m_cancel; }
     void setAnalysisRunning(bool running);
+    // Run analysis needs an open model.
+    void setModelOpen(bool open);
 
 Q_SIGNALS:
     void pinRequested(int layer); // show the pin menu for this layer
@@ -41,15 +45,22 @@ protected:
 
 private:
     void retranslate();
+    void updateButtons();
+    void scheduleFit();
+    void fitTableWidth();
     LayerMetricsModel *m_model;
     QTableView *m_table;
     LayerChart *m_charts[3];
     CorrelationView *m_correlation;
     QComboBox *m_mode;
+    QCheckBox *m_logDppl;
     QLabel *m_modeLabel;
     QLabel *m_status;
     QPushButton *m_analyze;
     QPushButton *m_cancel;
+    bool m_running = false;
+    bool m_modelOpen = false;
+    bool m_fitPending = false;
 };
 
 } // namespace lieq::ui

@@ -1,6 +1,7 @@
 #include "ui/mainwindow.h"
 
 #include "core/io/checkpoint.h"
+#include "core/util/demo_model.h"
 #include "ui/aboutdialog.h"
 #include "ui/appsettings.h"
 #include "ui/jobrunner.h"
@@ -87,6 +88,12 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
         m_cancelAction->setEnabled(true);
     });
     connect(m_jobs, &JobRunner::finished, this, [this] { onJobEnded(); });
+    connect(m_summary, &SummaryPanel::openRequested, this, [this](const QString &folder) {
+        if (folder.isEmpty())
+            showOpenDialog();
+        else
+            openModel(folder);
+    });
     connect(m_jobs, &JobRunner::failed, this,
             [this](JobId, const QString &, const QString &msg) { m_messages->showError(msg); });
     connect(m_memory, &MemoryMonitor::residentChanged, this, [this](qint64 rss, qint64 peak) {
@@ -188,6 +195,7 @@ void MainWindow::rebuildRecentMenu()
         a->setToolTip(path);
         a->setStatusTip(path);
     }
+    m_summary->setStartChoices(recent, QString::fromStdString(lieq::findDemoModel().string()));
     if (recent.isEmpty()) {
         m_recentMenu->addAction(tr("(none)"))->setEnabled(false);
     } else {
@@ -202,6 +210,9 @@ void MainWindow::rebuildRecentMenu()
 
 void MainWindow::updateTitle()
 {
+    // What needs a model is only offered with one open.
+    m_closeAction->setEnabled(m_model.has_value());
+    m_exportAction->setEnabled(m_model.has_value());
     if (m_model)
         setWindowTitle(m_model->summary.name + QStringLiteral(" — ") + tr("LieQ Workbench"));
     else

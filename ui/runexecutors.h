@@ -5,20 +5,19 @@
 
 namespace lieq::ui {
 
-// Executors for the run queue, over lieq_core. Each runs in a worker thread, on
-// request.device with request.threads, and records its results in request.storePath (when set)
-// the way `lieq eval` and `lieq quantize` do, so History shows GUI and CLI runs alike.
+// Executors for the run queue: a RunRequest turned into a core/jobs request, run in a worker
+// thread on request.device with request.threads, recorded in request.storePath (when set) the
+// way `lieq eval` and `lieq quantize` record theirs, so History shows GUI and CLI runs alike.
 
 // FP16 (unquantized) evaluation of request.modelPath: perplexity on request.evaluationData
 // (windows of request.seqlen tokens, at most request.maxEvalWindows), then request.tasks.
 RunResult evaluateUnquantized(const RunRequest &request, const lieq::ProgressFn &progress);
 
-// Quantizes request.modelPath with request.plan through core/quant's sequential pipeline
-// (backend, group size, symmetry, act-order, calibration windows), progress per module
-// (stage "quantize", detail "layer L module"; a cancel stops within one module), then
+// Quantizes request.modelPath with request.plan (backend, group size, symmetry, act-order,
+// calibration windows; progress per module, stage "quantize", detail "layer L module"), then
 // evaluates the quantized model like evaluateUnquantized and compares it with the stored FP16
-// baseline. The quant run is stored; a cancelled run ends "cancelled" with no checkpoint folder
-// and no evaluation rows.
+// baseline measured the same way. A cancelled run ends "cancelled" with no checkpoint folder and
+// no evaluation rows.
 RunResult quantizeAndEvaluate(const RunRequest &request, const lieq::ProgressFn &progress);
 
 } // namespace lieq::ui

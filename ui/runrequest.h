@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/alloc/bit_plan.h"
+#include "core/data/calibration.h"
 
 #include <QMetaType>
 #include <QString>
@@ -26,8 +27,8 @@ struct RunRequest
     int groupSize = 128;
     bool symmetric = false;
     bool actOrder = false;
-    int calibrationSamples = 128;
-    int seqlen = 512;              // calibration and perplexity windows
+    int calibrationSamples = int(kDefaultCalibrationSamples);
+    int seqlen = int(kDefaultCalibrationSeqlen); // calibration and perplexity windows
     int maxEvalWindows = 40;       // bounds the evaluation's cost on a CPU
     QString calibrationData;
     QString evaluationData;

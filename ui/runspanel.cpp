@@ -1,5 +1,6 @@
 #include "ui/runspanel.h"
 
+#include "core/data/calibration.h"
 #include "core/tasks/task_loaders.h"
 #include "ui/runcomparison.h"
 #include "ui/runqueue.h"
@@ -48,7 +49,7 @@ RunsPanel::RunsPanel(RunQueue *queue, QWidget *parent)
     m_calibLabel = new QLabel(this);
     m_calib = new QSpinBox(this);
     m_calib->setRange(1, 4096);
-    m_calib->setValue(32); // the CLI's default: 32 x 512 tokens
+    m_calib->setValue(int(kDefaultCalibrationSamples));
     m_tasksButton = new QToolButton(this);
     m_tasksButton->setPopupMode(QToolButton::InstantPopup);
     m_tasksMenu = new QMenu(m_tasksButton);
@@ -151,10 +152,8 @@ bool RunsPanel::saveCheckpoint() const { return m_save->isChecked(); }
 std::vector<std::string> RunsPanel::tasks() const
 {
     std::vector<std::string> out;
-    if (!m_taskData)
-        return out;
     for (QAction *a : m_tasksMenu->actions())
-        if (a->isChecked())
+        if (a->isChecked() && a->isEnabled())
             out.push_back(a->data().toString().toStdString());
     return out;
 }
@@ -165,10 +164,23 @@ void RunsPanel::setTasks(const std::vector<std::string> &tasks)
         a->setChecked(std::find(tasks.begin(), tasks.end(), a->data().toString().toStdString()) != tasks.end());
 }
 
-void RunsPanel::setTaskDataAvailable(bool available)
+void RunsPanel::setModelOpen(bool open)
 {
-    m_taskData = available;
+    m_modelOpen = open;
+    updateButtons();
+}
+
+void RunsPanel::setTaskData(const QString &folder, const std::vector<jobs::TaskDataStatus> &status)
+{
+    m_taskFolder = folder;
+    m_taskStatus = status;
     retranslate();
+}
+
+bool RunsPanel::anyTaskData() const
+{
+    return std::any_of(m_taskStatus.begin(), m_taskStatus.end(),
+                       [](const jobs::TaskDataStatus &s) { return s.missing.empty(); });
 }
 
 QList<int> RunsPanel::selectedRows() const
@@ -201,10 +213,12 @@ void RunsPanel::updateButtons()
 {
     m_cancel->setEnabled(m_queue->runningRun() != 0 || m_model->nextQueued() != 0);
     m_compareButton->setEnabled(selectedRows().size() == 2);
-    const bool quant = m_queue->hasExecutor(RunRequest::Kind::Quantize);
-    m_quantize->setEnabled(quant);
-    m_quantize->setToolTip(quant ? tr("Quantize with the current plan, then evaluate")
-                                 : tr("The quantization pipeline is not in this build yet"));
+    m_quantize->setEnabled(m_modelOpen);
+    m_evaluate->setEnabled(m_modelOpen);
+    m_quantize->setToolTip(m_modelOpen ? tr("Quantize with the current plan, then evaluate")
+                                       : tr("Open a model first"));
+    m_evaluate->setToolTip(m_modelOpen ? tr("Evaluate the unquantized model: the baseline of \"% of FP16\"")
+                                       : tr("Open a model first"));
 }
 
 int RunsPanel::chartPointCount() const
@@ -291,14 +305,42 @@ void RunsPanel::retranslate()
     m_sym->setText(tr("Symmetric"));
     m_actOrder->setText(tr("Act-order"));
     m_calibLabel->setText(tr("Calibration samples:"));
-    m_calib->setToolTip(tr("Calibration windows of 512 tokens from the calibration data (Settings)"));
+    m_calib->setToolTip(tr("Calibration windows of %1 tokens from the calibration data (Settings)")
+                            .arg(kDefaultCalibrationSeqlen));
     int ticked = 0;
-    for (QAction *a : m_tasksMenu->actions())
-        ticked += a->isChecked() ? 1 : 0;
-    m_tasksButton->setEnabled(m_taskData);
-    m_tasksButton->setText(m_taskData && ticked ? tr("Tasks (%1)").arg(ticked) : tr("Tasks"));
-    m_tasksButton->setToolTip(m_taskData ? tr("Zero-shot tasks scored after the perplexity")
-                                         : tr("Set the standard data folder in Settings to score zero-shot tasks"));
+    QStringList missingTasks;
+    for (QAction *a : m_tasksMenu->actions()) {
+        const std::string task = a->data().toString().toStdString();
+        const auto it = std::find_if(m_taskStatus.begin(), m_taskStatus.end(),
+                                     [&](const jobs::TaskDataStatus &s) { return s.task == task; });
+        const bool present = it != m_taskStatus.end() && it->missing.empty();
+        a->setEnabled(present);
+        QStringList files;
+        if (it != m_taskStatus.end())
+            for (const std::string &f : it->missing)
+                files << QString::fromStdString(f);
+        a->setToolTip(present ? QString() : tr("Missing: %1").arg(files.join(QStringLiteral(", "))));
+        if (!present)
+            missingTasks << a->data().toString();
+        ticked += a->isChecked() && present ? 1 : 0;
+    }
+    m_tasksMenu->setToolTipsVisible(true);
+    const bool any = anyTaskData();
+    m_tasksButton->setEnabled(any);
+    m_tasksButton->setText(any && ticked ? tr("Tasks (%1)").arg(ticked) : tr("Tasks"));
+    if (m_taskFolder.isEmpty())
+        m_tasksButton->setToolTip(tr("No task data folder: choose one in Settings > Task data folder "
+                                     "(README.md, \"Task data\", lists the files and their sources)"));
+    else if (!any)
+        m_tasksButton->setToolTip(tr("%1 holds none of the task files (piqa/valid.jsonl, arc/, "
+                                     "hellaswag/, winogrande/dev.jsonl, boolq/dev.jsonl): choose the task "
+                                     "data folder in Settings")
+                                      .arg(m_taskFolder));
+    else if (!missingTasks.isEmpty())
+        m_tasksButton->setToolTip(tr("Zero-shot tasks scored after the perplexity; not in %1: %2")
+                                      .arg(m_taskFolder, missingTasks.join(QStringLiteral(", "))));
+    else
+        m_tasksButton->setToolTip(tr("Zero-shot tasks scored after the perplexity"));
     m_limitLabel->setText(tr("Items per task:"));
     m_taskLimit->setSpecialValueText(tr("all"));
     m_save->setText(tr("Save checkpoint"));

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/jobs/evaluate_job.h"
+
 #include <QWidget>
 
 #include <string>
@@ -54,8 +56,11 @@ public:
     void setTaskLimit(int items); // 0: all
     bool saveCheckpoint() const;
     QCheckBox *saveCheckpointBox() const { return m_save; }
-    // Tasks need the standard data folder; without one the menu says so and is disabled.
-    void setTaskDataAvailable(bool available);
+    // The task data folder (Settings) and what it holds: tasks whose files are missing are
+    // disabled, and the tooltips say which files and where to set the folder.
+    void setTaskData(const QString &folder, const std::vector<jobs::TaskDataStatus> &status);
+    // Queueing runs needs an open model.
+    void setModelOpen(bool open);
 
     // Shows rows a and b side by side below the table.
     void compare(int rowA, int rowB);
@@ -95,7 +100,10 @@ private:
     QChartView *m_chart;
     QTextBrowser *m_compare;
     QLabel *m_backendLabel, *m_groupLabel, *m_calibLabel, *m_limitLabel;
-    bool m_taskData = false;
+    bool m_modelOpen = false;
+    QString m_taskFolder;
+    std::vector<jobs::TaskDataStatus> m_taskStatus;
+    bool anyTaskData() const;
 };
 
 } // namespace lieq::ui

@@ -101,7 +101,7 @@ void SettingsDialog::retranslate()
     setWindowTitle(tr("Settings"));
     const QString labels[] = {tr("Threads:"),           tr("Device:"),
                               tr("Calibration data:"),  tr("Evaluation data:"),
-                              tr("Standard data sets:"), tr("Experiment store:"),
+                              tr("Task data folder:"),  tr("Experiment store:"),
                               tr("Language:")};
     for (int i = 0; i < m_form->rowCount() && i < 7; ++i)
         if (auto *item = m_form->itemAt(i, QFormLayout::LabelRole))
@@ -111,6 +111,10 @@ void SettingsDialog::retranslate()
                              ? tr("Where analysis and runs compute: the GPU or the CPU")
                              : tr("CUDA is not available: this libtorch has no CUDA or sees no GPU"));
     m_threads->setToolTip(tr("Threads the engine uses for matrix work (analysis and runs)"));
+    m_dataDir->setToolTip(tr("Folder with the zero-shot task files: piqa/valid.jsonl and valid-labels.lst, "
+                             "arc/ARC-All-answers_columns.csv, hellaswag/hellaswag_val_full.txt.bz2, "
+                             "winogrande/dev.jsonl, boolq/dev.jsonl (and wikitext-2-raw/ for perplexity). "
+                             "README.md, \"Task data\", says where to get them."));
 }
 
 void SettingsDialog::load()

@@ -1,31 +1,25 @@
 #pragma once
 
-#include "core/store/records.h"
+#include "core/jobs/run_history.h"
 #include "ui/runrequest.h"
 
 #include <QMetaType>
 
-#include <vector>
-
-namespace lieq::store {
-class ExperimentStore;
-}
-
 namespace lieq::ui {
 
-// A quantization run as the experiment store holds it, turned back into what the Runs view
-// shows for a run of this session: the request it was made with (backend, group, symmetry,
-// act-order, calibration, evaluation settings) and its results (PPL, task accuracies, bits,
-// size, time, and the stored FP16 baseline). Loaded in a worker thread (History > Reopen).
+// A quantization run as the experiment store holds it (core/jobs loadQuantRun), turned back into
+// what the Runs view shows for a run of this session: the request it was made with (backend,
+// group, symmetry, act-order, calibration, evaluation settings) and its results (PPL, task
+// accuracies, bits, size, time, and the stored FP16 baseline). Loaded in a worker thread
+// (History > Reopen).
 struct StoredQuantRun
 {
-    store::QuantRunDetail detail;
-    std::vector<store::EvalResult> evals;
+    jobs::StoredQuantRun stored;
     RunRequest request;
     RunResult result;
 
     // Throws lieq::Error naming the store when the run does not exist.
-    static StoredQuantRun load(store::ExperimentStore &store, std::int64_t quantRunId);
+    static StoredQuantRun load(const QString &storePath, std::int64_t quantRunId);
 };
 
 } // namespace lieq::ui

@@ -1,6 +1,7 @@
 #include "ui/summarypanel.h"
 
 #include <QEvent>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QLabel>
 #include <QVBoxLayout>
@@ -24,6 +25,20 @@ SummaryPanel::SummaryPanel(QWidget *parent) : QWidget(parent)
     m_form = new QFormLayout;
     m_form->setLabelAlignment(Qt::AlignLeft);
     outer->addLayout(m_form);
+    m_start = new QLabel(this);
+    m_start->setObjectName(QStringLiteral("summaryStart"));
+    m_start->setWordWrap(true);
+    m_start->setTextFormat(Qt::RichText);
+    connect(m_start, &QLabel::linkActivated, this, [this](const QString &link) {
+        if (link == QLatin1StringView("demo"))
+            Q_EMIT openRequested(m_demo);
+        else if (link.startsWith(QLatin1StringView("recent:")))
+            Q_EMIT openRequested(m_recent.value(link.mid(7).toInt()));
+        else
+            Q_EMIT openRequested({});
+    });
+    outer->addSpacing(12);
+    outer->addWidget(m_start);
     outer->addStretch(1);
     for (const char *k : kKeys)
         addRow(QString::fromLatin1(k));
@@ -57,9 +72,34 @@ void SummaryPanel::retranslate()
         clear();
 }
 
+void SummaryPanel::setStartChoices(const QStringList &recent, const QString &demoPath)
+{
+    m_recent = recent;
+    m_demo = demoPath;
+    updateStart();
+}
+
+void SummaryPanel::updateStart()
+{
+    m_start->setVisible(!m_hasModel);
+    QString html = QStringLiteral("<a href=\"dialog\">") + tr("Open a model folder…") + QStringLiteral("</a>");
+    if (!m_demo.isEmpty())
+        html += QStringLiteral("<br><a href=\"demo\">") + tr("Open the demo model") + QStringLiteral("</a>");
+    if (!m_recent.isEmpty()) {
+        html += QStringLiteral("<p>") + tr("Recent models:");
+        for (int i = 0; i < m_recent.size(); ++i)
+            html += QStringLiteral("<br><a href=\"recent:%1\" title=\"%2\">%3</a>")
+                        .arg(i)
+                        .arg(m_recent[i].toHtmlEscaped(), QFileInfo(m_recent[i]).fileName().toHtmlEscaped());
+        html += QStringLiteral("</p>");
+    }
+    m_start->setText(html);
+}
+
 void SummaryPanel::setSummary(const ModelSummary &s)
 {
     m_hasModel = true;
+    m_start->hide();
     m_summary = s;
     const QString values[] = {
         s.name,
@@ -87,6 +127,7 @@ void SummaryPanel::clear()
         label->setText(QStringLiteral("—"));
     if (!m_values.isEmpty())
         m_values[0].second->setText(tr("No model open"));
+    updateStart();
 }
 
 QString SummaryPanel::field(const QString &key) const

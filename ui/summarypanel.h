@@ -9,7 +9,8 @@ class QLabel;
 
 namespace lieq::ui {
 
-// The opened model at a glance: architecture, layers, parameters, dtype, size on disk.
+// The opened model at a glance: architecture, layers, parameters, dtype, size on disk. Without
+// a model it offers what to open: a folder, the demo model, the recent models.
 class SummaryPanel : public QWidget
 {
     Q_OBJECT
@@ -18,8 +19,14 @@ public:
 
     void setSummary(const ModelSummary &s);
     void clear();
+    // What the empty panel offers (recent model folders, the demo model's folder or empty).
+    void setStartChoices(const QStringList &recent, const QString &demoPath);
+    QLabel *startLabel() const { return m_start; }
     // Field text by key ("architecture", "layers", ...), for tests and accessibility.
     QString field(const QString &key) const;
+
+Q_SIGNALS:
+    void openRequested(const QString &folder); // empty: ask with the folder dialog
 
 protected:
     void changeEvent(QEvent *e) override;
@@ -27,8 +34,12 @@ protected:
 private:
     void retranslate();
     void addRow(const QString &key);
+    void updateStart();
     QFormLayout *m_form;
     QLabel *m_title;
+    QLabel *m_start;
+    QStringList m_recent;
+    QString m_demo;
     QList<QPair<QString, QLabel *>> m_values; // key -> value label
     QList<QLabel *> m_captions;
     bool m_hasModel = false;

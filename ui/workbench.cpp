@@ -1,14 +1,12 @@
 #include "ui/workbench.h"
 
 #include "core/io/checkpoint.h"
-#include "core/model/model.h"
+#include "core/jobs/evaluate_job.h"
 #include "core/util/demo_model.h"
+#include "ui/analysiscontroller.h"
 #include "ui/aboutdialog.h"
 #include "ui/appsettings.h"
 #include "ui/budgetpanel.h"
-#ifdef LIEQ_UI_HAVE_DIAGNOSTICS
-#include "ui/diagnostics/analysiscontroller.h"
-#endif
 #include "ui/exportdialog.h"
 #include "ui/historypanel.h"
 #include "ui/jobrunner.h"
@@ -22,7 +20,6 @@
 #include "ui/runspanel.h"
 #include "ui/settingsdialog.h"
 #include "ui/storedquantrun.h"
-
 
 #include <QDateTime>
 #include <QDir>
@@ -64,7 +61,10 @@ Workbench::Workbench()
 
     connect(w, &MainWindow::modelOpened, this, &Workbench::onModelOpened);
     connect(w, &MainWindow::modelChanged, this, [this] {
-        if (!m_window->currentModel()) {
+        const bool open = m_window->currentModel().has_value();
+        m_layerView->setModelOpen(open);
+        m_runs->setModelOpen(open);
+        if (!open) {
             m_layers->resetLayers({});
             m_budget->clearModel();
         }
@@ -131,7 +131,6 @@ Workbench::Workbench()
         m_window->openModel(path);
     });
     connect(w, &MainWindow::modelOpenFailed, this, [this] { m_pendingDetail.reset(); });
-#ifdef LIEQ_UI_HAVE_DIAGNOSTICS
     m_analysis = new AnalysisController(w->jobs(), this);
     connect(m_analysis, &AnalysisController::layerAvailable, m_layers, &LayerMetricsModel::addMetrics);
     connect(m_layerView, &LayerView::analyzeRequested, this, [this] { startAnalysis(); });
@@ -154,10 +153,6 @@ Workbench::Workbench()
         m_layerView->setAnalysisRunning(false);
         m_layerView->setStatusText(tr("Analysis cancelled."));
     });
-#else
-    m_layerView->analyzeButton()->setEnabled(false);
-    m_layerView->analyzeButton()->setToolTip(tr("This build has no layer diagnostics module."));
-#endif
     connect(w, &MainWindow::settingsChanged, this, &Workbench::applySettings);
     connect(w, &MainWindow::exportRequested, this, [this] {
         ExportDialog dialog(m_window->jobs(), exportRequest(), m_window.get());
@@ -189,9 +184,9 @@ void Workbench::onModelOpened()
 
 void Workbench::applySettings()
 {
-    lieq::setComputeThreads(AppSettings::threads());
     m_history->setStorePath(AppSettings::storePath());
-    m_runs->setTaskDataAvailable(!taskDataDirectory().isEmpty());
+    const QString tasks = taskDataDirectory();
+    m_runs->setTaskData(tasks, jobs::taskDataStatus(tasks.toStdString()));
 }
 
 RunRequest Workbench::baseRequest() const
@@ -221,11 +216,13 @@ QString Workbench::checkpointFolder(const RunRequest &r) const
 
 QString Workbench::taskDataDirectory() const
 {
-    // The standard data folder holds the zero-shot tasks when it has their files.
+    // The folder chosen in Settings, else core's default ($LIEQ_DATA_DIR, ../shared/data) when
+    // it exists.
     const QString dir = AppSettings::dataDirectory();
-    if (!dir.isEmpty() && QFileInfo::exists(dir + QStringLiteral("/piqa")))
+    if (!dir.isEmpty())
         return dir;
-    return {};
+    const QString fallback = QString::fromStdString(jobs::defaultTaskDataDir());
+    return QFileInfo(fallback).isDir() ? QFileInfo(fallback).absoluteFilePath() : QString();
 }
 
 QString Workbench::demoModelPath()
@@ -259,7 +256,6 @@ ExportRequest Workbench::exportRequest() const
 
 void Workbench::startAnalysis(int samples, int seqlen)
 {
-#ifdef LIEQ_UI_HAVE_DIAGNOSTICS
     const auto &m = m_window->currentModel();
     if (!m) {
         m_window->messageBar()->showError(tr("Open a model first."));
@@ -282,10 +278,6 @@ void Workbench::startAnalysis(int samples, int seqlen)
     m_layerView->setAnalysisRunning(true);
     m_layerView->setStatusText(tr("Analysing %1…").arg(m->summary.name));
     m_analysis->start(r);
-#else
-    Q_UNUSED(samples);
-    Q_UNUSED(seqlen);
-#endif
 }
 
 QString Workbench::evaluationData() const
@@ -311,9 +303,13 @@ void Workbench::show(const QString &model)
 {
     m_window->show();
     QString open = model;
-    // First start (nothing recent): the embedded demo model, when this installation has one;
-    // without one the window stays in its empty state.
-    if (open.isEmpty() && AppSettings::recentModels().isEmpty())
+    // The last model of the previous session while its folder exists; on the first start the
+    // embedded demo model. Otherwise the window's empty state offers a folder, the demo model
+    // and the recent list.
+    const QStringList recent = AppSettings::recentModels();
+    if (open.isEmpty() && !recent.isEmpty() && QFileInfo(recent.first()).isDir())
+        open = recent.first();
+    if (open.isEmpty() && recent.isEmpty())
         open = demoModelPath();
     if (!open.isEmpty())
         m_window->openModel(open);
@@ -348,10 +344,8 @@ int Workbench::runScreenshots(const QString &model, const QString &dir, const QS
     if (ok && !model.isEmpty() && !data.isEmpty()) {
         AppSettings::setCalibrationData(data);
         AppSettings::setEvaluationData(data);
-#ifdef LIEQ_UI_HAVE_DIAGNOSTICS
         startAnalysis(8, 128);
         waitFor(m_analysis, &AnalysisController::analysisAvailable, 240000);
-#endif
         m_budget->setBudget(2.4);
         // Small windows so that the batch mode stays quick: an FP16 baseline and two
         // quantizations of the current plan (RTN, GPTQ) give the runs view results, a Pareto

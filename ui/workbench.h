@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/data/calibration.h"
 #include "ui/exporter.h"
 #include "ui/runrequest.h"
 
@@ -38,8 +39,10 @@ public:
     RunQueue *runQueue() const { return m_queue; }
     RunsPanel *runsPanel() const { return m_runs; }
     HistoryPanel *history() const { return m_history; }
-    AnalysisController *analysis() const { return m_analysis; } // null without diagnostics
-    void startAnalysis(int samples = 32, int seqlen = 256);
+    AnalysisController *analysis() const { return m_analysis; }
+    // Layer diagnostics of the open model on the calibration data (core/data's defaults).
+    void startAnalysis(int samples = int(kDefaultCalibrationSamples),
+                       int seqlen = int(kDefaultCalibrationSeqlen));
     // The current plan, sizes, layer metrics and checkpoint, for the Export dialog.
     ExportRequest exportRequest() const;
 
@@ -54,7 +57,7 @@ public:
     // in the data folder, else the demo model's validation.txt (empty when none).
     QString calibrationData() const;
     QString evaluationData() const;
-    QString taskDataDirectory() const; // data folder with the zero-shot tasks, or empty
+    QString taskDataDirectory() const; // the task data folder (Settings), or empty
     static QString demoModelPath();    // core/util findDemoModel(), empty when none
 
 private:
@@ -72,7 +75,7 @@ private:
     RunQueue *m_queue;
     RunsPanel *m_runs;
     HistoryPanel *m_history;
-    AnalysisController *m_analysis = nullptr;
+    AnalysisController *m_analysis;
     QString m_pendingReopenPath; // analysis to show once its model has opened
     std::shared_ptr<void> m_pendingDetail;
 };

@@ -1,55 +1,86 @@
 #include "app/cli/args.h"
 
+#include "app/cli/terminal_progress.h"
 #include "core/util/error.h"
 
 #include <sstream>
 
 namespace lieq::cli {
 
-Args::Args(std::string command, std::vector<Spec> specs, std::string positionalHelp)
-    : m_command(std::move(command)), m_specs(std::move(specs)),
-      m_positionalHelp(std::move(positionalHelp))
+OptionGroup commonOptions()
 {
-    m_specs.push_back({"help", false, "show this help", ""});
+    return {{"store", true, "experiment store file (default $LIEQ_STORE, else the user's data folder)",
+             "PATH"},
+            {"no-store", false, "record nothing in the experiment store"},
+            {"json", false, "machine-readable result on stdout"},
+            {"quiet", false, "no progress bar on stderr"},
+            {"no-progress", false, "the same as --quiet"},
+            {"threads", true, "compute threads (0 = all cores)", "N"},
+            {"device", true, "auto | cpu | cuda (default auto)", "NAME"},
+            {"help", false, "show this help"}};
 }
 
-const Args::Spec *Args::find(const std::string &name) const
+std::vector<std::string> splitList(const std::string &list)
 {
-    for (const auto &s : m_specs)
-        if (s.name == name)
-            return &s;
+    std::vector<std::string> out;
+    std::stringstream ss(list);
+    std::string item;
+    while (std::getline(ss, item, ','))
+        if (!item.empty())
+            out.push_back(item);
+    return out;
+}
+
+Args::Args(std::string command, std::string positionalHelp, std::vector<OptionGroup> groups,
+           CommandDefaults defaults)
+    : m_command(std::move(command)), m_positionalHelp(std::move(positionalHelp)),
+      m_defaults(defaults)
+{
+    groups.push_back(commonOptions());
+    for (const OptionGroup &g : groups)
+        for (const Option &o : g) {
+            if (find(o.name))
+                throw Error("lieq " + m_command + ": option --" + o.name + " is declared twice");
+            m_options.push_back(o);
+        }
+}
+
+const Option *Args::find(const std::string &name) const
+{
+    for (const auto &o : m_options)
+        if (o.name == name)
+            return &o;
     return nullptr;
 }
 
 void Args::parse(const std::vector<std::string> &argv)
 {
+    m_arguments = argv;
     for (std::size_t i = 0; i < argv.size(); ++i) {
         const std::string &a = argv[i];
-        if (a.size() > 2 && a.compare(0, 2, "--") == 0) {
-            std::string name = a.substr(2);
-            std::optional<std::string> inlineValue;
-            if (const auto eq = name.find('='); eq != std::string::npos) {
-                inlineValue = name.substr(eq + 1);
-                name = name.substr(0, eq);
-            }
-            const Spec *spec = find(name);
-            if (!spec)
-                throw Error("lieq " + m_command + ": unknown option --" + name);
-            if (!spec->takesValue) {
-                if (inlineValue)
-                    throw Error("lieq " + m_command + ": option --" + name + " takes no value");
-                m_values[name].push_back("1");
-                continue;
-            }
-            if (inlineValue) {
-                m_values[name].push_back(*inlineValue);
-            } else {
-                if (i + 1 >= argv.size())
-                    throw Error("lieq " + m_command + ": option --" + name + " needs a value");
-                m_values[name].push_back(argv[++i]);
-            }
-        } else {
+        if (a.size() <= 2 || a.compare(0, 2, "--") != 0) {
             m_positionals.push_back(a);
+            continue;
+        }
+        std::string name = a.substr(2);
+        std::optional<std::string> inlineValue;
+        if (const auto eq = name.find('='); eq != std::string::npos) {
+            inlineValue = name.substr(eq + 1);
+            name = name.substr(0, eq);
+        }
+        const Option *option = find(name);
+        if (!option)
+            fail("unknown option --" + name + " (lieq " + m_command + " --help lists them)");
+        if (!option->takesValue) {
+            if (inlineValue)
+                fail("option --" + name + " takes no value");
+            m_values[name].push_back("1");
+        } else if (inlineValue) {
+            m_values[name].push_back(*inlineValue);
+        } else {
+            if (i + 1 >= argv.size())
+                fail("option --" + name + " needs a value");
+            m_values[name].push_back(argv[++i]);
         }
     }
 }
@@ -76,12 +107,11 @@ long long Args::intValue(const std::string &name, long long fallback) const
     try {
         std::size_t used = 0;
         const long long r = std::stoll(v, &used);
-        if (used != v.size())
-            throw std::invalid_argument(v);
-        return r;
+        if (used == v.size())
+            return r;
     } catch (const std::exception &) {
-        throw Error("lieq " + m_command + ": --" + name + " expects an integer, got '" + v + "'");
     }
+    fail("--" + name + " expects an integer, got '" + v + "'");
 }
 
 double Args::doubleValue(const std::string &name, double fallback) const
@@ -92,32 +122,74 @@ double Args::doubleValue(const std::string &name, double fallback) const
     try {
         std::size_t used = 0;
         const double r = std::stod(v, &used);
-        if (used != v.size())
-            throw std::invalid_argument(v);
-        return r;
+        if (used == v.size())
+            return r;
     } catch (const std::exception &) {
-        throw Error("lieq " + m_command + ": --" + name + " expects a number, got '" + v + "'");
     }
+    fail("--" + name + " expects a number, got '" + v + "'");
 }
 
 std::string Args::positional(std::size_t i, const std::string &what) const
 {
     if (i >= m_positionals.size())
-        throw Error("lieq " + m_command + ": missing " + what + "\n" + usage());
+        fail("missing " + what + "\n" + usage());
     return m_positionals[i];
+}
+
+std::string Args::required(const std::string &name) const
+{
+    if (!has(name)) {
+        const Option *o = find(name);
+        fail("--" + name + (o && o->takesValue ? " " + o->valueName : std::string()) +
+             " is required" + (o ? " (" + o->help + ")" : std::string()));
+    }
+    return value(name);
+}
+
+void Args::fail(const std::string &message) const
+{
+    throw Error("lieq " + m_command + ": " + message);
 }
 
 std::string Args::usage() const
 {
     std::ostringstream os;
-    os << "usage: lieq " << m_command << " " << m_positionalHelp << " [options]\n";
-    for (const auto &s : m_specs) {
-        std::string left = "  --" + s.name + (s.takesValue ? " " + s.valueName : "");
+    os << "usage: lieq " << m_command << (m_positionalHelp.empty() ? "" : " " + m_positionalHelp)
+       << " [options]\n";
+    for (const auto &o : m_options) {
+        std::string left = "  --" + o.name + (o.takesValue ? " " + o.valueName : "");
         if (left.size() < 28)
             left.resize(28, ' ');
-        os << left << " " << s.help << "\n";
+        os << left << " " << o.help << "\n";
     }
     return os.str();
+}
+
+CommonOptions Args::common() const
+{
+    CommonOptions c;
+    c.store = (m_defaults.store || has("store")) && !has("no-store");
+    c.storePath = value("store");
+    c.json = has("json");
+    c.quiet = has("quiet") || has("no-progress");
+    c.threads = static_cast<int>(intValue("threads", m_defaults.threads));
+    if (has("threads") && c.threads < 0)
+        fail("--threads must be 0 (all cores) or more");
+    c.device = value("device", "auto");
+    return c;
+}
+
+jobs::JobContext Args::jobContext(TerminalProgress &bar) const
+{
+    const CommonOptions c = common();
+    jobs::JobContext ctx;
+    ctx.progress = bar.callback();
+    ctx.store.enabled = c.store;
+    ctx.store.path = c.storePath;
+    ctx.threads = c.threads;
+    ctx.device = c.device;
+    ctx.streamLayers = has("stream");
+    return ctx;
 }
 
 } // namespace lieq::cli

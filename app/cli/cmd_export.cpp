@@ -1,5 +1,4 @@
 // `lieq export MODEL --gguf OUT.gguf --type f32|f16`: write a llama.cpp-loadable GGUF.
-#include "app/cli/args.h"
 #include "app/cli/command.h"
 #include "app/cli/terminal_progress.h"
 #include "core/io/checkpoint.h"
@@ -14,21 +13,8 @@ namespace {
 
 using lieq::cli::Args;
 
-int run(const std::vector<std::string> &argv)
+int run(const Args &args)
 {
-    Args args("export",
-              {{"gguf", true, "output GGUF file", "OUT.gguf"},
-               {"type", true, "matrix type: f32 (default) or f16; 1-D tensors stay f32", "TYPE"},
-               {"name", true, "general.name (default: the folder name)", "NAME"},
-               {"json", false, "machine-readable summary on stdout"},
-               {"quiet", false, "no progress bar"},
-               {"help", false, "show this help"}},
-              "MODEL_DIR");
-    args.parse(argv);
-    if (args.has("help")) {
-        std::printf("%s", args.usage().c_str());
-        return 0;
-    }
     const std::string dir = args.positional(0, "MODEL_DIR");
     if (!args.has("gguf"))
         throw lieq::Error("export: --gguf OUT.gguf is required (the only export format so far)");
@@ -41,10 +27,10 @@ int run(const std::vector<std::string> &argv)
     options.name = args.value("name");
 
     const lieq::Checkpoint ckpt(dir);
-    lieq::cli::TerminalProgress bar(!args.has("quiet") && !args.has("json"));
+    lieq::cli::TerminalProgress bar(!args.common().quiet && !args.common().json);
     const auto r = lieq::exportGguf(ckpt, args.value("gguf"), options, bar.callback());
     bar.finish();
-    if (args.has("json")) {
+    if (args.common().json) {
         nlohmann::json j{{"path", r.path},           {"architecture", r.architecture},
                          {"tensors", r.tensorCount}, {"bytes", r.fileBytes},
                          {"vocab_tokens", r.vocabTokens}, {"type", type}};
@@ -57,6 +43,13 @@ int run(const std::vector<std::string> &argv)
 }
 
 const lieq::cli::CommandRegistration registration({
-    "export", "write a model as GGUF (F32/F16) for llama.cpp", run});
+    "export",
+    "write a model as GGUF (F32/F16) for llama.cpp",
+    "MODEL_DIR",
+    {{{"gguf", true, "output GGUF file", "OUT.gguf"},
+      {"type", true, "matrix type: f32 (default) or f16; 1-D tensors stay f32", "TYPE"},
+      {"name", true, "general.name (default: the folder name)", "NAME"}}},
+    run,
+});
 
 } // namespace

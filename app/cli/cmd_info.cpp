@@ -1,5 +1,4 @@
 // `lieq info MODEL_DIR [--json] [--tensors]`: what a checkpoint is, without loading weights.
-#include "app/cli/args.h"
 #include "app/cli/command.h"
 #include "core/io/checkpoint.h"
 #include "core/util/error.h"
@@ -34,18 +33,8 @@ std::string shapeText(const std::vector<std::int64_t> &s)
     return t + "]";
 }
 
-int run(const std::vector<std::string> &argv)
+int run(const Args &args)
 {
-    Args args("info",
-              {{"json", false, "machine-readable output on stdout"},
-               {"tensors", false, "list every tensor (name, dtype, shape, file)"},
-               {"help", false, "show this help"}},
-              "MODEL_DIR");
-    args.parse(argv);
-    if (args.has("help")) {
-        std::printf("%s", args.usage().c_str());
-        return 0;
-    }
     const lieq::Checkpoint ckpt(args.positional(0, "MODEL_DIR"));
     const lieq::ModelConfig &c = ckpt.config();
 
@@ -66,7 +55,7 @@ int run(const std::vector<std::string> &argv)
     for (const auto &f : ckpt.files())
         onDisk += std::filesystem::file_size(f->path());
 
-    if (args.has("json")) {
+    if (args.common().json) {
         nlohmann::ordered_json j{
             {"path", ckpt.dir()},
             {"architecture", c.architectureName()},
@@ -126,6 +115,11 @@ int run(const std::vector<std::string> &argv)
 }
 
 const lieq::cli::CommandRegistration registration({
-    "info", "describe a model folder (architecture, sizes, dtype, tensors)", run});
+    "info",
+    "describe a model folder (architecture, sizes, dtype, tensors)",
+    "MODEL_DIR",
+    {{{"tensors", false, "list every tensor (name, dtype, shape, file)"}}},
+    run,
+});
 
 } // namespace

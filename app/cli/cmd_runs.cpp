@@ -1,6 +1,6 @@
 // `lieq runs list|show|delete`: the experiment store's history from the command line.
-#include "app/cli/args.h"
 #include "app/cli/command.h"
+#include "core/jobs/run_history.h"
 #include "core/store/experiment_store.h"
 #include "core/util/error.h"
 
@@ -93,6 +93,14 @@ ojson parsedOrText(const std::string &json)
 
 std::string storePath(const Args &args) { return args.value("store", ExperimentStore::defaultPath()); }
 
+// The history is read and changed through core/jobs; the store file is --store or the default.
+lieq::jobs::JobContext historyContext(const Args &args)
+{
+    lieq::jobs::JobContext c;
+    c.store.path = storePath(args);
+    return c;
+}
+
 int listRuns(const Args &args)
 {
     const std::string path = storePath(args);
@@ -108,12 +116,8 @@ int listRuns(const Args &args)
     f.limit = static_cast<int>(args.intValue("limit", 50));
     f.offset = static_cast<int>(args.intValue("offset", 0));
 
-    RunPage page;
-    if (std::filesystem::exists(path)) { // listing never creates a store
-        ExperimentStore store(path);
-        page = store.listRuns(f);
-    }
-    if (args.has("json")) {
+    const RunPage page = lieq::jobs::listRuns(historyContext(args), f);
+    if (args.common().json) {
         ojson runs = ojson::array();
         for (const RunSummary &r : page.runs)
             runs.push_back({{"id", refText(r.kind, r.id)}, {"kind", runKindName(r.kind)},
@@ -269,23 +273,19 @@ int showRun(const Args &args)
     const std::string path = storePath(args);
     if (!std::filesystem::exists(path))
         throw lieq::Error(path, "no experiment store here");
-    ExperimentStore store(path);
+    const bool json = args.common().json;
     if (ref.kind == RunKind::Analysis) {
-        const auto d = store.loadAnalysisRun(ref.id);
-        if (!d)
-            throw lieq::Error(path, "no analysis run " + std::to_string(ref.id));
-        if (args.has("json"))
-            std::printf("%s\n", analysisJson(*d).dump(2).c_str());
+        const AnalysisRunDetail d = lieq::jobs::loadAnalysisRun(historyContext(args), ref.id);
+        if (json)
+            std::printf("%s\n", analysisJson(d).dump(2).c_str());
         else
-            printAnalysis(*d);
+            printAnalysis(d);
     } else {
-        const auto d = store.loadQuantRun(ref.id);
-        if (!d)
-            throw lieq::Error(path, "no quantization run q" + std::to_string(ref.id));
-        if (args.has("json"))
-            std::printf("%s\n", quantJson(*d).dump(2).c_str());
+        const QuantRunDetail d = lieq::jobs::loadQuantRun(historyContext(args), ref.id).detail;
+        if (json)
+            std::printf("%s\n", quantJson(d).dump(2).c_str());
         else
-            printQuant(*d);
+            printQuant(d);
     }
     return 0;
 }
@@ -296,10 +296,7 @@ int deleteRun(const Args &args)
     const std::string path = storePath(args);
     if (!std::filesystem::exists(path))
         throw lieq::Error(path, "no experiment store here");
-    ExperimentStore store(path);
-    const bool removed = ref.kind == RunKind::Analysis ? store.deleteAnalysisRun(ref.id)
-                                                       : store.deleteQuantRun(ref.id);
-    if (!removed)
+    if (!lieq::jobs::deleteRun(historyContext(args), ref.kind, ref.id))
         throw lieq::Error(path, "no " + std::string(ref.kind == RunKind::Analysis ? "analysis" : "quantization") +
                                     " run " + refText(ref.kind, ref.id));
     std::printf("deleted %s run %s and its rows\n", runKindName(ref.kind).c_str(),
@@ -307,23 +304,11 @@ int deleteRun(const Args &args)
     return 0;
 }
 
-int run(const std::vector<std::string> &argv)
+int run(const Args &args)
 {
-    Args args("runs",
-              {{"store", true, "experiment store file", "PATH"},
-               {"model", true, "list: model name/path substring or fingerprint prefix", "M"},
-               {"dataset", true, "list: dataset id", "ID"},
-               {"kind", true, "list: analysis or quant", "KIND"},
-               {"backend", true, "list: analysis backend or quantization method", "B"},
-               {"status", true, "list: running, done, failed, cancelled, interrupted", "S"},
-               {"limit", true, "list: rows per page (default 50, 0 = all)", "N"},
-               {"offset", true, "list: rows to skip", "N"},
-               {"json", false, "machine-readable output on stdout"}},
-              "list|show ID|delete ID");
-    args.parse(argv);
-    if (args.has("help") || args.positionals().empty()) {
+    if (args.positionals().empty()) {
         std::printf("%s\n%s", kUsage, args.usage().c_str());
-        return args.has("help") ? 0 : 2;
+        return 2;
     }
     const std::string sub = args.positionals()[0];
     if (sub == "list")
@@ -332,9 +317,22 @@ int run(const std::vector<std::string> &argv)
         return showRun(args);
     if (sub == "delete")
         return deleteRun(args);
-    throw lieq::Error("lieq runs: unknown action '" + sub + "' (list, show or delete)");
+    args.fail("unknown action '" + sub + "' (list, show or delete)");
 }
 
-const lieq::cli::CommandRegistration reg({"runs", "list, show and delete stored experiment runs", run});
+const lieq::cli::CommandRegistration reg({
+    "runs",
+    "list, show and delete stored experiment runs",
+    "list|show ID|delete ID",
+    {{{"model", true, "list: model name/path substring or fingerprint prefix", "M"},
+      {"dataset", true, "list: dataset id", "ID"},
+      {"kind", true, "list: analysis or quant", "KIND"},
+      {"backend", true, "list: analysis backend or quantization method", "B"},
+      {"status", true, "list: running, done, failed, cancelled, interrupted", "S"},
+      {"limit", true, "list: rows per page (default 50, 0 = all)", "N"},
+      {"offset", true, "list: rows to skip", "N"}}},
+    run,
+    std::string("\n") + kUsage,
+});
 
 } // namespace

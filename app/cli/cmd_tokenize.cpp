@@ -1,5 +1,4 @@
 // `lieq tokenize`: encode text (or a file) with a model's tokenizer.json, or decode ids.
-#include "app/cli/args.h"
 #include "app/cli/command.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/atomic_file.h"
@@ -43,24 +42,10 @@ std::vector<int32_t> parseIds(const std::string &list)
     return ids;
 }
 
-int run(const std::vector<std::string> &argv)
+int run(const Args &args)
 {
-    Args args("tokenize",
-              {{"text", true, "text to encode", "TEXT"},
-               {"file", true, "encode the contents of a UTF-8 file", "FILE"},
-               {"decode", true, "decode comma-separated ids instead", "IDS"},
-               {"no-special", false, "do not add BOS/EOS (encode) / drop special tokens (decode)"},
-               {"tokens", false, "also print each token's vocab string"},
-               {"json", false, "machine-readable output on stdout"},
-               {"help", false, "show this help"}},
-              "MODEL_DIR|tokenizer.json");
-    args.parse(argv);
-    if (args.has("help")) {
-        std::printf("%s", args.usage().c_str());
-        return 0;
-    }
     const auto tokenizer = loadTokenizer(args.positional(0, "MODEL_DIR or tokenizer.json"));
-    const bool json = args.has("json");
+    const bool json = args.common().json;
     const bool special = !args.has("no-special");
 
     if (args.has("decode")) {
@@ -116,6 +101,12 @@ int run(const std::vector<std::string> &argv)
 const lieq::cli::CommandRegistration registration({
     "tokenize",
     "encode text or a file with a model's tokenizer, or --decode ids",
+    "MODEL_DIR|tokenizer.json",
+    {{{"text", true, "text to encode", "TEXT"},
+      {"file", true, "encode the contents of a UTF-8 file", "FILE"},
+      {"decode", true, "decode comma-separated ids instead", "IDS"},
+      {"no-special", false, "do not add BOS/EOS (encode) / drop special tokens (decode)"},
+      {"tokens", false, "also print each token's vocab string"}}},
     run,
 });
 

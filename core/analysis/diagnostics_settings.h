@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/data/calibration.h"
+
 #include <cstdint>
 #include <string>
 
@@ -7,20 +9,6 @@
 // the CLI, GUI and store fill it directly. Everything that changes a number is in here, so the
 // canonical JSON of these settings (plus model and data hashes) identifies a run for reuse.
 namespace lieq::analysis {
-
-// Calibration text: N windows of seqlen tokens whose start positions are drawn (seeded) from
-// the tokenized corpus.
-struct CalibrationSpec
-{
-    std::string path;            // plain text (one document) or JSONL
-    std::string field;           // JSONL field ("" -> "text" for .jsonl, none for text files)
-    // 32 x 512 = 16384 tokens: at least 4x the hidden size of every supported model (<= 4096),
-    // so the spectrum of Z = W h is limited by W, not by too few tokens, and the whole batch
-    // stays a few hundred MB of activations on the largest models.
-    std::int64_t samples = 32;
-    std::int64_t seqlen = 512;   // the LieQ setting
-    std::uint64_t seed = 0;      // window start positions
-};
 
 struct DiagnosticsSettings
 {

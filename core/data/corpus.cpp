@@ -55,14 +55,28 @@ Corpus Corpus::fromJsonl(const std::string &path, const std::string &field)
     return c;
 }
 
-Corpus Corpus::fromFile(const std::string &path, const std::string &field)
+namespace {
+bool isJsonl(const std::string &path)
 {
     const std::string ext = std::filesystem::path(path).extension().string();
-    if (ext == ".jsonl" || ext == ".ndjson")
+    return ext == ".jsonl" || ext == ".ndjson";
+}
+} // namespace
+
+Corpus Corpus::fromFile(const std::string &path, const std::string &field)
+{
+    if (isJsonl(path))
         return fromJsonl(path, field.empty() ? std::string("text") : field);
     if (!field.empty())
         throw Error(path, "a field (\"" + field + "\") applies to JSONL files only");
     return fromTextFile(path);
+}
+
+std::string Corpus::kindOf(const std::string &path, const std::string &field)
+{
+    if (!isJsonl(path))
+        return "text";
+    return "jsonl:" + (field.empty() ? std::string("text") : field);
 }
 
 std::size_t Corpus::totalBytes() const

@@ -17,6 +17,9 @@ public:
     // By extension: .jsonl/.ndjson -> fromJsonl(field, default "text"), else fromTextFile.
     // A field given for a non-JSONL file is an error (it would silently be ignored).
     static Corpus fromFile(const std::string &path, const std::string &field = {});
+    // How fromFile reads `path`, as the experiment store records a data set: "text", or
+    // "jsonl:FIELD" for a .jsonl/.ndjson file (FIELD defaults to "text").
+    static std::string kindOf(const std::string &path, const std::string &field = {});
 
     const std::string &path() const { return m_path; }
     const std::vector<std::string> &documents() const { return m_documents; }

@@ -1,6 +1,6 @@
 #include "core/quant/pipeline.h"
 
-#include "core/alloc/allocator.h"
+#include "core/alloc/layer_specs.h"
 #include "core/model/decoder_impl.h"
 #include "core/model/model.h"
 #include "core/quant/awq_impl.h"
@@ -86,57 +86,50 @@ std::string PipelineSettings::json() const
     return j.dump(); // nlohmann::json objects keep keys sorted
 }
 
+PipelineSettings PipelineSettings::fromJson(const std::string &text, const std::string &source)
+{
+    const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+    if (!j.is_object())
+        throw Error(source, "quantization settings are not a JSON object");
+    PipelineSettings s;
+    auto read = [&](const char *key, auto &field) {
+        if (!j.contains(key) || j[key].is_null())
+            return;
+        try {
+            field = j[key].get<std::decay_t<decltype(field)>>();
+        } catch (const nlohmann::json::exception &) {
+            throw Error(source, std::string("quantization setting \"") + key + "\" has the wrong type");
+        }
+    };
+    std::string method = quantMethodName(s.method);
+    read("method", method);
+    s.method = quantMethodFromName(method);
+    read("group_size", s.groupSize);
+    read("sym", s.symmetric);
+    read("act_order", s.actOrder);
+    read("static_groups", s.staticGroups);
+    read("damp_percent", s.dampPercent);
+    read("block_size", s.blockSize);
+    read("awq_grid", s.awqGrid);
+    read("awq_duo_scaling", s.awqDuoScaling);
+    read("awq_clip", s.awqClip);
+    read("awq_max_tokens", s.awqMaxTokens);
+    read("propagate_quantized", s.propagateQuantized);
+    return s;
+}
+
 std::string moduleName(Projection p)
 {
     return std::string(projectionName(p)) + "_proj";
 }
 
-std::vector<alloc::LayerSpec> decoderLayerSpecs(const ModelConfig &c,
-                                                const std::vector<double> &scores)
-{
-    if (!scores.empty() && static_cast<std::int64_t>(scores.size()) != c.numLayers)
-        throw Error("layer scores: " + std::to_string(scores.size()) + " scores for a model with " +
-                    std::to_string(c.numLayers) + " layers");
-    const std::int64_t H = c.hiddenSize, I = c.intermediateSize;
-    const std::int64_t qOut = c.numHeads * c.headDim, kvOut = c.numKvHeads * c.headDim;
-    const std::vector<alloc::LinearShape> shapes = {
-        {"q_proj", qOut, H},  {"k_proj", kvOut, H}, {"v_proj", kvOut, H}, {"o_proj", H, qOut},
-        {"gate_proj", I, H}, {"up_proj", I, H},    {"down_proj", H, I}};
-    std::vector<alloc::LayerSpec> out;
-    for (int l = 0; l < c.numLayers; ++l) {
-        alloc::LayerSpec s;
-        s.index = l;
-        s.score = scores.empty() ? 0.0 : scores[static_cast<std::size_t>(l)];
-        s.linears = shapes;
-        for (const auto &x : shapes)
-            s.params += x.params();
-        out.push_back(std::move(s));
-    }
-    return out;
-}
-
 alloc::BitPlan uniformPlan(const Model &model, int bits)
 {
-    if (!alloc::isQuantBits(bits) && bits != 16)
-        throw Error("uniform plan: " + std::to_string(bits) +
-                    " bits is not one of 2, 3, 4, 8 or 16");
-    alloc::BitPlan plan;
-    plan.method = "uniform";
-    plan.budget = bits;
-    plan.bitSet = {bits};
-    plan.layers = decoderLayerSpecs(model.config());
-    for (const alloc::LayerSpec &s : plan.layers) {
-        alloc::PlanUnit u;
-        u.layer = s.index;
-        u.params = s.params;
-        u.bits = bits;
-        plan.units.push_back(u);
-    }
-    return plan;
+    return alloc::uniformPlan(alloc::decoderLayerSpecs(model.config()), bits);
 }
 
 PipelineResult quantizeModel(Model &model, const alloc::BitPlan &plan,
-                             const CalibrationBatch &calibration,
+                             const CalibrationSet &calibration,
                              const PipelineSettings &settings, const ProgressFn &progress,
                              const PipelineObserver &observer)
 {
@@ -144,9 +137,9 @@ PipelineResult quantizeModel(Model &model, const alloc::BitPlan &plan,
     const auto t0 = Clock::now();
     Decoder &dec = model.decoder();
     const int L = dec.numLayers();
-    if (calibration.count < 1 || calibration.seqlen < 1 ||
-        static_cast<std::int64_t>(calibration.ids.size()) != calibration.count * calibration.seqlen)
-        throw Error("quantization: the calibration batch must hold count x seqlen token ids");
+    if (calibration.samples < 1 || calibration.seqlen < 1 ||
+        static_cast<std::int64_t>(calibration.ids.size()) != calibration.samples * calibration.seqlen)
+        throw Error("quantization: the calibration set must hold samples x seqlen token ids");
     if (settings.groupSize == 0 || settings.groupSize < -1)
         throw Error("quantization: group size must be positive or -1 (per row)");
 
@@ -167,10 +160,10 @@ PipelineResult quantizeModel(Model &model, const alloc::BitPlan &plan,
 
     PipelineContext ctx{dec, settings, progress, observer, {}, 0, 7 * L};
     ctx.cacheDense = settings.cacheDense < 0 ? dec.resident() : settings.cacheDense > 0;
-    torch::Tensor ids = torch::empty({calibration.count, calibration.seqlen}, torch::kLong);
+    torch::Tensor ids = torch::empty({calibration.samples, calibration.seqlen}, torch::kLong);
     std::copy(calibration.ids.begin(), calibration.ids.end(), ids.data_ptr<std::int64_t>());
     torch::Tensor hidden = dec.embed(ids);
-    ctx.result.calibrationTokens = calibration.count * calibration.seqlen;
+    ctx.result.calibrationTokens = calibration.samples * calibration.seqlen;
 
     for (int l = 0; l < L; ++l) {
         if (observer.onLayerInput) {
@@ -206,7 +199,7 @@ PipelineResult quantizeModel(Model &model, const alloc::BitPlan &plan,
     reportProgress(progress, {"quantize", ctx.done, ctx.total, "done"});
 
     PipelineResult &r = ctx.result;
-    const std::vector<alloc::LayerSpec> shapes = decoderLayerSpecs(dec.config());
+    const std::vector<alloc::LayerSpec> shapes = alloc::decoderLayerSpecs(dec.config());
     double bitSum = 0;
     for (const ModuleReport &m : r.modules) {
         const std::size_t p = static_cast<std::size_t>(

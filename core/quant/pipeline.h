@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/alloc/bit_plan.h"
+#include "core/data/calibration.h"
 #include "core/util/progress.h"
 
 #include <cstdint>
@@ -11,7 +12,6 @@
 namespace lieq {
 
 class Model;
-struct ModelConfig;
 
 // The sequential quantization pipeline (GPTQ reference style): one decoder layer at a time,
 // calibration hidden states carried from layer to layer. Within a layer the module groups run
@@ -46,20 +46,15 @@ struct PipelineSettings
     // true: layer l+1 is calibrated on quantized layer l's outputs (the reference); false: on
     // the float outputs (AutoAWQ's choice; kept for comparison).
     bool propagateQuantized = true;
-    // Keep dequantized fp32 copies of quantized weights (fast evaluation); -1 = when the
-    // model is resident, 0 = never (dequantize per forward), 1 = always.
+    // Keep a dense copy of quantized weights on a non-CPU device (the CPU always runs the packed
+    // kernels): -1 = when the model is resident, 0 = never, 1 = always.
     int cacheDense = -1;
 
     // Canonical JSON of everything that changes the numbers (sorted keys).
     std::string json() const;
-};
-
-// Calibration windows: count x seqlen token ids, row-major (analysis::CalibrationSet::ids).
-struct CalibrationBatch
-{
-    std::vector<std::int32_t> ids;
-    std::int64_t count = 0;
-    std::int64_t seqlen = 0;
+    // Settings back from json() text (other keys, e.g. a stored run's "calibration", are
+    // ignored; absent ones keep their defaults). Throws lieq::Error naming `source`.
+    static PipelineSettings fromJson(const std::string &text, const std::string &source);
 };
 
 struct ModuleReport
@@ -109,17 +104,12 @@ struct PipelineObserver
 // partly quantized and must be discarded). Progress is polled between modules and inside GPTQ
 // and AWQ searches.
 PipelineResult quantizeModel(Model &model, const alloc::BitPlan &plan,
-                             const CalibrationBatch &calibration,
+                             const CalibrationSet &calibration,
                              const PipelineSettings &settings, const ProgressFn &progress = {},
                              const PipelineObserver &observer = {});
 
 // Uniform plan: every decoder layer of `model` at `bits` (2, 3, 4, 8 or 16), with the layer
-// shapes filled in so that sizes and nominal bits are exact.
+// shapes filled in so that sizes and nominal bits are exact (alloc::uniformPlan).
 alloc::BitPlan uniformPlan(const Model &model, int bits);
-
-// The allocator's view of a model's decoder layers: sizes and the seven projection shapes
-// from its config, with per-layer scores (empty: all 0; else one per layer).
-std::vector<alloc::LayerSpec> decoderLayerSpecs(const ModelConfig &config,
-                                                const std::vector<double> &scores = {});
 
 } // namespace lieq

@@ -1,6 +1,5 @@
 #include "core/tasks/eval_report.h"
 
-#include "core/store/experiment_store.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 
@@ -24,7 +23,7 @@ Recovery recovery(const EvalReport &report, const EvalBaseline &baseline)
 {
     Recovery r;
     double sum = 0, baseSum = 0, sumN = 0, baseSumN = 0;
-    int shared = 0;
+    int shared = 0, sharedNorm = 0;
     for (const TaskResult &t : report.tasks) {
         const auto a = baseline.acc.find(t.task);
         if (a == baseline.acc.end())
@@ -34,13 +33,15 @@ Recovery recovery(const EvalReport &report, const EvalBaseline &baseline)
         sum += t.acc;
         baseSum += a->second;
         const auto n = baseline.accNorm.find(t.task);
-        const double bn = n == baseline.accNorm.end() ? kNaN : n->second;
-        r.accNorm[t.task] = recoveredPercent(t.accNorm, bn);
+        if (!t.hasAccNorm || n == baseline.accNorm.end())
+            continue;
+        ++sharedNorm;
+        r.accNorm[t.task] = recoveredPercent(t.accNorm, n->second);
         sumN += t.accNorm;
-        baseSumN += bn;
+        baseSumN += n->second;
     }
     r.averageAcc = shared ? recoveredPercent(sum, baseSum) : kNaN;
-    r.averageAccNorm = shared ? recoveredPercent(sumN, baseSumN) : kNaN;
+    r.averageAccNorm = sharedNorm ? recoveredPercent(sumN, baseSumN) : kNaN;
     if (report.ppl && baseline.ppl && *baseline.ppl > 0)
         r.pplRatio = report.ppl->ppl / *baseline.ppl;
     return r;
@@ -57,28 +58,34 @@ std::string evalReportJson(const EvalReport &report, const EvalBaseline *baselin
                     {"seqlen", p.seqlen}, {"tokens", p.tokens}, {"seconds", p.seconds}};
     }
     nlohmann::ordered_json tasks = nlohmann::ordered_json::object();
-    for (const TaskResult &t : report.tasks)
-        tasks[t.task] = {{"acc", t.acc},
-                         {"acc_stderr", t.accStderr},
-                         {"acc_norm", t.accNorm},
-                         {"acc_norm_stderr", t.accNormStderr},
-                         {"n", t.n},
-                         {"total", t.total},
-                         {"seconds", t.seconds},
-                         {"requests", t.stats.requests},
-                         {"rows", t.stats.rows},
-                         {"forwards", t.stats.forwards},
-                         {"forward_tokens", t.stats.forwardTokens},
-                         {"batching", batchingName(t.stats.batching)}};
+    for (const TaskResult &t : report.tasks) {
+        nlohmann::ordered_json tj{{"acc", t.acc}, {"acc_stderr", t.accStderr}};
+        if (t.hasAccNorm) {
+            tj["acc_norm"] = t.accNorm;
+            tj["acc_norm_stderr"] = t.accNormStderr;
+        }
+        tj.update(nlohmann::ordered_json{{"n", t.n},
+                                         {"total", t.total},
+                                         {"seconds", t.seconds},
+                                         {"requests", t.stats.requests},
+                                         {"rows", t.stats.rows},
+                                         {"forwards", t.stats.forwards},
+                                         {"forward_tokens", t.stats.forwardTokens},
+                                         {"batching", batchingName(t.stats.batching)}});
+        tasks[t.task] = tj;
+    }
     j["tasks"] = tasks;
     if (!report.tasks.empty())
-        j["average"] = {{"acc", averageAcc(report.tasks)},
-                        {"acc_norm", averageAcc(report.tasks, true)}};
+        j["average"] = {{"acc", number(averageAcc(report.tasks))},
+                        {"acc_norm", number(averageAcc(report.tasks, true))}};
     if (baseline) {
         const Recovery r = recovery(report, *baseline);
         nlohmann::ordered_json rec = nlohmann::ordered_json::object();
-        for (const auto &[task, v] : r.acc)
-            rec[task] = {{"acc", number(v)}, {"acc_norm", number(r.accNorm.at(task))}};
+        for (const auto &[task, v] : r.acc) {
+            rec[task] = {{"acc", number(v)}};
+            if (const auto n = r.accNorm.find(task); n != r.accNorm.end())
+                rec[task]["acc_norm"] = number(n->second);
+        }
         rec["average"] = {{"acc", number(r.averageAcc)}, {"acc_norm", number(r.averageAccNorm)}};
         if (r.pplRatio)
             rec["ppl_ratio"] = *r.pplRatio;
@@ -100,75 +107,14 @@ EvalBaseline baselineFromJsonFile(const std::string &path)
             if (!v.is_object() || !v.contains("acc") || !v["acc"].is_number())
                 throw Error(path, "tasks." + task + " lacks a numeric \"acc\"");
             b.acc[task] = v["acc"].get<double>();
-            b.accNorm[task] = v.contains("acc_norm") && v["acc_norm"].is_number()
-                                  ? v["acc_norm"].get<double>() : kNaN;
+            if (v.contains("acc_norm") && v["acc_norm"].is_number())
+                b.accNorm[task] = v["acc_norm"].get<double>();
         }
     if (const auto p = j.find("ppl"); p != j.end() && p->is_object() && p->contains("ppl"))
         b.ppl = (*p)["ppl"].get<double>();
     if (b.acc.empty() && !b.ppl)
         throw Error(path, "holds neither task accuracies nor a perplexity");
     return b;
-}
-
-EvalBaseline baselineFromStore(store::ExperimentStore &st, std::int64_t modelId,
-                               std::optional<std::int64_t> quantRunId)
-{
-    store::EvalFilter f;
-    f.modelId = modelId;
-    f.quantRunId = quantRunId;
-    f.baselineOnly = !quantRunId;
-    EvalBaseline b;
-    b.source = "store " + st.path() +
-               (quantRunId ? ": quant run " + std::to_string(*quantRunId) : ": unquantized model");
-    // Rows come ordered by id, so later (newer) rows overwrite older ones.
-    for (const store::EvalResult &r : st.evalResults(f)) {
-        if (r.metric == "acc")
-            b.acc[r.task] = r.value;
-        else if (r.metric == "acc_norm")
-            b.accNorm[r.task] = r.value;
-        else if (r.metric == "ppl")
-            b.ppl = r.value;
-    }
-    if (b.acc.empty() && !b.ppl)
-        throw Error(st.path(), "no stored evaluation results for model " + std::to_string(modelId) +
-                                   (quantRunId ? ", quant run " + std::to_string(*quantRunId) : ""));
-    return b;
-}
-
-std::vector<store::EvalResult> evalRows(const EvalReport &report, std::int64_t modelId,
-                                        std::optional<std::int64_t> quantRunId,
-                                        const std::map<std::string, std::int64_t> &datasetIds)
-{
-    std::vector<store::EvalResult> rows;
-    const auto dataset = [&](const std::string &key) -> std::optional<std::int64_t> {
-        const auto it = datasetIds.find(key);
-        return it == datasetIds.end() ? std::nullopt : std::optional<std::int64_t>(it->second);
-    };
-    const auto row = [&](const std::string &task, const std::string &metric, double value,
-                         double se, std::int64_t n, const std::string &settings) {
-        store::EvalResult r;
-        r.modelId = modelId;
-        r.quantRunId = quantRunId;
-        r.datasetId = dataset(task == "wikitext2" || metric == "ppl" ? "ppl" : task);
-        r.task = task;
-        r.metric = metric;
-        r.value = value;
-        r.stderrValue = se;
-        r.n = n;
-        r.settingsJson = settings;
-        rows.push_back(r);
-    };
-    if (report.ppl) {
-        nlohmann::json s = nlohmann::json::parse(report.settingsJson);
-        s["seqlen"] = report.ppl->seqlen;
-        s["data"] = report.ppl->data;
-        row("ppl", "ppl", report.ppl->ppl, store::kNoValue, report.ppl->windows, s.dump());
-    }
-    for (const TaskResult &t : report.tasks) {
-        row(t.task, "acc", t.acc, t.accStderr, t.n, report.settingsJson);
-        row(t.task, "acc_norm", t.accNorm, t.accNormStderr, t.n, report.settingsJson);
-    }
-    return rows;
 }
 
 } // namespace lieq

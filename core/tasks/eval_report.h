@@ -1,10 +1,9 @@
 #pragma once
 
 // A whole evaluation (perplexity + zero-shot tasks) as one result struct, its JSON form (what
-// `lieq eval --json` prints and `--baseline FILE` reads back), the "% of FP16 recovered"
-// comparison, and the rows it becomes in the experiment store (eval_results).
+// `lieq eval --json` prints and `--baseline FILE` reads back) and the "% of FP16 recovered"
+// comparison. (Its experiment-store rows are written by core/jobs.)
 
-#include "core/store/records.h"
 #include "core/tasks/zero_shot.h"
 
 #include <map>
@@ -13,10 +12,6 @@
 #include <vector>
 
 namespace lieq {
-
-namespace store {
-class ExperimentStore;
-}
 
 struct PerplexityFigures
 {
@@ -41,16 +36,16 @@ struct EvalBaseline
 {
     std::string source;                    // file or "store: ..."
     std::map<std::string, double> acc;
-    std::map<std::string, double> accNorm;
+    std::map<std::string, double> accNorm; // tasks that define acc_norm
     std::optional<double> ppl;
 };
 
 struct Recovery
 {
     std::map<std::string, double> acc;     // task -> 100 * acc / baseline acc
-    std::map<std::string, double> accNorm;
+    std::map<std::string, double> accNorm; // tasks that define acc_norm
     double averageAcc = 0;                 // 100 * mean acc / baseline mean acc, same tasks
-    double averageAccNorm = 0;
+    double averageAccNorm = 0;             // the same over the tasks with acc_norm
     std::optional<double> pplRatio;        // ppl / baseline ppl
 };
 
@@ -62,16 +57,5 @@ std::string evalReportJson(const EvalReport &report, const EvalBaseline *baselin
 
 // Reads the JSON evalReportJson() wrote; throws lieq::Error naming the file.
 EvalBaseline baselineFromJsonFile(const std::string &path);
-
-// Newest stored rows per (task, metric) of a model: its unquantized results (quantRunId
-// nullopt) or those of one quantization run. Throws lieq::Error when there are none.
-EvalBaseline baselineFromStore(store::ExperimentStore &store, std::int64_t modelId,
-                               std::optional<std::int64_t> quantRunId);
-
-// One row per task and metric (acc, acc_norm; ppl for the perplexity data).
-// datasetIds: task (or "ppl") -> dataset id, where known.
-std::vector<store::EvalResult> evalRows(const EvalReport &report, std::int64_t modelId,
-                                        std::optional<std::int64_t> quantRunId,
-                                        const std::map<std::string, std::int64_t> &datasetIds);
 
 } // namespace lieq

@@ -43,7 +43,9 @@ const std::vector<std::string> &zeroShotTaskNames();
 std::string canonicalTaskName(const std::string &name);
 // Loads a task from the ../shared/data layout under dataDir.
 TaskData loadTask(const std::string &name, const std::string &dataDir);
-// The files loadTask reads for a task (for dataset fingerprints).
+// The file or folder a task's data set is recorded as (for dataset fingerprints).
 std::string taskDataPath(const std::string &name, const std::string &dataDir);
+// The files loadTask needs for a task (optional ones, e.g. WinoGrande's labels, left out).
+std::vector<std::string> taskDataFiles(const std::string &name, const std::string &dataDir);
 
 } // namespace lieq

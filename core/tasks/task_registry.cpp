@@ -44,29 +44,38 @@ std::string taskDataPath(const std::string &name, const std::string &dataDir)
     return (d / "boolq" / "dev.jsonl").string();
 }
 
-TaskData loadTask(const std::string &name, const std::string &dataDir)
+std::vector<std::string> taskDataFiles(const std::string &name, const std::string &dataDir)
 {
     const std::string t = canonicalTaskName(name);
     const std::filesystem::path d(dataDir);
-    const auto need = [](const std::filesystem::path &p) {
-        if (!std::filesystem::exists(p))
-            throw Error(p.string(), "task data not found");
-        return p.string();
-    };
     if (t == "piqa")
-        return loadPiqa(need(d / "piqa" / "valid.jsonl"), need(d / "piqa" / "valid-labels.lst"));
+        return {(d / "piqa" / "valid.jsonl").string(), (d / "piqa" / "valid-labels.lst").string()};
+    if (t == "winogrande")
+        return {(d / "winogrande" / "dev.jsonl").string()};
+    return {taskDataPath(t, dataDir)};
+}
+
+TaskData loadTask(const std::string &name, const std::string &dataDir)
+{
+    const std::string t = canonicalTaskName(name);
+    const std::vector<std::string> files = taskDataFiles(t, dataDir);
+    for (const std::string &f : files)
+        if (!std::filesystem::exists(f))
+            throw Error(f, "task data not found (README.md, \"Task data\", lists the files and "
+                           "where to get them)");
+    if (t == "piqa")
+        return loadPiqa(files[0], files[1]);
     if (t == "arc_easy")
-        return loadArc(need(taskDataPath(t, dataDir)), "easy");
+        return loadArc(files[0], "easy");
     if (t == "arc_challenge")
-        return loadArc(need(taskDataPath(t, dataDir)), "chal");
+        return loadArc(files[0], "chal");
     if (t == "hellaswag")
-        return loadHellaswag(need(taskDataPath(t, dataDir)));
+        return loadHellaswag(files[0]);
     if (t == "winogrande") {
-        const auto labels = d / "winogrande" / "dev-labels.lst";
-        return loadWinogrande(need(d / "winogrande" / "dev.jsonl"),
-                              std::filesystem::exists(labels) ? labels.string() : std::string());
+        const auto labels = std::filesystem::path(dataDir) / "winogrande" / "dev-labels.lst";
+        return loadWinogrande(files[0], std::filesystem::exists(labels) ? labels.string() : std::string());
     }
-    return loadBoolq(need(taskDataPath(t, dataDir)));
+    return loadBoolq(files[0]);
 }
 
 } // namespace lieq

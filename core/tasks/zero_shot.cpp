@@ -55,6 +55,7 @@ ItemScore scoreItem(const TaskItem &item, const std::vector<double> &logprobs)
     ItemScore s;
     s.logprobs = logprobs;
     s.gold = item.gold;
+    s.lengths.resize(logprobs.size(), 0);
     double best = -std::numeric_limits<double>::infinity();
     double bestNorm = best;
     for (std::size_t c = 0; c < logprobs.size(); ++c) {
@@ -64,6 +65,7 @@ ItemScore scoreItem(const TaskItem &item, const std::vector<double> &logprobs)
         }
         const std::int64_t len =
             c < item.choiceTexts.size() ? codePoints(item.choiceTexts[c]) : 0;
+        s.lengths[c] = len;
         const double norm = logprobs[c] / static_cast<double>(std::max<std::int64_t>(len, 1));
         if (norm > bestNorm) {
             bestNorm = norm;
@@ -121,16 +123,27 @@ TaskResult evaluateTask(Model &model, const Tokenizer &tokenizer, const TaskData
     for (std::size_t idx : chosen) {
         const TaskItem &item = task.items[idx];
         std::vector<double> lp;
-        for (std::size_t c = 0; c < item.requests.size(); ++c)
-            lp.push_back(scores[next++].logprob);
+        std::vector<std::int64_t> tokens;
+        for (std::size_t c = 0; c < item.requests.size(); ++c) {
+            lp.push_back(scores[next].logprob);
+            tokens.push_back(scores[next++].tokens);
+        }
         ItemScore s = scoreItem(item, lp);
+        s.item = idx;
+        s.tokens = std::move(tokens);
         acc.push_back(s.predicted == s.gold ? 1.0 : 0.0);
         accNorm.push_back(s.predictedNorm == s.gold ? 1.0 : 0.0);
         if (options.keepItems)
             result.items.push_back(std::move(s));
     }
     meanAndStderr(acc, result.acc, result.accStderr);
-    meanAndStderr(accNorm, result.accNorm, result.accNormStderr);
+    result.hasAccNorm = taskHasAccNorm(task.name);
+    if (result.hasAccNorm) {
+        meanAndStderr(accNorm, result.accNorm, result.accNormStderr);
+    } else {
+        result.accNorm = std::numeric_limits<double>::quiet_NaN();
+        result.accNormStderr = std::numeric_limits<double>::quiet_NaN();
+    }
     result.stats = scorer.stats();
     result.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -139,13 +152,17 @@ TaskResult evaluateTask(Model &model, const Tokenizer &tokenizer, const TaskData
 
 double averageAcc(const std::vector<TaskResult> &results, bool norm)
 {
-    if (results.empty())
-        return std::numeric_limits<double>::quiet_NaN();
     double sum = 0;
+    int n = 0;
     for (const auto &r : results)
-        sum += norm ? r.accNorm : r.acc;
-    return sum / static_cast<double>(results.size());
+        if (!norm || r.hasAccNorm) {
+            sum += norm ? r.accNorm : r.acc;
+            ++n;
+        }
+    return n ? sum / n : std::numeric_limits<double>::quiet_NaN();
 }
+
+bool taskHasAccNorm(const std::string &task) { return task != "winogrande" && task != "boolq"; }
 
 double recoveredPercent(double value, double baseline)
 {

@@ -1,7 +1,7 @@
 // Layer diagnostics: Gram routes against a direct SVD, dr/dE near zero on a random model and
 // clearly not on stories260K, cached dPPL against naive full passes, layer streaming order,
 // calibration sampling and correlations.
-#include "core/analysis/calibration.h"
+#include "core/data/calibration.h"
 #include "core/analysis/captured_input_impl.h"
 #include "core/analysis/diagnostics_correlation.h"
 #include "core/analysis/diagnostics_runner.h"

@@ -104,7 +104,7 @@ void TestDesktopFiles::metainfoMatchesProject()
     QFile f(metainfoFile());
     QVERIFY2(f.open(QIODevice::ReadOnly), qPrintable(metainfoFile()));
     QXmlStreamReader xml(&f);
-    QString id, launchable, icon;
+    QString id, launchable, icon, license;
     QStringList releases, binaries;
     while (!xml.atEnd()) {
         if (xml.readNext() != QXmlStreamReader::StartElement)
@@ -120,6 +120,8 @@ void TestDesktopFiles::metainfoMatchesProject()
             icon = xml.readElementText();
         else if (name == QLatin1StringView("binary"))
             binaries << xml.readElementText();
+        else if (name == QLatin1StringView("project_license"))
+            license = xml.readElementText();
     }
     QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
     QCOMPARE(id, appId);
@@ -127,6 +129,11 @@ void TestDesktopFiles::metainfoMatchesProject()
     QCOMPARE(icon, appId);
     QVERIFY2(releases.contains(QStringLiteral(LIEQ_EXPECTED_VERSION)), qPrintable(releases.join(u',')));
     QCOMPARE(binaries, (QStringList{QStringLiteral("lieq"), QStringLiteral("lieq-workbench")}));
+    // The licence of the project's LICENSE file, as an SPDX id.
+    QCOMPARE(license, QStringLiteral("MIT"));
+    QFile licenseFile(QStringLiteral(LIEQ_SOURCE_DIR "/LICENSE"));
+    QVERIFY(licenseFile.open(QIODevice::ReadOnly));
+    QVERIFY(licenseFile.readLine().startsWith("MIT License"));
 }
 
 void TestDesktopFiles::iconsExist()

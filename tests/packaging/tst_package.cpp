@@ -56,6 +56,8 @@ QStringList expectedFiles()
 {
     QStringList files{QStringLiteral("bin/lieq"),
                       QStringLiteral("share/doc/lieq-workbench/README.md"),
+                      QStringLiteral("share/doc/lieq-workbench/copyright"),
+                      QStringLiteral("share/doc/lieq-workbench/LICENSE"),
                       QStringLiteral("share/applications/") + appId + QStringLiteral(".desktop"),
                       QStringLiteral("share/metainfo/") + appId + QStringLiteral(".metainfo.xml"),
                       QStringLiteral("share/icons/hicolor/256x256/apps/") + appId + QStringLiteral(".png"),

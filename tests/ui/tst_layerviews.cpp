@@ -8,11 +8,15 @@
 #include "ui/layerview.h"
 
 #include <QAbstractItemModelTester>
+#include <QCheckBox>
+#include <QChart>
 #include <QComboBox>
+#include <QHeaderView>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTest>
 
+#include <algorithm>
 #include <cmath>
 
 using namespace lieq::ui;
@@ -125,6 +129,66 @@ private Q_SLOTS:
         QVERIFY(std::abs(s.spearman.coefficient - (1.0 - 12.0 / 504.0)) < 1e-12);
         QVERIFY(s.spearmanCi.low <= s.spearman.coefficient && s.spearman.coefficient <= s.spearmanCi.high);
         QVERIFY(view.statsText().contains(QStringLiteral("0.976")));
+    }
+
+    // The scatter keeps its extreme layers off the border: every point lies strictly inside
+    // the axis ranges, by a margin.
+    void correlationAxesArePadded()
+    {
+        LayerMetricsModel model;
+        model.resetLayers(std::vector<std::int64_t>(8, 1000));
+        CorrelationView view(&model);
+        for (int l = 0; l < 8; ++l)
+            model.addMetrics(layerRows(l));
+        const auto x = model.metricVector("dr"), y = model.metricVector("dppl");
+        const auto [xlo, xhi] = view.xRange();
+        const auto [ylo, yhi] = view.yRange();
+        const auto [xmin, xmax] = std::minmax_element(x.begin(), x.end());
+        const auto [ymin, ymax] = std::minmax_element(y.begin(), y.end());
+        QVERIFY(xlo < *xmin - 0.05 * (*xmax - *xmin) && xhi > *xmax + 0.05 * (*xmax - *xmin));
+        QVERIFY(ylo < *ymin - 0.05 * (*ymax - *ymin) && yhi > *ymax + 0.05 * (*ymax - *ymin));
+    }
+
+    // The dPPL chart offers a log axis; values <= 0 are left out there and said so.
+    void logAxisForDppl()
+    {
+        LayerMetricsModel model;
+        model.resetLayers(std::vector<std::int64_t>(8, 1000));
+        LayerView view(&model);
+        for (int l = 0; l < 8; ++l)
+            model.addMetrics(layerRows(l));
+        model.addMetrics({{3, "dppl", -0.2}});
+        LayerChart *dppl = view.chart(0);
+        QVERIFY(!dppl->hasLogAxis());
+        QCOMPARE(dppl->pointCount(), 8);
+        view.logScaleBox()->setChecked(true);
+        QVERIFY(dppl->hasLogAxis());
+        QCOMPARE(dppl->pointCount(), 7);
+        QVERIFY(dppl->chart()->title().contains(QStringLiteral("<= 0")));
+        view.logScaleBox()->setChecked(false);
+        QVERIFY(!dppl->hasLogAxis());
+        QCOMPARE(dppl->pointCount(), 8);
+    }
+
+    // At the main window's default size the table shows its last column whole.
+    void tableShowsEveryColumn()
+    {
+        LayerMetricsModel model;
+        model.resetLayers(std::vector<std::int64_t>(8, 123456789));
+        LayerView view(&model);
+        for (int l = 0; l < 8; ++l)
+            model.addMetrics(layerRows(l));
+        model.setPins({{3, 16}});
+        view.resize(1000, 700); // the tab area of a 1280 x 800 window
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QTableView *t = view.table();
+        const int last = model.columnCount() - 1;
+        qInfo("table min %d width %d viewport %d last at %d + %d", t->minimumWidth(), t->width(),
+              t->viewport()->width(), t->horizontalHeader()->sectionViewportPosition(last),
+              t->horizontalHeader()->sectionSize(last));
+        QTRY_VERIFY(t->horizontalHeader()->sectionViewportPosition(last) +
+                        t->horizontalHeader()->sectionSize(last) <= t->viewport()->width());
     }
 
     void rowsOutsideTheModelAreIgnored()

@@ -10,19 +10,20 @@
 #include "ui/layermetricsmodel.h"
 #include "ui/layerchart.h"
 #include "ui/layerview.h"
+#include "ui/runspanel.h"
+#include "ui/summarypanel.h"
 #include "tests/ui/stallwatchdog.h"
 
 #include <QPushButton>
 #include "ui/mainwindow.h"
 #include "ui/workbench.h"
-#ifdef LIEQ_UI_HAVE_DIAGNOSTICS
-#include "ui/diagnostics/analysiscontroller.h"
-#endif
+#include "ui/analysiscontroller.h"
 
 #include <QAbstractItemModelTester>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QLabel>
 #include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -52,9 +53,6 @@ private Q_SLOTS:
 
     void analysisFillsLayersLive()
     {
-#ifndef LIEQ_UI_HAVE_DIAGNOSTICS
-        QSKIP("built without the layer diagnostics module");
-#else
         LIEQ_REQUIRE_SHARED(modelDir, "models/stories260K-hf");
         LIEQ_REQUIRE_SHARED(text, "data/wikitext-2-raw/wiki.test.hf_joined.txt");
         AppSettings::setCalibrationData(QString::fromStdString(text));
@@ -103,14 +101,10 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(reopened.count(), 1, 10000);
         QCOMPARE(wb.layers()->layersWith("dr"), 5);
         QCOMPARE(wb.layers()->metricVector("dr"), dr);
-#endif
     }
 
     void analysisCancels()
     {
-#ifndef LIEQ_UI_HAVE_DIAGNOSTICS
-        QSKIP("built without the layer diagnostics module");
-#else
         LIEQ_REQUIRE_SHARED(modelDir, "models/stories260K-hf");
         LIEQ_REQUIRE_SHARED(text, "data/wikitext-2-raw/wiki.test.hf_joined.txt");
         AppSettings::setCalibrationData(QString::fromStdString(text));
@@ -129,7 +123,6 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(cancelled.count(), 1, 60000);
         QCOMPARE(done.count(), 0);
         QVERIFY(wb.layerView()->analyzeButton()->isEnabled());
-#endif
     }
 
     // First start: no recent model -> the demo model opens (found through core/util's
@@ -164,8 +157,21 @@ private Q_SLOTS:
             QCOMPARE(QFileInfo(wb.window()->currentModel()->summary.path).canonicalFilePath(), expected);
             QCOMPARE(wb.layers()->rowCount(), 5);
         }
-        // Not the first start any more: nothing opens by itself.
+        // Later starts reopen the last model.
         QVERIFY(!AppSettings::recentModels().isEmpty());
+        {
+            Workbench wb;
+            QSignalSpy opened(wb.window(), &MainWindow::modelOpened);
+            wb.show({});
+            QTRY_COMPARE_WITH_TIMEOUT(opened.count(), 1, 20000);
+            QCOMPARE(QFileInfo(wb.window()->currentModel()->summary.path).canonicalFilePath(),
+                     QFileInfo(AppSettings::recentModels().first()).canonicalFilePath());
+            QVERIFY(wb.layerView()->analyzeButton()->isEnabled());
+            QVERIFY(wb.runsPanel()->evaluateButton()->isEnabled());
+        }
+        // A last model that is gone: the window stays empty, offers the demo and the recent
+        // list, and what needs a model is disabled.
+        AppSettings::addRecentModel(m_tmp.filePath(QStringLiteral("gone")));
         {
             Workbench wb;
             QSignalSpy opened(wb.window(), &MainWindow::modelOpened);
@@ -174,6 +180,17 @@ private Q_SLOTS:
             QTest::qWait(300);
             QCOMPARE(opened.count() + failed.count(), 0);
             QVERIFY(!wb.window()->currentModel());
+            QVERIFY(!wb.layerView()->analyzeButton()->isEnabled());
+            QVERIFY(!wb.runsPanel()->quantizeButton()->isEnabled());
+            QVERIFY(!wb.runsPanel()->evaluateButton()->isEnabled());
+            QLabel *start = wb.window()->summaryPanel()->startLabel();
+            QVERIFY(!start->isHidden());
+            QVERIFY(start->text().contains(QStringLiteral("href=\"demo\"")));
+            QVERIFY(start->text().contains(QStringLiteral("gone")));
+            // The demo link opens the demo model.
+            Q_EMIT start->linkActivated(QStringLiteral("demo"));
+            QTRY_COMPARE_WITH_TIMEOUT(opened.count(), 1, 20000);
+            QVERIFY(start->isHidden());
         }
         qunsetenv("LIEQ_DEMO_MODEL");
     }

@@ -11,7 +11,7 @@
 //   - peak RSS.
 // LIEQ_BENCH_LAYERS overrides the 28 layers (quick looks). Fails only on invalid results
 // (non-finite metrics, cost counters off), never on timings.
-#include "core/analysis/calibration.h"
+#include "core/data/calibration.h"
 #include "core/analysis/diagnostics_runner.h"
 #include "core/model/model.h"
 #include "tests/bench/qwen3_shape.h"

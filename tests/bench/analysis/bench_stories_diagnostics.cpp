@@ -1,7 +1,7 @@
 // The LieQ diagnostics on the real stories260K model with WikiText-2 calibration (the default
 // 32 x 512 windows, or LIEQ_BENCH_SAMPLES): per-layer table, correlations of dPPL with dr and
 // dE, cost and time. Skipped when ../shared is absent; fails only on invalid results.
-#include "core/analysis/calibration.h"
+#include "core/data/calibration.h"
 #include "core/analysis/diagnostics_correlation.h"
 #include "core/analysis/diagnostics_runner.h"
 #include "core/model/model.h"

@@ -53,8 +53,8 @@ private Q_SLOTS:
               static_cast<long long>(spec.layers), bench::gib(bytes), bench::secondsSince(tw));
 
         std::mt19937_64 rng(1);
-        CalibrationBatch calib;
-        calib.count = samples;
+        CalibrationSet calib;
+        calib.samples = samples;
         calib.seqlen = seqlen;
         for (std::int64_t i = 0; i < samples * seqlen; ++i)
             calib.ids.push_back(static_cast<std::int32_t>(rng() % 151936));

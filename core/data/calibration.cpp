@@ -1,4 +1,4 @@
-#include "core/analysis/calibration.h"
+#include "core/data/calibration.h"
 
 #include "core/data/corpus.h"
 #include "core/tokenizer/tokenizer.h"
@@ -6,7 +6,7 @@
 
 #include <random>
 
-namespace lieq::analysis {
+namespace lieq {
 
 CalibrationSet sampleCalibrationTokens(const std::vector<std::int32_t> &tokens,
                                        const CalibrationSpec &spec)
@@ -52,4 +52,4 @@ CalibrationSet sampleCalibration(const Tokenizer &tokenizer, const CalibrationSp
     return sampleCalibrationTokens(tokens, spec);
 }
 
-} // namespace lieq::analysis
+} // namespace lieq

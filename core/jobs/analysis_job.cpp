@@ -1,8 +1,11 @@
-#include "core/analysis/analysis_job.h"
+#include "core/jobs/analysis_job.h"
 
-#include "core/analysis/calibration.h"
+#include "core/alloc/layer_specs.h"
 #include "core/analysis/diagnostics_runner.h"
-#include "core/io/model_config.h"
+#include "core/data/corpus.h"
+#include "core/io/checkpoint.h"
+#include "core/jobs/job_store.h"
+#include "core/jobs/run_history.h"
 #include "core/model/model.h"
 #include "core/model/projection.h"
 #include "core/store/experiment_store.h"
@@ -14,25 +17,21 @@
 
 #include <chrono>
 #include <cmath>
-#include <filesystem>
 #include <map>
 #include <optional>
 #include <tuple>
 
-namespace lieq::analysis {
+namespace lieq::jobs {
 
 namespace {
 
-using store::LayerMetric;
-using store::ProjectionMetric;
+using analysis::DiagnosticsResult;
+using analysis::DiagnosticsStage;
+using analysis::LayerDiagnostics;
+using analysis::ProjectionDiagnostics;
+using analysis::kNaN;
 
-void addIfFinite(std::vector<LayerMetric> &rows, int layer, const char *metric, double v)
-{
-    if (std::isfinite(v))
-        rows.push_back({layer, metric, v});
-}
-
-void addProjectionRows(std::vector<ProjectionMetric> &rows, const ProjectionDiagnostics &p)
+void addProjectionRows(std::vector<store::ProjectionMetric> &rows, const ProjectionDiagnostics &p)
 {
     const std::optional<int> head = p.head >= 0 ? std::optional<int>(p.head) : std::nullopt;
     auto add = [&](const char *metric, double v) {
@@ -82,11 +81,9 @@ double secondsSince(std::chrono::steady_clock::time_point t)
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-} // namespace
-
-DiagnosticsResult resultFromStoredRun(const store::AnalysisRunDetail &detail)
+// Settings and timings of a stored run back into the result's header fields.
+void readRunHeader(const store::AnalysisRunDetail &detail, DiagnosticsResult &r)
 {
-    DiagnosticsResult r;
     const nlohmann::json s = nlohmann::json::parse(detail.run.settingsJson);
     r.settings.setMetrics(jsonValue<std::string>(s, "metrics", "dppl,compact,energy"));
     r.settings.initSeed = jsonValue<std::uint64_t>(s, "init_seed", 0);
@@ -118,7 +115,10 @@ DiagnosticsResult resultFromStoredRun(const store::AnalysisRunDetail &detail)
     r.cost.cachedBytes = jsonValue<std::int64_t>(t, "cached_bytes", 0);
     r.cost.dpplCostRatio = jsonValue<double>(t, "dppl_cost_ratio", kNaN);
     r.calibration.corpusTokens = jsonValue<std::int64_t>(t, "corpus_tokens", 0);
+}
 
+void readLayerRows(const store::AnalysisRunDetail &detail, DiagnosticsResult &r)
+{
     int maxLayer = r.numLayers - 1;
     for (const auto &m : detail.layers)
         maxLayer = std::max(maxLayer, m.layer);
@@ -134,8 +134,12 @@ DiagnosticsResult resultFromStoredRun(const store::AnalysisRunDetail &detail)
         else if (m.metric == "dppl") l.dppl = m.value;
         else if (m.metric == "ppl_skipped") l.pplSkipped = m.value;
     }
-    // Rows come ordered by layer, projection name, metric, head: regroup per (layer, proj, head)
-    // and restore execution order of the projections.
+}
+
+// Rows come ordered by layer, projection name, metric, head: regroup per (layer, proj, head)
+// and restore the execution order of the projections.
+void readProjectionRows(const store::AnalysisRunDetail &detail, DiagnosticsResult &r)
+{
     std::map<std::tuple<int, int, int>, ProjectionDiagnostics> rows;
     for (const auto &m : detail.projections) {
         const auto proj = projectionFromName(m.projection);
@@ -155,58 +159,128 @@ DiagnosticsResult resultFromStoredRun(const store::AnalysisRunDetail &detail)
         else if (m.metric == "k") p.k = static_cast<std::int64_t>(m.value);
     }
     for (auto &[key, p] : rows) {
+        if (p.layer < 0 || p.layer >= static_cast<int>(r.layers.size()))
+            continue;
         LayerDiagnostics &l = r.layers[static_cast<std::size_t>(p.layer)];
         (p.head < 0 ? l.projections : l.heads).push_back(std::move(p));
     }
-    return r;
 }
 
-AnalysisOutcome runAnalysis(const AnalysisRequest &req, const LayerResultFn &onLayer,
-                            const ProgressFn &progress)
+AnalysisResult resultFromStoredRun(const store::AnalysisRunDetail &detail,
+                                   const std::string &storePath)
+{
+    AnalysisResult out;
+    readRunHeader(detail, out.diagnostics);
+    readLayerRows(detail, out.diagnostics);
+    readProjectionRows(detail, out.diagnostics);
+    out.correlations = analysis::correlateDiagnostics(out.diagnostics);
+    out.runId = detail.run.id;
+    out.reused = true;
+    out.storePath = storePath;
+    return out;
+}
+
+// Replays a reused run's layers to the callback, in the order a computation delivers them.
+void replay(const DiagnosticsResult &r, const LayerResultFn &onLayer)
+{
+    if (!onLayer)
+        return;
+    for (const LayerDiagnostics &l : r.layers) {
+        if (!l.projections.empty() || std::isfinite(l.dr) || std::isfinite(l.dE))
+            onLayer(DiagnosticsStage::Spectral, l);
+        if (std::isfinite(l.dppl))
+            onLayer(DiagnosticsStage::Dppl, l);
+    }
+}
+
+} // namespace
+
+LayerRows layerRows(DiagnosticsStage stage, const LayerDiagnostics &l)
+{
+    LayerRows rows;
+    auto add = [&](const char *metric, double v) {
+        if (std::isfinite(v))
+            rows.layer.push_back({l.layer, metric, v});
+    };
+    if (stage == DiagnosticsStage::Dppl) {
+        add("dppl", l.dppl);
+        add("ppl_skipped", l.pplSkipped);
+        return rows;
+    }
+    add("dr", l.dr);
+    add("dE", l.dE);
+    add("compact", l.compactTrained);
+    add("compact_random", l.compactRandom);
+    for (const auto &p : l.projections)
+        addProjectionRows(rows.projections, p);
+    for (const auto &p : l.heads)
+        addProjectionRows(rows.projections, p);
+    return rows;
+}
+
+alloc::LayerTable layerTable(const AnalysisResult &result, const std::string &modelDir)
+{
+    const Checkpoint ckpt(modelDir);
+    const std::vector<alloc::LayerSpec> specs = alloc::decoderLayerSpecs(ckpt.config());
+    alloc::LayerTable table;
+    table.otherParams = std::max<std::int64_t>(
+        0, static_cast<std::int64_t>(ckpt.parameterCount()) - ckpt.config().decoderLinearParams());
+    for (const LayerDiagnostics &l : result.diagnostics.layers) {
+        alloc::LayerTableRow row;
+        row.layer = l.layer;
+        if (l.layer >= 0 && l.layer < static_cast<int>(specs.size())) {
+            row.params = specs[static_cast<std::size_t>(l.layer)].params;
+            row.linears = specs[static_cast<std::size_t>(l.layer)].linears;
+        }
+        row.values = {{"dppl", l.dppl},     {"ppl_skipped", l.pplSkipped},
+                      {"dr", l.dr},         {"dE", l.dE},
+                      {"compact", l.compactTrained}, {"compact_random", l.compactRandom}};
+        table.rows.push_back(std::move(row));
+    }
+    return table;
+}
+
+AnalysisResult loadAnalysis(const JobContext &context, std::int64_t runId)
+{
+    return resultFromStoredRun(loadAnalysisRun(context, runId), context.storeFile());
+}
+
+AnalysisResult runAnalysis(const AnalysisRequest &req, const JobContext &context,
+                           const LayerResultFn &onLayer)
 {
     const auto start = std::chrono::steady_clock::now();
-    const std::string configPath = req.modelDir + "/config.json";
-    const ModelConfig config = ModelConfig::fromFile(configPath);
+    context.applyThreads();
+    const ModelConfig config = ModelConfig::fromFile(req.modelDir + "/config.json");
     const double initStd = req.settings.initStd > 0 ? req.settings.initStd : config.initializerRange;
-    const std::string settings = diagnosticsSettingsJson(req.calibration, req.settings, initStd);
+    const std::string settings = analysis::diagnosticsSettingsJson(req.calibration, req.settings, initStd);
 
-    AnalysisOutcome outcome;
-    std::unique_ptr<store::ExperimentStore> db;
+    AnalysisResult out;
+    std::unique_ptr<store::ExperimentStore> db = openStore(context);
     std::int64_t modelId = 0, datasetId = 0;
-    if (req.useStore) {
-        db = std::make_unique<store::ExperimentStore>(req.storePath);
-        outcome.storePath = db->path();
+    if (db) {
+        out.storePath = db->path();
         const store::ModelRecord model = store::describeModel(req.modelDir);
-        const std::string ext = std::filesystem::path(req.calibration.path).extension().string();
-        const bool jsonl = ext == ".jsonl" || ext == ".ndjson";
         const store::DatasetRecord data = store::describeDataset(
-            req.calibration.path,
-            jsonl ? "jsonl:" + (req.calibration.field.empty() ? std::string("text") : req.calibration.field)
-                  : std::string("text"));
+            req.calibration.path, Corpus::kindOf(req.calibration.path, req.calibration.field));
         modelId = db->upsertModel(model);
         datasetId = db->upsertDataset(data);
-        if (req.reuse) {
+        if (req.reuse)
             if (auto id = db->findReusableAnalysisRun(model.fingerprint, data.contentHash,
                                                       store::settingsHash(settings))) {
                 const auto detail = db->loadAnalysisRun(*id);
                 if (!detail)
                     throw Error(db->path(), "analysis run " + std::to_string(*id) + " vanished");
-                outcome.result = resultFromStoredRun(*detail);
-                outcome.runId = *id;
-                outcome.reused = true;
-                if (onLayer)
-                    for (const LayerDiagnostics &l : outcome.result.layers) {
-                        if (!l.projections.empty() || std::isfinite(l.dr) || std::isfinite(l.dE))
-                            onLayer(DiagnosticsStage::Spectral, l);
-                        if (std::isfinite(l.dppl))
-                            onLayer(DiagnosticsStage::Dppl, l);
-                    }
-                return outcome;
+                out = resultFromStoredRun(*detail, db->path());
+                replay(out.diagnostics, onLayer);
+                return out;
             }
-        }
     }
 
-    std::unique_ptr<Model> model = Model::load(req.modelDir, req.modelOptions);
+    ModelOptions mo;
+    mo.device = context.device;
+    if (context.streamLayers)
+        mo.residentBudgetBytes = 0;
+    std::unique_ptr<Model> model = Model::load(req.modelDir, mo);
     if (db) {
         store::AnalysisRunSpec spec;
         spec.modelId = modelId;
@@ -214,60 +288,39 @@ AnalysisOutcome runAnalysis(const AnalysisRequest &req, const LayerResultFn &onL
         spec.backend = model->deviceName() + "/fp32";
         spec.settingsJson = settings;
         spec.seed = static_cast<std::int64_t>(req.settings.initSeed);
-        outcome.runId = db->beginAnalysisRun(spec);
+        out.runId = db->beginAnalysisRun(spec);
     }
-    auto finish = [&](store::RunStatus status, const std::string &error, const std::string &timings) {
-        if (!db)
-            return;
-        store::RunOutcome o;
-        o.status = status;
-        o.errorText = error;
-        o.timingsJson = timings;
-        o.wallSeconds = secondsSince(start);
-        db->finishAnalysisRun(outcome.runId, o);
-    };
     // Rows go to the store first, then to the caller: what the caller saw is stored.
-    LayerResultFn storeAndForward = [&](DiagnosticsStage stage, const LayerDiagnostics &l) {
+    const LayerResultFn storeAndForward = [&](DiagnosticsStage stage, const LayerDiagnostics &l) {
         if (db) {
-            std::vector<LayerMetric> layerRows;
-            std::vector<ProjectionMetric> projRows;
-            if (stage == DiagnosticsStage::Spectral) {
-                addIfFinite(layerRows, l.layer, "dr", l.dr);
-                addIfFinite(layerRows, l.layer, "dE", l.dE);
-                addIfFinite(layerRows, l.layer, "compact", l.compactTrained);
-                addIfFinite(layerRows, l.layer, "compact_random", l.compactRandom);
-                for (const auto &p : l.projections)
-                    addProjectionRows(projRows, p);
-                for (const auto &p : l.heads)
-                    addProjectionRows(projRows, p);
-            } else {
-                addIfFinite(layerRows, l.layer, "dppl", l.dppl);
-                addIfFinite(layerRows, l.layer, "ppl_skipped", l.pplSkipped);
-            }
-            db->appendLayerMetrics(outcome.runId, layerRows, projRows);
+            const LayerRows rows = layerRows(stage, l);
+            db->appendLayerMetrics(out.runId, rows.layer, rows.projections);
         }
         if (onLayer)
             onLayer(stage, l);
     };
-    try {
-        reportProgress(progress, {"calibration", 0, 1, req.calibration.path});
+    auto work = [&] {
+        context.report("calibration", 0, 1, req.calibration.path);
         const Tokenizer tokenizer = Tokenizer::fromModelDir(req.modelDir);
         const CalibrationSet calibration = sampleCalibration(tokenizer, req.calibration);
-        outcome.result = runDiagnostics(*model, calibration, req.settings, storeAndForward, progress);
-        outcome.layerEvaluationsThisCall = outcome.result.cost.layerEvaluations;
-    } catch (const Cancelled &) {
-        finish(store::RunStatus::Cancelled, {}, "{}");
-        throw;
-    } catch (const std::exception &e) {
-        try {
-            finish(store::RunStatus::Failed, e.what(), "{}");
-        } catch (const std::exception &) {
-            // the original error matters more than a failure to record it
-        }
-        throw;
+        out.diagnostics = analysis::runDiagnostics(*model, calibration, req.settings,
+                                                   storeAndForward, context.progress);
+        out.layerEvaluationsThisCall = out.diagnostics.cost.layerEvaluations;
+    };
+    if (!db) {
+        work();
+    } else {
+        recordOutcome(work, [&](store::RunStatus status, const std::string &error) {
+            store::RunOutcome o;
+            o.status = status;
+            o.errorText = error;
+            o.timingsJson = status == store::RunStatus::Done ? timingsJson(out.diagnostics) : "{}";
+            o.wallSeconds = secondsSince(start);
+            db->finishAnalysisRun(out.runId, o);
+        });
     }
-    finish(store::RunStatus::Done, {}, timingsJson(outcome.result));
-    return outcome;
+    out.correlations = analysis::correlateDiagnostics(out.diagnostics);
+    return out;
 }
 
-} // namespace lieq::analysis
+} // namespace lieq::jobs

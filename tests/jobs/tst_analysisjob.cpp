@@ -1,6 +1,6 @@
-// Stored analyses (runAnalysis): rows streamed into the store, identical re-runs reused without
+// The analysis job (jobs::runAnalysis): rows streamed into the store, identical re-runs reused without
 // computing, cancel and failure statuses, and a stored run read back equal to the computed one.
-#include "core/analysis/analysis_job.h"
+#include "core/jobs/analysis_job.h"
 #include "core/model/model.h"
 #include "core/store/experiment_store.h"
 #include "core/util/atomic_file.h"
@@ -16,6 +16,7 @@
 
 using namespace lieq;
 using namespace lieq::analysis;
+using namespace lieq::jobs;
 
 namespace {
 
@@ -49,8 +50,15 @@ struct Fixture
         r.calibration.samples = 3;
         r.calibration.seqlen = 48;
         r.calibration.seed = 4;
-        r.storePath = storePath;
         return r;
+    }
+
+    JobContext context(ProgressFn progress = {}) const
+    {
+        JobContext c;
+        c.store.path = storePath;
+        c.progress = std::move(progress);
+        return c;
     }
 };
 
@@ -64,7 +72,7 @@ std::set<std::pair<int, std::string>> layerRowKeys(const store::AnalysisRunDetai
 
 } // namespace
 
-class TestDiagnosticsStore : public QObject
+class TestAnalysisJob : public QObject
 {
     Q_OBJECT
 
@@ -75,8 +83,8 @@ private Q_SLOTS:
     {
         Fixture f;
         int streamed = 0;
-        const AnalysisOutcome first =
-            runAnalysis(f.request(), [&](DiagnosticsStage, const LayerDiagnostics &) { ++streamed; });
+        const AnalysisResult first = runAnalysis(f.request(), f.context(),
+                                                 [&](DiagnosticsStage, const LayerDiagnostics &) { ++streamed; });
         QVERIFY(!first.reused);
         QVERIFY(first.runId > 0);
         QCOMPARE(streamed, 8);
@@ -92,11 +100,11 @@ private Q_SLOTS:
         QCOMPARE(int(detail->projections.size()), 4 * 7 * 8);
 
         // Read back: equal to what was computed.
-        const DiagnosticsResult back = resultFromStoredRun(*detail);
-        QCOMPARE(back.pplBase, first.result.pplBase);
-        QCOMPARE(back.cost.layerEvaluations, first.result.cost.layerEvaluations);
+        const DiagnosticsResult back = loadAnalysis(f.context(), first.runId).diagnostics;
+        QCOMPARE(back.pplBase, first.diagnostics.pplBase);
+        QCOMPARE(back.cost.layerEvaluations, first.diagnostics.cost.layerEvaluations);
         for (int l = 0; l < 4; ++l) {
-            const auto &a = first.result.layers[std::size_t(l)];
+            const auto &a = first.diagnostics.layers[std::size_t(l)];
             const auto &b = back.layers[std::size_t(l)];
             QCOMPARE(b.dppl, a.dppl);
             QCOMPARE(b.dr, a.dr);
@@ -110,25 +118,25 @@ private Q_SLOTS:
 
         // Identical request: the stored run comes back, nothing is computed, no new run.
         streamed = 0;
-        const AnalysisOutcome again =
-            runAnalysis(f.request(), [&](DiagnosticsStage, const LayerDiagnostics &) { ++streamed; });
+        const AnalysisResult again = runAnalysis(f.request(), f.context(),
+                                                 [&](DiagnosticsStage, const LayerDiagnostics &) { ++streamed; });
         QVERIFY(again.reused);
         QCOMPARE(again.runId, first.runId);
         QCOMPARE(again.layerEvaluationsThisCall, std::int64_t(0));
         QCOMPARE(streamed, 8); // replayed for charts
-        QCOMPARE(again.result.layers[2].dppl, first.result.layers[2].dppl);
+        QCOMPARE(again.diagnostics.layers[2].dppl, first.diagnostics.layers[2].dppl);
         QCOMPARE(db.listRuns().total, std::int64_t(1));
 
         // Any setting that changes numbers, or --no-reuse, computes a new run.
         AnalysisRequest other = f.request();
         other.settings.initSeed = 99;
-        QVERIFY(!runAnalysis(other).reused);
+        QVERIFY(!runAnalysis(other, f.context()).reused);
         AnalysisRequest noReuse = f.request();
         noReuse.reuse = false;
-        const AnalysisOutcome fresh = runAnalysis(noReuse);
+        const AnalysisResult fresh = runAnalysis(noReuse, f.context());
         QVERIFY(!fresh.reused);
         QVERIFY(fresh.runId != first.runId);
-        QCOMPARE(fresh.result.layers[1].dppl, first.result.layers[1].dppl); // deterministic
+        QCOMPARE(fresh.diagnostics.layers[1].dppl, first.diagnostics.layers[1].dppl); // deterministic
         QCOMPARE(db.listRuns().total, std::int64_t(3));
     }
 
@@ -150,7 +158,7 @@ private Q_SLOTS:
         QVERIFY_THROWS_EXCEPTION(
             Cancelled,
             runAnalysis(
-                f.request(),
+                f.request(), f.context([&](const Progress &) { return !stop; }),
                 [&](DiagnosticsStage st, const LayerDiagnostics &l) {
                     if (st == DiagnosticsStage::Spectral)
                         for (const char *m : {"dr", "dE", "compact", "compact_random"})
@@ -159,8 +167,7 @@ private Q_SLOTS:
                         for (const char *m : {"dppl", "ppl_skipped"})
                             expected.insert({l.layer, m});
                     stop = ++delivered == cancelAfter;
-                },
-                [&](const Progress &) { return !stop; }));
+                }));
         QCOMPARE(delivered, cancelAfter);
         store::ExperimentStore db(f.storePath);
         const auto runs = db.listRuns();
@@ -169,7 +176,7 @@ private Q_SLOTS:
         const auto detail = db.loadAnalysisRun(runs.runs[0].id);
         QCOMPARE(layerRowKeys(*detail), expected);
         // A cancelled run is never reused: the next identical request computes.
-        QVERIFY(!runAnalysis(f.request()).reused);
+        QVERIFY(!runAnalysis(f.request(), f.context()).reused);
     }
 
     void failureIsStored()
@@ -177,7 +184,7 @@ private Q_SLOTS:
         Fixture f;
         AnalysisRequest r = f.request();
         r.calibration.seqlen = 100000; // longer than the text: fails after the run began
-        QVERIFY_THROWS_EXCEPTION(Error, runAnalysis(r));
+        QVERIFY_THROWS_EXCEPTION(Error, runAnalysis(r, f.context()));
         store::ExperimentStore db(f.storePath);
         const auto runs = db.listRuns();
         QCOMPARE(runs.total, std::int64_t(1));
@@ -189,16 +196,17 @@ private Q_SLOTS:
     {
         Fixture f;
         AnalysisRequest r = f.request();
-        r.useStore = false;
         r.settings.setMetrics("compact");
-        const AnalysisOutcome o = runAnalysis(r);
+        JobContext c = f.context();
+        c.store.enabled = false;
+        const AnalysisResult o = runAnalysis(r, c);
         QCOMPARE(o.runId, std::int64_t(0));
-        QVERIFY(std::isnan(o.result.layers[0].dppl));
-        QVERIFY(std::isfinite(o.result.layers[0].dr));
-        QVERIFY(std::isnan(o.result.layers[0].dE)); // energy not asked for
+        QVERIFY(std::isnan(o.diagnostics.layers[0].dppl));
+        QVERIFY(std::isfinite(o.diagnostics.layers[0].dr));
+        QVERIFY(std::isnan(o.diagnostics.layers[0].dE)); // energy not asked for
         QVERIFY(!QFile::exists(QString::fromStdString(f.storePath)));
     }
 };
 
-QTEST_GUILESS_MAIN(TestDiagnosticsStore)
-#include "tst_diagnostics_store.moc"
+QTEST_GUILESS_MAIN(TestAnalysisJob)
+#include "tst_analysisjob.moc"

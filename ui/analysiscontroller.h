@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/analysis/diagnostics_settings.h"
+#include "core/data/calibration.h"
 #include "core/store/records.h"
 
 #include <QObject>
@@ -12,10 +13,10 @@ namespace lieq::ui {
 
 class JobRunner;
 
-// Runs the layer diagnostics (core/analysis runAnalysis: dPPL, compactness dr, top-k energy
-// dE, stored in the experiment store) in a worker thread. Each layer's rows are forwarded to
-// the GUI thread as soon as core reports them, as the same store rows a reopened run gives,
-// so the table and charts fill in live.
+// Runs the layer diagnostics (core/jobs runAnalysis: dPPL, compactness dr, top-k energy dE,
+// stored in the experiment store) in a worker thread. Each layer's rows are forwarded to the
+// GUI thread as soon as the job reports them, as the same store rows a reopened run gives, so
+// the table and charts fill in live.
 class AnalysisController : public QObject
 {
     Q_OBJECT
@@ -25,11 +26,11 @@ public:
     struct Request
     {
         QString modelDir;
-        analysis::CalibrationSpec calibration;
+        CalibrationSpec calibration;
         analysis::DiagnosticsSettings settings;
         QString storePath; // empty: no store
         bool reuse = true;
-        QString device = QStringLiteral("cpu"); // ModelOptions::device
+        QString device = QStringLiteral("cpu"); // the model's device
         int threads = 0;                        // compute threads; 0: all cores
     };
 

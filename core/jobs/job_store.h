@@ -1,0 +1,34 @@
+#pragma once
+
+#include "core/jobs/job_context.h"
+#include "core/store/records.h"
+
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace lieq::store {
+class ExperimentStore;
+}
+
+// How jobs write the experiment store: for job implementations (core/jobs/*.cpp) only. Front
+// ends read results from job results and run_history.h; compute modules never see the store.
+namespace lieq::jobs {
+
+// The context's store opened read-write, or null when the context records nothing.
+std::unique_ptr<store::ExperimentStore> openStore(const JobContext &context);
+
+// Model and data set records a run refers to (inserted or found; ids).
+std::int64_t recordModel(store::ExperimentStore &db, const std::string &modelDir);
+// `kind` as Corpus::kindOf gives it for corpora, or a task name.
+std::int64_t recordDataset(store::ExperimentStore &db, const std::string &path,
+                           const std::string &kind);
+
+// Runs `work` for a run already begun in the store and closes it: `finish(Done, "")` when work
+// returns, `finish(Cancelled, "")` when it throws lieq::Cancelled, `finish(Failed, message)` for
+// any other exception (a failure to record that is swallowed: the original error matters more).
+// The exception is rethrown.
+void recordOutcome(const std::function<void()> &work,
+                   const std::function<void(store::RunStatus, const std::string &)> &finish);
+
+} // namespace lieq::jobs
