@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace lieq::test {
 
@@ -44,5 +45,19 @@ private:
 
 // The folder of node-llama-cpp's prebuilt CPU binaries, or empty.
 std::string nodeLlamaBinDir();
+
+// llama_model_quantize of libllama (dlopened from the same folder) on a GGUF: every 2-D weight
+// to `type` ("pure": no llama.cpp mixture), tensors whose name matches a regex of `overrides`
+// to that override's type, token_embd and output kept at `keepType` (F16 = 1). ggml type
+// numbers. Returns an empty string on success, else why not (library absent or the call
+// failed).
+struct GgufTypeOverride
+{
+    std::string pattern; // std::regex_search on the tensor name, e.g. "blk\\.0\\."
+    int type;
+};
+std::string llamaQuantizeGguf(const std::string &in, const std::string &out, int type,
+                              const std::vector<GgufTypeOverride> &overrides = {}, int keepType = 1,
+                              int threads = 1);
 
 } // namespace lieq::test

@@ -13,6 +13,7 @@
 #include "core/util/error.h"
 #include "core/util/atomic_file.h"
 #include "kernels/row_codes.h"
+#include "tests/kernels/rtn_model.h"
 #include "tests/support/tiny_checkpoint.h"
 
 #include <QTemporaryDir>
@@ -79,17 +80,7 @@ bool inMappingOf(const void *p, const std::string &file)
 std::unique_ptr<Model> quantizedTinyModel(const std::string &dir, int bits, int groupSize)
 {
     auto model = Model::load(dir);
-    Decoder &dec = model->decoder();
-    for (int l = 0; l < dec.numLayers(); ++l) {
-        auto layer = dec.acquireLayer(l);
-        for (Projection p : kAllProjections) {
-            const torch::Tensor w = layer->linear(p).denseWeight().contiguous();
-            const QuantizedTensor q = quantizeRtn(
-                MatrixView{w.data_ptr<float>(), w.size(0), w.size(1)}, QuantConfig{bits, groupSize, false});
-            dec.setLinear(l, p, std::make_shared<QuantizedLinear>(q, layer->linear(p).bias()));
-        }
-        dec.releaseLayer(l);
-    }
+    test::quantizeLinearsRtn(*model, std::vector<int>(std::size_t(model->decoder().numLayers()), bits), groupSize);
     return model;
 }
 
