@@ -5,7 +5,6 @@
 #include "core/util/error.h"
 #include "core/util/thread_pool.h"
 
-
 #include <chrono>
 #include <cmath>
 #include <optional>
@@ -61,181 +60,233 @@ void checkInputs(const torch::Tensor &weight, const torch::Tensor &hessian,
         throw Error("GPTQ: the Hessian holds non-finite values (check the calibration inputs)");
 }
 
+// One GPTQ run in named steps; the matrices the steps share live here.
+class GptqRun
+{
+public:
+    GptqRun(const torch::Tensor &weight, const torch::Tensor &hessian, std::int64_t samples,
+            const GptqOptions &options, const ProgressFn &progress)
+        : m_options(options), m_cfg(options.quant), m_progress(progress), m_rows(weight.size(0)),
+          m_cols(weight.size(1)), m_gs(m_cfg.effectiveGroupSize(m_cols)),
+          m_numGroups((m_cols + m_gs - 1) / m_gs), m_maxq(m_cfg.maxq())
+    {
+        m_result.samples = samples;
+        // Work on W^T ([cols, rows]) later so that a weight column is contiguous in the inner
+        // loop; the copies are ours to modify.
+        m_w = weight.to(torch::kFloat32).contiguous().clone();
+        m_h = hessian.to(torch::kFloat32).clone();
+    }
+
+    GptqResult run()
+    {
+        const auto start = std::chrono::steady_clock::now();
+        zeroDeadColumns();
+        if (m_options.staticGroups)
+            m_staticGrid = gridsOf(m_w);
+        if (m_options.actOrder)
+            permuteByActivation();
+        factorInverse();
+        quantizeColumns();
+        writeTensor();
+        m_result.seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        return std::move(m_result);
+    }
+
+private:
+    // Inputs that never fire carry no information: pin their diagonal, zero their weights.
+    void zeroDeadColumns()
+    {
+        const torch::Tensor dead = m_h.diagonal() == 0;
+        m_result.deadColumns = dead.sum().item<std::int64_t>();
+        if (m_result.deadColumns > 0) {
+            m_h.diagonal().masked_fill_(dead, 1.0);
+            m_w.index_put_({Slice(), dead}, 0.0);
+        }
+    }
+
+    // Static groups: grids from the whole (unpermuted) weight before any error feedback.
+    std::vector<GridParams> gridsOf(const torch::Tensor &w) const
+    {
+        std::vector<GridParams> grid(std::size_t(m_rows * m_numGroups));
+        const float *wp = w.data_ptr<float>();
+        for (std::int64_t r = 0; r < m_rows; ++r)
+            for (std::int64_t g = 0; g < m_numGroups; ++g) {
+                const std::int64_t c0 = g * m_gs;
+                grid[r * m_numGroups + g] = gridForValues(wp + r * m_cols + c0,
+                                                          std::min(m_gs, m_cols - c0), 1,
+                                                          m_cfg.bits, m_cfg.symmetric);
+            }
+        return grid;
+    }
+
+    // Act-order: columns by decreasing Hessian diagonal (stable, so that ties such as pinned
+    // dead columns keep a deterministic order).
+    void permuteByActivation()
+    {
+        const torch::Tensor order =
+            std::get<1>(torch::sort(m_h.diagonal(), /*stable=*/true, /*dim=*/0, /*descending=*/true));
+        m_w = m_w.index_select(1, order);
+        m_h = m_h.index_select(0, order).index_select(1, order);
+        const torch::Tensor order32 = order.to(torch::kInt32).contiguous();
+        m_perm.assign(order32.data_ptr<std::int32_t>(), order32.data_ptr<std::int32_t>() + m_cols);
+    }
+
+    // Upper Cholesky factor of (H + damp I)^-1, raising the damping until it factors.
+    void factorInverse()
+    {
+        const double meanDiag = m_h.diagonal().mean().item<double>();
+        double dampPercent = m_options.dampPercent;
+        std::optional<torch::Tensor> factor;
+        while (!(factor = dampedInverseFactor(m_h, dampPercent * meanDiag, meanDiag))) {
+            ++m_result.dampRetries;
+            const double next = m_options.dampPercent + m_result.dampRetries * m_options.dampIncrement;
+            if (next >= 1.0) {
+                std::ostringstream msg;
+                msg << "GPTQ: the Hessian is not positive definite even with damping " << dampPercent
+                    << " x mean(diag H) (calibration inputs degenerate or non-finite)";
+                throw Error(msg.str());
+            }
+            std::ostringstream detail;
+            detail << "Cholesky failed at damping " << dampPercent << ", retrying with " << next;
+            reportProgress(m_progress, Progress{"gptq", 0, m_cols, detail.str()});
+            dampPercent = next;
+        }
+        m_result.dampPercent = dampPercent;
+        m_hinv = *factor;
+        m_h = torch::Tensor(); // the Hessian copy is no longer needed
+    }
+
+    // Column by column in blocks: quantize, spread the error over the block's later columns,
+    // then update the columns after the block at once (the lazy batch update).
+    void quantizeColumns()
+    {
+        m_wt = m_w.t().contiguous(); // [cols, rows], updated block by block
+        m_w = torch::Tensor();
+        m_codesT.assign(std::size_t(m_rows * m_cols), 0);
+        if (!m_options.staticGroups)
+            m_dynGrid.assign(std::size_t(m_rows * m_numGroups), {});
+        m_rowLoss.assign(std::size_t(m_rows), 0.0);
+        for (std::int64_t i1 = 0; i1 < m_cols; i1 += m_options.blockSize) {
+            const std::int64_t i2 = std::min(i1 + m_options.blockSize, m_cols);
+            const torch::Tensor err1 = quantizeBlock(i1, i2);
+            // W[:, i2:] -= Err1 Hinv[i1:i2, i2:].
+            if (i2 < m_cols) {
+                torch::Tensor rest = m_wt.index({Slice(i2)});
+                parallelAddmm_(rest, m_hinv.index({Slice(i1, i2), Slice(i2)}).t(), err1, 1.0, -1.0);
+            }
+            reportProgress(m_progress, Progress{"gptq", i2, m_cols, {}});
+        }
+    }
+
+    // Columns [i1, i2): codes, row losses and the scaled errors of the block ([count, rows]).
+    torch::Tensor quantizeBlock(std::int64_t i1, std::int64_t i2)
+    {
+        const std::int64_t count = i2 - i1;
+        torch::Tensor w1 = m_wt.index({Slice(i1, i2)}).clone();
+        torch::Tensor err1 = torch::zeros({count, m_rows}, torch::kFloat32);
+        const torch::Tensor hinv1 = m_hinv.index({Slice(i1, i2), Slice(i1, i2)}).contiguous();
+        float *w1p = w1.data_ptr<float>();
+        float *errp = err1.data_ptr<float>();
+        const float *hp = hinv1.data_ptr<float>();
+        const float *wtp = m_wt.data_ptr<float>();
+        // Rows are independent inside a block: each thread takes a slice of rows through all
+        // of the block's columns.
+        const std::int64_t grain = std::max<std::int64_t>(16, m_rows / 64);
+        parallelFor(m_rows, [&](std::int64_t r0, std::int64_t r1) {
+            for (std::int64_t i = 0; i < count; ++i) {
+                const std::int64_t col = i1 + i;
+                const std::int64_t group = col / m_gs;
+                if (!m_options.staticGroups && col % m_gs == 0) {
+                    // As the reference: the grid comes from W with the updates of earlier
+                    // blocks but not those made earlier in this block.
+                    const std::int64_t n = std::min(m_gs, m_cols - col);
+                    for (std::int64_t r = r0; r < r1; ++r)
+                        m_dynGrid[r * m_numGroups + group] = gridForValues(
+                            wtp + col * m_rows + r, n, m_rows, m_cfg.bits, m_cfg.symmetric);
+                }
+                const std::int64_t origGroup = (m_perm.empty() ? col : m_perm[col]) / m_gs;
+                const float d = hp[i * count + i];
+                float *wcol = w1p + i * m_rows;
+                float *ecol = errp + i * m_rows;
+                std::uint8_t *codes = m_codesT.data() + col * m_rows;
+                for (std::int64_t r = r0; r < r1; ++r) {
+                    const GridParams &g = m_options.staticGroups
+                                              ? m_staticGrid[r * m_numGroups + origGroup]
+                                              : m_dynGrid[r * m_numGroups + group];
+                    const float x = wcol[r];
+                    const int code = quantizeToCode(x, g, m_maxq);
+                    const float e = x - codeToValue(code, g);
+                    codes[r] = std::uint8_t(code);
+                    m_rowLoss[r] += double(e) * double(e) / (double(d) * double(d));
+                    ecol[r] = e / d;
+                }
+                for (std::int64_t j = i + 1; j < count; ++j) {
+                    const float hij = hp[i * count + j];
+                    float *wj = w1p + j * m_rows;
+                    for (std::int64_t r = r0; r < r1; ++r)
+                        wj[r] -= ecol[r] * hij;
+                }
+            }
+        }, grain);
+        return err1;
+    }
+
+    // Back to the original column order; grids and g_idx as the reference stores them.
+    void writeTensor()
+    {
+        QuantizedTensor &q = m_result.tensor;
+        q.rows = m_rows;
+        q.cols = m_cols;
+        q.bits = m_cfg.bits;
+        q.groupSize = m_cfg.groupSize;
+        q.symmetric = m_cfg.symmetric;
+        q.numGroups = m_numGroups;
+        q.codes.assign(std::size_t(m_rows * m_cols), 0);
+        q.scales.assign(std::size_t(m_rows * m_numGroups), 1.0f);
+        q.zeros.assign(std::size_t(m_rows * m_numGroups), 0);
+        q.gIdx.assign(std::size_t(m_cols), 0);
+        for (std::int64_t k = 0; k < m_cols; ++k) {
+            const std::int64_t c = m_perm.empty() ? k : m_perm[k];
+            q.gIdx[c] = std::int32_t(m_options.staticGroups ? c / m_gs : k / m_gs);
+            const std::uint8_t *src = m_codesT.data() + k * m_rows;
+            for (std::int64_t r = 0; r < m_rows; ++r)
+                q.codes[r * m_cols + c] = src[r];
+        }
+        const std::vector<GridParams> &grids = m_options.staticGroups ? m_staticGrid : m_dynGrid;
+        for (std::size_t i = 0; i < grids.size(); ++i) {
+            q.scales[i] = grids[i].scale;
+            q.zeros[i] = std::uint8_t(grids[i].zero);
+        }
+        q.perm = std::move(m_perm);
+        double loss = 0.0;
+        for (double l : m_rowLoss)
+            loss += l;
+        m_result.loss = loss / 2.0;
+        m_result.avgLoss = m_result.samples > 0 ? m_result.loss / double(m_result.samples) : 0.0;
+    }
+
+    const GptqOptions &m_options;
+    const QuantConfig &m_cfg;
+    const ProgressFn &m_progress;
+    const std::int64_t m_rows, m_cols, m_gs, m_numGroups;
+    const int m_maxq;
+    GptqResult m_result;
+    torch::Tensor m_w, m_h, m_hinv, m_wt;
+    std::vector<std::int32_t> m_perm;       // processing position -> original column
+    std::vector<GridParams> m_staticGrid, m_dynGrid;
+    std::vector<std::uint8_t> m_codesT;     // processing order, [col][row]
+    std::vector<double> m_rowLoss;
+};
+
 } // namespace
 
 GptqResult gptqQuantize(const torch::Tensor &weight, const torch::Tensor &hessian,
                         std::int64_t samples, const GptqOptions &options,
                         const ProgressFn &progress)
 {
-    const auto start = std::chrono::steady_clock::now();
     checkInputs(weight, hessian, options);
-    const QuantConfig &cfg = options.quant;
-    const std::int64_t rows = weight.size(0);
-    const std::int64_t cols = weight.size(1);
-    const std::int64_t gs = cfg.effectiveGroupSize(cols);
-    const std::int64_t numGroups = (cols + gs - 1) / gs;
-    const int maxq = cfg.maxq();
-
-    GptqResult result;
-    result.samples = samples;
-    QuantizedTensor &q = result.tensor;
-    q.rows = rows;
-    q.cols = cols;
-    q.bits = cfg.bits;
-    q.groupSize = cfg.groupSize;
-    q.symmetric = cfg.symmetric;
-    q.numGroups = numGroups;
-    q.codes.assign(std::size_t(rows * cols), 0);
-    q.scales.assign(std::size_t(rows * numGroups), 1.0f);
-    q.zeros.assign(std::size_t(rows * numGroups), 0);
-    q.gIdx.assign(std::size_t(cols), 0);
-
-    // Work on W^T ([cols, rows]) so that a weight column is contiguous in the inner loop.
-    torch::Tensor w = weight.to(torch::kFloat32).contiguous().clone();
-    torch::Tensor h = hessian.to(torch::kFloat32).clone();
-
-    // Inputs that never fire carry no information: pin their diagonal, zero their weights.
-    const torch::Tensor dead = h.diagonal() == 0;
-    result.deadColumns = dead.sum().item<std::int64_t>();
-    if (result.deadColumns > 0) {
-        h.diagonal().masked_fill_(dead, 1.0);
-        w.index_put_({Slice(), dead}, 0.0);
-    }
-
-    // Static groups: grids from the whole (unpermuted) weight before any error feedback.
-    std::vector<GridParams> staticGrid;
-    if (options.staticGroups) {
-        staticGrid.resize(std::size_t(rows * numGroups));
-        const float *wp = w.data_ptr<float>();
-        for (std::int64_t r = 0; r < rows; ++r) {
-            for (std::int64_t g = 0; g < numGroups; ++g) {
-                const std::int64_t c0 = g * gs;
-                staticGrid[r * numGroups + g] = gridForValues(
-                    wp + r * cols + c0, std::min(gs, cols - c0), 1, cfg.bits, cfg.symmetric);
-            }
-        }
-    }
-
-    std::vector<std::int32_t> perm; // processing position -> original column
-    if (options.actOrder) {
-        // Stable sort so that ties (e.g. pinned dead columns) keep a deterministic order.
-        const torch::Tensor order =
-            std::get<1>(torch::sort(h.diagonal(), /*stable=*/true, /*dim=*/0, /*descending=*/true));
-        w = w.index_select(1, order);
-        h = h.index_select(0, order).index_select(1, order);
-        const torch::Tensor order32 = order.to(torch::kInt32).contiguous();
-        perm.assign(order32.data_ptr<std::int32_t>(), order32.data_ptr<std::int32_t>() + cols);
-    }
-
-    const double meanDiag = h.diagonal().mean().item<double>();
-    double dampPercent = options.dampPercent;
-    std::optional<torch::Tensor> hinvFactor;
-    while (!(hinvFactor = dampedInverseFactor(h, dampPercent * meanDiag, meanDiag))) {
-        ++result.dampRetries;
-        const double next = options.dampPercent + result.dampRetries * options.dampIncrement;
-        if (next >= 1.0) {
-            std::ostringstream msg;
-            msg << "GPTQ: the Hessian is not positive definite even with damping " << dampPercent
-                << " x mean(diag H) (calibration inputs degenerate or non-finite)";
-            throw Error(msg.str());
-        }
-        std::ostringstream detail;
-        detail << "Cholesky failed at damping " << dampPercent << ", retrying with " << next;
-        reportProgress(progress, Progress{"gptq", 0, cols, detail.str()});
-        dampPercent = next;
-    }
-    result.dampPercent = dampPercent;
-    const torch::Tensor hinv = *hinvFactor;
-    h = torch::Tensor(); // the Hessian copy is no longer needed
-
-    torch::Tensor wt = w.t().contiguous(); // [cols, rows], updated block by block
-    w = torch::Tensor();
-    float *wtp = wt.data_ptr<float>();
-    std::vector<std::uint8_t> codesT(std::size_t(rows * cols)); // processing order, [col][row]
-    std::vector<GridParams> dynGrid(options.staticGroups ? 0 : std::size_t(rows * numGroups));
-    std::vector<double> rowLoss(std::size_t(rows), 0.0);
-
-    for (std::int64_t i1 = 0; i1 < cols; i1 += options.blockSize) {
-        const std::int64_t i2 = std::min(i1 + options.blockSize, cols);
-        const std::int64_t count = i2 - i1;
-        torch::Tensor w1 = wt.index({Slice(i1, i2)}).clone();
-        torch::Tensor err1 = torch::zeros({count, rows}, torch::kFloat32);
-        const torch::Tensor hinv1 = hinv.index({Slice(i1, i2), Slice(i1, i2)}).contiguous();
-        float *w1p = w1.data_ptr<float>();
-        float *errp = err1.data_ptr<float>();
-        const float *hp = hinv1.data_ptr<float>();
-
-        // Rows are independent inside a block: each thread takes a slice of rows through
-        // all of the block's columns.
-        const std::int64_t grain = std::max<std::int64_t>(16, rows / 64);
-        parallelFor(rows, [&](std::int64_t r0, std::int64_t r1) {
-            for (std::int64_t i = 0; i < count; ++i) {
-                const std::int64_t col = i1 + i;
-                const std::int64_t group = col / gs;
-                if (!options.staticGroups && col % gs == 0) {
-                    // As the reference: the grid comes from W with the updates of earlier
-                    // blocks but not those made earlier in this block.
-                    const std::int64_t n = std::min(gs, cols - col);
-                    for (std::int64_t r = r0; r < r1; ++r)
-                        dynGrid[r * numGroups + group] = gridForValues(
-                            wtp + col * rows + r, n, rows, cfg.bits, cfg.symmetric);
-                }
-                const std::int64_t origGroup = (perm.empty() ? col : perm[col]) / gs;
-                const float d = hp[i * count + i];
-                float *wcol = w1p + i * rows;
-                float *ecol = errp + i * rows;
-                std::uint8_t *codes = codesT.data() + col * rows;
-                for (std::int64_t r = r0; r < r1; ++r) {
-                    const GridParams &g = options.staticGroups
-                                              ? staticGrid[r * numGroups + origGroup]
-                                              : dynGrid[r * numGroups + group];
-                    const float x = wcol[r];
-                    const int code = quantizeToCode(x, g, maxq);
-                    const float e = x - codeToValue(code, g);
-                    codes[r] = std::uint8_t(code);
-                    rowLoss[r] += double(e) * double(e) / (double(d) * double(d));
-                    ecol[r] = e / d;
-                }
-                for (std::int64_t j = i + 1; j < count; ++j) {
-                    const float hij = hp[i * count + j];
-                    float *wj = w1p + j * rows;
-                    for (std::int64_t r = r0; r < r1; ++r)
-                        wj[r] -= ecol[r] * hij;
-                }
-            }
-        }, grain);
-
-        // Lazy batch update of the columns after this block: W[:, i2:] -= Err1 Hinv[i1:i2, i2:].
-        if (i2 < cols) {
-            torch::Tensor rest = wt.index({Slice(i2)});
-            parallelAddmm_(rest, hinv.index({Slice(i1, i2), Slice(i2)}).t(), err1, 1.0, -1.0);
-        }
-        reportProgress(progress, Progress{"gptq", i2, cols, {}});
-    }
-
-    // Back to the original column order; grids and g_idx as the reference stores them.
-    for (std::int64_t k = 0; k < cols; ++k) {
-        const std::int64_t c = perm.empty() ? k : perm[k];
-        q.gIdx[c] = std::int32_t(options.staticGroups ? c / gs : k / gs);
-        const std::uint8_t *src = codesT.data() + k * rows;
-        for (std::int64_t r = 0; r < rows; ++r)
-            q.codes[r * cols + c] = src[r];
-    }
-    const std::vector<GridParams> &grids = options.staticGroups ? staticGrid : dynGrid;
-    for (std::size_t i = 0; i < grids.size(); ++i) {
-        q.scales[i] = grids[i].scale;
-        q.zeros[i] = std::uint8_t(grids[i].zero);
-    }
-    q.perm = std::move(perm);
-
-    double loss = 0.0;
-    for (double l : rowLoss)
-        loss += l;
-    result.loss = loss / 2.0;
-    result.avgLoss = samples > 0 ? result.loss / double(samples) : 0.0;
-    result.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    return result;
+    return GptqRun(weight, hessian, samples, options, progress).run();
 }
 
 } // namespace lieq
