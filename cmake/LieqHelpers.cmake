@@ -60,8 +60,9 @@ set(LIEQ_THREAD_ENV "OMP_NUM_THREADS=1;OMP_WAIT_POLICY=PASSIVE;GOMP_SPINCOUNT=0;
 
 # Qt Test executable registered with ctest under a label (unit, gui, slow, bench, integration).
 #   lieq_add_test(tst_safetensors SOURCES tst_safetensors.cpp LIBS lieq_io LABELS unit)
+# CLI: the test runs the real `lieq` binary (LIEQ_CLI_PATH), which is built first.
 function(lieq_add_test name)
-    cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;LIBS;LABELS;ENV" ${ARGN})
+    cmake_parse_arguments(T "CLI" "TIMEOUT" "SOURCES;LIBS;LABELS;ENV" ${ARGN})
     add_executable(${name} ${T_SOURCES})
     set_target_properties(${name} PROPERTIES AUTOMOC ON)
     target_link_libraries(${name} PRIVATE Qt6::Core Qt6::Test lieq_testutil ${T_LIBS})
@@ -75,6 +76,10 @@ function(lieq_add_test name)
         target_link_libraries(${name} PRIVATE lieq_torch)
         set_source_files_properties(${CMAKE_CURRENT_BINARY_DIR}/${name}_autogen/mocs_compilation.cpp
             TARGET_DIRECTORY ${name} PROPERTIES SKIP_PRECOMPILE_HEADERS ON)
+    endif()
+    if(T_CLI)
+        target_compile_definitions(${name} PRIVATE LIEQ_CLI_PATH="$<TARGET_FILE:lieq>")
+        add_dependencies(${name} lieq)
     endif()
     add_test(NAME ${name} COMMAND ${name})
     if(NOT T_LABELS)
