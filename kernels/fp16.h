@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <cstring>
 
-// IEEE binary16 <-> float for the block formats. Round-to-nearest-even, subnormals kept,
+// IEEE binary16 (and bfloat16) <-> float for the block formats. Round-to-nearest-even, subnormals kept,
 // overflow to infinity and every NaN to the quiet NaN 0x7e00, so that the scales a reference
 // quantizer stores are the same bits as ggml's GGML_FP32_TO_FP16.
 namespace lieq::kernels {
@@ -66,6 +66,24 @@ inline fp16_t fp32ToFp16(float f)
     if (rem > 0x1000u || (rem == 0x1000u && (v & 1u)))
         ++v;
     return fp16_t(sign | v);
+}
+
+// bfloat16: the top half of a float. Rounding to nearest even; NaN stays a (quiet) NaN.
+inline float bf16ToFp32(std::uint16_t h)
+{
+    const std::uint32_t bits = std::uint32_t(h) << 16;
+    float f;
+    std::memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+inline std::uint16_t fp32ToBf16(float f)
+{
+    std::uint32_t x;
+    std::memcpy(&x, &f, sizeof x);
+    if ((x & 0x7fffffffu) > 0x7f800000u)
+        return std::uint16_t((x >> 16) | 64u);
+    return std::uint16_t((x + (0x7fffu + ((x >> 16) & 1u))) >> 16);
 }
 
 } // namespace lieq::kernels

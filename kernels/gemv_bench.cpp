@@ -137,7 +137,7 @@ const std::vector<QuantType> &benchTypes()
     static const std::vector<QuantType> types{
         QuantType::Gptq2, QuantType::Gptq3, QuantType::Gptq4, QuantType::Gptq8,
         QuantType::Q2_K,  QuantType::Q3_K,  QuantType::Q4_K,  QuantType::Q6_K,
-        QuantType::Q4_0,  QuantType::Q8_0,  QuantType::F16,   QuantType::F32};
+        QuantType::Q4_0,  QuantType::Q8_0,  QuantType::F16,   QuantType::BF16, QuantType::F32};
     return types;
 }
 

@@ -49,7 +49,22 @@ float dotF16Ref(std::int64_t n, const void *w, const void *x)
     return s;
 }
 
-// Rows of a ggml-type (or F32/F16) matrix: activations quantized once, then each chunk of
+float dotBf16Ref(std::int64_t n, const void *w, const void *x)
+{
+    const auto *a = static_cast<const std::uint16_t *>(w);
+    const auto *b = static_cast<const float *>(x);
+    float s = 0;
+    for (std::int64_t i = 0; i < n; ++i)
+        s += bf16ToFp32(a[i]) * b[i];
+    return s;
+}
+
+VecDotFn floatDotRef(QuantType t)
+{
+    return t == QuantType::F32 ? dotF32Ref : t == QuantType::F16 ? dotF16Ref : dotBf16Ref;
+}
+
+// Rows of a ggml-type (or F32/F16/BF16) matrix: activations quantized once, then each chunk of
 // weight rows is dotted with every activation row while the weight row is in L1.
 void matmulRows(const WeightView &w, const float *x, std::int64_t m, float *y, Backend b)
 {
@@ -58,9 +73,8 @@ void matmulRows(const WeightView &w, const float *x, std::int64_t m, float *y, B
     std::vector<std::uint8_t> xq;
     std::int64_t xBytes = w.cols * std::int64_t(sizeof(float));
     const void *xs = x;
-    if (w.type == QuantType::F32 || w.type == QuantType::F16) {
-        dot = b == Backend::Avx2 ? x86::floatVecDotAvx2(w.type)
-                                 : (w.type == QuantType::F32 ? dotF32Ref : dotF16Ref);
+    if (w.type == QuantType::F32 || w.type == QuantType::F16 || w.type == QuantType::BF16) {
+        dot = b == Backend::Avx2 ? x86::floatVecDotAvx2(w.type) : floatDotRef(w.type);
     } else {
         dot = b == Backend::Avx2 ? x86::ggmlVecDotAvx2(w.type) : t.vecDotRef;
         const TypeTraits &xt = typeTraits(t.vecDotType);

@@ -54,11 +54,26 @@ void f16FromFloat(const float *in, void *out, std::int64_t n)
         h[i] = fp32ToFp16(in[i]);
 }
 
+void bf16ToFloat(const void *in, float *out, std::int64_t n)
+{
+    const auto *h = static_cast<const std::uint16_t *>(in);
+    for (std::int64_t i = 0; i < n; ++i)
+        out[i] = bf16ToFp32(h[i]);
+}
+
+void bf16FromFloat(const float *in, void *out, std::int64_t n)
+{
+    auto *h = static_cast<std::uint16_t *>(out);
+    for (std::int64_t i = 0; i < n; ++i)
+        h[i] = fp32ToBf16(in[i]);
+}
+
 using T = QuantType;
 
-constexpr std::array<TypeTraits, 13> kTraits{{
+constexpr std::array<TypeTraits, 14> kTraits{{
     {T::F32, "f32", 0, 32, 1, 4, false, f32ToFloat, f32FromFloat, T::F32, nullptr},
     {T::F16, "f16", 1, 16, 1, 2, false, f16ToFloat, f16FromFloat, T::F16, nullptr},
+    {T::BF16, "bf16", 30, 16, 1, 2, false, bf16ToFloat, bf16FromFloat, T::BF16, nullptr},
     {T::Q4_0, "q4_0", 2, 4, kQK4_0, sizeof(BlockQ4_0), false,
      toFloat<BlockQ4_0, dequantizeRowQ4_0>, fromFloat<BlockQ4_0, quantizeRowQ4_0Ref>, T::Q8_0,
      vecDot<BlockQ4_0, BlockQ8_0, vecDotQ4_0Q8_0Ref>},

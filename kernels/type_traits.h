@@ -10,7 +10,7 @@
 namespace lieq::kernels {
 
 enum class QuantType : int {
-    F32, F16,
+    F32, F16, BF16,
     Q4_0, Q8_0, Q2_K, Q3_K, Q4_K, Q6_K,
     Q8_K,                               // activations of the K-quant dot products only
     Gptq2, Gptq3, Gptq4, Gptq8,         // GPTQ v1 qweight/qzeros/scales/g_idx, b bits

@@ -62,6 +62,11 @@ GgmlReference::Fp32ToFp16RowFn GgmlReference::fp32ToFp16Row() const
     return reinterpret_cast<Fp32ToFp16RowFn>(symbol("ggml_fp32_to_fp16_row"));
 }
 
+GgmlReference::Fp32ToFp16RowFn GgmlReference::fp32ToBf16Row() const
+{
+    return reinterpret_cast<Fp32ToFp16RowFn>(symbol("ggml_fp32_to_bf16_row_ref"));
+}
+
 namespace {
 
 // llama.h (llama.cpp of node-llama-cpp 3.22.1), declared here field for field.

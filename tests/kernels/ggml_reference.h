@@ -35,6 +35,7 @@ public:
     DequantizeRowFn dequantizeRow(const std::string &name) const;
     QuantizeChunkFn quantizeChunk() const;
     Fp32ToFp16RowFn fp32ToFp16Row() const;
+    Fp32ToFp16RowFn fp32ToBf16Row() const; // ggml_fp32_to_bf16_row_ref
 
 private:
     void *symbol(const std::string &name) const;

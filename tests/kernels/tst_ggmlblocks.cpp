@@ -62,6 +62,28 @@ private Q_SLOTS:
         }
     }
 
+    void bf16MatchesGgml()
+    {
+        requireGgml();
+        auto ref = m_ggml.fp32ToBf16Row();
+        QVERIFY(ref);
+        std::mt19937 rng(11);
+        std::vector<float> v;
+        for (int i = 0; i < 200000; ++i) {
+            std::uint32_t bits = rng();
+            float f;
+            std::memcpy(&f, &bits, 4);
+            v.push_back(f); // NaNs included: both keep them NaN
+        }
+        std::vector<std::uint16_t> theirs(v.size());
+        ref(v.data(), theirs.data(), std::int64_t(v.size()));
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            QCOMPARE(fp32ToBf16(v[i]), theirs[i]);
+            if (!std::isnan(v[i]))
+                QCOMPARE(fp32ToBf16(bf16ToFp32(theirs[i])), theirs[i]);
+        }
+    }
+
     void quantizeRows_data()
     {
         QTest::addColumn<QString>("type");

@@ -126,7 +126,7 @@ private Q_SLOTS:
         // Activation quantization error limits: Q8_0 (per 32) for Q4_0/Q8_0, Q8_K (per 256).
         const std::pair<const char *, double> types[] = {
             {"q4_0", 3e-4}, {"q8_0", 3e-4}, {"q2_K", 2e-3}, {"q3_K", 2e-3}, {"q4_K", 2e-3},
-            {"q6_K", 2e-3}, {"f16", 1e-10}, {"f32", 1e-10}};
+            {"q6_K", 2e-3}, {"f16", 1e-10}, {"bf16", 1e-10}, {"f32", 1e-10}};
         for (auto [t, limit] : types)
             for (auto [rows, cols] : {std::pair{1, 256}, std::pair{7, 512}, std::pair{33, 768},
                                       std::pair{64, 2816}})

@@ -16,17 +16,24 @@ inline float hsum(__m256 v)
     return _mm_cvtss_f32(s);
 }
 
-template <bool Half>
+enum class Kind { F32, F16, BF16 };
+
+template <Kind K>
 float dot(std::int64_t n, const void *wv, const void *xv)
 {
     const auto *x = static_cast<const float *>(xv);
     __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
     auto load = [wv](std::int64_t i) {
-        if constexpr (Half)
+        if constexpr (K == Kind::F16) {
             return _mm256_cvtph_ps(_mm_loadu_si128(
                 reinterpret_cast<const __m128i *>(static_cast<const fp16_t *>(wv) + i)));
-        else
+        } else if constexpr (K == Kind::BF16) {
+            const __m128i h = _mm_loadu_si128(
+                reinterpret_cast<const __m128i *>(static_cast<const std::uint16_t *>(wv) + i));
+            return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+        } else {
             return _mm256_loadu_ps(static_cast<const float *>(wv) + i);
+        }
     };
     std::int64_t i = 0;
     for (; i + 16 <= n; i += 16) {
@@ -37,8 +44,10 @@ float dot(std::int64_t n, const void *wv, const void *xv)
         a0 = _mm256_fmadd_ps(load(i), _mm256_loadu_ps(x + i), a0);
     float s = hsum(_mm256_add_ps(a0, a1));
     for (; i < n; ++i) {
-        if constexpr (Half)
+        if constexpr (K == Kind::F16)
             s += fp16ToFp32(static_cast<const fp16_t *>(wv)[i]) * x[i];
+        else if constexpr (K == Kind::BF16)
+            s += bf16ToFp32(static_cast<const std::uint16_t *>(wv)[i]) * x[i];
         else
             s += static_cast<const float *>(wv)[i] * x[i];
     }
@@ -49,11 +58,12 @@ float dot(std::int64_t n, const void *wv, const void *xv)
 
 VecDotFn floatVecDotAvx2(QuantType type)
 {
-    if (type == QuantType::F32)
-        return dot<false>;
-    if (type == QuantType::F16)
-        return dot<true>;
-    return nullptr;
+    switch (type) {
+    case QuantType::F32: return dot<Kind::F32>;
+    case QuantType::F16: return dot<Kind::F16>;
+    case QuantType::BF16: return dot<Kind::BF16>;
+    default: return nullptr;
+    }
 }
 
 } // namespace lieq::kernels::x86
