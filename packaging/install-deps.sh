@@ -23,6 +23,9 @@ PACKAGES=(
   dpkg-dev file desktop-file-utils appstream
   # sweeps: tests/sweep starts a real one-node Slurm (slurmctld + slurmd + munged) in a temp folder
   slurm-wlm munge
+  # exports: tests/export/gptq_dequant.py (an independent GPTQ dequantizer in numpy), and
+  # pdftoppm to look at report pages
+  python3-numpy poppler-utils
 )
 # Reference implementations for integration tests (transformers.js tokenizers, llama.cpp) come
 # from npm; Debian's nodejs is used unless a newer one is already installed.
