@@ -3,6 +3,7 @@
 #include "core/alloc/layer_specs.h"
 #include "core/model/decoder_impl.h"
 #include "core/model/model.h"
+#include "core/model/parallel_ops_impl.h"
 #include "core/quant/awq_impl.h"
 #include "core/quant/gptq_impl.h"
 #include "core/quant/pipeline_impl.h"
@@ -15,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <limits>
 
 namespace lieq {
 
@@ -118,6 +120,11 @@ PipelineSettings PipelineSettings::fromJson(const std::string &text, const std::
     return s;
 }
 
+bool PipelineSettings::wantsModuleErrors() const
+{
+    return moduleErrors < 0 ? method != QuantMethod::Rtn : moduleErrors > 0;
+}
+
 std::string moduleName(Projection p)
 {
     return std::string(projectionName(p)) + "_proj";
@@ -127,6 +134,26 @@ alloc::BitPlan uniformPlan(const Model &model, int bits)
 {
     return alloc::uniformPlan(alloc::decoderLayerSpecs(model.config()), bits);
 }
+
+namespace {
+
+// Parameter counts and the nominal bits of the finished modules, and the total time.
+void finishResult(PipelineResult &r, const Decoder &dec, Clock::time_point t0)
+{
+    const std::vector<alloc::LayerSpec> shapes = alloc::decoderLayerSpecs(dec.config());
+    double bitSum = 0;
+    for (const ModuleReport &m : r.modules) {
+        const std::size_t p = static_cast<std::size_t>(
+            *projectionFromName(m.module.substr(0, m.module.size() - 5)));
+        const std::int64_t params = shapes[static_cast<std::size_t>(m.layer)].linears[p].params();
+        (m.bits == 16 ? r.floatParams : r.quantizedParams) += params;
+        bitSum += double(params) * m.bits;
+    }
+    r.nominalBits = bitSum / double(std::max<std::int64_t>(1, r.quantizedParams + r.floatParams));
+    r.totalSeconds = since(t0);
+}
+
+} // namespace
 
 PipelineResult quantizeModel(Model &model, const alloc::BitPlan &plan,
                              const CalibrationSet &calibration,
@@ -160,6 +187,16 @@ PipelineResult quantizeModel(Model &model, const alloc::BitPlan &plan,
 
     PipelineContext ctx{dec, settings, progress, observer, {}, 0, 7 * L};
     ctx.cacheDense = settings.cacheDense < 0 ? dec.resident() : settings.cacheDense > 0;
+    if (settings.method == QuantMethod::Rtn && !settings.wantsModuleErrors()) {
+        // Round-to-nearest needs no inputs: every layer is quantized straight from its weights.
+        for (int l = 0; l < L; ++l) {
+            quantizeLayerRtnOnly(ctx, l, bits[static_cast<std::size_t>(l)]);
+            dec.releaseLayer(l);
+        }
+        reportProgress(progress, {"quantize", ctx.done, ctx.total, "done"});
+        finishResult(ctx.result, dec, t0);
+        return ctx.result;
+    }
     torch::Tensor ids = torch::empty({calibration.samples, calibration.seqlen}, torch::kLong);
     std::copy(calibration.ids.begin(), calibration.ids.end(), ids.data_ptr<std::int64_t>());
     torch::Tensor hidden = dec.embed(ids);
@@ -197,20 +234,8 @@ PipelineResult quantizeModel(Model &model, const alloc::BitPlan &plan,
         dec.releaseLayer(l);
     }
     reportProgress(progress, {"quantize", ctx.done, ctx.total, "done"});
-
-    PipelineResult &r = ctx.result;
-    const std::vector<alloc::LayerSpec> shapes = alloc::decoderLayerSpecs(dec.config());
-    double bitSum = 0;
-    for (const ModuleReport &m : r.modules) {
-        const std::size_t p = static_cast<std::size_t>(
-            *projectionFromName(m.module.substr(0, m.module.size() - 5)));
-        const std::int64_t params = shapes[static_cast<std::size_t>(m.layer)].linears[p].params();
-        (m.bits == 16 ? r.floatParams : r.quantizedParams) += params;
-        bitSum += double(params) * m.bits;
-    }
-    r.nominalBits = bitSum / double(std::max<std::int64_t>(1, r.quantizedParams + r.floatParams));
-    r.totalSeconds = since(t0);
-    return r;
+    finishResult(ctx.result, dec, t0);
+    return ctx.result;
 }
 
 // ---- shared helpers (pipeline_impl.h) ----
@@ -243,14 +268,18 @@ void PipelineContext::moduleDone(ModuleReport report)
 void outputErrors(const torch::Tensor &effective, const torch::Tensor &reference,
                   const GptqHessian &h, ModuleReport &report)
 {
-    // sum_t ||D x_t||^2 = tr(D (sum X^T X) D^T) and sum X^T X = H * samples / 2.
+    // sum_t ||D x_t||^2 = tr(D (sum X^T X) D^T) and sum X^T X = H * samples / 2. In fp32 on the
+    // engine's threads (fp64 products made this cost more than RTN itself: issue 10); the
+    // operands are D and W themselves, so no cancellation happens inside the products.
     const double tokens = double(std::max<std::int64_t>(1, h.tokens()));
     const double k = double(h.samples()) / 2.0 / tokens;
-    const torch::Tensor hm = h.matrix().to(torch::kFloat64);
-    const torch::Tensor d = (effective - reference).to(torch::kFloat64);
-    const torch::Tensor w = reference.to(torch::kFloat64);
-    report.outputError = (d.matmul(hm) * d).sum().item<double>() * k;
-    const double signal = (w.matmul(hm) * w).sum().item<double>() * k;
+    const torch::Tensor &hm = h.matrix();
+    const auto quadratic = [&](const torch::Tensor &m) {
+        return parallelLinear(m, hm).mul_(m).sum(torch::kFloat64).item<double>() * k;
+    };
+    const torch::Tensor w = reference.to(torch::kCPU, torch::kFloat32).contiguous();
+    report.outputError = quadratic((effective.to(torch::kCPU, torch::kFloat32) - w).contiguous());
+    const double signal = quadratic(w);
     report.relativeError = signal > 0 ? report.outputError / signal : 0.0;
 }
 
@@ -270,6 +299,35 @@ QuantConfig quantConfigFor(const PipelineSettings &s, int bits)
     c.symmetric = s.symmetric;
     validateQuantConfig(c);
     return c;
+}
+
+void quantizeLayerRtnOnly(PipelineContext &ctx, int l, const std::array<int, 7> &bits)
+{
+    Decoder &dec = ctx.dec;
+    for (Projection p : kAllProjections) {
+        ctx.moduleStart(l, p);
+        const auto tq = Clock::now();
+        ModuleReport r;
+        r.layer = l;
+        r.module = moduleName(p);
+        r.bits = bits[static_cast<std::size_t>(p)];
+        const auto layer = dec.acquireLayer(l);
+        const LinearOp &op = layer->linear(p);
+        if (r.bits == 16) {
+            r.kind = op.kind();
+            ctx.moduleDone(std::move(r));
+            continue;
+        }
+        const torch::Tensor w = op.denseWeight().to(torch::kCPU, torch::kFloat32).contiguous();
+        auto q = makeQuantized(quantizeRtn(w, quantConfigFor(ctx.settings, r.bits)), op.bias(), {},
+                               ctx.cacheDense);
+        r.outputError = r.relativeError = r.backendLoss = std::numeric_limits<double>::quiet_NaN();
+        r.kind = q->kind();
+        dec.setLinear(l, p, q);
+        r.seconds = since(tq);
+        ctx.result.quantizeSeconds += r.seconds;
+        ctx.moduleDone(std::move(r));
+    }
 }
 
 void quantizeLayerSequential(PipelineContext &ctx, int l, const torch::Tensor &hidden,
@@ -349,7 +407,11 @@ void quantizeLayerSequential(PipelineContext &ctx, int l, const torch::Tensor &h
                 qt = quantizeRtn(w, quantConfigFor(s, r.bits));
             }
             auto q = makeQuantized(std::move(qt), bias, {}, ctx.cacheDense);
-            outputErrors(q->denseWeight(), w, h, r);
+            if (s.wantsModuleErrors()) {
+                outputErrors(q->denseWeight(), w, h, r);
+            } else {
+                r.outputError = r.relativeError = std::numeric_limits<double>::quiet_NaN();
+            }
             if (s.method == QuantMethod::Rtn)
                 r.backendLoss = r.outputError;
             r.kind = q->kind();

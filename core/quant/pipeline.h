@@ -49,6 +49,12 @@ struct PipelineSettings
     // Keep a dense copy of quantized weights on a non-CPU device (the CPU always runs the packed
     // kernels): -1 = when the model is resident, 0 = never, 1 = always.
     int cacheDense = -1;
+    // Output error of every quantized module on the calibration inputs (ModuleReport's
+    // outputError/relativeError): -1 = for GPTQ and AWQ, which capture those inputs anyway, not
+    // for RTN, which then needs no calibration forward at all and runs at the speed of reading
+    // the weights; 0 = never; 1 = always. Unmeasured errors are NaN. Does not change the weights.
+    int moduleErrors = -1;
+    bool wantsModuleErrors() const;
 
     // Canonical JSON of everything that changes the numbers (sorted keys).
     std::string json() const;

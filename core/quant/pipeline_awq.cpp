@@ -9,6 +9,7 @@
 #include "core/util/error.h"
 
 #include <chrono>
+#include <limits>
 
 namespace lieq {
 
@@ -214,7 +215,10 @@ private:
             effective = effective / scaleTensor(m_foldScale[idx(p)]).unsqueeze(0);
         if (!m_rowScale[idx(p)].empty())
             effective = effective * scaleTensor(m_rowScale[idx(p)]).unsqueeze(1);
-        outputErrors(effective, m_ref[idx(p)], *m_hs[groupOf(p)], r);
+        if (m_ctx.settings.wantsModuleErrors())
+            outputErrors(effective, m_ref[idx(p)], *m_hs[groupOf(p)], r);
+        else
+            r.outputError = r.relativeError = std::numeric_limits<double>::quiet_NaN();
         r.kind = q->kind();
         m_dec.setLinear(m_l, p, q);
     }

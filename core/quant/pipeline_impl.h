@@ -43,6 +43,8 @@ std::shared_ptr<const QuantizedLinear> makeQuantized(QuantizedTensor t, const to
 
 // Quantize and install every module of layer l (bits per Projection index) from the layer's
 // calibration input `hidden` [count, seqlen, hidden].
+// RTN without module errors: the layer's weights only, no inputs.
+void quantizeLayerRtnOnly(PipelineContext &ctx, int l, const std::array<int, 7> &bits);
 void quantizeLayerSequential(PipelineContext &ctx, int l, const torch::Tensor &hidden,
                              const std::array<int, 7> &bits);
 void quantizeLayerAwq(PipelineContext &ctx, int l, const torch::Tensor &hidden,

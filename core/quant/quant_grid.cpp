@@ -38,6 +38,13 @@ GridParams gridForValues(const float *values, std::int64_t n, std::int64_t strid
 {
     float lo = 0.0f;
     float hi = 0.0f;
+    if (stride == 1) { // contiguous (RTN, AWQ): a loop the compiler vectorises
+        for (std::int64_t i = 0; i < n; ++i) {
+            lo = values[i] < lo ? values[i] : lo;
+            hi = values[i] > hi ? values[i] : hi;
+        }
+        return gridFromRange(lo, hi, bits, symmetric);
+    }
     for (std::int64_t i = 0; i < n; ++i) {
         const float v = values[i * stride];
         lo = std::min(lo, v);

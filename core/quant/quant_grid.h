@@ -24,13 +24,35 @@ GridParams gridFromRange(float xmin, float xmax, int bits, bool symmetric);
 GridParams gridForValues(const float *values, std::int64_t n, std::int64_t stride, int bits,
                          bool symmetric);
 
+// std::nearbyint (round half to even) without a library call, so loops over it vectorise.
+// Exact for |y| < 2^22 (adding 1.5 * 2^23 leaves no fraction bits); larger magnitudes are
+// clamped to 2^22 first, which no caller can tell apart since codes are clamped to [0, 255].
+// NaN stays NaN. Relies on IEEE arithmetic (the project never builds with -ffast-math).
+inline float roundHalfEven(float y)
+{
+    constexpr float kLimit = 4194304.0f;  // 2^22
+    constexpr float kMagic = 12582912.0f; // 1.5 * 2^23
+    y = y < -kLimit ? -kLimit : (y > kLimit ? kLimit : y);
+    return (y + kMagic) - kMagic;
+}
+
 // clamp(round(x / scale) + zero, 0, maxq) with round-half-to-even like torch.round; NaN -> 0.
+// Branch-free (selects), so a row of codes vectorises.
 inline int quantizeToCode(float x, const GridParams &g, int maxq)
 {
-    float v = std::nearbyint(x / g.scale) + float(g.zero);
-    if (!(v >= 0.0f))
-        return 0; // negative or NaN
-    return v > float(maxq) ? maxq : int(v);
+    float v = roundHalfEven(x / g.scale) + float(g.zero);
+    v = v >= 0.0f ? v : 0.0f; // negative or NaN
+    v = v > float(maxq) ? float(maxq) : v;
+    return int(v);
+}
+
+// quantizeToCode over n contiguous values (a group of one row), written as a loop the compiler
+// vectorises.
+inline void quantizeRowToCodes(const float *__restrict values, std::int64_t n, GridParams g,
+                               int maxq, std::uint8_t *__restrict codes)
+{
+    for (std::int64_t i = 0; i < n; ++i)
+        codes[i] = static_cast<std::uint8_t>(quantizeToCode(values[i], g, maxq));
 }
 
 inline float codeToValue(int code, const GridParams &g)

@@ -51,6 +51,9 @@ QuantizedTensor quantizeRtn(MatrixView weight, const QuantConfig &config)
     const int maxq = config.maxq();
     forEachRow(q.rows, q.cols, [&](std::int64_t r) {
         const float *row = weight.data + r * weight.cols;
+        // Local pointers and a local grid: stores to uint8 codes may alias anything, and
+        // re-reading members after each one would keep the loop from vectorising.
+        std::uint8_t *codes = q.codes.data() + r * q.cols;
         for (std::int64_t g = 0; g < q.numGroups; ++g) {
             const std::int64_t c0 = g * gs;
             const std::int64_t c1 = std::min(c0 + gs, q.cols);
@@ -58,8 +61,7 @@ QuantizedTensor quantizeRtn(MatrixView weight, const QuantConfig &config)
                 gridForValues(row + c0, c1 - c0, 1, config.bits, config.symmetric);
             q.scales[r * q.numGroups + g] = grid.scale;
             q.zeros[r * q.numGroups + g] = std::uint8_t(grid.zero);
-            for (std::int64_t c = c0; c < c1; ++c)
-                q.codes[r * q.cols + c] = std::uint8_t(quantizeToCode(row[c], grid, maxq));
+            quantizeRowToCodes(row + c0, c1 - c0, grid, maxq, codes + c0);
         }
     });
     return q;

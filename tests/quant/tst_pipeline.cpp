@@ -70,6 +70,7 @@ PipelineSettings settingsFor(const QString &method, int group = 32)
     PipelineSettings s;
     s.method = quantMethodFromName(method.toStdString());
     s.groupSize = group;
+    s.moduleErrors = 1; // the tests compare the backends' module errors, RTN's too
     return s;
 }
 
@@ -193,6 +194,35 @@ private Q_SLOTS:
             QVERIFY2(r[QStringLiteral("gptq")].modules[i].outputError <=
                          r[QStringLiteral("rtn")].modules[i].outputError,
                      r[QStringLiteral("rtn")].modules[i].module.c_str());
+    }
+
+    // RTN without module errors runs no forward at all, yet installs exactly the weights it
+    // installs when errors are measured (they never change the weights); GPTQ still measures.
+    void rtnWithoutModuleErrorsNeedsNoForward()
+    {
+        QTemporaryDir tmp;
+        const std::string dir = test::writeTinyCheckpoint(tmp.filePath("m").toStdString(),
+                                                          tinySpec());
+        std::vector<double> ppl;
+        for (int errors : {1, -1}) {
+            auto model = Model::load(dir);
+            PipelineSettings s = settingsFor(QStringLiteral("rtn"));
+            s.moduleErrors = errors;
+            const PipelineResult r = quantizeModel(*model, uniformPlan(*model, 3),
+                                                   randomCalibration(*model, 4, 64, 3), s);
+            QCOMPARE(r.modules.size(), std::size_t(21));
+            for (const ModuleReport &m : r.modules)
+                QCOMPARE(std::isnan(m.outputError), errors < 0);
+            QCOMPARE(r.layerForwards, errors < 0 ? std::int64_t(0) : r.layerForwards);
+            QVERIFY(errors < 0 || r.layerForwards > 0);
+            ppl.push_back(pplOf(*model, randomIds(2 * 48, model->config().vocabSize, 5), 48));
+        }
+        QCOMPARE(ppl[0], ppl[1]);
+        PipelineSettings g = settingsFor(QStringLiteral("gptq"));
+        g.moduleErrors = -1;
+        QVERIFY(g.wantsModuleErrors());
+        g.moduleErrors = 0;
+        QVERIFY(!g.wantsModuleErrors());
     }
 
     void mixedPlanKeepsSixteenBitLayers()
