@@ -20,10 +20,28 @@ void printUsage()
 }
 } // namespace
 
+// Commands that run the engine restart once with the thread settings libtorch's OpenMP and
+// OpenBLAS read at start (core/util/thread_environment.h); reading files, the store or help
+// text needs no restart (it costs one more load of libtorch, about half a second).
+bool runsEngine(int argc, char **argv)
+{
+    static const char *const light[] = {"info", "runs", "tokenize", "allocate", "--help", "-h",
+                                        "--version"};
+    if (argc < 2)
+        return false;
+    for (const char *name : light)
+        if (!std::strcmp(argv[1], name))
+            return false;
+    for (int i = 2; i < argc; ++i)
+        if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h"))
+            return false;
+    return true;
+}
+
 int main(int argc, char **argv)
 {
-    // Before anything else: libtorch's OpenMP and OpenBLAS read their thread settings at start.
-    lieq::ensureThreadEnvironment(argv);
+    if (runsEngine(argc, argv))
+        lieq::ensureThreadEnvironment(argv);
     if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
         printUsage();
         return argc < 2 ? 2 : 0;
