@@ -1,13 +1,14 @@
 // CapturedInput: Gram matrices of Z = W h without forming the large side (see layer_spectra_impl.h).
 #include "core/analysis/captured_input_impl.h"
 
+#include "core/model/parallel_ops_impl.h"
 #include "core/util/error.h"
+#include "core/util/thread_pool.h"
 
 #include <Eigen/Dense>
 
 #include <algorithm>
 #include <functional>
-#include <future>
 
 namespace lieq::analysis {
 
@@ -85,7 +86,7 @@ const torch::Tensor &CapturedInput::covariance()
         m_c = torch::zeros({in, in}, m_h.options().dtype(torch::kDouble));
         for (std::int64_t a = 0; a < M; a += kTokenChunk) {
             const torch::Tensor hc = m_h.slice(0, a, std::min(M, a + kTokenChunk));
-            m_c.add_(hc.t().mm(hc).to(torch::kDouble));
+            m_c.add_(parallelMm(hc.t(), hc).to(torch::kDouble));
         }
         m_c = symmetrized(m_c);
     }
@@ -131,16 +132,16 @@ EnergyPair CapturedInput::energies(const torch::Tensor &weight, const torch::Ten
     torch::Tensor gt, gr;
     if (r == M && M < std::min(in, out)) {
         e.route = "zz-tok";
-        const torch::Tensor z = m_h.mm(torch::cat({w, wr}, 0).t()).to(torch::kDouble);
+        const torch::Tensor z = parallelMm(m_h, torch::cat({w, wr}, 0).t()).to(torch::kDouble);
         const torch::Tensor zt = z.slice(1, 0, out), zr = z.slice(1, out, 2 * out);
-        gt = zt.mm(zt.t());
-        gr = zr.mm(zr.t());
+        gt = parallelMm(zt, zt.t());
+        gr = parallelMm(zr, zr.t());
     } else if (in < out) {
         e.route = "rar";
         const torch::Tensor &R = factor();
         auto gram = [&R](const torch::Tensor &wf) {
             const torch::Tensor wd = wf.to(torch::kDouble);
-            return R.mm(wd.t().mm(wd)).mm(R.t());
+            return parallelMm(parallelMm(R, parallelMm(wd.t(), wd)), R.t());
         };
         gt = gram(w);
         gr = gram(wr);
@@ -149,7 +150,7 @@ EnergyPair CapturedInput::energies(const torch::Tensor &weight, const torch::Ten
         const torch::Tensor &C = covariance();
         auto gram = [&C](const torch::Tensor &wf) {
             const torch::Tensor wd = wf.to(torch::kDouble);
-            return wd.mm(C).mm(wd.t());
+            return parallelMm(parallelMm(wd, C), wd.t());
         };
         gt = gram(w);
         gr = gram(wr);
@@ -159,17 +160,18 @@ EnergyPair CapturedInput::energies(const torch::Tensor &weight, const torch::Ten
         gt = torch::zeros({out, out}, m_h.options().dtype(torch::kDouble));
         gr = torch::zeros_like(gt);
         for (std::int64_t a = 0; a < M; a += kTokenChunk) {
-            const torch::Tensor z = m_h.slice(0, a, std::min(M, a + kTokenChunk)).mm(both);
+            const torch::Tensor z = parallelMm(m_h.slice(0, a, std::min(M, a + kTokenChunk)), both);
             const torch::Tensor zt = z.slice(1, 0, out), zr = z.slice(1, out, 2 * out);
-            gt.add_(zt.t().mm(zt).to(torch::kDouble));
-            gr.add_(zr.t().mm(zr).to(torch::kDouble));
+            gt.add_(parallelMm(zt.t(), zt).to(torch::kDouble));
+            gr.add_(parallelMm(zr.t(), zr).to(torch::kDouble));
         }
     }
-    // The two eigenproblems are independent and single-threaded: run them side by side.
+    // The two eigenproblems are independent and single-threaded: side by side on the pool.
     const torch::Tensor gtSym = symmetrized(gt), grSym = symmetrized(gr);
-    auto randomFuture = std::async(std::launch::async, [&grSym] { return symmetricEigenvalues(grSym); });
-    e.trained = symmetricEigenvalues(gtSym);
-    e.random = randomFuture.get();
+    parallelFor(2, [&](std::int64_t first, std::int64_t last) {
+        for (std::int64_t i = first; i < last; ++i)
+            (i == 0 ? e.trained : e.random) = symmetricEigenvalues(i == 0 ? gtSym : grSym);
+    });
     e.trained.resize(static_cast<std::size_t>(r));
     e.random.resize(static_cast<std::size_t>(r));
     return e;

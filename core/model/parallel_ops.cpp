@@ -61,6 +61,24 @@ torch::Tensor parallelLinear(const torch::Tensor &x, const torch::Tensor &weight
     return y.view(shape);
 }
 
+torch::Tensor parallelMm(const torch::Tensor &a, const torch::Tensor &b)
+{
+    const std::int64_t M = a.size(0), K = a.size(1), N = b.size(1);
+    if (b.size(0) != K)
+        throw Error("parallel mm: shapes do not agree");
+    if (ThreadPool::global().threads() <= 1 || M * K * N < kMinParallelMacs || !a.device().is_cpu())
+        return a.mm(b);
+    torch::Tensor out = torch::empty({M, N}, a.options());
+    parallelFor(
+        M,
+        [&](std::int64_t r0, std::int64_t r1) {
+            torch::Tensor rows = out.narrow(0, r0, r1 - r0);
+            torch::mm_out(rows, a.narrow(0, r0, r1 - r0), b);
+        },
+        featureGrain(N, K));
+    return out;
+}
+
 void parallelAddmm_(torch::Tensor &c, const torch::Tensor &a, const torch::Tensor &b,
                     double beta, double alpha)
 {

@@ -24,6 +24,9 @@ torch::Tensor parallelLinear(const torch::Tensor &x, const torch::Tensor &weight
 void parallelMatmulTransposedInto(torch::Tensor &out, const torch::Tensor &a,
                                   const torch::Tensor &b);
 
+// a @ b for 2-D a [M, K] and b [K, N] of any floating dtype, split by rows of the result.
+torch::Tensor parallelMm(const torch::Tensor &a, const torch::Tensor &b);
+
 // c = beta c + alpha (a @ b), in place, split by rows of c (contiguous [M, N]); a [M, K].
 void parallelAddmm_(torch::Tensor &c, const torch::Tensor &a, const torch::Tensor &b,
                     double beta = 1.0, double alpha = 1.0);
