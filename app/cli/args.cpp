@@ -9,15 +9,49 @@ namespace lieq::cli {
 
 OptionGroup commonOptions()
 {
-    return {{"store", true, "experiment store file (default $LIEQ_STORE, else the user's data folder)",
-             "PATH"},
-            {"no-store", false, "record nothing in the experiment store"},
-            {"json", false, "machine-readable result on stdout"},
-            {"quiet", false, "no progress bar on stderr"},
-            {"no-progress", false, "the same as --quiet"},
-            {"threads", true, "compute threads (0 = all cores)", "N"},
-            {"device", true, "auto | cpu | cuda (default auto)", "NAME"},
-            {"help", false, "show this help"}};
+    return optionTable(R"(
+--store PATH        experiment store file (default $LIEQ_STORE, else the user's data folder)
+--no-store          record nothing in the experiment store
+--json              machine-readable result on stdout
+--quiet             no progress bar on stderr
+--no-progress       the same as --quiet
+--threads N         compute threads (0 = all cores)
+--device NAME       auto | cpu | cuda (default auto)
+--help              show this help
+)");
+}
+
+OptionGroup optionTable(std::string_view table)
+{
+    OptionGroup out;
+    std::size_t pos = 0;
+    while (pos < table.size()) {
+        std::size_t end = table.find('\n', pos);
+        if (end == std::string_view::npos)
+            end = table.size();
+        const std::string line(table.substr(pos, end - pos));
+        pos = end + 1;
+        if (line.find_first_not_of(' ') == std::string::npos)
+            continue;
+        if (line[0] == ' ') { // continuation of the help above
+            if (out.empty())
+                throw Error("option table: a continuation line before any option: " + line);
+            out.back().help += " " + line.substr(line.find_first_not_of(' '));
+            continue;
+        }
+        const std::size_t gap = line.find("  ");
+        if (line.rfind("--", 0) != 0 || gap == std::string::npos)
+            throw Error("option table: expected \"--name [VALUE]  help\": " + line);
+        const std::string left = line.substr(2, gap - 2);
+        Option o;
+        const std::size_t space = left.find(' ');
+        o.name = left.substr(0, space);
+        o.takesValue = space != std::string::npos;
+        o.valueName = o.takesValue ? left.substr(space + 1) : std::string();
+        o.help = line.substr(line.find_first_not_of(' ', gap));
+        out.push_back(std::move(o));
+    }
+    return out;
 }
 
 std::vector<std::string> splitList(const std::string &list)

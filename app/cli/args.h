@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace lieq::cli {
@@ -22,6 +23,11 @@ struct Option
 
 // A named set of options several commands share, e.g. calibration (--calib/--samples/...).
 using OptionGroup = std::vector<Option>;
+
+// Options written as the help text shows them, one per line: "--name VALUE  help" for an option
+// with a value, "--name  help" for a flag (two or more spaces before the help; an indented line
+// continues the help above). Throws lieq::Error on a malformed line.
+OptionGroup optionTable(std::string_view table);
 
 // The options every command takes, declared once here and read once into CommonOptions:
 //   --store PATH, --no-store, --json, --quiet (alias --no-progress), --threads N,

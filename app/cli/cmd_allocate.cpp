@@ -90,15 +90,17 @@ const lieq::cli::CommandRegistration registration({
     "bit plan from layer scores under an average-bit budget",
     "[MODEL_DIR]",
     {lieq::cli::scoreOptions(),
-     {{"budget", true, "average bits over decoder linears (default 2 + 2/L)", "BITS"},
-      {"pin", true, "LAYER=BITS, bits in 2,3,4,8,16 (repeatable)", "L=BITS"},
-      {"bits", true, "allowed bit-widths from 2,3,4,8 (default 2,4)", "LIST"},
-      {"method", true, "paper | knapsack | greedy", "NAME"},
-      {"per-projection", false, "allocate per projection group instead of per layer"},
-      {"no-fuse", false, "with --per-projection: q/k/v and gate/up may differ"},
-      {"group", true, "GPTQ group size for the size estimate (default 128)", "N"},
-      {"sym", false, "symmetric GPTQ grid in the effective bits"},
-      {"out", true, "write the plan as JSON", "PLAN.json"}}},
+     lieq::cli::optionTable(R"(
+--budget BITS       average bits over decoder linears (default 2 + 2/L)
+--pin L=BITS        LAYER=BITS, bits in 2,3,4,8,16 (repeatable)
+--bits LIST         allowed bit-widths from 2,3,4,8 (default 2,4)
+--method NAME       paper | knapsack | greedy
+--per-projection    allocate per projection group instead of per layer
+--no-fuse           with --per-projection: q/k/v and gate/up may differ
+--group N           GPTQ group size for the size estimate (default 128)
+--sym               symmetric GPTQ grid in the effective bits
+--out PLAN.json     write the plan as JSON
+)")},
     run,
     kFormatHelp,
 });

@@ -127,16 +127,18 @@ const lieq::cli::CommandRegistration registration({
     "layer diagnostics: dPPL, compactness dr and top-k energy dE per layer, with correlations",
     "MODEL_DIR",
     {lieq::cli::calibrationOptions("data"),
-     {{"metrics", true, "any of dppl,compact,energy (default all)", "LIST"},
-      {"init-seed", true, "seed of the random weights W~ only (default --seed)", "N"},
-      {"init-std", true, "std of W~ (default: config initializer_range)", "X"},
-      {"topk-frac", true, "k of E_k as a fraction of the rank (default 0.01)", "F"},
-      {"per-head", false, "also q/k/v per head (their mean scores the projection)"},
-      {"no-reuse", false, "compute even when an identical run is stored"},
-      {"cache-mb", true, "memory for cached layer inputs (default 1/4 of RAM)", "MB"},
-      {"out", true, "write the full result as JSON (the layer table + projections, "
-                    "correlations, cost; - for stdout)", "FILE"},
-      {"csv", true, "write the per-layer table as CSV (- for stdout)", "FILE"}},
+     lieq::cli::optionTable(R"(
+--metrics LIST      any of dppl,compact,energy (default all)
+--init-seed N       seed of the random weights W~ only (default --seed)
+--init-std X        std of W~ (default: config initializer_range)
+--topk-frac F       k of E_k as a fraction of the rank (default 0.01)
+--per-head          also q/k/v per head (their mean scores the projection)
+--no-reuse          compute even when an identical run is stored
+--cache-mb MB       memory for cached layer inputs (default 1/4 of RAM)
+--out FILE          write the full result as JSON (the layer table + projections, correlations,
+                    cost; - for stdout)
+--csv FILE          write the per-layer table as CSV (- for stdout)
+)"),
      lieq::cli::loadOptions()},
     run,
 });

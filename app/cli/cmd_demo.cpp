@@ -63,15 +63,15 @@ const lieq::cli::CommandRegistration registration({
     "demo",
     "whole pipeline on the demo model (analyze, allocate, GPTQ, evaluate, export)",
     "[MODEL_DIR]",
-    {{{"data", true,
-       "calibration + evaluation text (default: the model's validation.txt, else WikiText-2 "
-       "test from ../shared)",
-       "FILE"},
-      {"out", true, "output folder (default: ./lieq-demo)", "DIR"},
-      {"seqlen", true, "window length (default 256)", "N"},
-      {"samples", true, "calibration windows (default 32)", "N"},
-      {"eval-windows", true, "evaluation windows (default 40)", "N"},
-      {"quick", false, "small settings for a smoke run (8 windows each)"}}},
+    {lieq::cli::optionTable(R"(
+--data FILE         calibration + evaluation text (default: the model's validation.txt, else
+                    WikiText-2 test from ../shared)
+--out DIR           output folder (default: ./lieq-demo)
+--seqlen N          window length (default 256)
+--samples N         calibration windows (default 32)
+--eval-windows N    evaluation windows (default 40)
+--quick             small settings for a smoke run (8 windows each)
+)")},
     run,
     // One thread by default: on the tiny demo model each op is short, and a second thread
     // competing for a busy core costs more than it computes (measured on the shared 2-core

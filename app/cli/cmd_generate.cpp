@@ -49,10 +49,12 @@ const lieq::cli::CommandRegistration registration({
     "generate",
     "greedy text generation from a prompt",
     "MODEL_DIR|QUANT_DIR|QUANT_RUN",
-    {{{"prompt", true, "text to continue", "TEXT"},
-      {"max-tokens", true, "new tokens to generate (default 64)", "N"},
-      {"no-eos", false, "keep going after an end-of-sequence token"},
-      {"no-special", false, "do not add the tokenizer's BOS to the prompt"}}},
+    {lieq::cli::optionTable(R"(
+--prompt TEXT       text to continue
+--max-tokens N      new tokens to generate (default 64)
+--no-eos            keep going after an end-of-sequence token
+--no-special        do not add the tokenizer's BOS to the prompt
+)")},
     run,
     "\n--store names the experiment store holding QUANT_RUN; nothing is recorded.\n",
 });

@@ -118,7 +118,9 @@ const lieq::cli::CommandRegistration registration({
     "info",
     "describe a model folder (architecture, sizes, dtype, tensors)",
     "MODEL_DIR",
-    {{{"tensors", false, "list every tensor (name, dtype, shape, file)"}}},
+    {lieq::cli::optionTable(R"(
+--tensors           list every tensor (name, dtype, shape, file)
+)")},
     run,
 });
 

@@ -324,13 +324,15 @@ const lieq::cli::CommandRegistration reg({
     "runs",
     "list, show and delete stored experiment runs",
     "list|show ID|delete ID",
-    {{{"model", true, "list: model name/path substring or fingerprint prefix", "M"},
-      {"dataset", true, "list: dataset id", "ID"},
-      {"kind", true, "list: analysis or quant", "KIND"},
-      {"backend", true, "list: analysis backend or quantization method", "B"},
-      {"status", true, "list: running, done, failed, cancelled, interrupted", "S"},
-      {"limit", true, "list: rows per page (default 50, 0 = all)", "N"},
-      {"offset", true, "list: rows to skip", "N"}}},
+    {lieq::cli::optionTable(R"(
+--model M           list: model name/path substring or fingerprint prefix
+--dataset ID        list: dataset id
+--kind KIND         list: analysis or quant
+--backend B         list: analysis backend or quantization method
+--status S          list: running, done, failed, cancelled, interrupted
+--limit N           list: rows per page (default 50, 0 = all)
+--offset N          list: rows to skip
+)")},
     run,
     std::string("\n") + kUsage,
 });

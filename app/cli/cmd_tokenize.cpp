@@ -102,11 +102,13 @@ const lieq::cli::CommandRegistration registration({
     "tokenize",
     "encode text or a file with a model's tokenizer, or --decode ids",
     "MODEL_DIR|tokenizer.json",
-    {{{"text", true, "text to encode", "TEXT"},
-      {"file", true, "encode the contents of a UTF-8 file", "FILE"},
-      {"decode", true, "decode comma-separated ids instead", "IDS"},
-      {"no-special", false, "do not add BOS/EOS (encode) / drop special tokens (decode)"},
-      {"tokens", false, "also print each token's vocab string"}}},
+    {lieq::cli::optionTable(R"(
+--text TEXT         text to encode
+--file FILE         encode the contents of a UTF-8 file
+--decode IDS        decode comma-separated ids instead
+--no-special        do not add BOS/EOS (encode) / drop special tokens (decode)
+--tokens            also print each token's vocab string
+)")},
     run,
 });
 

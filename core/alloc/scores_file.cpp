@@ -2,6 +2,7 @@
 
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/text.h"
 
 #include <algorithm>
 #include <cmath>
@@ -15,21 +16,13 @@ using nlohmann::json;
 
 namespace {
 
-std::string trim(const std::string &s)
-{
-    const auto b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string::npos)
-        return {};
-    return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
-}
-
 std::vector<std::string> splitCsv(const std::string &line)
 {
     std::vector<std::string> out;
     std::stringstream ss(line);
     std::string cell;
     while (std::getline(ss, cell, ','))
-        out.push_back(trim(cell));
+        out.push_back(trimmed(cell));
     if (!line.empty() && line.back() == ',')
         out.emplace_back();
     return out;
@@ -132,7 +125,7 @@ ScoresInput scoresFromCsv(const std::string &text, const std::string &source,
     int lineNo = 0;
     while (std::getline(ss, line)) {
         ++lineNo;
-        line = trim(line);
+        line = trimmed(line);
         if (line.rfind("# other_params=", 0) == 0) {
             try {
                 in.otherParams = std::stoll(line.substr(15));
@@ -190,7 +183,7 @@ ScoresInput scoresFromCsv(const std::string &text, const std::string &source,
 ScoresInput loadScores(const std::string &path, const std::string &metric)
 {
     const std::string text = readFile(path);
-    const std::string head = trim(text.substr(0, 64));
+    const std::string head = trimmed(text.substr(0, 64));
     const bool isJson = (path.size() >= 5 && path.compare(path.size() - 5, 5, ".json") == 0) ||
                         (!head.empty() && (head[0] == '{' || head[0] == '['));
     return isJson ? scoresFromJson(text, path, metric) : scoresFromCsv(text, path, metric);

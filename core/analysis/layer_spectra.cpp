@@ -12,24 +12,10 @@ namespace lieq::analysis {
 
 namespace {
 
-int groupOf(Projection p)
-{
-    switch (p) {
-    case Projection::Q:
-    case Projection::K:
-    case Projection::V: return 0;
-    case Projection::O: return 1;
-    case Projection::Gate:
-    case Projection::Up: return 2;
-    case Projection::Down: return 3;
-    }
-    return 0;
-}
+// The captured input a projection reads: one per fused group (q/k/v and gate/up share one).
+std::size_t inputOf(Projection p) { return static_cast<std::size_t>(fusedGroupOf(p)); }
 
-bool isQkv(Projection p)
-{
-    return groupOf(p) == 0;
-}
+bool isQkv(Projection p) { return fusedGroupOf(p) == FusedGroup::Qkv; }
 
 std::uint64_t splitMix(std::uint64_t x)
 {
@@ -62,7 +48,7 @@ LayerSpectra::LayerSpectra(const DiagnosticsSettings &settings, double initStd,
 
 void LayerSpectra::capture(Projection p, const torch::Tensor &input)
 {
-    CapturedInput &slot = m_inputs[static_cast<std::size_t>(groupOf(p))];
+    CapturedInput &slot = m_inputs[inputOf(p)];
     if (!slot.defined()) // q/k/v (and gate/up) receive the same tensor
         slot = CapturedInput(input);
 }
@@ -121,15 +107,15 @@ LayerDiagnostics LayerSpectra::compute(int layer, const LayerWeights &weights,
     torch::NoGradGuard noGrad;
     LayerDiagnostics out;
     out.layer = layer;
-    for (int g = 0; g < 4; ++g) {
-        if (!m_inputs[static_cast<std::size_t>(g)].defined())
+    for (FusedGroup g : kAllFusedGroups) {
+        CapturedInput &input = m_inputs[static_cast<std::size_t>(g)];
+        if (!input.defined())
             throw Error("layer " + std::to_string(layer) +
                         ": a projection input was not captured (decoder did not run it)");
         std::vector<std::int64_t> outs;
-        for (Projection p : kAllProjections)
-            if (groupOf(p) == g)
-                outs.push_back(weights.linear(p).outFeatures());
-        m_inputs[static_cast<std::size_t>(g)].planFor(outs);
+        for (Projection p : fusedGroupMembers(g))
+            outs.push_back(weights.linear(p).outFeatures());
+        input.planFor(outs);
     }
 
     std::vector<double> drScores, dEScores, compactT, compactR;
@@ -137,8 +123,7 @@ LayerDiagnostics LayerSpectra::compute(int layer, const LayerWeights &weights,
         const Projection p = kAllProjections[i];
         if (checkCancel)
             checkCancel(std::string(projectionName(p)));
-        const int g = groupOf(p);
-        CapturedInput &input = m_inputs[static_cast<std::size_t>(g)];
+        CapturedInput &input = m_inputs[inputOf(p)];
         const torch::Tensor w = weights.linear(p).denseWeight();
         const torch::Tensor wr = randomWeight(layer, p, w.size(0), w.size(1));
         const ProjectionDiagnostics whole = metrics(layer, p, -1, input.energies(w, wr));
@@ -163,7 +148,8 @@ LayerDiagnostics LayerSpectra::compute(int layer, const LayerWeights &weights,
         drScores.push_back(drScore);
         dEScores.push_back(dEScore);
         // Free each input as soon as its last projection is done (down's is the largest).
-        const bool lastOfGroup = i + 1 == kAllProjections.size() || groupOf(kAllProjections[i + 1]) != g;
+        const bool lastOfGroup = i + 1 == kAllProjections.size() ||
+                                 fusedGroupOf(kAllProjections[i + 1]) != fusedGroupOf(p);
         if (lastOfGroup)
             input.release();
     }

@@ -6,7 +6,7 @@
 
 #include "core/analysis/captured_input_impl.h"
 #include "core/analysis/diagnostics_result.h"
-#include "core/model/projection.h"
+#include "core/io/projection.h"
 
 #include <torch/torch.h>
 
@@ -42,7 +42,7 @@ private:
     DiagnosticsSettings m_settings;
     double m_initStd;
     std::int64_t m_headDim;
-    std::array<CapturedInput, 4> m_inputs; // qkv, o, gate/up, down
+    std::array<CapturedInput, kAllFusedGroups.size()> m_inputs; // one input per fused group
 };
 
 } // namespace lieq::analysis

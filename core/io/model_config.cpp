@@ -1,5 +1,7 @@
 #include "core/io/model_config.h"
 
+#include "core/io/projection.h"
+
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 
@@ -291,11 +293,12 @@ std::string ModelConfig::architectureName() const
 
 std::int64_t ModelConfig::layerLinearParams() const
 {
-    const std::int64_t q = hiddenSize * numHeads * headDim;
-    const std::int64_t kv = 2 * hiddenSize * numKvHeads * headDim;
-    const std::int64_t o = numHeads * headDim * hiddenSize;
-    const std::int64_t mlp = 3 * hiddenSize * intermediateSize;
-    return q + kv + o + mlp;
+    std::int64_t params = 0;
+    for (Projection p : kAllProjections) {
+        const ProjectionShape s = projectionShape(*this, p);
+        params += s.rows * s.cols;
+    }
+    return params;
 }
 
 std::int64_t ModelConfig::decoderLinearParams() const { return numLayers * layerLinearParams(); }

@@ -7,7 +7,7 @@
 #include "core/jobs/job_store.h"
 #include "core/jobs/run_history.h"
 #include "core/model/model.h"
-#include "core/model/projection.h"
+#include "core/io/projection.h"
 #include "core/store/experiment_store.h"
 #include "core/store/fingerprint.h"
 #include "core/tokenizer/tokenizer.h"

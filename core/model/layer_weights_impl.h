@@ -2,7 +2,7 @@
 // Internal (torch) header.
 
 #include "core/model/linear_op_impl.h"
-#include "core/model/projection.h"
+#include "core/io/projection.h"
 
 #include <array>
 #include <memory>

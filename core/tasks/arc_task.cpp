@@ -4,26 +4,12 @@
 #include "core/tasks/task_loaders.h"
 
 #include "core/util/error.h"
+#include "core/util/text.h"
 
 #include <array>
 #include <map>
 
 namespace lieq {
-
-namespace {
-
-// The file pads options with spaces (" an observation "); the HF dataset the harness reads
-// holds them stripped.
-std::string trimmed(const std::string &s)
-{
-    const auto b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string::npos)
-        return {};
-    const auto e = s.find_last_not_of(" \t\r\n");
-    return s.substr(b, e - b + 1);
-}
-
-} // namespace
 
 TaskData loadArc(const std::string &csvPath, const std::string &set)
 {
@@ -51,6 +37,8 @@ TaskData loadArc(const std::string &csvPath, const std::string &set)
         if (row.fields.size() != rows[0].fields.size())
             throw Error(csvPath, line + std::to_string(row.fields.size()) + " fields, the header has " +
                                      std::to_string(rows[0].fields.size()));
+        // The file pads options with spaces (" an observation "); the HF dataset the harness
+        // reads holds them stripped.
         const auto field = [&](int k) { return trimmed(row.fields[idx[static_cast<std::size_t>(k)]]); };
         if (field(1) != "Test" || field(2) != set)
             continue;

@@ -3,6 +3,7 @@
 #include "core/tasks/task_loaders.h"
 
 #include "core/util/error.h"
+#include "core/util/text.h"
 
 #include <nlohmann/json.hpp>
 
@@ -72,15 +73,6 @@ LoglikelihoodRequest request(std::string context, std::string continuation)
     return {std::move(context), std::move(continuation)};
 }
 
-std::string stripped(const std::string &s)
-{
-    const auto b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string::npos)
-        return {};
-    const auto e = s.find_last_not_of(" \t\r\n");
-    return s.substr(b, e - b + 1);
-}
-
 } // namespace
 
 TaskData loadPiqa(const std::string &jsonlPath, const std::string &labelsPath)
@@ -136,7 +128,7 @@ TaskData loadWinogrande(const std::string &jsonlPath, const std::string &labelsP
                                         "label disagrees with the answer in " + jsonlPath);
         // Partial scoring: the option fills the blank in the context; the rest of the
         // sentence is the continuation shared by both options.
-        const std::string continuation = " " + stripped(sentence.substr(blank + 1));
+        const std::string continuation = " " + trimmed(sentence.substr(blank + 1));
         for (const char *key : {"option1", "option2"}) {
             const std::string context = sentence.substr(0, blank) + stringField(r, key, jsonlPath);
             item.requests.push_back(request(context, continuation));

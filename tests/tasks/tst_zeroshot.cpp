@@ -437,4 +437,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestZeroShot)
-#include "tst_zero_shot.moc"
+#include "tst_zeroshot.moc"

@@ -75,4 +75,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestZeroShotStories)
-#include "tst_zero_shot_stories.moc"
+#include "tst_zeroshotstories.moc"

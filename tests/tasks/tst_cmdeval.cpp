@@ -71,7 +71,7 @@ private Q_SLOTS:
 
     void evalAllTasksJsonAndStore()
     {
-        // No HellaSwag file in this layout (its bz2 format is covered by tst_task_loaders):
+        // No HellaSwag file in this layout (its bz2 format is covered by tst_taskloaders):
         // the error names the missing file before any model work.
         const CliResult missing = runLieq({QStringLiteral("eval"), m_model, QStringLiteral("--data-dir"),
                                            m_data, QStringLiteral("--tasks"), QStringLiteral("hellaswag"),
@@ -164,4 +164,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestCmdEval)
-#include "tst_cmd_eval.moc"
+#include "tst_cmdeval.moc"

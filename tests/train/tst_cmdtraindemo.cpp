@@ -122,4 +122,4 @@ void TestCmdTrainDemo::refusesMissingCorpus()
 }
 
 QTEST_GUILESS_MAIN(TestCmdTrainDemo)
-#include "tst_cmd_train_demo.moc"
+#include "tst_cmdtraindemo.moc"

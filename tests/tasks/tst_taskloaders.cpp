@@ -334,4 +334,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestTaskLoaders)
-#include "tst_task_loaders.moc"
+#include "tst_taskloaders.moc"
