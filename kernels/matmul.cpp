@@ -70,7 +70,8 @@ void matmulRows(const WeightView &w, const float *x, std::int64_t m, float *y, B
 {
     const TypeTraits &t = typeTraits(w.type);
     VecDotFn dot = nullptr;
-    std::vector<std::uint8_t> xq;
+    thread_local std::vector<std::uint8_t> tlsQuantized;
+    std::vector<std::uint8_t> &xq = tlsQuantized;
     std::int64_t xBytes = w.cols * std::int64_t(sizeof(float));
     const void *xs = x;
     if (w.type == QuantType::F32 || w.type == QuantType::F16 || w.type == QuantType::BF16) {
@@ -96,11 +97,16 @@ void matmulRows(const WeightView &w, const float *x, std::int64_t m, float *y, B
 
 void matmulGptq(const WeightView &w, const float *x, std::int64_t m, float *y, Backend b)
 {
-    GptqActivations xa;
+    // Scratch kept per calling thread: decode calls this ~200 times per token, and the
+    // allocations would cost as much as the smaller GEMVs. (References, so that the workers'
+    // lambdas see the caller's instances, not their own thread_locals.)
+    thread_local GptqActivations tlsActivations;
+    thread_local x86::GptqAvx2Input tlsInput;
+    GptqActivations &xa = tlsActivations;
+    x86::GptqAvx2Input &in = tlsInput;
     quantizeGptqActivations(x, m, w.cols, xa);
     const std::int64_t tiles = (w.rows + 7) / 8;
     if (b == Backend::Avx2 && gptqFastPath(w.gptq)) {
-        x86::GptqAvx2Input in;
         x86::gptqPrepareAvx2(w.gptq, xa, in);
         parallelFor(tiles, [&](std::int64_t t0, std::int64_t t1) {
             x86::gptqMatmulAvx2(w.gptq, xa, in, y, w.rows, 8 * t0, std::min(w.rows, 8 * t1));

@@ -1,5 +1,7 @@
 #include "core/io/gguf_reader.h"
 
+#include "kernels/type_traits.h"
+
 #include "core/io/half.h"
 #include "core/util/error.h"
 
@@ -199,10 +201,17 @@ GgufReader::GgufReader(const std::string &path) : m_file(path)
     }
     const std::size_t dataStart = (c.pos() + m_alignment - 1) / m_alignment * m_alignment;
     for (auto &t : m_tensors) {
-        if (t.type == static_cast<std::uint32_t>(GgmlType::F32) || t.type == static_cast<std::uint32_t>(GgmlType::F16)) {
-            std::uint64_t n = t.type == 0 ? 4 : 2;
-            for (auto d : t.shape)
-                n *= static_cast<std::uint64_t>(d);
+        if (const auto type = kernels::typeFromGgml(static_cast<int>(t.type))) {
+            // Rows of ne[0] values in whole blocks of the type (the kernels' table).
+            const kernels::TypeTraits &traits = kernels::typeTraits(*type);
+            const std::int64_t rowValues = t.shape.back();
+            if (rowValues % traits.blockSize != 0)
+                throw Error(path, "tensor '" + t.name + "': rows of " + std::to_string(rowValues) +
+                                      " values are not whole " + traits.name + " blocks of " +
+                                      std::to_string(traits.blockSize));
+            std::uint64_t n = static_cast<std::uint64_t>(kernels::rowBytes(*type, rowValues));
+            for (std::size_t i = 0; i + 1 < t.shape.size(); ++i)
+                n *= static_cast<std::uint64_t>(t.shape[i]);
             t.nbytes = n;
         }
         if (dataStart > m_file.size() || t.offset > m_file.size() - dataStart ||
@@ -231,10 +240,22 @@ const GgufReader::TensorInfo &GgufReader::tensor(const std::string &name) const
 std::vector<float> GgufReader::tensorAsFloat(const std::string &name) const
 {
     const TensorInfo &t = tensor(name);
-    if (t.type > 1)
-        throw Error(m_file.path(), "tensor '" + name + "': type " + std::to_string(t.type) + " is not F32/F16");
-    std::vector<float> out(t.nbytes / (t.type == 0 ? 4 : 2));
-    convertToFloat(t.type == 0 ? DType::F32 : DType::F16, t.data, out.data(), out.size());
+    const auto type = kernels::typeFromGgml(static_cast<int>(t.type));
+    if (!type || *type == kernels::QuantType::Q8_K)
+        throw Error(m_file.path(), "tensor '" + name + "': ggml type " + std::to_string(t.type) +
+                                       " cannot be read as floats");
+    std::int64_t count = 1;
+    for (auto d : t.shape)
+        count *= d;
+    std::vector<float> out(static_cast<std::size_t>(count));
+    if (t.type <= 1) { // F32/F16 may sit unaligned in odd files: the byte-wise converter
+        convertToFloat(t.type == 0 ? DType::F32 : DType::F16, t.data, out.data(), out.size());
+        return out;
+    }
+    const std::int64_t rowValues = t.shape.back(), rows = count / rowValues;
+    const std::int64_t rowBytes = kernels::rowBytes(*type, rowValues);
+    for (std::int64_t r = 0; r < rows; ++r)
+        kernels::typeTraits(*type).toFloat(t.data + r * rowBytes, out.data() + r * rowValues, rowValues);
     return out;
 }
 

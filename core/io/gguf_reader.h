@@ -12,8 +12,9 @@
 namespace lieq {
 
 // Reads a GGUF v2/v3 file (memory-mapped) and validates its structure: magic, version, string
-// and array lengths inside the file, tensor data inside the file and aligned. Enough to check
-// what GgufWriter produced and to inspect llama.cpp files; F32/F16 data can be read back.
+// and array lengths inside the file, tensor data inside the file and aligned. Tensors of every
+// type the kernels know (F32, F16, BF16, Q4_0, Q8_0, Q2_K, Q3_K, Q4_K, Q6_K) have their byte
+// size checked and can be read back as floats (dequantized) or used in place by the kernels.
 class GgufReader
 {
 public:
@@ -24,7 +25,7 @@ public:
         std::vector<std::int64_t> shape; // PyTorch order (GGUF ne reversed)
         std::uint64_t offset = 0;        // relative to the data section
         const std::byte *data = nullptr;
-        std::size_t nbytes = 0;          // known for F32/F16 only, else 0
+        std::size_t nbytes = 0;          // known for the kernels' types, else 0
     };
 
     explicit GgufReader(const std::string &path); // throws lieq::Error naming the file
@@ -36,7 +37,8 @@ public:
     const GgufValue &value(const std::string &key) const; // throws naming the key
     const std::vector<TensorInfo> &tensors() const { return m_tensors; }
     const TensorInfo &tensor(const std::string &name) const; // throws naming the tensor
-    std::vector<float> tensorAsFloat(const std::string &name) const; // F32/F16 only
+    std::vector<float> tensorAsFloat(const std::string &name) const; // any kernels type
+    const std::string &path() const { return m_file.path(); }
 
 private:
     MappedFile m_file;

@@ -35,6 +35,34 @@ QuantizedLinear::QuantizedLinear(PackedWeight packed, torch::Tensor bias,
     init();
 }
 
+QuantizedLinear::QuantizedLinear(const kernels::WeightView &weight, std::shared_ptr<const void> keeper,
+                                 torch::Tensor bias)
+    : m_keeper(std::move(keeper)), m_view(weight), m_bias(std::move(bias))
+{
+    if (kernels::typeTraits(weight.type).gptqColumns)
+        throw Error("QuantizedLinear: a GPTQ matrix comes as a PackedWeight");
+    try {
+        kernels::validate(m_view);
+    } catch (const std::invalid_argument &e) {
+        throw Error(std::string("QuantizedLinear: ") + e.what());
+    }
+    if (m_bias.defined() && (m_bias.dim() != 1 || m_bias.size(0) != m_view.rows))
+        throw Error("QuantizedLinear: bias does not match the weight's output size");
+}
+
+const PackedWeight &QuantizedLinear::packed() const
+{
+    if (!isGptq())
+        throw Error(std::string("QuantizedLinear: a ") + kernels::typeTraits(m_view.type).name +
+                    " weight has no GPTQ packing");
+    return m_packed;
+}
+
+QuantizedTensor QuantizedLinear::tensor() const
+{
+    return unpackQuantizedTensor(packed());
+}
+
 void QuantizedLinear::init()
 {
     const kernels::GptqShape &s = m_packed.shape;
@@ -72,15 +100,17 @@ void QuantizedLinear::init()
 
 torch::Tensor QuantizedLinear::dequantized() const
 {
-    const kernels::GptqShape &s = m_packed.shape;
-    torch::Tensor w = torch::empty({s.rows, s.cols}, torch::kFloat32);
-    kernels::gptqDequantizeRows(m_packed.matrix(), 0, s.rows, w.data_ptr<float>());
+    torch::Tensor w = torch::empty({m_view.rows, m_view.cols}, torch::kFloat32);
+    if (isGptq())
+        kernels::gptqDequantizeRows(m_packed.matrix(), 0, m_view.rows, w.data_ptr<float>());
+    else
+        kernels::dequantizeRows(m_view, 0, m_view.rows, w.data_ptr<float>());
     return w;
 }
 
 torch::Tensor QuantizedLinear::forward(const torch::Tensor &x) const
 {
-    const std::int64_t in = m_packed.shape.cols, out = m_packed.shape.rows;
+    const std::int64_t in = m_view.cols, out = m_view.rows;
     if (x.size(-1) != in)
         throw Error("QuantizedLinear: input has " + std::to_string(x.size(-1)) +
                     " features, the weight " + std::to_string(in));
@@ -119,6 +149,8 @@ torch::Tensor QuantizedLinear::denseWeight() const
 
 std::string QuantizedLinear::kind() const
 {
+    if (!isGptq())
+        return kernels::typeTraits(m_view.type).name;
     const int g = m_packed.configuredGroupSize;
     std::string k = "q" + std::to_string(m_packed.shape.bits) + "g" +
                     (g > 0 ? std::to_string(g) : "row");
@@ -133,6 +165,8 @@ std::string QuantizedLinear::kind() const
 
 std::int64_t QuantizedLinear::residentBytes() const
 {
+    if (!isGptq())
+        return kernels::weightBytes(m_view);
     return m_packed.bytes() + std::int64_t(m_reordered.size() * sizeof(std::int32_t));
 }
 
