@@ -6,8 +6,11 @@
 #include "app/cli/command.h"
 #include "app/cli/option_groups.h"
 #include "app/cli/terminal_progress.h"
+#include "core/eval/kl_statistics.h"
 #include "core/jobs/evaluate_job.h"
 #include "core/util/atomic_file.h"
+
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <cstdio>
@@ -71,18 +74,28 @@ int run(const Args &args)
     if (args.has("seed"))
         spec.zeroShot.sampleSeed = static_cast<std::uint64_t>(args.intValue("seed", 0));
     req.baseline = args.value("baseline");
+    spec.klReference = args.value("kl-reference");
 
     lieq::cli::TerminalProgress bar(!args.common().quiet);
     const lieq::jobs::EvaluateResult r = lieq::jobs::runEvaluate(req, args.jobContext(bar));
     bar.finish();
     const lieq::EvalBaseline *baseline = r.baseline ? &*r.baseline : nullptr;
-    const std::string json = lieq::evalReportJson(r.report, baseline);
+    std::string json = lieq::evalReportJson(r.report, baseline);
+    if (r.kl) {
+        nlohmann::json j = nlohmann::json::parse(json);
+        j["kl_reference"] = r.klReferenceDir;
+        j["kl"] = nlohmann::json::parse(lieq::klStatisticsToJson(*r.kl));
+        json = j.dump(2);
+    }
     if (args.has("out"))
         lieq::writeFileAtomic(args.value("out"), json + "\n");
     if (args.common().json)
         std::printf("%s\n", json.c_str());
     else
         printText(r.report, baseline);
+    if (r.kl && !args.common().json)
+        std::printf("\nKL statistics against %s:\n%s", r.klReferenceDir.c_str(),
+                    lieq::formatKlStatistics(*r.kl).c_str());
     return 0;
 }
 
@@ -96,6 +109,9 @@ const lieq::cli::CommandRegistration registration({
       {"max-windows", true, "perplexity on at most N windows", "N"},
       {"seed", true, "with --limit: a seeded sample instead of the first N", "S"},
       {"baseline", true, "JSON from lieq eval --json, or with --store: base | QUANT_RUN_ID", "REF"},
+      {"kl-reference", true, "with --ppl: KL statistics against this model on the same windows "
+                             "(llama.cpp's --kl-divergence figures; base = the model a quantized "
+                             "folder was made from)", "DIR|base"},
       {"out", true, "also write the JSON result to FILE", "FILE"}},
      lieq::cli::taskOptions(), lieq::cli::loadOptions()},
     run,

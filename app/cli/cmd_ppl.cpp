@@ -1,10 +1,13 @@
 // `lieq ppl MODEL|QUANT_DIR|QUANT_RUN --data FILE`: perplexity the GPTQ way (the text tokenized
 // once, cut into non-overlapping windows, remainder dropped, exp(sum NLL / predicted tokens)) of
 // a model, a quantized checkpoint folder, or a stored quantization run's saved folder. With
-// --kl-reference MODEL also the KL divergence of its next-token distributions from that model's.
+// --kl-reference MODEL also the KL divergence of its next-token distributions from that model's,
+// with llama.cpp's statistics (percentiles, top-1, change of the next token's probability, PPL
+// ratio), in one pass over the windows.
 #include "app/cli/command.h"
 #include "app/cli/option_groups.h"
 #include "app/cli/terminal_progress.h"
+#include "core/eval/kl_statistics.h"
 #include "core/jobs/model_job.h"
 
 #include <nlohmann/json.hpp>
@@ -71,10 +74,11 @@ int run(const Args &args)
         j["device"] = r.device;
         j["threads"] = r.threads;
         if (r.kl)
-            j["kl"] = {{"reference", req.klReference}, {"mean_kl", r.kl->meanKl},
+            j["kl"] = {{"reference", r.klReferenceDir}, {"mean_kl", r.kl->meanKl},
                        {"max_kl", r.kl->maxKl}, {"top1_agreement", r.kl->top1Agreement},
                        {"ppl_reference", r.kl->pplReference}, {"positions", r.kl->positions},
-                       {"seconds", r.kl->seconds}};
+                       {"seconds", r.kl->seconds},
+                       {"stats", nlohmann::json::parse(lieq::klStatisticsToJson(r.kl->stats))}};
         std::printf("%s\n", j.dump(2).c_str());
         return 0;
     }
@@ -83,9 +87,10 @@ int run(const Args &args)
                 static_cast<long long>(r.ppl.tokens), r.ppl.seconds, r.ppl.tokensPerSecond);
     if (r.kl)
         std::printf("KL divergence from %s: mean %.6f nats/token (max %.4f), top-1 agreement "
-                    "%.2f%%; its perplexity %.4f\n",
-                    req.klReference.c_str(), r.kl->meanKl, r.kl->maxKl, 100.0 * r.kl->top1Agreement,
-                    r.kl->pplReference);
+                    "%.2f%%; its perplexity %.4f\n\n%s",
+                    r.klReferenceDir.c_str(), r.kl->meanKl, r.kl->maxKl,
+                    100.0 * r.kl->top1Agreement, r.kl->pplReference,
+                    lieq::formatKlStatistics(r.kl->stats).c_str());
     return 0;
 }
 
@@ -100,8 +105,9 @@ const lieq::cli::CommandRegistration registration({
       {"max-windows", true, "evaluate at most N windows", "N"},
       {"batch", true, "windows per layer-major forward (default 1)", "B"},
       {"skip-layers", true, "comma-separated layers replaced by the identity", "LIST"},
-      {"kl-reference", true, "also KL(reference || model) per token and top-1 agreement "
-                             "against this model (e.g. the FP16 one)", "DIR"}},
+      {"kl-reference", true, "also the KL statistics against this model, llama.cpp's "
+                             "--kl-divergence figures (a folder, or base: the model a "
+                             "quantized folder was made from)", "DIR|base"}},
      lieq::cli::loadOptions()},
     run,
     "\n--store names the experiment store holding QUANT_RUN; nothing is recorded.\n",

@@ -7,6 +7,8 @@
 #include "app/cli/option_groups.h"
 #include "app/cli/result_json.h"
 #include "app/cli/terminal_progress.h"
+#include "core/eval/kl_statistics.h"
+#include "core/jobs/plan_rules.h"
 #include "core/jobs/quantize_job.h"
 
 #include <cstdio>
@@ -58,6 +60,10 @@ json resultJson(const lieq::jobs::QuantizeRequest &req, const lieq::jobs::Quanti
     if (e.ppl)
         j["ppl"] = {{"data", e.ppl->data}, {"ppl", e.ppl->ppl}, {"windows", e.ppl->windows},
                     {"seqlen", e.ppl->seqlen}};
+    if (out.evaluation.kl) {
+        j["kl_reference"] = out.evaluation.klReferenceDir;
+        j["kl"] = json::parse(lieq::klStatisticsToJson(*out.evaluation.kl));
+    }
     json tj = json::array();
     for (const auto &t : e.tasks) {
         json one{{"task", t.task}, {"n", t.n}, {"acc", t.acc}};
@@ -103,6 +109,9 @@ void printText(const lieq::jobs::QuantizeRequest &req, const lieq::jobs::Quantiz
             std::printf(" acc_norm %.4f", t.accNorm);
         std::printf("\n");
     }
+    if (out.evaluation.kl)
+        std::printf("\nKL statistics against %s:\n%s", out.evaluation.klReferenceDir.c_str(),
+                    lieq::formatKlStatistics(*out.evaluation.kl).c_str());
 }
 
 int run(const Args &args)
@@ -111,12 +120,24 @@ int run(const Args &args)
     req.modelDir = args.positional(0, "MODEL_DIR");
     req.calibration = lieq::cli::readCalibration(args, "calib");
     req.plan = lieq::cli::readPlan(args, req.modelDir, req.calibration);
+    if (args.has("rule")) {
+        // A plan rule instead of scores (issue 16): needs --budget, no analysis.
+        if (req.plan.kind != lieq::jobs::PlanRequest::Kind::Budget)
+            args.fail("--rule chooses the layers of a --budget plan");
+        req.plan.rule = args.value("rule");
+        if (!lieq::jobs::isRulePlanMethod(req.plan.rule))
+            args.fail("--rule takes llama-cpp, first, last, random or measured");
+        req.plan.ruleSeed = static_cast<std::uint64_t>(args.intValue("rule-seed", 1));
+        if (args.has("measure-run"))
+            req.plan.measureRun = args.intValue("measure-run", 0);
+    }
     req.settings = lieq::cli::readPipeline(args);
     req.outDir = args.value("out");
     lieq::jobs::EvaluationSpec &e = req.evaluation;
     e.pplData = args.value("eval-ppl");
     e.seqlen = args.intValue("eval-seqlen", req.calibration.seqlen);
     e.maxWindows = args.intValue("max-windows", -1);
+    e.klReference = args.value("kl-reference");
     lieq::cli::readTasks(args, e);
 
     lieq::cli::TerminalProgress bar(!args.common().quiet);
@@ -139,7 +160,13 @@ const lieq::cli::CommandRegistration registration({
      {{"out", true, "save the quantized checkpoint folder here", "DIR"},
       {"eval-ppl", true, "then: perplexity on this text (GPTQ protocol)", "FILE"},
       {"eval-seqlen", true, "perplexity window (default --seqlen)", "S"},
-      {"max-windows", true, "perplexity on at most N windows", "N"}},
+      {"max-windows", true, "perplexity on at most N windows", "N"},
+      {"rule", true, "with --budget: llama-cpp | first | last | random | measured decides the "
+                     "layers instead of scores", "NAME"},
+      {"rule-seed", true, "seed of --rule random (default 1)", "N"},
+      {"measure-run", true, "stored `lieq measure` run for --rule measured", "ID"},
+      {"kl-reference", true, "with --eval-ppl: KL statistics against this model on the same "
+                             "windows, stored with the run (base = MODEL_DIR)", "DIR|base"}},
      lieq::cli::taskOptions(), lieq::cli::loadOptions()},
     run,
 });

@@ -102,27 +102,35 @@ BitPlan measuredPlan(const AllocationRequest &request, const std::vector<double>
     return plan;
 }
 
+std::vector<int> raisedLayers(const BitPlan &plan)
+{
+    std::vector<int> out;
+    if (plan.bitSet.empty())
+        return out;
+    const int low = *std::min_element(plan.bitSet.begin(), plan.bitSet.end());
+    for (const LayerSpec &l : plan.layers) {
+        bool any = false, raised = true;
+        for (const PlanUnit &u : plan.units)
+            if (u.layer == l.index) {
+                any = true;
+                raised = raised && u.bits > low;
+            }
+        if (any && raised)
+            out.push_back(l.index);
+    }
+    return out;
+}
+
 double capturedGain(const BitPlan &plan, const std::vector<double> &gains)
 {
     if (gains.size() != plan.layers.size())
         throw Error("captured gain: " + std::to_string(gains.size()) + " gains for " +
                     std::to_string(plan.layers.size()) + " layers");
-    // Raised = every unit of the layer above the plan's lowest allowed bit-width (not above the
-    // lowest bits actually used, so a plan that raises every layer captures every gain).
-    if (plan.bitSet.empty())
-        return 0.0;
-    const int low = *std::min_element(plan.bitSet.begin(), plan.bitSet.end());
     double sum = 0;
-    for (std::size_t i = 0; i < plan.layers.size(); ++i) {
-        bool any = false, raised = true;
-        for (const PlanUnit &u : plan.units)
-            if (u.layer == plan.layers[i].index) {
-                any = true;
-                raised = raised && u.bits > low;
-            }
-        if (any && raised)
-            sum += gains[i];
-    }
+    for (int layer : raisedLayers(plan))
+        for (std::size_t i = 0; i < plan.layers.size(); ++i)
+            if (plan.layers[i].index == layer)
+                sum += gains[i];
     return sum;
 }
 
@@ -171,9 +179,7 @@ std::vector<DamagePoint> damageCurve(const AllocationRequest &request, double kl
         DamagePoint p;
         p.bits = plan.nominalBits();
         p.predictedKl = predictedDamage(plan, klAllLow, gains);
-        for (const PlanUnit &u : plan.units)
-            if (u.bits > lo && (p.raised.empty() || p.raised.back() != u.layer))
-                p.raised.push_back(u.layer);
+        p.raised = raisedLayers(plan);
         curve.push_back(std::move(p));
     }
     return curve;

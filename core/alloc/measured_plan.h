@@ -19,6 +19,11 @@ namespace lieq::alloc {
 // The plan's method is "measured"; its layer scores are the gains.
 BitPlan measuredPlan(const AllocationRequest &request, const std::vector<double> &gains);
 
+// Layers whose every unit sits above the lowest width of the plan's bit set (pinned or not), in
+// layer order: what a plan raises. (alloc::protectedLayers compares with the lowest width
+// actually used instead, so it sees nothing in a plan that raises every layer.)
+std::vector<int> raisedLayers(const BitPlan &plan);
+
 // Sum of the gains of the layers `plan` raises (every unit above the lowest width of its bit set,
 // pinned or not), with gains given per plan.layers entry. Throws lieq::Error when the counts
 // differ.

@@ -70,6 +70,32 @@ std::string metricsCsv(const std::vector<DemoLayer> &layers)
     return csv.str();
 }
 
+json comparisonJson(const DemoResult &d)
+{
+    if (!d.comparison)
+        return nullptr;
+    const PlanComparison &c = *d.comparison;
+    json plans = json::array();
+    for (const ComparedPlan &p : c.plans)
+        plans.push_back({{"name", p.name}, {"raised", p.raised}, {"bits", p.bits},
+                         {"ppl", num(p.ppl)}, {"same_as", p.sameAs}, {"quant_run", p.quantRunId},
+                         {"kl", json::parse(klStatisticsToJson(p.kl))}});
+    json shares = json::array();
+    for (const sensitivity::PredictorScore &p : c.predictors.predictors)
+        shares.push_back({{"name", p.name}, {"raised", p.protectedLayers},
+                          {"share", num(p.share)}, {"top_choice", p.topChoice},
+                          {"top_choice_rank", p.topChoiceRank},
+                          {"spearman", num(p.spearman.coefficient)},
+                          {"kendall", num(p.kendall.coefficient)}});
+    return {{"budget_bits", c.budget}, {"eval_data", c.evalData},
+            {"measure_run", c.measure.runId},
+            {"measure_seconds", c.measure.measure.cost.seconds},
+            {"measure_forward_multiple", c.measure.measure.cost.forwardMultiple},
+            {"best_raised", c.predictors.bestLayers}, {"best_gain", c.predictors.bestGain},
+            {"plans", plans}, {"predictors", shares}, {"rewarded", c.rewarded},
+            {"verdict", c.verdict}};
+}
+
 std::string summaryJson(const DemoResult &d)
 {
     json layers = json::array();
@@ -87,6 +113,7 @@ std::string summaryJson(const DemoResult &d)
         {"ppl", {{"fp", num(d.pplFp)}, {"lieq_gptq", num(d.pplLieq)}, {"uniform2_gptq", num(d.pplUniform2)}}},
         {"nominal_bits", {{"lieq", d.nominalBitsLieq}, {"uniform2", d.nominalBitsUniform2}}},
         {"layers", layers},
+        {"comparison", comparisonJson(d)},
         {"outputs",
          {{"plan", d.planPath},
           {"metrics_json", d.metricsJsonPath},
@@ -194,6 +221,21 @@ DemoResult runDemo(const DemoRequest &request, const JobContext &context)
     for (std::size_t i = 0; i < analysis.diagnostics.layers.size(); ++i) {
         const auto &l = analysis.diagnostics.layers[i];
         d.layers.push_back({l.layer, l.dppl, l.dr, l.dE, i < bits.size() ? bits[i] : 16});
+    }
+    // 6. Is the plan right for this model? Every predictor against the measured gains and the
+    // baseline rules, each plan quantized and judged on held-out text.
+    if (r.comparePlans) {
+        PlanComparisonRequest cr;
+        cr.modelDir = r.modelDir;
+        cr.data = r.data;
+        cr.workDir = out.string();
+        cr.seqlen = r.seqlen;
+        cr.samples = r.samples;
+        cr.evalWindows = r.evalWindows;
+        cr.probeWindows = r.probeWindows;
+        cr.budget = d.budgetBits;
+        cr.randomSeeds = r.randomSeeds;
+        d.comparison = comparePlans(cr, analysis, context);
     }
     d.metricsJsonPath = (out / "metrics.json").string();
     d.metricsCsvPath = (out / "metrics.csv").string();

@@ -1,16 +1,20 @@
 #pragma once
 
 #include "core/alloc/bit_plan.h"
+#include "core/jobs/demo_comparison.h"
 #include "core/jobs/job_context.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 // The whole LieQ pipeline on one (small) model, as `lieq demo` runs it: FP baseline perplexity
 // -> layer diagnostics -> allocation at the paper's setting (one 4-bit layer, 2 + 2/L bits) ->
 // GPTQ at that plan and at uniform 2 bits, both evaluated on the same windows -> plan, metrics
-// (JSON, CSV) and an F16 GGUF of the model in the output folder.
+// (JSON, CSV) and an F16 GGUF of the model in the output folder; then, unless switched off,
+// is the plan right for this model: every predictor's, the measured-gain and the baseline
+// rules' plans at the same budget, quantized and judged on held-out text (demo_comparison.h).
 namespace lieq::jobs {
 
 struct DemoRequest
@@ -21,6 +25,9 @@ struct DemoRequest
     std::int64_t seqlen = 256;       // analysis, calibration and evaluation windows
     std::int64_t samples = 32;       // calibration windows
     std::int64_t evalWindows = 40;
+    bool comparePlans = true;
+    std::int64_t probeWindows = 8;   // measure pass of the comparison
+    std::vector<std::uint64_t> randomSeeds{1, 2, 3};
 };
 
 struct DemoLayer
@@ -46,6 +53,7 @@ struct DemoResult
     // Files written into the output folder.
     std::string planPath, metricsJsonPath, metricsCsvPath, ggufPath, quantizedCheckpoint;
     std::string summaryJson;         // what metrics.json holds
+    std::optional<PlanComparison> comparison;
 };
 
 DemoResult runDemo(const DemoRequest &request, const JobContext &context);

@@ -100,10 +100,16 @@ EvaluateResult runEvaluate(const EvaluateRequest &request, const JobContext &con
     const Tokenizer tokenizer = Tokenizer::fromModelDir(target.dir);
     auto model = loadModel(target.dir, context);
     out.report = evaluateLoadedModel(*model, tokenizer, target.dir, tasks, request.spec, context);
+    out.klReferenceDir = klReferenceDir(request.spec, target.sourceModelDir);
+    if (!out.klReferenceDir.empty())
+        out.kl = measureKl(*model, tokenizer, out.klReferenceDir, request.spec, context);
     if (!target.quantized)
         out.parameterCount = static_cast<std::int64_t>(Checkpoint(target.dir).parameterCount());
     if (db) {
         db->addEvalResults(evaluationRows(*db, out.report, request.spec, out.modelId, target.quantRunId));
+        if (out.kl)
+            recordKlStatistics(*db, *out.kl, target.dir, target.quantRunId, out.klReferenceDir,
+                               request.spec);
         if (request.matchStoredBaseline)
             out.storedBaseline = matchingStoredBaseline(*db, out.modelId, request.spec);
     }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/eval/kl_statistics.h"
 #include "core/jobs/job_context.h"
 #include "core/tasks/eval_report.h"
 #include "core/tasks/zero_shot.h"
@@ -50,6 +51,12 @@ struct EvaluationSpec
     // Per-item log (lm-eval's --log_samples): one JSON line per scored item with the prompt,
     // each choice's log-likelihood and length, the choice taken and the gold answer.
     std::string logSamplesPath;
+    // KL statistics against an FP16 reference on the perplexity windows (llama.cpp's
+    // --kl-divergence figures; core/eval/kl_statistics.h): "" none, "base" the model the
+    // evaluated one was quantized from (a plain model folder: itself), else a model folder.
+    // Needs pplData. One pass: per window both models run (no logits file); the reference is
+    // loaded beside the model, so memory holds both.
+    std::string klReference;
 
     bool empty() const { return pplData.empty() && tasks.empty(); }
 };
@@ -76,6 +83,8 @@ struct EvaluateResult
     std::int64_t modelId = 0;                // store ids, 0 / nullopt when not stored
     std::optional<std::int64_t> quantRunId;
     std::int64_t parameterCount = 0;         // all weights of an unquantized model folder
+    std::optional<KlStatistics> kl;          // with spec.klReference
+    std::string klReferenceDir;              // the folder it was measured against
     double seconds = 0;
 };
 

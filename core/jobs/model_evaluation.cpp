@@ -4,6 +4,7 @@
 #include "core/data/token_windows.h"
 #include "core/eval/perplexity.h"
 #include "core/jobs/job_store.h"
+#include "core/jobs/kl_job.h"
 #include "core/store/experiment_store.h"
 #include "core/tasks/task_loaders.h"
 #include "core/tokenizer/tokenizer.h"
@@ -41,19 +42,26 @@ std::string pplSettingsJson(const PerplexityFigures &p, std::int64_t maxWindows)
         .dump();
 }
 
-PerplexityFigures measurePerplexity(Model &model, const Tokenizer &tokenizer,
-                                    const EvaluationSpec &spec, const JobContext &context)
+TokenWindows evaluationWindows(const Tokenizer &tokenizer, const EvaluationSpec &spec,
+                               const JobContext &context)
 {
     if (spec.seqlen < 2)
         throw Error(spec.pplData, "perplexity windows need at least 2 tokens, got " +
                                       std::to_string(spec.seqlen));
     context.report("tokenizing", 0, 1, spec.pplData);
     const Corpus corpus = Corpus::fromFile(spec.pplData, spec.pplField);
-    const TokenWindows windows =
+    TokenWindows windows =
         TokenWindows::fromText(tokenizer, corpus.joined("\n\n"), spec.seqlen, spec.maxWindows);
     if (windows.count == 0)
         throw Error(spec.pplData, "too short for one window of " + std::to_string(spec.seqlen) +
                                       " tokens");
+    return windows;
+}
+
+PerplexityFigures measurePerplexity(Model &model, const Tokenizer &tokenizer,
+                                    const EvaluationSpec &spec, const JobContext &context)
+{
+    const TokenWindows windows = evaluationWindows(tokenizer, spec, context);
     const PerplexityResult p = evaluatePerplexity(model, windows, {}, context.progress);
     return {spec.pplData, p.ppl, p.windows, p.seqlen, p.tokens, p.seconds};
 }
@@ -142,6 +150,31 @@ EvalReport evaluateLoadedModel(Model &model, const Tokenizer &tokenizer, const s
     if (!spec.logSamplesPath.empty())
         writeSampleLog(spec.logSamplesPath, report.tasks, tasks);
     return report;
+}
+
+KlStatistics measureKl(Model &model, const Tokenizer &tokenizer, const std::string &referenceDir,
+                       const EvaluationSpec &spec, const JobContext &context)
+{
+    if (spec.pplData.empty())
+        throw Error("KL divergence against " + referenceDir +
+                    ": needs the perplexity text its windows come from (--ppl FILE)");
+    return evaluateKl(model, referenceDir, evaluationWindows(tokenizer, spec, context), context);
+}
+
+std::string klReferenceDir(const EvaluationSpec &spec, const std::string &sourceModelDir)
+{
+    if (spec.klReference.empty())
+        return {};
+    return spec.klReference == "base" || spec.klReference == "fp16" ? sourceModelDir
+                                                                     : spec.klReference;
+}
+
+void recordKlStatistics(store::ExperimentStore &db, const KlStatistics &stats,
+                        const std::string &evaluatedDir, std::optional<std::int64_t> quantRunId,
+                        const std::string &referenceDir, const EvaluationSpec &spec)
+{
+    recordKl(db, stats, evaluatedDir, quantRunId, referenceDir,
+             {spec.pplData, spec.pplField, spec.seqlen, spec.maxWindows});
 }
 
 std::vector<store::EvalResult> evaluationRows(store::ExperimentStore &db, const EvalReport &report,

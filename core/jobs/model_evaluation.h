@@ -25,6 +25,20 @@ EvalReport evaluateLoadedModel(Model &model, const Tokenizer &tokenizer, const s
                                const std::vector<TaskData> &tasks, const EvaluationSpec &spec,
                                const JobContext &context);
 
+// KL statistics of `model` against `referenceDir` on the windows spec's perplexity uses
+// (pplData, seqlen, maxWindows); throws lieq::Error when spec has no perplexity data.
+KlStatistics measureKl(Model &model, const Tokenizer &tokenizer, const std::string &referenceDir,
+                       const EvaluationSpec &spec, const JobContext &context);
+
+// The reference folder spec.klReference names for a model whose source (FP16) folder is
+// `sourceModelDir` ("" when spec asks for none).
+std::string klReferenceDir(const EvaluationSpec &spec, const std::string &sourceModelDir);
+
+// Records KL statistics measured as `spec` says (the text, seqlen, window cap).
+void recordKlStatistics(store::ExperimentStore &db, const KlStatistics &stats,
+                        const std::string &evaluatedDir, std::optional<std::int64_t> quantRunId,
+                        const std::string &referenceDir, const EvaluationSpec &spec);
+
 // The store rows of a report: per task acc (and acc_norm where defined), and one "ppl" row
 // named after the data file's stem, each with its data set and the settings that identify how
 // it was measured (tasks: limit, seed, add_bos, batching, data_dir, prompts; perplexity:

@@ -126,7 +126,8 @@ PerplexityReport runPerplexity(const PerplexityRequest &request, const JobContex
     if (request.seqlen < 2 || request.batch < 1)
         throw Error("perplexity: windows need at least 2 tokens and a batch at least 1 window");
     PerplexityReport out;
-    out.modelDir = resolveModelTarget(request.target, context.store.path).dir;
+    const ModelTarget target = resolveModelTarget(request.target, context.store.path);
+    out.modelDir = target.dir;
     const Corpus corpus = Corpus::fromFile(request.data, request.field);
     const Tokenizer tokenizer = Tokenizer::fromModelDir(out.modelDir);
     auto model = loadModel(out.modelDir, context);
@@ -149,7 +150,11 @@ PerplexityReport runPerplexity(const PerplexityRequest &request, const JobContex
     if (!request.klReference.empty()) {
         if (!po.skipLayers.empty())
             throw Error("perplexity: the KL divergence compares whole models; skip no layers");
-        auto reference = loadModel(request.klReference, context);
+        // "base": the FP16 model a quantized folder was made from (recorded in the folder).
+        out.klReferenceDir = request.klReference == "base" || request.klReference == "fp16"
+                                 ? target.sourceModelDir
+                                 : request.klReference;
+        auto reference = loadModel(out.klReferenceDir, context);
         out.kl = evaluateKlDivergence(*reference, *model, windows, context.progress);
     }
     return out;

@@ -42,14 +42,16 @@ struct PerplexityRequest
     std::int64_t maxWindows = -1;
     std::int64_t batch = 1;              // windows per layer-major forward
     std::vector<int> skipLayers;         // layers replaced by the identity
-    std::string klReference;             // also KL(reference || model) against this folder
+    std::string klReference;             // also KL(reference || model) against this folder;
+                                         // "base": the model a quantized folder was made from
 };
 
 struct PerplexityReport
 {
     std::string modelDir;
     PerplexityResult ppl;
-    std::optional<KlDivergenceResult> kl;
+    std::optional<KlDivergenceResult> kl; // kl->stats: llama.cpp's --kl-divergence figures
+    std::string klReferenceDir;
     std::int64_t sourceTokens = 0;       // tokens of the text before cutting into windows
     std::int64_t droppedTokens = 0;
     bool resident = false;               // all fp32 weights kept (else streamed)

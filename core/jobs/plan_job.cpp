@@ -3,6 +3,7 @@
 #include "core/alloc/layer_specs.h"
 #include "core/alloc/plan_json.h"
 #include "core/alloc/scores_file.h"
+#include "core/jobs/plan_rules.h"
 #include "core/jobs/run_history.h"
 #include "core/analysis/diagnostics_correlation.h"
 #include "core/io/checkpoint.h"
@@ -183,6 +184,16 @@ PlanResult choosePlan(const PlanRequest &request, const std::string &modelDir,
         out.sourceRunId = request.sourceRunId;
         break;
     case PlanRequest::Kind::Budget: {
+        if (!request.rule.empty()) {
+            alloc::AllocationRequest r;
+            r.layers = modelLayers(modelDir).layers;
+            r.budget = request.budget;
+            r.bitSet = {2, 4};
+            out.plan = rulePlan({request.rule, request.ruleSeed, request.measureRun}, r, context);
+            out.name = "rule " + out.plan.method;
+            out.sourceRunId = request.rule == "measured" ? request.measureRun : std::nullopt;
+            break;
+        }
         ScoredLayers scores = scoreLayers(request.scores, modelDir, context);
         out.plan = alloc::paperPlan(scores.layers, request.budget, request.scores.invert);
         out.name = "lieq " + scores.metric + (request.scores.invert ? " inverted" : "");

@@ -59,6 +59,11 @@ struct PlanRequest
     std::string file;      // File: a plan JSON (`lieq allocate --out`)
     int uniformBits = 4;   // Uniform: every layer at 2, 3, 4, 8 or 16 bits
     alloc::BitPlan plan;   // Given: made by the caller (the GUI's budget panel)
+    // Budget without scores: a rule decides (plan_rules.h: llama-cpp, first, last, random with
+    // ruleSeed, measured with measureRun). "" = the scores' paper rule.
+    std::string rule;
+    std::uint64_t ruleSeed = 1;
+    std::optional<std::int64_t> measureRun;
     std::optional<std::int64_t> sourceRunId; // Given: the analysis run whose scores chose it
 };
 

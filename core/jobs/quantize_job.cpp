@@ -146,6 +146,10 @@ QuantizeResult runQuantize(const QuantizeRequest &request, const JobContext &con
         if (!request.evaluation.empty())
             out.evaluation.report = evaluateLoadedModel(*model, tokenizer, request.modelDir, tasks,
                                                         request.evaluation, context);
+        out.evaluation.klReferenceDir = klReferenceDir(request.evaluation, request.modelDir);
+        if (!out.evaluation.klReferenceDir.empty())
+            out.evaluation.kl = measureKl(*model, tokenizer, out.evaluation.klReferenceDir,
+                                          request.evaluation, context);
         out.evaluation.modelDir = request.outDir.empty() ? request.modelDir : request.outDir;
         out.evaluation.quantized = true;
         if (!request.outDir.empty()) {
@@ -160,6 +164,9 @@ QuantizeResult runQuantize(const QuantizeRequest &request, const JobContext &con
             out.evaluation.quantRunId = out.runId;
             db->addEvalResults(evaluationRows(*db, out.evaluation.report, request.evaluation,
                                               out.modelId, out.runId));
+            if (out.evaluation.kl)
+                recordKlStatistics(*db, *out.evaluation.kl, out.evaluation.modelDir, out.runId,
+                                   out.evaluation.klReferenceDir, request.evaluation);
             if (request.matchStoredBaseline)
                 out.evaluation.storedBaseline =
                     matchingStoredBaseline(*db, out.modelId, request.evaluation);

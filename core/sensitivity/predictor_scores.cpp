@@ -13,25 +13,6 @@ namespace lieq::sensitivity {
 
 namespace {
 
-std::vector<int> raisedLayers(const alloc::BitPlan &plan)
-{
-    std::vector<int> out;
-    if (plan.bitSet.empty())
-        return out;
-    const int low = *std::min_element(plan.bitSet.begin(), plan.bitSet.end());
-    for (const alloc::LayerSpec &l : plan.layers) {
-        bool any = false, raised = true;
-        for (const alloc::PlanUnit &u : plan.units)
-            if (u.layer == l.index) {
-                any = true;
-                raised = raised && u.bits > low;
-            }
-        if (any && raised)
-            out.push_back(l.index);
-    }
-    return out;
-}
-
 bool constant(const std::vector<double> &v)
 {
     return std::all_of(v.begin(), v.end(), [&](double x) { return x == v.front(); });
@@ -55,7 +36,7 @@ PredictorReport scorePredictors(const alloc::AllocationRequest &request,
     PredictorReport rep;
     rep.budget = request.budget;
     const alloc::BitPlan best = alloc::measuredPlan(request, gains);
-    rep.bestLayers = raisedLayers(best);
+    rep.bestLayers = alloc::raisedLayers(best);
     rep.bestGain = alloc::capturedGain(best, gains);
     const bool correlate = gains.size() >= 3 && !constant(gains);
     double bestShare = -INFINITY;
@@ -70,7 +51,7 @@ PredictorReport scorePredictors(const alloc::AllocationRequest &request,
                 x.score = std::numeric_limits<double>::quiet_NaN();
         r.protectLowest = false;
         const alloc::BitPlan plan = alloc::allocate(r);
-        s.protectedLayers = raisedLayers(plan);
+        s.protectedLayers = alloc::raisedLayers(plan);
         s.capturedGain = alloc::capturedGain(plan, gains);
         s.share = rep.bestGain > 0 ? s.capturedGain / rep.bestGain
                                    : std::numeric_limits<double>::quiet_NaN();
@@ -126,7 +107,7 @@ std::string formatPredictorReport(const PredictorReport &r)
         os << line;
     }
     if (!r.winner.empty())
-        os << "this model rewards: " << r.winner << "\n";
+        os << "largest share of the best achievable gain: " << r.winner << "\n";
     return os.str();
 }
 

@@ -69,7 +69,7 @@ private Q_SLOTS:
         QCOMPARE(p.topChoiceRank, 1);
         QCOMPARE(find(r, "measured").share, 1.0);
         QCOMPARE(r.winner, std::string("dppl")); // first listed among the equals
-        QVERIFY(formatPredictorReport(r).find("this model rewards: dppl") != std::string::npos);
+        QVERIFY(formatPredictorReport(r).find("best achievable gain: dppl") != std::string::npos);
     }
 
     void severalLayersAndBaselines()

@@ -2,10 +2,13 @@
 # The LieQ results tables, reproducibly: for each model, FP16; uniform 4-bit RTN/GPTQ/AWQ;
 # uniform 2-bit RTN/GPTQ; the LieQ plan (dr ranking, paper rule) at 2 + 2/L bits with each
 # backend; and at the same budget the plan protecting the lowest-dr layers instead and the plan
-# chosen by the measured dPPL (the oracle). WikiText-2 perplexity and six zero-shot tasks.
+# chosen by the measured dPPL (the oracle); the baseline rules at the same budget (llama.cpp's
+# layer heuristic, first/last layers, seeded random plans) and the measured-gain plan (issue 16).
+# WikiText-2 perplexity and six zero-shot tasks.
 #
 #   tests/bench/results/run_results.sh [--limit N] [--windows W] [--samples C] [--out DIR]
 #                                      [--comparison-backends rtn,gptq] [--sections main,single]
+#                                      [--probe 8] [--seeds 1,2,3]
 #                                      [MODEL_DIR ...]
 #
 # Models default to ../shared/models/stories260K-hf and resources/demo-model (when present).
@@ -16,7 +19,12 @@
 #    second half, so calibration never sees evaluation text.
 #  - window length S = min(512, max_position_embeddings); C calibration windows (seed 0).
 #  - damage: KL(P_FP16 || P_quantized) per token on the perplexity windows (lieq ppl
-#    --kl-reference), and the share of positions whose top-1 token agrees.
+#    --kl-reference), with llama.cpp's statistics (standard error, percentiles, top-1 agreement,
+#    change of the next token's probability, PPL ratio).
+#  - the measure pass (lieq measure, GPTQ, 2 -> 4 bits) on the calibration half: per layer the
+#    KL with only that layer at 2 bits and the gain of raising it to 4 bits over uniform 2-bit;
+#    every predictor (dPPL, dr, dE, measured sensitivity, the baseline rules) scored against the
+#    gains at the budget.
 #  - zero-shot: the first N items of each task (lm-eval-harness scoring), the same items for
 #    every row; acc for PIQA, ARC-e, WinoGrande, BoolQ; acc_norm for ARC-c and HellaSwag.
 #  - group size 128 (per row where a layer is narrower), asymmetric, GPTQ without act-order.
@@ -37,6 +45,8 @@ SAMPLES=32
 OUT=$ROOT/build-release/results
 CMP_BACKENDS=rtn,gptq
 SECTIONS=main,single
+PROBE=8
+SEEDS=1,2,3
 MODELS=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -46,6 +56,8 @@ while [ $# -gt 0 ]; do
         --out) OUT=$2; shift 2 ;;
         --comparison-backends) CMP_BACKENDS=$2; shift 2 ;;
         --sections) SECTIONS=$2; shift 2 ;;
+        --probe) PROBE=$2; shift 2 ;;
+        --seeds) SEEDS=$2; shift 2 ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | grep '^#'; exit 0 ;;
         -*) echo "run_results.sh: unknown option $1" >&2; exit 2 ;;
         *) MODELS+=("$1"); shift ;;
@@ -96,9 +108,15 @@ print(c["num_hidden_layers"], c.get("max_position_embeddings", 2048))' "$MODEL/c
 
     log "$NAME: analysis (dPPL, compactness, energy) on the calibration half"
     nice -n 10 "$LIEQ" analyze "$MODEL" --data "$CALIB" --samples "$SAMPLES" --seqlen "$SEQLEN" \
-        --metrics dppl,compact,energy --store "$STORE" --json "$DIR/analysis.json" \
+        --metrics dppl,compact,energy --store "$STORE" --out "$DIR/analysis.json" --quiet \
         > "$DIR/analysis.txt" 2> "$DIR/analysis.log"
     RUN=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["run_id"])' "$DIR/analysis.json")
+
+    log "$NAME: measure pass (GPTQ, 2 -> 4 bits) and the predictors against it"
+    nice -n 10 "$LIEQ" measure "$MODEL" --data "$CALIB" --samples "$SAMPLES" --seqlen "$SEQLEN" \
+        --seed 0 --method gptq --probe-windows "$PROBE" --scores-run "$RUN" --budget "$BUDGET" \
+        --store "$STORE" --json --quiet > "$DIR/measure.json" 2> "$DIR/measure.log"
+    MRUN=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["run_id"])' "$DIR/measure.json")
 
     if [[ ",$SECTIONS," == *,main,* ]]; then
         log "$NAME: fp16"
@@ -127,6 +145,15 @@ print(c["num_hidden_layers"], c.get("max_position_embeddings", 2048))' "$MODEL/c
             quant "lowest-$m" "${PLAN[@]}" --score-metric dr --invert-scores --method $m
             quant "oracle-$m" "${PLAN[@]}" --score-metric dppl --method $m
         done
+        # Issue 16: the other predictors and the rules users would apply, GPTQ, same budget.
+        quant "de-gptq" "${PLAN[@]}" --score-metric dE --method gptq
+        for rule in llama-cpp first last; do
+            quant "rule-$rule-gptq" --budget "$BUDGET" --rule "$rule" --method gptq
+        done
+        for seed in ${SEEDS//,/ }; do
+            quant "random$seed-gptq" --budget "$BUDGET" --rule random --rule-seed "$seed" --method gptq
+        done
+        quant "measured-gptq" --budget "$BUDGET" --rule measured --measure-run "$MRUN" --method gptq
     fi
 
     # Every one-4-bit-layer plan (the budget's only other choices), GPTQ, perplexity and KL

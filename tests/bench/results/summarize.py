@@ -19,7 +19,13 @@ ROWS = [("fp16", "FP16", "-"),
         ("lowest-rtn", "lowest dr protected", "RTN"), ("lowest-gptq", "lowest dr protected", "GPTQ"),
         ("lowest-awq", "lowest dr protected", "AWQ"),
         ("oracle-rtn", "oracle (top dPPL)", "RTN"), ("oracle-gptq", "oracle (top dPPL)", "GPTQ"),
-        ("oracle-awq", "oracle (top dPPL)", "AWQ")]
+        ("oracle-awq", "oracle (top dPPL)", "AWQ"),
+        ("de-gptq", "top dE", "GPTQ"),
+        ("measured-gptq", "measured gains (knapsack)", "GPTQ"),
+        ("rule-llama-cpp-gptq", "llama.cpp rule", "GPTQ"),
+        ("rule-first-gptq", "first layers", "GPTQ"), ("rule-last-gptq", "last layers", "GPTQ"),
+        ("random1-gptq", "random (seed 1)", "GPTQ"), ("random2-gptq", "random (seed 2)", "GPTQ"),
+        ("random3-gptq", "random (seed 3)", "GPTQ")]
 
 
 def load(path):
@@ -66,6 +72,15 @@ def model_summary(mdir):
             if os.path.exists(klp):
                 kl = load(klp)["kl"]
                 row["kl"], row["top1"] = kl["mean_kl"], kl["top1_agreement"]
+                st = kl.get("stats")
+                if st:
+                    row["kl_err"] = st["kl_mean"]["error"]
+                    row["kl_p99"] = next((q["value"] for q in st["kl_quantiles"]
+                                          if abs(q["level"] - 0.99) < 1e-9), None)
+                    row["kl_max"] = st["kl_max"]
+                    row["dp_rms"] = st["delta_p_rms"]["value"]
+                    row["ppl_ratio"] = st["ppl_ratio"]["value"]
+                    row["ppl_ratio_err"] = st["ppl_ratio"]["error"]
             sec = os.path.join(mdir, rid + ".seconds")
             if os.path.exists(sec):
                 row["wall_s"] = float(open(sec).read())
@@ -82,6 +97,10 @@ def model_summary(mdir):
             k = load(path)
             singles.append({"layer": l["layer"], "ppl": k["ppl"], "kl": k["kl"]["mean_kl"],
                             "top1": k["kl"]["top1_agreement"]})
+    measure = None
+    mpath = os.path.join(mdir, "measure.json")
+    if os.path.exists(mpath):
+        measure = load(mpath)
     choices = {}
     if layers:
         choices = {"top dr (LieQ)": max(layers, key=lambda l: l["dr"])["layer"],
@@ -91,7 +110,7 @@ def model_summary(mdir):
     return {"model": os.path.basename(mdir), "analysis_run": analysis["run_id"],
             "ppl_base_calibration": analysis.get("ppl_base"), "layers": layers,
             "dppl_dr_correlation": corr[0] if corr else None, "rows": rows,
-            "single_layer_plans": singles, "choices": choices}
+            "single_layer_plans": singles, "choices": choices, "measure": measure}
 
 
 def fmt(v, digits=2):
@@ -110,15 +129,20 @@ def markdown(summary, args):
                          f"task (acc; acc_norm for ARC-c and HellaSwag). KL: mean "
                          f"KL(FP16 || quantized) in nats per token on the perplexity windows; "
                          f"top-1: % of positions predicting the FP16 model's top token.\n")
-        head = ["plan", "backend", "layer bits", "bits", "PPL", "KL", "top-1"] + \
-               [t[1] for t in TASKS] + ["avg", "% FP16"]
+        head = ["plan", "backend", "layer bits", "bits", "PPL", "KL ± err", "KL p99", "top-1",
+                "RMS Δp", "PPL ratio"] + [t[1] for t in TASKS] + ["avg", "% FP16"]
         lines.append("| " + " | ".join(head) + " |")
         lines.append("|" + "---|" * len(head))
         for r in m["rows"]:
             cells = [r["plan"], r["backend"], "".join(str(b) if b < 10 else "F"
                                                       for b in r["layer_bits"]) or "-",
-                     fmt(r["bits"], 3), fmt(r["ppl"]), fmt(r.get("kl"), 4),
-                     fmt(100 * r["top1"], 1) if "top1" in r else "-"]
+                     fmt(r["bits"], 3), fmt(r["ppl"]),
+                     (fmt(r.get("kl"), 4) + (" ± " + fmt(r["kl_err"], 4) if "kl_err" in r else ""))
+                     if "kl" in r else "-",
+                     fmt(r.get("kl_p99"), 3),
+                     fmt(100 * r["top1"], 1) if "top1" in r else "-",
+                     fmt(100 * r["dp_rms"], 2) + "%" if "dp_rms" in r else "-",
+                     fmt(r.get("ppl_ratio"), 3)]
             cells += [fmt(100 * r["tasks"][k]["value"], 1) if k in r["tasks"] else "-"
                       for k, _, _ in TASKS]
             cells += [fmt(100 * r["avg"], 1) if r["avg"] is not None else "-",
@@ -153,7 +177,59 @@ def markdown(summary, args):
                          "; ".join(f"{k}: layer {v} -> {rank.get(v, '-')} / {rank_ppl.get(v, '-')}"
                                    for k, v in m["choices"].items()) + ".")
             lines.append("")
+        lines += measure_markdown(m)
     return "\n".join(lines) + "\n"
+
+
+def measure_markdown(m):
+    """The measure pass and every predictor scored against its gains (issue 16)."""
+    ms = m.get("measure")
+    if not ms:
+        return []
+    out = []
+    cost = ms["cost"]
+    out.append(f"Measure pass (run {ms['run_id']}, {ms['backend'].upper()} {ms['low_bits']} -> "
+               f"{ms['high_bits']} bits, {ms['calibration_windows']} calibration + "
+               f"{ms['probe_windows']} probe windows of {ms['seqlen']} tokens from the "
+               f"calibration half): {cost['seconds']:.1f} s = {cost['forward_multiple']:.1f} x one "
+               f"FP forward over the same windows ({cost['layer_quantizations']} layer "
+               f"quantizations). All layers at {ms['low_bits']} bits: KL {ms['kl_all_low']:.4f}.\n")
+    singles = {s["layer"]: s for s in m["single_layer_plans"]}
+    u2 = next((r for r in m["rows"] if r["id"] == "uniform2-gptq"), None)
+    out.append("| layer | KL, only it at 2 bits | KL, it at 4 bits (rest 2) | measured gain |"
+               + (" gain of the real one-layer plan (held-out text) |" if singles and u2 else ""))
+    out.append("|---|---|---|---|" + ("---|" if singles and u2 else ""))
+    for l in ms["layers"]:
+        cells = [str(l["layer"]), fmt(l["kl_low"], 5), fmt(l["kl_raised"], 5), fmt(l["gain"], 5)]
+        if singles and u2:
+            sg = singles.get(l["layer"])
+            cells.append(fmt(u2["kl"] - sg["kl"], 5) if sg and "kl" in u2 else "-")
+        out.append("| " + " | ".join(cells) + " |")
+    out.append("")
+    pr = ms.get("predictors")
+    if pr:
+        out.append(f"Predictors against the measured gains at {pr['budget']:.4f} bits (best "
+                   f"achievable: raise layer(s) {','.join(map(str, pr['best_raised'])) or '-'}, "
+                   f"gain {pr['best_gain']:.5f}); share = the part of that gain the predictor's "
+                   f"own plan captures; rank = where its top layer ranks among all one-layer "
+                   f"plans by measured gain (1 = best); 95% bootstrap intervals.\n")
+        out.append("| predictor | raises | share of best gain | top choice (rank) | Spearman [CI] "
+                   "| Kendall [CI] |")
+        out.append("|---|---|---|---|---|---|")
+        for p in pr["predictors"]:
+            ci = lambda c: "-" if c[0] is None else f"[{c[0]:+.2f}, {c[1]:+.2f}]"
+            rho = "-" if p["spearman"] is None else f"{p['spearman']:+.2f} {ci(p['spearman_ci'])}"
+            tau = "-" if p["kendall"] is None else f"{p['kendall']:+.2f} {ci(p['kendall_ci'])}"
+            share = "-" if p["share"] is None else f"{100 * p['share']:.1f}%"
+            out.append(f"| {p['name']} | {','.join(map(str, p['raised'])) or '-'} | {share} | "
+                       f"{p['top_choice']} ({p['top_choice_rank']}) | {rho} | {tau} |")
+        out.append("")
+        rnd = [p["share"] for p in pr["predictors"]
+               if p["name"].startswith("random-") and p["share"] is not None]
+        if rnd:
+            out.append(f"Random plans: share {100 * min(rnd):.1f}% to {100 * max(rnd):.1f}% over "
+                       f"{len(rnd)} seeds.\n")
+    return out
 
 
 def main():
