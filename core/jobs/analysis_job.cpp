@@ -31,39 +31,73 @@ using analysis::LayerDiagnostics;
 using analysis::ProjectionDiagnostics;
 using analysis::kNaN;
 
+// Where each stored metric lives in the result structs: one table for writing rows and reading
+// them back.
+struct LayerField
+{
+    const char *metric;
+    double LayerDiagnostics::*field;
+    DiagnosticsStage stage;
+};
+// In the layer table's column order.
+constexpr LayerField kLayerFields[] = {
+    {"dppl", &LayerDiagnostics::dppl, DiagnosticsStage::Dppl},
+    {"ppl_skipped", &LayerDiagnostics::pplSkipped, DiagnosticsStage::Dppl},
+    {"dr", &LayerDiagnostics::dr, DiagnosticsStage::Spectral},
+    {"dE", &LayerDiagnostics::dE, DiagnosticsStage::Spectral},
+    {"compact", &LayerDiagnostics::compactTrained, DiagnosticsStage::Spectral},
+    {"compact_random", &LayerDiagnostics::compactRandom, DiagnosticsStage::Spectral}};
+
+struct ProjectionField
+{
+    const char *metric;
+    double ProjectionDiagnostics::*field;
+};
+constexpr ProjectionField kProjectionFields[] = {
+    {"compact", &ProjectionDiagnostics::compactTrained},
+    {"compact_random", &ProjectionDiagnostics::compactRandom},
+    {"dr", &ProjectionDiagnostics::dr},
+    {"energy", &ProjectionDiagnostics::energyTrained},
+    {"energy_random", &ProjectionDiagnostics::energyRandom},
+    {"dE", &ProjectionDiagnostics::dE}};
+// Spectrum sizes, stored as numbers beside the metrics.
+constexpr std::pair<const char *, std::int64_t ProjectionDiagnostics::*> kProjectionCounts[] = {
+    {"rank", &ProjectionDiagnostics::rank}, {"k", &ProjectionDiagnostics::k}};
+
+// The run's timings JSON: seconds per stage and the dPPL pass's cost.
+constexpr std::pair<const char *, double analysis::DiagnosticsTimings::*> kTimingFields[] = {
+    {"baseline_s", &analysis::DiagnosticsTimings::baselineSeconds},
+    {"spectral_s", &analysis::DiagnosticsTimings::spectralSeconds},
+    {"dppl_s", &analysis::DiagnosticsTimings::dpplSeconds},
+    {"total_s", &analysis::DiagnosticsTimings::totalSeconds}};
+constexpr std::pair<const char *, std::int64_t analysis::DiagnosticsCost::*> kCostFields[] = {
+    {"layer_evaluations", &analysis::DiagnosticsCost::layerEvaluations},
+    {"head_evaluations", &analysis::DiagnosticsCost::headEvaluations},
+    {"naive_layer_evaluations", &analysis::DiagnosticsCost::naiveLayerEvaluations},
+    {"naive_head_evaluations", &analysis::DiagnosticsCost::naiveHeadEvaluations},
+    {"cached_layers", &analysis::DiagnosticsCost::cachedLayers},
+    {"recomputed_layers", &analysis::DiagnosticsCost::recomputedLayers},
+    {"cached_bytes", &analysis::DiagnosticsCost::cachedBytes}};
+
 void addProjectionRows(std::vector<store::ProjectionMetric> &rows, const ProjectionDiagnostics &p)
 {
     const std::optional<int> head = p.head >= 0 ? std::optional<int>(p.head) : std::nullopt;
-    auto add = [&](const char *metric, double v) {
-        if (std::isfinite(v))
-            rows.push_back({p.layer, p.projection, metric, head, v});
-    };
-    add("compact", p.compactTrained);
-    add("compact_random", p.compactRandom);
-    add("dr", p.dr);
-    add("energy", p.energyTrained);
-    add("energy_random", p.energyRandom);
-    add("dE", p.dE);
-    add("rank", static_cast<double>(p.rank));
-    add("k", static_cast<double>(p.k));
+    for (const ProjectionField &f : kProjectionFields)
+        if (std::isfinite(p.*f.field))
+            rows.push_back({p.layer, p.projection, f.metric, head, p.*f.field});
+    for (const auto &[metric, field] : kProjectionCounts)
+        rows.push_back({p.layer, p.projection, metric, head, static_cast<double>(p.*field)});
 }
 
 std::string timingsJson(const DiagnosticsResult &r)
 {
     nlohmann::json j;
-    j["baseline_s"] = r.timings.baselineSeconds;
-    j["spectral_s"] = r.timings.spectralSeconds;
-    j["dppl_s"] = r.timings.dpplSeconds;
-    j["total_s"] = r.timings.totalSeconds;
+    for (const auto &[key, field] : kTimingFields)
+        j[key] = r.timings.*field;
+    for (const auto &[key, field] : kCostFields)
+        j[key] = r.cost.*field;
     if (std::isfinite(r.pplBase))
         j["ppl_base"] = r.pplBase;
-    j["layer_evaluations"] = r.cost.layerEvaluations;
-    j["head_evaluations"] = r.cost.headEvaluations;
-    j["naive_layer_evaluations"] = r.cost.naiveLayerEvaluations;
-    j["naive_head_evaluations"] = r.cost.naiveHeadEvaluations;
-    j["cached_layers"] = r.cost.cachedLayers;
-    j["recomputed_layers"] = r.cost.recomputedLayers;
-    j["cached_bytes"] = r.cost.cachedBytes;
     if (std::isfinite(r.cost.dpplCostRatio))
         j["dppl_cost_ratio"] = r.cost.dpplCostRatio;
     j["corpus_tokens"] = r.calibration.corpusTokens;
@@ -101,18 +135,11 @@ void readRunHeader(const store::AnalysisRunDetail &detail, DiagnosticsResult &r)
     r.numLayers = static_cast<int>(detail.model.layerCount);
 
     const nlohmann::json t = nlohmann::json::parse(detail.run.timingsJson);
-    r.timings.baselineSeconds = jsonValue<double>(t, "baseline_s", 0);
-    r.timings.spectralSeconds = jsonValue<double>(t, "spectral_s", 0);
-    r.timings.dpplSeconds = jsonValue<double>(t, "dppl_s", 0);
-    r.timings.totalSeconds = jsonValue<double>(t, "total_s", 0);
+    for (const auto &[key, field] : kTimingFields)
+        r.timings.*field = jsonValue<double>(t, key, 0);
+    for (const auto &[key, field] : kCostFields)
+        r.cost.*field = jsonValue<std::int64_t>(t, key, 0);
     r.pplBase = jsonValue<double>(t, "ppl_base", kNaN);
-    r.cost.layerEvaluations = jsonValue<std::int64_t>(t, "layer_evaluations", 0);
-    r.cost.headEvaluations = jsonValue<std::int64_t>(t, "head_evaluations", 0);
-    r.cost.naiveLayerEvaluations = jsonValue<std::int64_t>(t, "naive_layer_evaluations", 0);
-    r.cost.naiveHeadEvaluations = jsonValue<std::int64_t>(t, "naive_head_evaluations", 0);
-    r.cost.cachedLayers = jsonValue<std::int64_t>(t, "cached_layers", 0);
-    r.cost.recomputedLayers = jsonValue<std::int64_t>(t, "recomputed_layers", 0);
-    r.cost.cachedBytes = jsonValue<std::int64_t>(t, "cached_bytes", 0);
     r.cost.dpplCostRatio = jsonValue<double>(t, "dppl_cost_ratio", kNaN);
     r.calibration.corpusTokens = jsonValue<std::int64_t>(t, "corpus_tokens", 0);
 }
@@ -125,15 +152,10 @@ void readLayerRows(const store::AnalysisRunDetail &detail, DiagnosticsResult &r)
     r.layers.resize(static_cast<std::size_t>(maxLayer + 1));
     for (std::size_t l = 0; l < r.layers.size(); ++l)
         r.layers[l].layer = static_cast<int>(l);
-    for (const auto &m : detail.layers) {
-        LayerDiagnostics &l = r.layers[static_cast<std::size_t>(m.layer)];
-        if (m.metric == "dr") l.dr = m.value;
-        else if (m.metric == "dE") l.dE = m.value;
-        else if (m.metric == "compact") l.compactTrained = m.value;
-        else if (m.metric == "compact_random") l.compactRandom = m.value;
-        else if (m.metric == "dppl") l.dppl = m.value;
-        else if (m.metric == "ppl_skipped") l.pplSkipped = m.value;
-    }
+    for (const auto &m : detail.layers)
+        for (const LayerField &f : kLayerFields)
+            if (m.metric == f.metric)
+                r.layers[static_cast<std::size_t>(m.layer)].*f.field = m.value;
 }
 
 // Rows come ordered by layer, projection name, metric, head: regroup per (layer, proj, head)
@@ -149,14 +171,12 @@ void readProjectionRows(const store::AnalysisRunDetail &detail, DiagnosticsResul
         p.layer = m.layer;
         p.projection = m.projection;
         p.head = head;
-        if (m.metric == "compact") p.compactTrained = m.value;
-        else if (m.metric == "compact_random") p.compactRandom = m.value;
-        else if (m.metric == "dr") p.dr = m.value;
-        else if (m.metric == "energy") p.energyTrained = m.value;
-        else if (m.metric == "energy_random") p.energyRandom = m.value;
-        else if (m.metric == "dE") p.dE = m.value;
-        else if (m.metric == "rank") p.rank = static_cast<std::int64_t>(m.value);
-        else if (m.metric == "k") p.k = static_cast<std::int64_t>(m.value);
+        for (const ProjectionField &f : kProjectionFields)
+            if (m.metric == f.metric)
+                p.*f.field = m.value;
+        for (const auto &[metric, field] : kProjectionCounts)
+            if (m.metric == metric)
+                p.*field = static_cast<std::int64_t>(m.value);
     }
     for (auto &[key, p] : rows) {
         if (p.layer < 0 || p.layer >= static_cast<int>(r.layers.size()))
@@ -198,19 +218,11 @@ void replay(const DiagnosticsResult &r, const LayerResultFn &onLayer)
 LayerRows layerRows(DiagnosticsStage stage, const LayerDiagnostics &l)
 {
     LayerRows rows;
-    auto add = [&](const char *metric, double v) {
-        if (std::isfinite(v))
-            rows.layer.push_back({l.layer, metric, v});
-    };
-    if (stage == DiagnosticsStage::Dppl) {
-        add("dppl", l.dppl);
-        add("ppl_skipped", l.pplSkipped);
+    for (const LayerField &f : kLayerFields)
+        if (f.stage == stage && std::isfinite(l.*f.field))
+            rows.layer.push_back({l.layer, f.metric, l.*f.field});
+    if (stage == DiagnosticsStage::Dppl)
         return rows;
-    }
-    add("dr", l.dr);
-    add("dE", l.dE);
-    add("compact", l.compactTrained);
-    add("compact_random", l.compactRandom);
     for (const auto &p : l.projections)
         addProjectionRows(rows.projections, p);
     for (const auto &p : l.heads)
@@ -232,9 +244,8 @@ alloc::LayerTable layerTable(const AnalysisResult &result, const std::string &mo
             row.params = specs[static_cast<std::size_t>(l.layer)].params;
             row.linears = specs[static_cast<std::size_t>(l.layer)].linears;
         }
-        row.values = {{"dppl", l.dppl},     {"ppl_skipped", l.pplSkipped},
-                      {"dr", l.dr},         {"dE", l.dE},
-                      {"compact", l.compactTrained}, {"compact_random", l.compactRandom}};
+        for (const LayerField &f : kLayerFields)
+            row.values.emplace_back(f.metric, l.*f.field);
         table.rows.push_back(std::move(row));
     }
     return table;
