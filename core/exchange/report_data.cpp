@@ -160,6 +160,9 @@ ReportData collectReport(store::ExperimentStore &store, const std::vector<RunRef
         store::EvalFilter f;
         f.quantRunId = r.id;
         q.evals = store.evalResults(f);
+        store::KlStatsFilter kf;
+        kf.quantRunId = r.id;
+        q.kl = store.klStats(kf);
         if (options.withSourceAnalyses && detail->plan.sourceRunId &&
             store.analysisRun(*detail->plan.sourceRunId))
             wantAnalysis(*detail->plan.sourceRunId);

@@ -41,6 +41,7 @@ struct ReportQuantRun
     std::vector<int> layerBits;             // per layer; -1 where its projections differ
     std::vector<std::string> layerBitsText; // per layer: "4", or "qkv 4, o 2, gate_up 2, down 4"
     std::vector<store::EvalResult> evals;   // oldest first
+    std::vector<store::KlStatsRecord> kl;   // KL statistics against the FP16 model, newest first
 };
 
 struct ReportData

@@ -120,7 +120,14 @@ ResultsTable buildResultsTable(const ReportData &data)
         r.label = "q" + std::to_string(run.id) + " " + run.method;
         if (std::isfinite(r.nominalBits))
             r.label += " (" + number(r.nominalBits, 4) + " bits)";
-        rows.emplace_back(r, latest(q.evals));
+        auto values = latest(q.evals);
+        if (!q.kl.empty()) { // the newest KL statistics against the FP16 model
+            const store::KlStatsRecord &k = q.kl.front();
+            values[{"vs FP16", "kl_mean"}] = k.klMean;
+            values[{"vs FP16", "kl_p99"}] = k.klP99;
+            values[{"vs FP16", "top1"}] = k.top1;
+        }
+        rows.emplace_back(r, std::move(values));
     }
     std::vector<std::pair<std::string, std::string>> keys;
     for (const auto &[row, values] : rows)

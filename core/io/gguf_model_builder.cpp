@@ -25,7 +25,7 @@ std::string ggufArchitecture(const ModelConfig &c)
 }
 
 // HF name -> GGUF name for one checkpoint, with the q/k permutation marked.
-std::map<std::string, GgufTensorTarget> tensorMap(const ModelConfig &c, bool llamaArch)
+std::map<std::string, GgufTensorTarget> hfToGguf(const ModelConfig &c, bool llamaArch)
 {
     std::map<std::string, GgufTensorTarget> m;
     m["model.embed_tokens.weight"] = {"token_embd.weight"};
@@ -100,7 +100,7 @@ GgufModelBuilder::GgufModelBuilder(const Checkpoint &ckpt, const std::string &na
         throw Error(tokPath, "missing: GGUF export needs the model's tokenizer.json");
     const GgufVocab vocab = GgufVocab::fromTokenizerJson(tokPath, c.vocabSize, (dir / "tokenizer_config.json").string());
     m_vocabTokens = static_cast<std::int64_t>(vocab.tokens.size());
-    m_map = tensorMap(c, m_arch == "llama");
+    m_map = hfToGguf(c, m_arch == "llama");
 
     GgufWriter &w = m_writer;
     const auto u32 = [](std::int64_t v) { return static_cast<std::uint32_t>(v); };

@@ -41,6 +41,8 @@ public:
     // nullopt for tensors a GGUF leaves out (rotary inv_freq, a tied lm_head); throws
     // lieq::Error naming the tensor when the architecture has no GGUF equivalent for it.
     std::optional<GgufTensorTarget> target(const std::string &hfName) const;
+    // Every HF tensor name the architecture may have, with its GGUF target.
+    const std::map<std::string, GgufTensorTarget> &tensorMap() const { return m_map; }
     // Source row of each GGUF row (identity when not permuted).
     std::vector<std::int64_t> rowOrder(const GgufTensorTarget &t, std::int64_t rows) const;
 

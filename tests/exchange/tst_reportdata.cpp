@@ -1,10 +1,10 @@
 // Report data from the store (curves, correlations, plan bits, results table, CSV) and
 // experiment snapshots restored into another store (identical rows, idempotent, refusals).
 #include "core/analysis/statistics.h"
-#include "core/exchange/experiment_restore.h"
 #include "core/exchange/experiment_snapshot.h"
 #include "core/exchange/report_data.h"
 #include "core/exchange/results_table.h"
+#include "core/exchange/experiment_restore.h"
 #include "core/store/experiment_store.h"
 #include "core/store/statement.h"
 #include "core/util/error.h"
@@ -129,6 +129,32 @@ private Q_SLOTS:
         const auto j = nlohmann::json::parse(reportJson(d, t));
         QCOMPARE(j["results"]["rows"].size(), std::size_t(3));
         QCOMPARE(j["analyses"][0]["dppl_vs_dr"].size(), std::size_t(3));
+    }
+
+    void klStatisticsJoinTheTable()
+    {
+        QTemporaryDir dir;
+        ExperimentStore s(dir.filePath(QStringLiteral("s.sqlite")).toStdString());
+        ExperimentFixture f;
+        f.write(s);
+        store::KlStatsRecord k;
+        k.quantRunId = f.gptqId;
+        k.referenceModelId = f.modelId;
+        k.windows = 4;
+        k.seqlen = 128;
+        k.positions = 508;
+        k.klMean = 0.125;
+        k.klP99 = 1.5;
+        k.top1 = 0.8;
+        s.addKlStats(k);
+        const ResultsTable t = buildResultsTable(collectReport(s, {parseRunRef("q" + std::to_string(f.gptqId))}));
+        int col = -1;
+        for (std::size_t c = 0; c < t.columns.size(); ++c)
+            if (t.columns[c].label() == "vs FP16 kl_mean")
+                col = int(c);
+        QVERIFY(col >= 0);
+        QCOMPARE(t.rows.back().values[std::size_t(col)], 0.125);
+        QVERIFY(std::isnan(t.rows.front().values[std::size_t(col)])); // FP16 itself
     }
 
     void unknownRunIsAnError_data()

@@ -23,7 +23,6 @@ ImportResult importBundle(const std::string &bundlePath, const ImportOptions &op
     ImportResult out;
     out.manifest = reader.manifest();
     out.storePath = options.storePath.empty() ? store::ExperimentStore::defaultPath() : options.storePath;
-    store::ExperimentStore db(out.storePath);
     const fs::path root = options.checkpointRoot.empty() ? fs::path(out.storePath).parent_path() / "imported"
                                                          : fs::path(options.checkpointRoot);
     exchange::RestoreOptions ro;
@@ -46,7 +45,9 @@ ImportResult importBundle(const std::string &bundlePath, const ImportOptions &op
             ro.outputPaths[std::stoll(ref.substr(1))] = dir.string();
             out.checkpointDirs.push_back(dir.string());
         }
-        out.restore = exchange::restoreExperiment(db, json, bundlePath + ": experiment.json", ro);
+        jobs::JobContext ctx;
+        ctx.store.path = out.storePath;
+        out.restore = jobs::importSnapshot(json, bundlePath + ": experiment.json", ro, ctx);
     } catch (...) {
         std::error_code ec;
         for (const fs::path &d : created)

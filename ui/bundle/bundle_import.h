@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/exchange/experiment_restore.h"
+#include "core/jobs/import_job.h"
 #include "core/util/progress.h"
 #include "ui/bundle/bundle_manifest.h"
 
@@ -26,7 +26,7 @@ struct ImportResult
 // `lieq import BUNDLE` and File > Import: verifies the whole bundle first (BundleReader:
 // names, types, sizes, CRCs, SHA-256), then extracts bundled checkpoints (each into a
 // temporary folder renamed when complete), then writes the experiment's rows into the store in
-// one transaction (exchange::restoreExperiment). Any failure leaves the store as it was and
+// one transaction (the import job, jobs::importSnapshot). Any failure leaves the store as it was and
 // removes what this call extracted. Importing the same bundle again adds nothing.
 ImportResult importBundle(const std::string &bundlePath, const ImportOptions &options = {},
                           const ProgressFn &progress = {});
