@@ -5,7 +5,9 @@
 
 #include <QChart>
 #include <QChartView>
+#include <QComboBox>
 #include <QEvent>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QScatterSeries>
 #include <QValueAxis>
@@ -30,6 +32,19 @@ CorrelationView::CorrelationView(LayerMetricsModel *model, QWidget *parent)
     m_text->setObjectName(QStringLiteral("correlationText"));
     m_text->setWordWrap(true);
     m_text->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto *pick = new QHBoxLayout;
+    m_xBox = new QComboBox(this);
+    m_xBox->setObjectName(QStringLiteral("correlationX"));
+    m_yBox = new QComboBox(this);
+    m_yBox->setObjectName(QStringLiteral("correlationY"));
+    pick->addWidget(m_yBox, 1);
+    pick->addWidget(new QLabel(QStringLiteral("↔"), this));
+    pick->addWidget(m_xBox, 1);
+    layout->addLayout(pick);
+    fillBoxes();
+    setAxes("dr", "dppl");
+    connect(m_xBox, &QComboBox::currentIndexChanged, this, &CorrelationView::refresh);
+    connect(m_yBox, &QComboBox::currentIndexChanged, this, &CorrelationView::refresh);
     layout->addWidget(m_chart, 1);
     layout->addWidget(m_text);
     m_refresh = new RefreshCoalescer(this, [this] { recompute(); });
@@ -53,7 +68,66 @@ int CorrelationView::pointCount() const
     return n;
 }
 
-void CorrelationView::refresh() { m_refresh->request(); }
+void CorrelationView::refresh()
+{
+    if (m_refresh) // null while the constructor fills the axis boxes
+        m_refresh->request();
+}
+
+void CorrelationView::fillBoxes()
+{
+    const std::string x = m_xBox->count() ? xKey() : "dr", y = m_yBox->count() ? yKey() : "dppl";
+    for (QComboBox *box : {m_xBox, m_yBox}) {
+        const QSignalBlocker block(box);
+        box->clear();
+        for (const char *k : {"dppl", "dr", "dE"})
+            box->addItem(labelOf(k), QString::fromLatin1(k));
+        for (const auto &[key, entry] : m_extra)
+            box->addItem(entry.first, QString::fromStdString(key));
+    }
+    setAxes(x, y);
+}
+
+QString CorrelationView::labelOf(const std::string &key) const
+{
+    if (key == "dppl")
+        return tr("ΔPPL (layer skipped)");
+    if (key == "dr")
+        return tr("dr (compactness)");
+    if (key == "dE")
+        return tr("dE (top-k energy)");
+    const auto it = m_extra.find(key);
+    return it != m_extra.end() ? it->second.first : QString::fromStdString(key);
+}
+
+std::vector<double> CorrelationView::values(const std::string &key) const
+{
+    const auto it = m_extra.find(key);
+    return it != m_extra.end() ? it->second.second : m_model->metricVector(key);
+}
+
+void CorrelationView::setSeries(const std::string &key, const QString &label, std::vector<double> v)
+{
+    if (v.empty())
+        m_extra.erase(key);
+    else
+        m_extra[key] = {label, std::move(v)};
+    fillBoxes();
+    refresh();
+}
+
+void CorrelationView::setAxes(const std::string &x, const std::string &y)
+{
+    for (auto [box, key] : {std::pair{m_xBox, x}, std::pair{m_yBox, y}}) {
+        const int i = box->findData(QString::fromStdString(key));
+        if (i >= 0)
+            box->setCurrentIndex(i);
+    }
+    refresh();
+}
+
+std::string CorrelationView::xKey() const { return m_xBox->currentData().toString().toStdString(); }
+std::string CorrelationView::yKey() const { return m_yBox->currentData().toString().toStdString(); }
 
 namespace {
 QPair<double, double> rangeOf(const QChart *c, Qt::Orientation o)
@@ -95,8 +169,7 @@ void CorrelationView::setPaddedRange(QValueAxis *axis, const std::vector<double>
 
 void CorrelationView::recompute()
 {
-    const std::vector<double> dppl = m_model->metricVector("dppl");
-    const std::vector<double> dr = m_model->metricVector("dr");
+    const std::vector<double> xs = values(xKey()), ys = values(yKey());
     std::vector<double> x, y;
     QChart *c = m_chart->chart();
     c->removeAllSeries();
@@ -104,24 +177,24 @@ void CorrelationView::recompute()
         c->removeAxis(a);
     auto *points = new QScatterSeries;
     points->setMarkerSize(9);
-    for (std::size_t l = 0; l < dppl.size(); ++l)
-        if (std::isfinite(dppl[l]) && std::isfinite(dr[l])) {
-            x.push_back(dr[l]);
-            y.push_back(dppl[l]);
-            points->append(dr[l], dppl[l]);
+    for (std::size_t l = 0; l < std::min(xs.size(), ys.size()); ++l)
+        if (std::isfinite(xs[l]) && std::isfinite(ys[l])) {
+            x.push_back(xs[l]);
+            y.push_back(ys[l]);
+            points->append(xs[l], ys[l]);
         }
     c->addSeries(points);
     auto *xAxis = new QValueAxis;
     auto *yAxis = new QValueAxis;
-    xAxis->setTitleText(tr("dr (compactness)"));
-    yAxis->setTitleText(tr("ΔPPL"));
+    xAxis->setTitleText(labelOf(xKey()));
+    yAxis->setTitleText(labelOf(yKey()));
     setPaddedRange(xAxis, x);
     setPaddedRange(yAxis, y);
     c->addAxis(xAxis, Qt::AlignBottom);
     c->addAxis(yAxis, Qt::AlignLeft);
     points->attachAxis(xAxis);
     points->attachAxis(yAxis);
-    c->setTitle(tr("ΔPPL vs dr across layers"));
+    c->setTitle(tr("%1 vs %2 across layers").arg(labelOf(yKey()), labelOf(xKey())));
 
     m_stats.reset();
     if (x.size() >= 3) {
@@ -144,7 +217,8 @@ QString CorrelationView::statsText() const
 {
     m_refresh->flush();
     if (!m_stats)
-        return tr("Correlation needs ΔPPL and dr for at least 3 layers.");
+        return tr("Correlation needs %1 and %2 for at least 3 layers.")
+            .arg(labelOf(yKey()), labelOf(xKey()));
     auto row = [](const QString &name, const analysis::Correlation &r, const analysis::ConfidenceInterval &ci) {
         return QStringLiteral("<tr><td>%1</td><td align=right>%2</td><td align=right>p = %3</td>"
                               "<td align=right>[%4, %5]</td></tr>")
@@ -163,8 +237,10 @@ QString CorrelationView::statsText() const
 
 void CorrelationView::changeEvent(QEvent *e)
 {
-    if (e->type() == QEvent::LanguageChange)
+    if (e->type() == QEvent::LanguageChange) {
+        fillBoxes();
         refresh();
+    }
     QWidget::changeEvent(e);
 }
 

@@ -4,9 +4,13 @@
 
 #include <QWidget>
 
+#include <map>
 #include <optional>
+#include <string>
+#include <vector>
 
 class QChartView;
+class QComboBox;
 class QLabel;
 class QValueAxis;
 
@@ -15,9 +19,11 @@ namespace lieq::ui {
 class LayerMetricsModel;
 class RefreshCoalescer;
 
-// The method's validation at a glance: dPPL against dr per layer, with Spearman, Pearson and
-// Kendall coefficients, their p-values and bootstrap confidence intervals (core/analysis).
-// Follows the model coalesced (RefreshCoalescer): one recomputation per burst of layers.
+// The method's validation at a glance: any two per-layer series against each other (default:
+// dPPL against dr) with Spearman, Pearson and Kendall coefficients, their p-values and bootstrap
+// confidence intervals (core/analysis). Series: dPPL, dr and dE from the model, and whatever
+// the workbench adds (the measure pass's sensitivity and gains). Follows the model coalesced
+// (RefreshCoalescer): one recomputation per burst of layers.
 class CorrelationView : public QWidget
 {
     Q_OBJECT
@@ -39,6 +45,16 @@ public:
     // The axes' ranges as drawn.
     QPair<double, double> xRange() const;
     QPair<double, double> yRange() const;
+
+    // Extra per-layer series offered besides the model's metrics (key -> values, NaN = none);
+    // an empty vector removes the key.
+    void setSeries(const std::string &key, const QString &label, std::vector<double> values);
+    // Which series are on the axes (keys: "dppl", "dr", "dE", or one given to setSeries).
+    void setAxes(const std::string &x, const std::string &y);
+    std::string xKey() const;
+    std::string yKey() const;
+    QComboBox *xBox() const { return m_xBox; }
+    QComboBox *yBox() const { return m_yBox; }
     static constexpr int kBootstrapResamples = 1000;
 
 public Q_SLOTS:
@@ -49,9 +65,15 @@ protected:
 
 private:
     void recompute();
+    void fillBoxes();
+    std::vector<double> values(const std::string &key) const;
+    QString labelOf(const std::string &key) const;
     static void setPaddedRange(QValueAxis *axis, const std::vector<double> &values);
     LayerMetricsModel *m_model;
-    RefreshCoalescer *m_refresh;
+    std::map<std::string, std::pair<QString, std::vector<double>>> m_extra;
+    QComboBox *m_xBox;
+    QComboBox *m_yBox;
+    RefreshCoalescer *m_refresh = nullptr;
     QChartView *m_chart;
     QLabel *m_text;
     std::optional<Stats> m_stats;

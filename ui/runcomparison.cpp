@@ -43,6 +43,42 @@ QString textRow(const QString &label, const QString &a, const QString &b)
 {
     return QStringLiteral("<tr><td>%1</td><td align=right>%2</td><td align=right>%3</td></tr>").arg(label, a, b);
 }
+// The KL statistics against FP16 (llama.cpp's --kl-divergence figures), when either run has them.
+QString klRows(const RunResult &a, const RunResult &b)
+{
+    if (!a.kl && !b.kl)
+        return {};
+    auto v = [](const RunResult &r, auto get) { return r.kl ? double(get(*r.kl)) : std::nan(""); };
+    auto estimate = [](const RunResult &r, auto get, double scale, int prec) -> QString {
+        if (!r.kl)
+            return QStringLiteral("—");
+        const Estimate e = get(*r.kl);
+        return num(scale * e.value, prec) + QStringLiteral(" ± ") + num(scale * e.error, prec);
+    };
+    QString html = textRow(RunComparison::tr("KL from FP16 (mean ± s.e.)"),
+                           estimate(a, [](const KlStatistics &s) { return s.klMean; }, 1, 5),
+                           estimate(b, [](const KlStatistics &s) { return s.klMean; }, 1, 5));
+    html += valueRow(RunComparison::tr("KL 99th percentile"), v(a, [](const KlStatistics &s) { return s.klAt(0.99); }),
+                     v(b, [](const KlStatistics &s) { return s.klAt(0.99); }), 4, true);
+    html += valueRow(RunComparison::tr("KL maximum"), v(a, [](const KlStatistics &s) { return s.klMax; }),
+                     v(b, [](const KlStatistics &s) { return s.klMax; }), 4, true);
+    html += valueRow(RunComparison::tr("same top token"),
+                     v(a, [](const KlStatistics &s) { return 100 * s.top1Agreement.value; }),
+                     v(b, [](const KlStatistics &s) { return 100 * s.top1Agreement.value; }), 2, false,
+                     QStringLiteral("%"));
+    html += valueRow(RunComparison::tr("RMS Δp (next token)"),
+                     v(a, [](const KlStatistics &s) { return 100 * s.deltaPRms.value; }),
+                     v(b, [](const KlStatistics &s) { return 100 * s.deltaPRms.value; }), 3, true,
+                     QStringLiteral("%"));
+    html += textRow(RunComparison::tr("PPL / PPL(FP16)"),
+                    estimate(a, [](const KlStatistics &s) { return s.pplRatio; }, 1, 4),
+                    estimate(b, [](const KlStatistics &s) { return s.pplRatio; }, 1, 4));
+    html += valueRow(RunComparison::tr("corr. of ln PPL per token"),
+                     v(a, [](const KlStatistics &s) { return s.lnPplCorrelation; }),
+                     v(b, [](const KlStatistics &s) { return s.lnPplCorrelation; }), 4, false);
+    return html;
+}
+
 } // namespace
 
 QString RunComparison::html(const RunQueueModel &model, int rowA, int rowB)
@@ -76,6 +112,7 @@ QString RunComparison::html(const RunQueueModel &model, int rowA, int rowB)
                     quantOnly(qa, tr("%1 × %2 tokens").arg(a.request.calibrationSamples).arg(a.request.seqlen)),
                     quantOnly(qb, tr("%1 × %2 tokens").arg(b.request.calibrationSamples).arg(b.request.seqlen)));
     html += valueRow(tr("perplexity"), a.result.ppl, b.result.ppl, 3, true);
+    html += klRows(a.result, b.result);
     std::set<std::string> tasks;
     for (const auto &[t, v] : a.result.taskAccuracy)
         tasks.insert(t);

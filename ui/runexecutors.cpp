@@ -93,6 +93,9 @@ RunResult quantizeAndEvaluate(const RunRequest &request, const lieq::ProgressFn 
     q.settings.actOrder = request.actOrder;
     q.outDir = request.outputDir.toStdString();
     q.evaluation = evaluationFor(request);
+    // Damage measured against the FP16 model on the same windows (stored with the run).
+    if (!q.evaluation.pplData.empty())
+        q.evaluation.klReference = "base";
     q.matchStoredBaseline = true;
     const jobs::QuantizeResult out = jobs::runQuantize(q, contextFor(request, progress));
 
@@ -103,6 +106,7 @@ RunResult quantizeAndEvaluate(const RunRequest &request, const lieq::ProgressFn 
     r.sizeBytes = out.sizeBytes;
     r.sizeEstimated = out.sizeEstimated;
     r.outputDir = QString::fromStdString(out.outputDir);
+    r.kl = out.evaluation.kl;
     r.layerBits = request.plan.layerBits();
     r.storeRunId = out.runId;
     r.storeModelId = out.modelId;

@@ -2,6 +2,7 @@
 
 #include "core/alloc/bit_plan.h"
 #include "core/data/calibration.h"
+#include "core/eval/kl_statistics.h"
 
 #include <QMetaType>
 #include <QString>
@@ -10,6 +11,7 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,6 +61,9 @@ struct RunResult
     // for "% of FP16" when no baseline run is in the table (NaN / empty when none).
     double baselinePpl = std::numeric_limits<double>::quiet_NaN();
     std::map<std::string, double> baselineAccuracy;
+    // Quantize: KL statistics against the FP16 model on the perplexity windows (llama.cpp's
+    // --kl-divergence figures), when evaluated on a text.
+    std::optional<KlStatistics> kl;
     std::vector<int> layerBits;    // Quantize: bits per layer as run (-1: mixed within a layer)
     QString outputDir;             // the saved checkpoint, when one was written
     std::int64_t storeRunId = 0;   // experiment store quant run, 0 when not stored

@@ -1,5 +1,7 @@
 #include "ui/storedquantrun.h"
 
+#include "core/jobs/kl_job.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -55,6 +57,12 @@ StoredQuantRun StoredQuantRun::load(const QString &storePath, std::int64_t quant
             r.taskAccuracyNorm[t.task] = t.accNorm;
         r.taskItems = r.taskItems == 0 ? int(t.n) : std::min(r.taskItems, int(t.n));
     }
+    // KL statistics stored with the run: the newest measured on its perplexity text.
+    for (const jobs::StoredKl &k : jobs::listKl(context, quantRunId))
+        if (k.setting.data == e.pplData || e.pplData.empty()) {
+            r.kl = k.stats;
+            break;
+        }
     if (const auto &b = res.evaluation.storedBaseline) {
         if (b->ppl)
             r.baselinePpl = *b->ppl;

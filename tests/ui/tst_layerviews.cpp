@@ -131,6 +131,31 @@ private Q_SLOTS:
         QVERIFY(view.statsText().contains(QStringLiteral("0.976")));
     }
 
+    // Any two series: the model's metrics and the extra ones the workbench adds (the measure
+    // pass's), with core's statistics for the pair shown.
+    void correlationPicksAnyPair()
+    {
+        LayerMetricsModel model;
+        model.resetLayers(std::vector<std::int64_t>(8, 1000));
+        CorrelationView view(&model);
+        for (int l = 0; l < 8; ++l)
+            model.addMetrics(layerRows(l));
+        QCOMPARE(view.xKey(), std::string("dr"));
+        QCOMPARE(view.yKey(), std::string("dppl"));
+        const std::vector<double> gain{0.04, 0.001, 0.002, 0.0005, 0.003, 0.0001, 0.002, 0.001};
+        view.setSeries("kl_gain", QStringLiteral("measured gain"), gain);
+        QCOMPARE(view.xBox()->count(), 4);
+        view.setAxes("dE", "kl_gain");
+        QVERIFY(view.stats().has_value());
+        const auto dE = model.metricVector("dE");
+        QCOMPARE(view.stats()->spearman.coefficient, lieq::analysis::spearman(dE, gain).coefficient);
+        QCOMPARE(view.pointCount(), 8);
+        QVERIFY(view.statsText().contains(QStringLiteral("layers")));
+        // Removing the series falls back to an available one.
+        view.setSeries("kl_gain", {}, {});
+        QCOMPARE(view.yBox()->count(), 3);
+    }
+
     // The scatter keeps its extreme layers off the border: every point lies strictly inside
     // the axis ranges, by a margin.
     void correlationAxesArePadded()
