@@ -20,6 +20,18 @@ bool isGptq(QuantType t)
     return typeTraits(t).gptqColumns;
 }
 
+// Activation rows in powers of two: the split decision of a weight differs between decode
+// (one row) and prefill (many).
+int sizeClass(std::int64_t m)
+{
+    int c = 0;
+    while (m > 1) {
+        m >>= 1;
+        ++c;
+    }
+    return c;
+}
+
 Backend resolve(Backend b)
 {
     if (b == Backend::Auto)
@@ -88,7 +100,7 @@ void matmulRows(const WeightView &w, const float *x, std::int64_t m, float *y, B
     const std::int64_t wBytes = rowBytes(w.type, w.cols);
     const auto *wp = static_cast<const std::uint8_t *>(w.data);
     const auto *xp = static_cast<const std::uint8_t *>(xs);
-    parallelFor(w.rows, [&](std::int64_t r0, std::int64_t r1) {
+    parallelForTimed(w.data, sizeClass(m), w.rows, [&](std::int64_t r0, std::int64_t r1) {
         for (std::int64_t r = r0; r < r1; ++r)
             for (std::int64_t i = 0; i < m; ++i)
                 y[i * w.rows + r] = dot(w.cols, wp + r * wBytes, xp + i * xBytes);
@@ -108,7 +120,7 @@ void matmulGptq(const WeightView &w, const float *x, std::int64_t m, float *y, B
     const std::int64_t tiles = (w.rows + 7) / 8;
     if (b == Backend::Avx2 && gptqFastPath(w.gptq)) {
         x86::gptqPrepareAvx2(w.gptq, xa, in);
-        parallelFor(tiles, [&](std::int64_t t0, std::int64_t t1) {
+        parallelForTimed(w.gptq.qweight, sizeClass(m), tiles, [&](std::int64_t t0, std::int64_t t1) {
             x86::gptqMatmulAvx2(w.gptq, xa, in, y, w.rows, 8 * t0, std::min(w.rows, 8 * t1));
         }, 8);
         return;

@@ -1,5 +1,10 @@
 #include "kernels/parallel.h"
 
+#include "kernels/split_chooser.h"
+
+#include <atomic>
+#include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 
@@ -9,28 +14,102 @@ namespace {
 
 std::mutex g_mutex;
 std::shared_ptr<const ParallelForFn> g_parallelFor;
+std::atomic<SplitPolicy> g_policy{SplitPolicy::Adaptive};
+
+// One chooser per (site, size class). A few hundred in a model (its linears times the batch
+// sizes seen); the table is bounded because weights come and go (a site is only a cache key:
+// a new weight at a freed one's address inherits its timings until the next recheck).
+constexpr std::size_t kMaxSites = 4096;
+std::mutex g_sitesMutex;
+std::map<std::pair<const void *, int>, SplitChooser> g_sites;
+
+std::shared_ptr<const ParallelForFn> currentParallelFor()
+{
+    std::lock_guard lock(g_mutex);
+    return g_parallelFor;
+}
+
+double now()
+{
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
 
 } // namespace
 
 void setParallelFor(ParallelForFn fn)
 {
-    std::lock_guard lock(g_mutex);
-    g_parallelFor = fn ? std::make_shared<const ParallelForFn>(std::move(fn)) : nullptr;
+    {
+        std::lock_guard lock(g_mutex);
+        g_parallelFor = fn ? std::make_shared<const ParallelForFn>(std::move(fn)) : nullptr;
+    }
+    clearSplitTimings(); // timed with the old parallel-for
+}
+
+void setSplitPolicy(SplitPolicy policy)
+{
+    g_policy.store(policy);
+}
+
+SplitPolicy splitPolicy()
+{
+    return g_policy.load();
+}
+
+void clearSplitTimings()
+{
+    std::lock_guard lock(g_sitesMutex);
+    g_sites.clear();
+}
+
+std::size_t splitTimingSites()
+{
+    std::lock_guard lock(g_sitesMutex);
+    return g_sites.size();
 }
 
 void parallelFor(std::int64_t n, const RangeFn &fn, std::int64_t grain)
 {
     if (n <= 0)
         return;
-    std::shared_ptr<const ParallelForFn> p;
-    {
-        std::lock_guard lock(g_mutex);
-        p = g_parallelFor;
-    }
+    const std::shared_ptr<const ParallelForFn> p = currentParallelFor();
     if (p && n > grain)
         (*p)(n, fn, grain);
     else
         fn(0, n);
+}
+
+void parallelForTimed(const void *site, int sizeClass, std::int64_t n, const RangeFn &fn,
+                      std::int64_t grain)
+{
+    if (n <= 0)
+        return;
+    const std::shared_ptr<const ParallelForFn> p = currentParallelFor();
+    const SplitPolicy policy = g_policy.load(std::memory_order_relaxed);
+    if (!p || n <= grain || policy == SplitPolicy::Never) {
+        fn(0, n);
+        return;
+    }
+    if (policy == SplitPolicy::Always) {
+        (*p)(n, fn, grain);
+        return;
+    }
+    const std::pair<const void *, int> key{site, sizeClass};
+    SplitChooser::Choice choice;
+    {
+        std::lock_guard lock(g_sitesMutex);
+        if (g_sites.size() >= kMaxSites && !g_sites.count(key))
+            g_sites.clear();
+        choice = g_sites[key].next();
+    }
+    const double t0 = now();
+    if (choice.split)
+        (*p)(n, fn, grain);
+    else
+        fn(0, n);
+    const double seconds = now() - t0;
+    std::lock_guard lock(g_sitesMutex);
+    // (Cleared meanwhile by another thread: a fresh chooser takes this as its warm-up call.)
+    g_sites[key].record(choice, seconds);
 }
 
 } // namespace lieq::kernels

@@ -16,4 +16,25 @@ using ParallelForFn = std::function<void(std::int64_t n, const RangeFn &fn, std:
 void setParallelFor(ParallelForFn fn); // empty: run inline
 void parallelFor(std::int64_t n, const RangeFn &fn, std::int64_t grain);
 
+// parallelFor for a call made again and again with the same work (one weight matrix, one
+// batch size): it times the call split and unsplit a few times, then keeps the faster way and
+// checks the other now and then (kernels/split_chooser.h). So a GEMV too small to repay waking
+// the workers, or a second thread that shares its core with another process, never makes the
+// call slower than one thread, while an idle machine gets the threads. `site` and `sizeClass`
+// identify the work. fn must compute the same values whatever the split (the kernels do: each
+// output row is computed by one call, the same way in every sub-range).
+void parallelForTimed(const void *site, int sizeClass, std::int64_t n, const RangeFn &fn,
+                      std::int64_t grain);
+
+// How parallelForTimed decides: by timing (the default), or always / never split (tests and
+// the benchmarks' baselines).
+enum class SplitPolicy { Adaptive, Always, Never };
+void setSplitPolicy(SplitPolicy policy);
+SplitPolicy splitPolicy();
+
+// Forgets every timing (setParallelFor does it too: they were taken with the old one).
+void clearSplitTimings();
+// Sites (weight, size class) with timings: bounded (the table is dropped when full).
+std::size_t splitTimingSites();
+
 } // namespace lieq::kernels

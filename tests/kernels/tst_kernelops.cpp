@@ -3,7 +3,7 @@
 // vs fp32 (dequantized W times unquantized x: the activation quantization's error), by NMSE
 // with per-type limits, over odd shapes, tails of output tiles, group boundaries, act-order
 // g_idx, and 1..64 activation rows. Work is split by a test parallel-for that runs chunks on
-// two threads in shuffled order, so chunk independence is checked too.
+// two threads in shuffled order, and the split result must equal the unsplit one bit for bit.
 #include "kernels/matmul.h"
 #include "kernels/parallel.h"
 #include "tests/kernels/test_data.h"
@@ -11,6 +11,7 @@
 #include <QTest>
 
 #include <algorithm>
+#include <cstring>
 #include <random>
 #include <thread>
 
@@ -77,8 +78,9 @@ struct GptqFixture
 
 struct Result
 {
-    double vsScalar;
-    double vsFloat;
+    double vsScalar = 0;
+    double vsFloat = 0;
+    bool splitsAgree = true; // split, unsplit and timed-split results are the same bits
 };
 
 Result compare(const WeightView &w, std::int64_t m, std::uint32_t seed)
@@ -87,7 +89,23 @@ Result compare(const WeightView &w, std::int64_t m, std::uint32_t seed)
     const auto x = lieq::test::kernelTestValues("normal", m * w.cols, seed);
     std::vector<float> yFast(std::size_t(m * w.rows), -1.0f), yRef(yFast.size(), -2.0f),
         yFloat(yFast.size(), 0.0f), dense(std::size_t(w.rows * w.cols));
+    // Split into shuffled chunks on two threads, then on this thread alone, then as
+    // kernels::parallelForTimed decides (unsplit and split probes, then the faster way): a
+    // split must not change a single bit.
+    setSplitPolicy(SplitPolicy::Always);
     matmul(w, x.data(), m, yFast.data(), Backend::Avx2);
+    setSplitPolicy(SplitPolicy::Never);
+    std::vector<float> serial(yFast.size(), -3.0f);
+    matmul(w, x.data(), m, serial.data(), Backend::Avx2);
+    setSplitPolicy(SplitPolicy::Adaptive);
+    if (std::memcmp(serial.data(), yFast.data(), yFast.size() * sizeof(float)) != 0)
+        return {1.0, 1.0, false};
+    for (int run = 0; run < 8; ++run) {
+        std::vector<float> again(yFast.size(), -4.0f);
+        matmul(w, x.data(), m, again.data(), Backend::Avx2);
+        if (std::memcmp(again.data(), yFast.data(), yFast.size() * sizeof(float)) != 0)
+            return {1.0, 1.0, false};
+    }
     matmul(w, x.data(), m, yRef.data(), Backend::Scalar);
     dequantizeRows(w, 0, w.rows, dense.data());
     for (std::int64_t i = 0; i < m; ++i)
@@ -98,7 +116,7 @@ Result compare(const WeightView &w, std::int64_t m, std::uint32_t seed)
             yFloat[i * w.rows + r] = float(s);
         }
     return {lieq::test::nmse(yFast.data(), yRef.data(), std::int64_t(yFast.size())),
-            lieq::test::nmse(yRef.data(), yFloat.data(), std::int64_t(yFast.size()))};
+            lieq::test::nmse(yRef.data(), yFloat.data(), std::int64_t(yFast.size())), true};
 }
 
 } // namespace
@@ -150,6 +168,7 @@ private Q_SLOTS:
             t.fromFloatRef(values.data() + std::int64_t(r) * cols, data.data() + r * rb, cols);
         WeightView w{t.type, rows, cols, data.data(), {}};
         const Result res = compare(w, m, 11);
+        QVERIFY2(res.splitsAgree, "splitting the rows over threads changed the result");
         QVERIFY2(res.vsScalar < 1e-9, qPrintable(QStringLiteral("avx2 vs scalar NMSE %1").arg(res.vsScalar)));
         // NMSE of a handful of outputs is dominated by chance cancellation in one of them.
         if (std::int64_t(rows) * m >= 32)
@@ -186,6 +205,7 @@ private Q_SLOTS:
         QFETCH(int, m);
         GptqFixture f(rows, cols, bits, groupSize, actOrder, std::uint32_t(bits * 7 + rows));
         const Result res = compare(gptqView(f.m), m, 3);
+        QVERIFY2(res.splitsAgree, "splitting the rows over threads changed the result");
         QVERIFY2(res.vsScalar < 1e-9, qPrintable(QStringLiteral("avx2 vs scalar NMSE %1").arg(res.vsScalar)));
         // int8 activations per 32 inputs: NMSE about 3e-5 (x's own quantization error).
         if (std::int64_t(rows) * m >= 32)

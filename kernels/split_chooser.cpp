@@ -1,0 +1,41 @@
+#include "kernels/split_chooser.h"
+
+#include <algorithm>
+
+namespace lieq::kernels {
+
+SplitChooser::Choice SplitChooser::next()
+{
+    ++m_calls;
+    Choice c;
+    if (m_calls == 1) {
+        c.timed = false;
+        return c;
+    }
+    if (probing()) {
+        // Alternating, so that a change of load during the probes hits both ways alike.
+        c.split = m_splitRuns < m_serialRuns;
+        return c;
+    }
+    c.recheck = m_calls % kRecheck == 0;
+    c.split = prefersSplit() != c.recheck;
+    return c;
+}
+
+void SplitChooser::record(const Choice &c, double seconds)
+{
+    if (!c.timed)
+        return;
+    int &runs = c.split ? m_splitRuns : m_serialRuns;
+    double &mean = c.split ? m_split : m_serial;
+    // A recheck replaces the other way's old mean: if that way became faster (a core came free)
+    // the choice flips at once, and if this one time was luck, the times of the way now chosen
+    // flip it back within a few calls. The chosen way's own times are smoothed.
+    if (runs == 0 || c.recheck)
+        mean = seconds;
+    else
+        mean = 0.75 * mean + 0.25 * seconds;
+    runs = std::min(runs + 1, kProbeRuns);
+}
+
+} // namespace lieq::kernels

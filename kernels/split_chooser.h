@@ -1,0 +1,46 @@
+#pragma once
+
+#include <cstdint>
+
+// Whether one repeated piece of kernel work (one weight matrix at one batch size) should be
+// split over the thread pool or run on the calling thread alone, decided by timing both ways.
+// Splitting pays only when the work is larger than the cost of waking the workers and the other
+// cores are free: on a shared machine a second thread that has to wait for its core makes a GEMV
+// slower than one thread (the threads issue's rule is "never slower than one thread"). Neither
+// can be known in advance, so each way is timed and the faster kept; the other way is tried
+// again every kRecheck calls, because load comes and goes.
+//
+// Not thread-safe by itself (kernels/parallel.cpp guards its table of choosers with a mutex).
+// The decision never changes results: a split only changes which thread computes which rows.
+namespace lieq::kernels {
+
+class SplitChooser
+{
+public:
+    static constexpr int kProbeRuns = 3;          // timed runs each way before choosing
+    static constexpr std::uint64_t kRecheck = 64; // then every kRecheck-th call the other way
+
+    struct Choice
+    {
+        bool split = false;
+        bool timed = true;    // false for the first call (page faults, cold caches)
+        bool recheck = false; // runs the way not preferred, to see whether that changed
+    };
+
+    // How the next call should run. Pass it to record() with the call's time.
+    Choice next();
+    void record(const Choice &c, double seconds);
+
+    // The way chosen after probing (meaningless while probing()).
+    bool prefersSplit() const { return m_split < m_serial; }
+    bool probing() const { return m_serialRuns < kProbeRuns || m_splitRuns < kProbeRuns; }
+    double serialSeconds() const { return m_serial; }
+    double splitSeconds() const { return m_split; }
+
+private:
+    double m_serial = 0, m_split = 0; // running means of the recorded times, seconds
+    int m_serialRuns = 0, m_splitRuns = 0;
+    std::uint64_t m_calls = 0;        // calls to next()
+};
+
+} // namespace lieq::kernels
