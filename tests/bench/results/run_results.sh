@@ -8,8 +8,8 @@
 #
 #   tests/bench/results/run_results.sh [--limit N] [--windows W] [--samples C] [--out DIR]
 #                                      [--comparison-backends rtn,gptq] [--sections main,single]
-#                                      [--probe 8] [--seeds 1,2,3]
-#                                      [MODEL_DIR ...]
+#                                      [--probe 8] [--seeds 1,2,3] [--tasks LIST|none]
+#                                      [--backends rtn,gptq,awq] [MODEL_DIR ...]
 #
 # Models default to ../shared/models/stories260K-hf and resources/demo-model (when present).
 # Protocol (stated in the generated markdown as well):
@@ -31,7 +31,10 @@
 #  - finally every plan with exactly one 4-bit layer (GPTQ; perplexity and KL only): the
 #    measured quantization oracle the dr and dPPL choices are ranked against.
 # --sections picks the parts (main: the table rows; single: the one-4-bit-layer plans); the
-# analysis always runs (reused from the store when done before).
+# analysis always runs (reused from the store when done before). --tasks none drops the zero-shot
+# columns; --backends limits the uniform and LieQ rows (the other plans are GPTQ). A one-layer
+# plan identical to a GPTQ row of the table reuses that row's figures (same calibration, same
+# windows: the same quantization).
 # Everything is recorded in DIR/store.sqlite; DIR/<model>/*.json are the raw command outputs;
 # DIR/results.json and DIR/results.md the summary (tests/bench/results/summarize.py).
 set -euo pipefail
@@ -47,6 +50,8 @@ CMP_BACKENDS=rtn,gptq
 SECTIONS=main,single
 PROBE=8
 SEEDS=1,2,3
+TASKS=piqa,arc_e,arc_c,hellaswag,winogrande,boolq
+BACKENDS=rtn,gptq,awq
 MODELS=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -58,6 +63,8 @@ while [ $# -gt 0 ]; do
         --sections) SECTIONS=$2; shift 2 ;;
         --probe) PROBE=$2; shift 2 ;;
         --seeds) SEEDS=$2; shift 2 ;;
+        --tasks) TASKS=$2; shift 2 ;;
+        --backends) BACKENDS=$2; shift 2 ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | grep '^#'; exit 0 ;;
         -*) echo "run_results.sh: unknown option $1" >&2; exit 2 ;;
         *) MODELS+=("$1"); shift ;;
@@ -76,7 +83,10 @@ STORE=$OUT/store.sqlite
 # OpenMP threads that spin while waiting starve each other on a shared, busy machine (measured:
 # 29 s instead of 3.6 s for one small perplexity run); sleeping waiters cost nothing when idle.
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
-TASKS=piqa,arc_e,arc_c,hellaswag,winogrande,boolq
+[ "$TASKS" = none ] && TASKS=
+TASK_ARGS=()
+[ -n "$TASKS" ] && TASK_ARGS=(--tasks "$TASKS" --limit "$LIMIT" --data-dir "$SHARED/data")
+has() { [[ ",$1," == *,$2,* ]]; } # has LIST ITEM
 
 # Split WikiText-2 test at the blank line nearest the middle (first half: evaluation).
 python3 - "$WIKI" "$OUT/wiki-eval.txt" "$OUT/wiki-calib.txt" <<'PY'
@@ -100,10 +110,10 @@ for MODEL in "${MODELS[@]}"; do
 print(c["num_hidden_layers"], c.get("max_position_embeddings", 2048))' "$MODEL/config.json")
     SEQLEN=$(( MAXPOS < 512 ? MAXPOS : 512 ))
     BUDGET=$(python3 -c "print(round(2 + 2 / $LAYERS, 6))")
+    # KL against the FP16 model on the perplexity windows, in the same run (--kl-reference base).
     COMMON=(--calib "$CALIB" --samples "$SAMPLES" --seqlen "$SEQLEN" --seed 0
             --eval-ppl "$EVAL" --eval-seqlen "$SEQLEN" --max-windows "$WINDOWS"
-            --tasks "$TASKS" --limit "$LIMIT" --data-dir "$SHARED/data"
-            --store "$STORE" --json --quiet)
+            --kl-reference base --store "$STORE" --json --quiet)
     log "$NAME: $LAYERS layers, seqlen $SEQLEN, budget $BUDGET bits"
 
     log "$NAME: analysis (dPPL, compactness, energy) on the calibration half"
@@ -121,26 +131,23 @@ print(c["num_hidden_layers"], c.get("max_position_embeddings", 2048))' "$MODEL/c
     if [[ ",$SECTIONS," == *,main,* ]]; then
         log "$NAME: fp16"
         nice -n 10 "$LIEQ" eval "$MODEL" --ppl "$EVAL" --seqlen "$SEQLEN" --max-windows "$WINDOWS" \
-            --tasks "$TASKS" --limit "$LIMIT" --data-dir "$SHARED/data" --json \
-            --no-progress > "$DIR/fp16.json" 2> "$DIR/fp16.log"
+            "${TASK_ARGS[@]}" --json --no-progress > "$DIR/fp16.json" 2> "$DIR/fp16.log"
 
         quant() { # ID, then quantize arguments
             local id=$1; shift
             log "$NAME: $id"
             local t0=$SECONDS
-            nice -n 10 "$LIEQ" quantize "$MODEL" "$@" "${COMMON[@]}" --out "$DIR/ckpt-$id" \
+            nice -n 10 "$LIEQ" quantize "$MODEL" "$@" "${COMMON[@]}" "${TASK_ARGS[@]}" \
                 > "$DIR/$id.json" 2> "$DIR/$id.log"
             echo "$(( SECONDS - t0 ))" > "$DIR/$id.seconds"
-            # Damage independent of how well the FP16 model fits the text: KL to its predictions.
-            nice -n 10 "$LIEQ" ppl "$DIR/ckpt-$id" --data "$EVAL" --seqlen "$SEQLEN" \
-                --max-windows "$WINDOWS" --kl-reference "$MODEL" --json --no-progress \
-                > "$DIR/$id.kl.json" 2>> "$DIR/$id.log"
-            rm -rf "$DIR/ckpt-$id"
         }
-        for m in rtn gptq awq; do quant "uniform4-$m" --bits 4 --method $m; done
-        for m in rtn gptq; do quant "uniform2-$m" --bits 2 --method $m; done
+        for m in rtn gptq awq; do has "$BACKENDS" $m && quant "uniform4-$m" --bits 4 --method $m; done
+        for m in rtn gptq; do has "$BACKENDS" $m && quant "uniform2-$m" --bits 2 --method $m; done
+        has "$BACKENDS" gptq || quant "uniform2-gptq" --bits 2 --method gptq # the gains' baseline
         PLAN=(--budget "$BUDGET" --scores-run "$RUN")
-        for m in rtn gptq awq; do quant "lieq-$m" "${PLAN[@]}" --score-metric dr --method $m; done
+        for m in rtn gptq awq; do
+            has "$BACKENDS" $m && quant "lieq-$m" "${PLAN[@]}" --score-metric dr --method $m
+        done
         for m in ${CMP_BACKENDS//,/ }; do
             quant "lowest-$m" "${PLAN[@]}" --score-metric dr --invert-scores --method $m
             quant "oracle-$m" "${PLAN[@]}" --score-metric dppl --method $m
@@ -160,17 +167,29 @@ print(c["num_hidden_layers"], c.get("max_position_embeddings", 2048))' "$MODEL/c
     # only: where the dr choice ranks among all of them, i.e. the measured quantization oracle.
     [[ ",$SECTIONS," == *,single,* ]] || continue
     for (( l = 0; l < LAYERS; l++ )); do
-        log "$NAME: only layer $l at 4 bits"
         "$LIEQ" allocate --scores-run "$RUN" --store "$STORE" --budget "$BUDGET" \
             --pin "$l=4" --out "$DIR/single-$l.plan.json" > /dev/null
+        SAME=$(python3 - "$DIR" "$l" <<'PY'
+import glob, json, os, sys
+d, l = sys.argv[1], int(sys.argv[2])
+for p in sorted(glob.glob(os.path.join(d, "*-gptq.json"))):
+    try:
+        bits = json.load(open(p))["plan"]["layer_bits"]
+    except (ValueError, KeyError):
+        continue
+    if [i for i, b in enumerate(bits) if b != 2] == [l] and bits[l] == 4:
+        print(p)
+        break
+PY
+)
+        if [ -n "$SAME" ]; then
+            log "$NAME: only layer $l at 4 bits = $(basename "$SAME" .json) (reused)"
+            cp "$SAME" "$DIR/single-$l.json"
+            continue
+        fi
+        log "$NAME: only layer $l at 4 bits"
         nice -n 10 "$LIEQ" quantize "$MODEL" --plan "$DIR/single-$l.plan.json" --method gptq \
-            --calib "$CALIB" --samples "$SAMPLES" --seqlen "$SEQLEN" --seed 0 \
-            --store "$STORE" --json --quiet --out "$DIR/ckpt-single-$l" \
-            > "$DIR/single-$l.json" 2> "$DIR/single-$l.log"
-        nice -n 10 "$LIEQ" ppl "$DIR/ckpt-single-$l" --data "$EVAL" --seqlen "$SEQLEN" \
-            --max-windows "$WINDOWS" --kl-reference "$MODEL" --json --no-progress \
-            > "$DIR/single-$l.kl.json" 2>> "$DIR/single-$l.log"
-        rm -rf "$DIR/ckpt-single-$l"
+            "${COMMON[@]}" > "$DIR/single-$l.json" 2> "$DIR/single-$l.log"
     done
 done
 

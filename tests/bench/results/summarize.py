@@ -44,6 +44,30 @@ def task_scores(doc):
     return out
 
 
+def kl_fields(doc):
+    """KL against FP16 from `lieq ppl --kl-reference` ({"kl": {"mean_kl", "top1_agreement",
+    "stats"}}) or `lieq quantize --kl-reference` ({"kl": the statistics themselves})."""
+    kl = doc.get("kl")
+    if not kl:
+        return {}
+    st = kl.get("stats", kl)
+    if "mean_kl" in kl:
+        out = {"kl": kl["mean_kl"], "top1": kl["top1_agreement"]}
+    elif "kl_mean" in st:
+        out = {"kl": st["kl_mean"]["value"], "top1": st["top1_agreement"]["value"]}
+    else:
+        return {}
+    if "kl_mean" in st:
+        out["kl_err"] = st["kl_mean"]["error"]
+        out["kl_p99"] = next((q["value"] for q in st["kl_quantiles"]
+                              if abs(q["level"] - 0.99) < 1e-9), None)
+        out["kl_max"] = st["kl_max"]
+        out["dp_rms"] = st["delta_p_rms"]["value"]
+        out["ppl_ratio"] = st["ppl_ratio"]["value"]
+        out["ppl_ratio_err"] = st["ppl_ratio"]["error"]
+    return out
+
+
 def model_summary(mdir):
     analysis = load(os.path.join(mdir, "analysis.json"))
     layers = [{"layer": l["layer"], "dr": l["dr"], "dE": l["dE"], "dppl": l["dppl"]}
@@ -69,18 +93,7 @@ def model_summary(mdir):
             row["layer_bits"] = doc["plan"]["layer_bits"]
             row["quantize_s"] = doc["timings"]["pipeline_s"]
             klp = os.path.join(mdir, rid + ".kl.json")
-            if os.path.exists(klp):
-                kl = load(klp)["kl"]
-                row["kl"], row["top1"] = kl["mean_kl"], kl["top1_agreement"]
-                st = kl.get("stats")
-                if st:
-                    row["kl_err"] = st["kl_mean"]["error"]
-                    row["kl_p99"] = next((q["value"] for q in st["kl_quantiles"]
-                                          if abs(q["level"] - 0.99) < 1e-9), None)
-                    row["kl_max"] = st["kl_max"]
-                    row["dp_rms"] = st["delta_p_rms"]["value"]
-                    row["ppl_ratio"] = st["ppl_ratio"]["value"]
-                    row["ppl_ratio_err"] = st["ppl_ratio"]["error"]
+            row.update(kl_fields(load(klp) if os.path.exists(klp) else doc))
             sec = os.path.join(mdir, rid + ".seconds")
             if os.path.exists(sec):
                 row["wall_s"] = float(open(sec).read())
@@ -93,10 +106,15 @@ def model_summary(mdir):
     singles = []
     for l in layers:
         path = os.path.join(mdir, "single-%d.kl.json" % l["layer"])
+        if not os.path.exists(path):
+            path = os.path.join(mdir, "single-%d.json" % l["layer"])
         if os.path.exists(path):
             k = load(path)
-            singles.append({"layer": l["layer"], "ppl": k["ppl"], "kl": k["kl"]["mean_kl"],
-                            "top1": k["kl"]["top1_agreement"]})
+            kl = kl_fields(k)
+            ppl = k["ppl"]["ppl"] if isinstance(k["ppl"], dict) else k["ppl"]
+            if kl:
+                singles.append({"layer": l["layer"], "ppl": ppl, "kl": kl["kl"],
+                                "top1": kl["top1"]})
     measure = None
     mpath = os.path.join(mdir, "measure.json")
     if os.path.exists(mpath):
@@ -121,16 +139,19 @@ def markdown(summary, args):
     lines = []
     for m in summary["models"]:
         fp = next((r for r in m["rows"] if r["id"] == "fp16"), None)
+        tasks = any(r["tasks"] for r in m["rows"])
         lines.append(f"### {m['model']}\n")
         if fp:
             lines.append(f"WikiText-2 perplexity on {fp['windows']} windows x {fp['seqlen']} "
                          f"tokens (first half of the test set); calibration: {args.samples} "
-                         f"windows of the second half; zero-shot: first {args.limit} items per "
-                         f"task (acc; acc_norm for ARC-c and HellaSwag). KL: mean "
+                         f"windows of the second half; "
+                         + (f"zero-shot: first {args.limit} items per task (acc; acc_norm for "
+                            f"ARC-c and HellaSwag); " if tasks else "no zero-shot tasks; ")
+                         + f"KL: mean "
                          f"KL(FP16 || quantized) in nats per token on the perplexity windows; "
                          f"top-1: % of positions predicting the FP16 model's top token.\n")
         head = ["plan", "backend", "layer bits", "bits", "PPL", "KL ± err", "KL p99", "top-1",
-                "RMS Δp", "PPL ratio"] + [t[1] for t in TASKS] + ["avg", "% FP16"]
+                "RMS Δp", "PPL ratio"] + ([t[1] for t in TASKS] + ["avg", "% FP16"] if tasks else [])
         lines.append("| " + " | ".join(head) + " |")
         lines.append("|" + "---|" * len(head))
         for r in m["rows"]:
@@ -143,10 +164,11 @@ def markdown(summary, args):
                      fmt(100 * r["top1"], 1) if "top1" in r else "-",
                      fmt(100 * r["dp_rms"], 2) + "%" if "dp_rms" in r else "-",
                      fmt(r.get("ppl_ratio"), 3)]
-            cells += [fmt(100 * r["tasks"][k]["value"], 1) if k in r["tasks"] else "-"
-                      for k, _, _ in TASKS]
-            cells += [fmt(100 * r["avg"], 1) if r["avg"] is not None else "-",
-                      fmt(r.get("recovered_pct"), 1)]
+            if tasks:
+                cells += [fmt(100 * r["tasks"][k]["value"], 1) if k in r["tasks"] else "-"
+                          for k, _, _ in TASKS]
+                cells += [fmt(100 * r["avg"], 1) if r["avg"] is not None else "-",
+                          fmt(r.get("recovered_pct"), 1)]
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
         lines.append("Layer scores (analysis run %d): " % m["analysis_run"] + ", ".join(
