@@ -28,17 +28,10 @@ std::optional<torch::Tensor> dampedInverseFactor(const torch::Tensor &h, double 
 {
     torch::Tensor hd = h.clone();
     hd.diagonal().add_(damp);
-    auto [lower, info] = torch::linalg_cholesky_ex(hd, /*upper=*/false, /*check_errors=*/false);
-    if (info.item<int>() != 0)
+    std::optional<GptqInverseFactor> f = gptqInverseFactor(hd);
+    if (!f || !std::isfinite(f->minPivotSquared) || f->minPivotSquared < kMinPivotRatio * meanDiag)
         return std::nullopt;
-    const double minPivot2 = lower.diagonal().square().min().item<double>();
-    if (!std::isfinite(minPivot2) || minPivot2 < kMinPivotRatio * meanDiag)
-        return std::nullopt;
-    const torch::Tensor inverse = torch::cholesky_inverse(lower);
-    auto [upper, info2] = torch::linalg_cholesky_ex(inverse, /*upper=*/true, false);
-    if (info2.item<int>() != 0 || !torch::isfinite(upper).all().item<bool>())
-        return std::nullopt;
-    return upper.contiguous();
+    return f->upper;
 }
 
 void checkInputs(const torch::Tensor &weight, const torch::Tensor &hessian,

@@ -7,6 +7,8 @@
 
 #include <torch/torch.h>
 
+#include <optional>
+
 namespace lieq {
 
 // Running Hessian H = 2/n sum X^T X, updated as the reference's add_batch.
@@ -30,6 +32,16 @@ private:
     std::int64_t m_samples = 0;
     std::int64_t m_tokens = 0;
 };
+
+// The upper Cholesky factor U of H^-1 (H^-1 = U^T U) for a symmetric positive definite H, and
+// the smallest squared pivot of the factorisation; nothing when H does not factor. Computed as
+// GEMMs on the engine's pool (see gptq_factor.cpp).
+struct GptqInverseFactor
+{
+    torch::Tensor upper;
+    double minPivotSquared = 0;
+};
+std::optional<GptqInverseFactor> gptqInverseFactor(const torch::Tensor &h);
 
 // The GPTQ algorithm on a [rows, columns] weight (any float dtype, computed in fp32) with the
 // Hessian of its inputs; `samples` only scales the reported avgLoss.

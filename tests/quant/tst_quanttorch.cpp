@@ -24,6 +24,9 @@ private Q_SLOTS:
     }
     void hessianCountsBatchSamples();
     void gptqMatchesPublicApi();
+    void inverseFactorMatchesReference_data();
+    void inverseFactorMatchesReference();
+    void inverseFactorRefusesIndefinite();
     void bf16WeightsComputeInFp32();
     void awqMatchesPublicApi();
     void bridge();
@@ -114,6 +117,57 @@ void TestQuantTorch::bridge()
     QCOMPARE(span.rows, std::int64_t(8));
     QVERIFY_THROWS_EXCEPTION(lieq::Error, viewOf(w.to(torch::kBFloat16)));
     QVERIFY_THROWS_EXCEPTION(lieq::Error, viewOf(w.t()));
+}
+
+void TestQuantTorch::inverseFactorMatchesReference_data()
+{
+    QTest::addColumn<int>("n");
+    // Below, at and above the size factored directly, and split unevenly at several depths.
+    for (int n : {1, 7, 192, 193, 500, 1031})
+        QTest::addRow("n=%d", n) << n;
+}
+
+void TestQuantTorch::inverseFactorMatchesReference()
+{
+    QFETCH(int, n);
+    // A Hessian-like matrix: X^T X of correlated inputs plus 1% damping, in fp32 as GPTQ uses.
+    const torch::Tensor x = torch::randn({2 * n + 16, n}, torch::kFloat64) +
+                            0.5 * torch::randn({2 * n + 16, 1}, torch::kFloat64);
+    torch::Tensor h = x.t().mm(x) / double(x.size(0));
+    h.diagonal().add_(0.01 * h.diagonal().mean().item<double>());
+    const auto f = gptqInverseFactor(h.to(torch::kFloat32));
+    QVERIFY(f.has_value());
+    const torch::Tensor u = f->upper.to(torch::kFloat64);
+    QCOMPARE(u.sizes(), h.sizes());
+    // Upper triangular with a positive diagonal: the unique Cholesky factor of H^-1.
+    QCOMPARE(torch::tril(u, -1).abs().max().item<double>(), 0.0);
+    QVERIFY(u.diagonal().min().item<double>() > 0);
+    // Against the exact factor (fp64), no less accurate than the fp32 route it replaces
+    // (potrf, potri, potrf of the inverse), within a factor 2 and a small absolute margin.
+    const torch::Tensor exact = torch::linalg_cholesky(torch::linalg_inv(h), /*upper=*/true);
+    const torch::Tensor h32 = h.to(torch::kFloat32);
+    const torch::Tensor before = torch::linalg_cholesky(
+        torch::cholesky_inverse(torch::linalg_cholesky(h32)), /*upper=*/true).to(torch::kFloat64);
+    auto relative = [&exact](const torch::Tensor &t) {
+        return ((t - exact).norm() / exact.norm()).item<double>();
+    };
+    const double ours = relative(u), theirs = relative(before);
+    QVERIFY2(ours < 2 * theirs + 1e-5,
+             qPrintable(QString("relative error %1 against %2 before").arg(ours).arg(theirs)));
+    QVERIFY(f->minPivotSquared > 0);
+}
+
+void TestQuantTorch::inverseFactorRefusesIndefinite()
+{
+    // Indefinite in the first half and in the Schur complement of the second (both paths fail).
+    for (int n : {8, 400}) {
+        torch::Tensor h = torch::eye(n);
+        h.index_put_({n - 1, n - 1}, -1.0f);
+        QVERIFY(!gptqInverseFactor(h).has_value());
+        h = torch::eye(n);
+        h.index_put_({0, 0}, -1.0f);
+        QVERIFY(!gptqInverseFactor(h).has_value());
+    }
 }
 
 QTEST_GUILESS_MAIN(TestQuantTorch)
