@@ -47,14 +47,4 @@ void ensureThreadEnvironment(char **argv)
     // both libraries at one thread, only OpenBLAS's idle threads remain.
 }
 
-bool threadEnvironmentApplied()
-{
-    for (const Setting &s : kSettings) {
-        const char *v = std::getenv(s.name);
-        if (!v || std::strcmp(v, s.value) != 0)
-            return false;
-    }
-    return true;
-}
-
 } // namespace lieq

@@ -13,7 +13,4 @@ namespace lieq {
 // LIEQ_THREAD_ENV=0 disables this (for measuring the libraries' own defaults).
 void ensureThreadEnvironment(char **argv);
 
-// Whether the variables were in force at process start (true after the re-exec).
-bool threadEnvironmentApplied();
-
 } // namespace lieq
