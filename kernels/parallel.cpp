@@ -20,8 +20,14 @@ std::atomic<SplitPolicy> g_policy{SplitPolicy::Adaptive};
 // sizes seen); the table is bounded because weights come and go (a site is only a cache key:
 // a new weight at a freed one's address inherits its timings until the next recheck).
 constexpr std::size_t kMaxSites = 4096;
-std::mutex g_sitesMutex;
-std::map<std::pair<const void *, int>, SplitChooser> g_sites;
+std::mutex g_sitesMutex; // constant-initialised: usable from other files' static initialisers
+
+// Built on first use, for the same reason (setParallelFor is called from static initialisers).
+std::map<std::pair<const void *, int>, SplitChooser> &sites()
+{
+    static std::map<std::pair<const void *, int>, SplitChooser> table;
+    return table;
+}
 
 std::shared_ptr<const ParallelForFn> currentParallelFor()
 {
@@ -58,13 +64,13 @@ SplitPolicy splitPolicy()
 void clearSplitTimings()
 {
     std::lock_guard lock(g_sitesMutex);
-    g_sites.clear();
+    sites().clear();
 }
 
 std::size_t splitTimingSites()
 {
     std::lock_guard lock(g_sitesMutex);
-    return g_sites.size();
+    return sites().size();
 }
 
 void parallelFor(std::int64_t n, const RangeFn &fn, std::int64_t grain)
@@ -97,9 +103,10 @@ void parallelForTimed(const void *site, int sizeClass, std::int64_t n, const Ran
     SplitChooser::Choice choice;
     {
         std::lock_guard lock(g_sitesMutex);
-        if (g_sites.size() >= kMaxSites && !g_sites.count(key))
-            g_sites.clear();
-        choice = g_sites[key].next();
+        auto &table = sites();
+        if (table.size() >= kMaxSites && !table.count(key))
+            table.clear();
+        choice = table[key].next();
     }
     const double t0 = now();
     if (choice.split)
@@ -109,7 +116,7 @@ void parallelForTimed(const void *site, int sizeClass, std::int64_t n, const Ran
     const double seconds = now() - t0;
     std::lock_guard lock(g_sitesMutex);
     // (Cleared meanwhile by another thread: a fresh chooser takes this as its warm-up call.)
-    g_sites[key].record(choice, seconds);
+    sites()[key].record(choice, seconds);
 }
 
 } // namespace lieq::kernels

@@ -5,7 +5,6 @@
 #include "kernels/cpu/x86/ggml_dot_avx2.h"
 
 #include "kernels/ggml_blocks.h"
-#include "kernels/quant_search.h"
 
 #include <immintrin.h>
 
@@ -36,10 +35,32 @@ inline int hsumInt(__m256i v)
     return _mm_cvtsi128_si32(s);
 }
 
-// int16 scale a for the low 128-bit half (8 products) and b for the high half.
-inline __m256i scalePair(int a, int b)
+// fp16 -> fp32 by F16C (exact, like fp16ToFp32, without its branches: a block's scales are
+// converted once per 18..210 bytes of weights, and the software version weighed on Q4_0/Q8_0).
+inline float h2f(fp16_t h)
 {
-    return _mm256_setr_m128i(_mm_set1_epi16(std::int16_t(a)), _mm_set1_epi16(std::int16_t(b)));
+    return _cvtsh_ss(h);
+}
+
+// Byte shuffles that take int16 element k in every int16 of the low 128-bit half and k + 1 in
+// the high half, for k = 0, 2, 4, 6 of a 128-bit lane broadcast to both halves.
+alignas(32) constexpr std::uint8_t kPairMasks[4][32] = {
+    {0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3},
+    {4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7},
+    {8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11},
+    {12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15}};
+
+// The int16 scales of sub-blocks 8h + 2s (low half: 8 products) and 8h + 2s + 1 (high half),
+// where `half` is half h of the 16 scales broadcast to both halves (halfOf).
+inline __m256i pairOf(__m256i half, int s)
+{
+    return _mm256_shuffle_epi8(half, _mm256_load_si256(reinterpret_cast<const __m256i *>(kPairMasks[s])));
+}
+
+inline __m256i halfOf(__m256i scales16, int h)
+{
+    return h == 0 ? _mm256_permute2x128_si256(scales16, scales16, 0x00)
+                  : _mm256_permute2x128_si256(scales16, scales16, 0x11);
 }
 
 // Sum of (signed codes) x (signed activations) over 32 int8 pairs, as 8 int32.
@@ -60,7 +81,7 @@ float dotQ4_0(std::int64_t n, const void *wv, const void *xv)
         const __m256i codes = _mm256_and_si256(
             _mm256_setr_m128i(q, _mm_srli_epi16(q, 4)), m4);
         const __m256i sum = signedDot(_mm256_sub_epi8(codes, eight), loadu(x[b].qs));
-        const float d = fp16ToFp32(w[b].d) * fp16ToFp32(x[b].d);
+        const float d = h2f(w[b].d) * h2f(x[b].d);
         acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sum), acc);
     }
     return hsum(acc);
@@ -73,7 +94,7 @@ float dotQ8_0(std::int64_t n, const void *wv, const void *xv)
     __m256 acc = _mm256_setzero_ps();
     for (std::int64_t b = 0; b < n / kQK8_0; ++b) {
         const __m256i sum = signedDot(loadu(w[b].qs), loadu(x[b].qs));
-        const float d = fp16ToFp32(w[b].d) * fp16ToFp32(x[b].d);
+        const float d = h2f(w[b].d) * h2f(x[b].d);
         acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sum), acc);
     }
     return hsum(acc);
@@ -89,21 +110,21 @@ float dotQ2K(std::int64_t n, const void *wv, const void *xv)
     for (std::int64_t b = 0; b < n / kQKK; ++b) {
         const __m128i sc8 = _mm_loadu_si128(reinterpret_cast<const __m128i *>(w[b].scales));
         const __m256i mins16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(sc8, 4), _mm_set1_epi8(0x0f)));
+        const __m256i scales16 = _mm256_cvtepu8_epi16(_mm_and_si128(sc8, _mm_set1_epi8(0x0f)));
         const int mins = hsumInt(_mm256_madd_epi16(mins16, loadu(x[b].bsums)));
         __m256i sumi = _mm256_setzero_si256();
         for (int h = 0; h < 2; ++h) {
             const __m256i q = loadu(w[b].qs + 32 * h);
+            const __m256i half = halfOf(scales16, h);
             for (int s = 0; s < 4; ++s) {
                 const __m256i codes = _mm256_and_si256(_mm256_srli_epi16(q, 2 * s), m2);
                 const __m256i p = _mm256_maddubs_epi16(codes, loadu(x[b].qs + 128 * h + 32 * s));
-                const int j = 8 * h + 2 * s;
-                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(
-                    p, scalePair(w[b].scales[j] & 0xf, w[b].scales[j + 1] & 0xf)));
+                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p, pairOf(half, s)));
             }
         }
-        const float d = x[b].d * fp16ToFp32(w[b].d);
+        const float d = x[b].d * h2f(w[b].d);
         acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
-        minTerm += x[b].d * fp16ToFp32(w[b].dmin) * float(mins);
+        minTerm += x[b].d * h2f(w[b].dmin) * float(mins);
     }
     return hsum(acc) - minTerm;
 }
@@ -115,17 +136,24 @@ float dotQ3K(std::int64_t n, const void *wv, const void *xv)
     __m256 acc = _mm256_setzero_ps();
     const __m256i m2 = _mm256_set1_epi8(3), four = _mm256_set1_epi8(4);
     for (std::int64_t b = 0; b < n / kQKK; ++b) {
-        std::int16_t sc[16];
-        for (int j = 0; j < 16; ++j) {
-            const int low = j < 8 ? w[b].scales[j] & 0xf : w[b].scales[j - 8] >> 4;
-            sc[j] = std::int16_t((low | (((w[b].scales[8 + j % 4] >> (2 * (j / 4))) & 3) << 4)) - 32);
-        }
+        // The 16 6-bit scales (low 4 bits in bytes 0..7, high 2 bits in bytes 8..11), unpacked
+        // four per 32-bit word as ggml does.
+        std::uint32_t aux[4];
+        std::memcpy(aux, w[b].scales, 12);
+        const std::uint32_t high = aux[2], low4 = 0x0f0f0f0fu, low2 = 0x03030303u;
+        aux[2] = ((aux[0] >> 4) & low4) | (((high >> 4) & low2) << 4);
+        aux[3] = ((aux[1] >> 4) & low4) | (((high >> 6) & low2) << 4);
+        aux[0] = (aux[0] & low4) | ((high & low2) << 4);
+        aux[1] = (aux[1] & low4) | (((high >> 2) & low2) << 4);
+        const __m256i scales16 = _mm256_cvtepi8_epi16(_mm_sub_epi8(
+            _mm_loadu_si128(reinterpret_cast<const __m128i *>(aux)), _mm_set1_epi8(32)));
         // The -4 offset of every code, through the activation sums.
-        const int offset = hsumInt(_mm256_madd_epi16(loadu(sc), loadu(x[b].bsums)));
+        const int offset = hsumInt(_mm256_madd_epi16(scales16, loadu(x[b].bsums)));
         const __m256i hm = loadu(w[b].hmask);
         __m256i sumi = _mm256_setzero_si256();
         for (int h = 0; h < 2; ++h) {
             const __m256i q = loadu(w[b].qs + 32 * h);
+            const __m256i half = halfOf(scales16, h);
             for (int s = 0; s < 4; ++s) {
                 const __m256i bit = _mm256_set1_epi8(char(1 << (4 * h + s)));
                 const __m256i high = _mm256_and_si256(
@@ -133,11 +161,10 @@ float dotQ3K(std::int64_t n, const void *wv, const void *xv)
                 const __m256i codes =
                     _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 2 * s), m2), high);
                 const __m256i p = _mm256_maddubs_epi16(codes, loadu(x[b].qs + 128 * h + 32 * s));
-                const int j = 8 * h + 2 * s;
-                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p, scalePair(sc[j], sc[j + 1])));
+                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p, pairOf(half, s)));
             }
         }
-        const float d = x[b].d * fp16ToFp32(w[b].d);
+        const float d = x[b].d * h2f(w[b].d);
         acc = _mm256_fmadd_ps(_mm256_set1_ps(d),
                               _mm256_cvtepi32_ps(_mm256_sub_epi32(sumi, _mm256_setr_epi32(4 * offset, 0, 0, 0, 0, 0, 0, 0))),
                               acc);
@@ -153,14 +180,22 @@ float dotQ4K(std::int64_t n, const void *wv, const void *xv)
     float minTerm = 0;
     const __m256i m4 = _mm256_set1_epi8(0x0f);
     for (std::int64_t b = 0; b < n / kQKK; ++b) {
+        // detail::scaleMinK4 for all eight at once (ggml's unpacking): scales in bytes 0..7
+        // of u, mins in bytes 8..15.
+        std::uint32_t u[4];
+        std::memcpy(u, w[b].scales, 12);
+        const std::uint32_t low6 = 0x3f3f3f3fu, low4 = 0x0f0f0f0fu, low2 = 0x03030303u;
+        u[3] = ((u[2] >> 4) & low4) | (((u[1] >> 6) & low2) << 4);
+        const std::uint32_t lowMins = u[1] & low6;
+        u[1] = (u[2] & low4) | (((u[0] >> 6) & low2) << 4);
+        u[2] = lowMins;
+        u[0] &= low6;
         std::uint8_t sc[8];
-        std::int16_t mins[16];
-        for (int j = 0; j < 8; ++j) {
-            std::uint8_t m;
-            detail::scaleMinK4(j, w[b].scales, &sc[j], &m);
-            mins[2 * j] = mins[2 * j + 1] = m;
-        }
-        const int minSum = hsumInt(_mm256_madd_epi16(loadu(mins), loadu(x[b].bsums)));
+        std::memcpy(sc, u, 8);
+        // Each min twice: it covers two 16-value activation sums.
+        const __m128i mins8 = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i *>(u)),
+                                               _mm_setr_epi8(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15));
+        const int minSum = hsumInt(_mm256_madd_epi16(_mm256_cvtepu8_epi16(mins8), loadu(x[b].bsums)));
         __m256i sumi = _mm256_setzero_si256();
         for (int p = 0; p < 4; ++p) {
             const __m256i q = loadu(w[b].qs + 32 * p);
@@ -170,9 +205,9 @@ float dotQ4K(std::int64_t n, const void *wv, const void *xv)
             sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(lo, _mm256_set1_epi16(sc[2 * p])));
             sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(hi, _mm256_set1_epi16(sc[2 * p + 1])));
         }
-        const float d = x[b].d * fp16ToFp32(w[b].d);
+        const float d = x[b].d * h2f(w[b].d);
         acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
-        minTerm += x[b].d * fp16ToFp32(w[b].dmin) * float(minSum);
+        minTerm += x[b].d * h2f(w[b].dmin) * float(minSum);
     }
     return hsum(acc) - minTerm;
 }
@@ -198,13 +233,13 @@ float dotQ6K(std::int64_t n, const void *wv, const void *xv)
                                 _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), m2), 4)),
                 _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), m4),
                                 _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), m2), 4))};
+            const __m256i half = halfOf(sc16, h);
             for (int q = 0; q < 4; ++q) {
                 const __m256i p = _mm256_maddubs_epi16(codes[q], loadu(x[b].qs + 128 * h + 32 * q));
-                const int j = 8 * h + 2 * q;
-                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p, scalePair(w[b].scales[j], w[b].scales[j + 1])));
+                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p, pairOf(half, q)));
             }
         }
-        const float d = x[b].d * fp16ToFp32(w[b].d);
+        const float d = x[b].d * h2f(w[b].d);
         acc = _mm256_fmadd_ps(_mm256_set1_ps(d),
                               _mm256_cvtepi32_ps(_mm256_sub_epi32(sumi, _mm256_setr_epi32(32 * offset, 0, 0, 0, 0, 0, 0, 0))),
                               acc);
