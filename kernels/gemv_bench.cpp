@@ -95,7 +95,7 @@ double measureReadBandwidth(std::int64_t bytes, int reps)
 }
 
 GemvBenchResult benchGemv(QuantType type, std::int64_t rows, std::int64_t cols, double minSeconds,
-                          std::int64_t cycleBytes)
+                          std::int64_t cycleBytes, int warmupCalls)
 {
     std::mt19937 rng(unsigned(rows * 31 + cols));
     std::vector<BenchMatrix> copies;
@@ -114,8 +114,9 @@ GemvBenchResult benchGemv(QuantType type, std::int64_t rows, std::int64_t cols, 
     std::normal_distribution<float> nd(0.0f, 1.0f);
     for (float &v : x)
         v = nd(rng);
-    for (const BenchMatrix &c : copies) // warm-up: page in every copy
-        matmul(c.view, x.data(), 1, y.data());
+    for (int w = 0; w < warmupCalls; ++w) // page in every copy (and settle the split choice)
+        for (const BenchMatrix &c : copies)
+            matmul(c.view, x.data(), 1, y.data());
     GemvBenchResult r{type, rows, cols, bytes, 1e30};
     const double start = now();
     std::size_t i = 0;
@@ -129,6 +130,7 @@ GemvBenchResult benchGemv(QuantType type, std::int64_t rows, std::int64_t cols, 
         if (now() - start > 20 * minSeconds)
             break;
     }
+    r.meanSeconds = (now() - start) / runs;
     return r;
 }
 

@@ -5,14 +5,18 @@
 // quantized by llama_model_quantize: Q4_K everywhere, and Q2_K with that one layer Q4_K
 // (embeddings/head F16 in both, as this project keeps them at 16 bits). Prefill: one batch of
 // --prompt tokens; decode: --gen greedy steps. Each model runs in its own process, so the peak
-// RSS (VmHWM) is that model's.
+// RSS (VmHWM) is that model's; our children also report how much of the model's files is
+// resident in their mapping (smaps Rss) and their anonymous RSS, so the packed weights' memory
+// can be told apart from copies. --threads-check runs the quantized models and llama.cpp's Q4_K
+// at 1 and 2 threads, as the machine is and with one core kept busy by a spinner pinned to it.
 //
-//   bench_e2e [--layers 28] [--prompt 128] [--gen 32] [--threads N] [--keep]
+//   bench_e2e [--layers 28] [--prompt 128] [--gen 32] [--threads N] [--keep] [--threads-check]
 #include "core/io/checkpoint.h"
 #include "core/io/gguf_export.h"
 #include "core/model/compute_threads.h"
 #include "core/model/model.h"
 #include "core/quant/pipeline_checkpoint.h"
+#include "tests/bench/kernels/busy_core.h"
 #include "tests/bench/qwen3_shape.h"
 #include "tests/kernels/ggml_reference.h"
 #include "tests/kernels/rtn_model.h"
@@ -20,11 +24,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -55,6 +61,36 @@ std::int64_t peakRss()
         if (line.rfind("VmHWM:", 0) == 0)
             return std::stoll(line.substr(6)) * 1024;
     return 0;
+}
+
+std::int64_t statusBytes(const char *field)
+{
+    std::ifstream f("/proc/self/status");
+    const std::string key = std::string(field) + ":";
+    std::string line;
+    while (std::getline(f, line))
+        if (line.rfind(key, 0) == 0)
+            return std::stoll(line.substr(key.size())) * 1024;
+    return 0;
+}
+
+// Resident bytes of this process's mappings of files under `dir` (/proc/self/smaps).
+std::int64_t mappedRss(const fs::path &dir)
+{
+    const std::string prefix = fs::canonical(dir).string() + "/";
+    std::ifstream f("/proc/self/smaps");
+    std::string line;
+    bool inside = false;
+    std::int64_t bytes = 0;
+    while (std::getline(f, line)) {
+        if (!line.empty() && std::isxdigit(static_cast<unsigned char>(line[0])) && line.find('-') < 16) {
+            const auto slash = line.find('/');
+            inside = slash != std::string::npos && line.compare(slash, prefix.size(), prefix) == 0;
+        } else if (inside && line.rfind("Rss:", 0) == 0) {
+            bytes += std::stoll(line.substr(4)) * 1024;
+        }
+    }
+    return bytes;
 }
 
 std::vector<std::int32_t> promptIds(int n)
@@ -90,6 +126,8 @@ int child(const std::string &dir, int prompt, int gen, int threads)
                      {"decodeSeconds", stamps.back() - stamps.at(1)},
                      {"loadSeconds", loadSeconds},
                      {"peakRssBytes", peakRss()},
+                     {"mappedRssBytes", mappedRss(dir)},
+                     {"anonRssBytes", statusBytes("RssAnon")},
                      {"threads", computeThreads()}};
     std::printf("%s\n", j.dump().c_str());
     return 0;
@@ -129,7 +167,7 @@ int main(int argc, char **argv)
     if (argc == 6 && !std::strcmp(argv[1], "--child"))
         return child(argv[2], std::atoi(argv[3]), std::atoi(argv[4]), std::atoi(argv[5]));
     int layers = 28, prompt = 128, gen = 32, threads = 0;
-    bool keep = false;
+    bool keep = false, threadsCheck = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--layers" && i + 1 < argc)
@@ -142,6 +180,8 @@ int main(int argc, char **argv)
             threads = std::atoi(argv[++i]);
         else if (a == "--keep")
             keep = true;
+        else if (a == "--threads-check")
+            threadsCheck = true;
     }
     setComputeThreads(threads);
     threads = computeThreads();
@@ -178,37 +218,77 @@ int main(int argc, char **argv)
     if (!why.empty() || node.empty())
         std::printf("llama.cpp rows skipped: %s\n", why.empty() ? "tests/node/node_modules absent" : why.c_str());
 
-    struct Row { std::string name; fs::path model; bool llama; nlohmann::json r; };
-    std::vector<Row> rows{{"lieq fp32 (bf16 file)", fp, false, {}},
-                          {"lieq 4-bit g128", q4, false, {}},
-                          {"lieq 2+2/L (1x4-bit)", q2, false, {}}};
-    if (why.empty() && !node.empty()) {
-        rows.push_back({"llama.cpp F16", f16, true, {}});
-        rows.push_back({"llama.cpp Q4_K", q4k, true, {}});
-        rows.push_back({"llama.cpp Q2_K (1x Q4_K)", q2k, true, {}});
+    struct Row { std::string name; fs::path model; bool llama; nlohmann::json r; int threads; bool busy; };
+    std::vector<Row> rows;
+    const bool llama = why.empty() && !node.empty();
+    if (!threadsCheck) {
+        rows = {{"lieq fp32 (bf16 file)", fp, false, {}, threads, false},
+                {"lieq 4-bit g128", q4, false, {}, threads, false},
+                {"lieq 2+2/L (1x4-bit)", q2, false, {}, threads, false}};
+        if (llama) {
+            rows.push_back({"llama.cpp F16", f16, true, {}, threads, false});
+            rows.push_back({"llama.cpp Q4_K", q4k, true, {}, threads, false});
+            rows.push_back({"llama.cpp Q2_K (1x Q4_K)", q2k, true, {}, threads, false});
+        }
+    } else {
+        for (const bool busy : {false, true})
+            for (const int t : {1, 2}) {
+                rows.push_back({"lieq 4-bit g128", q4, false, {}, t, busy});
+                rows.push_back({"lieq 2+2/L (1x4-bit)", q2, false, {}, t, busy});
+                if (llama)
+                    rows.push_back({"llama.cpp Q4_K", q4k, true, {}, t, busy});
+            }
     }
     const std::string self = fs::canonical("/proc/self/exe").string();
     for (Row &r : rows) {
         const std::string args = " " + std::to_string(prompt) + " " + std::to_string(gen) + " " +
-                                 std::to_string(threads);
+                                 std::to_string(r.threads);
         const std::string cmd = r.llama ? "cd '" + node + "' && node llama_bench.mjs '" + r.model.string() + "'" + args
                                         : "'" + self + "' --child '" + r.model.string() + "'" + args;
+        std::unique_ptr<bench::BusyCore> spinner;
+        if (r.busy)
+            spinner = std::make_unique<bench::BusyCore>();
         const std::string before = loadAverage();
         r.r = runJson(cmd + " 2>/dev/null");
-        std::printf("  ran %-26s load before %s, after %s\n", r.name.c_str(), before.c_str(), loadAverage().c_str());
+        std::printf("  ran %-26s %d thread(s)%s load before %s, after %s\n", r.name.c_str(), r.threads,
+                    r.busy ? ", busy cpu" : "", before.c_str(), loadAverage().c_str());
+        std::fflush(stdout);
     }
     auto rate = [](const nlohmann::json &j, const char *tokens, const char *seconds) {
         return j.is_object() && j.contains(seconds) ? j[tokens].get<double>() / j[seconds].get<double>() : 0.0;
     };
+    auto mb = [](const nlohmann::json &j, const char *key) {
+        return j.is_object() ? j.value(key, 0.0) / 1e6 : 0.0;
+    };
+    if (threadsCheck) {
+        std::printf("\n%-26s %7s %5s %10s %12s %10s\n", "model", "threads", "busy", "prefill/s",
+                    "decode tok/s", "vs 1 thread");
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            const Row &r = rows[i];
+            double one = 0;
+            for (const Row &o : rows)
+                if (o.model == r.model && o.busy == r.busy && o.threads == 1)
+                    one = rate(o.r, "decodeTokens", "decodeSeconds");
+            const double d = rate(r.r, "decodeTokens", "decodeSeconds");
+            std::printf("%-26s %7d %5s %10.1f %12.2f %9.2fx\n", r.name.c_str(), r.threads,
+                        r.busy ? "cpu" : "no", rate(r.r, "prefillTokens", "prefillSeconds"), d,
+                        one > 0 ? d / one : 0.0);
+        }
+        std::printf("load at the end: %s\n", loadAverage().c_str());
+        if (!keep)
+            fs::remove_all(scratch);
+        return 0;
+    }
     const double fpPrefill = rate(rows[0].r, "prefillTokens", "prefillSeconds");
-    std::printf("\n%-26s %10s %10s %12s %10s %12s\n", "model", "file MB", "prefill/s", "decode tok/s",
-                "peak RSS MB", "prefill/fp32");
+    std::printf("\n%-26s %8s %10s %12s %9s %9s %8s %12s\n", "model", "file MB", "prefill/s",
+                "decode tok/s", "peak MB", "mapped MB", "anon MB", "prefill/fp32");
     for (const Row &r : rows)
-        std::printf("%-26s %10.0f %10.1f %12.2f %10.0f %11.2fx\n", r.name.c_str(),
+        std::printf("%-26s %8.0f %10.1f %12.2f %9.0f %9.0f %8.0f %11.2fx\n", r.name.c_str(),
                     double(folderBytes(r.model)) / 1e6, rate(r.r, "prefillTokens", "prefillSeconds"),
-                    rate(r.r, "decodeTokens", "decodeSeconds"),
-                    r.r.is_object() ? r.r.value("peakRssBytes", 0.0) / 1e6 : 0.0,
+                    rate(r.r, "decodeTokens", "decodeSeconds"), mb(r.r, "peakRssBytes"),
+                    mb(r.r, "mappedRssBytes"), mb(r.r, "anonRssBytes"),
                     rate(r.r, "prefillTokens", "prefillSeconds") / fpPrefill);
+    std::printf("(mapped MB: resident pages of the model's own files; anon MB: other memory, at the end)\n");
     if (rows.size() == 6)
         for (int i : {1, 2})
             std::printf("decode %s vs %s: %.2fx\n", rows[i].name.c_str(), rows[i + 3].name.c_str(),
