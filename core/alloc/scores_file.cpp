@@ -1,5 +1,6 @@
 #include "core/alloc/scores_file.h"
 
+#include "core/io/projection.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/text.h"
@@ -98,6 +99,12 @@ ScoresInput scoresFromJson(const std::string &text, const std::string &source,
                 if (!sj.is_object() || !sj.contains("name") || !sj["name"].is_string())
                     throw Error(source, "scores: " + w + " needs a \"name\"");
                 s.name = sj["name"].get<std::string>();
+                // Refused here, naming the file, rather than later by the allocator's
+                // per-projection grouping (whose message has no file to quote the name safely).
+                if (!projectionFromName(s.name))
+                    throw Error(source, "scores: " + w + ".name '" + s.name +
+                                            "' is not a projection (q_proj, k_proj, v_proj, o_proj, "
+                                            "gate_proj, up_proj, down_proj)");
                 s.rows = integer(sj, "rows", w, source);
                 s.cols = integer(sj, "cols", w, source);
                 if (sj.contains("score"))

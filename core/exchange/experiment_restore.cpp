@@ -380,11 +380,14 @@ RestoreResult restoreExperiment(store::ExperimentStore &store, const std::string
         each(doc, "quant_runs", source, [&](const json &j, std::size_t i) { r.quantRun(j, i); });
         each(doc, "evals", source, [&](const json &j, std::size_t i) { r.eval(j, i); });
     } catch (const Error &e) {
-        // A row the store refuses (a duplicate metric, a broken reference) is a fault of the
-        // snapshot, not of the store: name the snapshot. The transaction rolls everything back.
-        if (e.file() != db.path())
+        // A row the store refuses (a duplicate metric, a broken reference) or a field a helper
+        // rejects (settings that are not JSON) is a fault of the snapshot: name the snapshot.
+        // The transaction rolls everything back.
+        if (e.file() == source)
             throw;
-        throw Error(source, std::string("experiment snapshot refused by the store: ") + e.what());
+        throw Error(source, std::string(e.file() == db.path() ? "experiment snapshot refused by the store: "
+                                                              : "experiment snapshot: ") +
+                                e.what());
     }
     tx.commit();
     r.result.quantRunIds = r.quants;

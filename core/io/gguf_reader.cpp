@@ -248,6 +248,8 @@ std::vector<float> GgufReader::tensorAsFloat(const std::string &name) const
     for (auto d : t.shape)
         count *= d;
     std::vector<float> out(static_cast<std::size_t>(count));
+    if (count == 0) // a zero dimension (ne[0] = 0 would divide by zero below)
+        return out;
     if (t.type <= 1) { // F32/F16 may sit unaligned in odd files: the byte-wise converter
         convertToFloat(t.type == 0 ? DType::F32 : DType::F16, t.data, out.data(), out.size());
         return out;

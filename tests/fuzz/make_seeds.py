@@ -267,6 +267,16 @@ def seeds_gguf():
     put(t, "v2_minimal", gguf(kvs[:1], tensors[:1], version=2))
     put(t, "no_tensors", gguf(kvs[:4], []))
     put(t, "align64", gguf([("general.alignment", 4, struct.pack("<I", 64))], tensors[:2], alignment=64))
+    # One tensor of every quantized kernels type (bytes per block of values), deterministic
+    # bytes with finite fp16 scales, so that tensorAsFloat's dequantizers are reached at once.
+    quant = [("q4_0", 2, 32, 18), ("q8_0", 8, 32, 34), ("q2_k", 10, 256, 84), ("q3_k", 11, 256, 110),
+             ("q4_k", 12, 256, 144), ("q6_k", 14, 256, 210), ("bf16", 30, 1, 2)]
+    qt = []
+    for i, (name, typ, block, nbytes) in enumerate(quant):
+        values = max(block, 32)
+        data = bytes(((j * 37 + i * 11) % 61) for j in range(values // block * nbytes))
+        qt.append(("blk.%d.%s.weight" % (i, name), [values, 2], typ, data + data))
+    put(t, "quant_types", gguf(kvs[:2], qt))
 
 
 # --- plans and scores ----------------------------------------------------------------------------
