@@ -1,13 +1,35 @@
 #include "core/data/corpus.h"
 
+#include "core/tokenizer/unicode_text.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
+#include <string_view>
 
 namespace lieq {
+
+namespace {
+
+// Corpora are text: a NUL byte means a binary file given by mistake, and invalid UTF-8 would be
+// tokenized as replacement characters. Both are refused with where the problem is.
+void requireText(const std::string &path, std::string_view text)
+{
+    auto lineOf = [&](std::size_t at) {
+        return std::to_string(1 + std::count(text.begin(), text.begin() + std::ptrdiff_t(at), '\n'));
+    };
+    if (const std::size_t nul = text.find('\0'); nul != std::string_view::npos)
+        throw Error(path, "not text: a NUL byte at byte " + std::to_string(nul) + " (line " +
+                              lineOf(nul) + "); is this a binary file?");
+    if (const std::size_t bad = tok::firstInvalidUtf8(text); bad != std::string_view::npos)
+        throw Error(path, "not valid UTF-8 at byte " + std::to_string(bad) + " (line " + lineOf(bad) +
+                              "); convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8");
+}
+
+} // namespace
 
 Corpus Corpus::fromTextFile(const std::string &path)
 {
@@ -16,6 +38,7 @@ Corpus Corpus::fromTextFile(const std::string &path)
     c.m_documents.push_back(readFile(path));
     if (c.m_documents.front().empty())
         throw Error(path, "the text file is empty");
+    requireText(path, c.m_documents.front());
     return c;
 }
 
@@ -24,6 +47,7 @@ Corpus Corpus::fromJsonl(const std::string &path, const std::string &field)
     if (field.empty())
         throw Error(path, "a JSONL corpus needs the name of its text field");
     const std::string text = readFile(path);
+    requireText(path, text);
     Corpus c;
     c.m_path = path;
     std::size_t lineNo = 0;

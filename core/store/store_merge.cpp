@@ -40,7 +40,14 @@ struct TableInfo
     Match match = Match::InsertOrIgnore;
 };
 
-std::string quoted(const std::string &ident) { return "\"" + ident + "\""; }
+// An SQL identifier in double quotes, embedded quotes doubled (SQLite's quoting rule).
+std::string quoted(const std::string &ident)
+{
+    std::string q = "\"";
+    for (const char c : ident)
+        q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+}
 
 std::vector<std::string> indexColumns(Database &db, const std::string &schema, const std::string &index,
                                       bool &hasExpression)
@@ -350,7 +357,20 @@ MergeReport mergeStore(ExperimentStore &dest, const std::string &sourcePath, con
             continue; // another store's ledger says nothing about this one
         if (!std::count(destTables.begin(), destTables.end(), name))
             throw Error(sourcePath, "merge: table " + name + " is unknown to the destination store");
-        infos.push_back(describe(db, "src", name));
+        // The source file is untrusted: every identifier spliced into the merge SQL (columns,
+        // references, keys) comes from this build's own schema; the source only decides which
+        // of those columns it has (an older source may lack newer ones).
+        TableInfo t = describe(db, "main", name);
+        std::set<std::string> present;
+        {
+            Statement st(db, "PRAGMA src.table_info(" + quoted(name) + ")");
+            while (st.step())
+                present.insert(st.columnText(1));
+        }
+        t.columns.erase(std::remove_if(t.columns.begin(), t.columns.end(),
+                                       [&](const std::string &c) { return !present.count(c); }),
+                        t.columns.end());
+        infos.push_back(std::move(t));
     }
     MergeReport report;
     Transaction tx(db);

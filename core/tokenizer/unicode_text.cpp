@@ -120,7 +120,7 @@ void decodeUtf8(std::string_view s, DecodedText &out)
     out.offsets.push_back(static_cast<uint32_t>(s.size()));
 }
 
-bool isValidUtf8(std::string_view s)
+std::size_t firstInvalidUtf8(std::string_view s)
 {
     std::size_t i = 0, bad = 0;
     while (i < s.size()) {
@@ -129,11 +129,13 @@ bool isValidUtf8(std::string_view s)
             continue;
         }
         const std::size_t n = validSequenceLength(s, i, bad);
-        if (n == 0) return false;
+        if (n == 0) return i;
         i += n;
     }
-    return true;
+    return std::string_view::npos;
 }
+
+bool isValidUtf8(std::string_view s) { return firstInvalidUtf8(s) == std::string_view::npos; }
 
 std::string toValidUtf8(std::string_view s)
 {

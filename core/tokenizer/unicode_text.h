@@ -33,6 +33,8 @@ struct DecodedText
 void decodeUtf8(std::string_view valid, DecodedText &out);
 
 bool isValidUtf8(std::string_view s);
+// Offset of the first byte of the first ill-formed sequence, or npos for valid UTF-8.
+std::size_t firstInvalidUtf8(std::string_view s);
 // Replaces each maximal invalid subsequence by U+FFFD (what Rust's from_utf8_lossy and the
 // WHATWG TextDecoder do), so decode output is always valid UTF-8.
 std::string toValidUtf8(std::string_view s);

@@ -1,6 +1,7 @@
 #include "core/util/mapped_file.h"
 
 #include "core/util/error.h"
+#include "core/util/mapping_guard.h"
 
 #include <cerrno>
 #include <cstring>
@@ -38,15 +39,18 @@ MappedFile::MappedFile(const std::string &path) : m_path(path)
             throw Error(path, std::string("cannot map: ") + std::strerror(e));
         }
         m_data = static_cast<const std::byte *>(p);
+        m_guard = MappingGuard::add(m_data, m_size, m_path);
     }
     ::close(fd);
 }
+
+bool MappedFile::changedOnDisk() const { return MappingGuard::changed(m_guard); }
 
 MappedFile::~MappedFile() { reset(); }
 
 MappedFile::MappedFile(MappedFile &&other) noexcept
     : m_path(std::move(other.m_path)), m_data(std::exchange(other.m_data, nullptr)),
-      m_size(std::exchange(other.m_size, 0))
+      m_size(std::exchange(other.m_size, 0)), m_guard(std::exchange(other.m_guard, -1))
 {
 }
 
@@ -57,12 +61,15 @@ MappedFile &MappedFile::operator=(MappedFile &&other) noexcept
         m_path = std::move(other.m_path);
         m_data = std::exchange(other.m_data, nullptr);
         m_size = std::exchange(other.m_size, 0);
+        m_guard = std::exchange(other.m_guard, -1);
     }
     return *this;
 }
 
 void MappedFile::reset()
 {
+    MappingGuard::remove(m_guard); // before unmapping: the range may be reused at once
+    m_guard = -1;
     if (m_data)
         ::munmap(const_cast<std::byte *>(m_data), m_size);
     m_data = nullptr;

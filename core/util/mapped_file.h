@@ -24,11 +24,16 @@ public:
     // Tell the kernel a byte range will not be needed soon (layer streaming drops pages).
     void dropPages(std::size_t offset, std::size_t length) const;
 
+    // Whether pages were lost because the file was truncated on disk after it was mapped
+    // (MappingGuard turned the SIGBUS into zeros; see mapping_guard.h).
+    bool changedOnDisk() const;
+
 private:
     void reset();
     std::string m_path;
     const std::byte *m_data = nullptr;
     std::size_t m_size = 0;
+    int m_guard = -1; // MappingGuard handle
 };
 
 } // namespace lieq
