@@ -62,6 +62,7 @@ int dryRun(const Args &args, const sw::SweepSpec &spec, const std::string &dir)
 {
     const sw::Expansion grid = sw::expandCells(spec);
     sw::CostModel model;
+    bool fitted = false;
     if (fs::exists(fs::path(dir) / "sweep.json")) {
         // Cells this folder has finished calibrate the throughput.
         const sw::SweepFolder folder = sw::SweepFolder::open(dir);
@@ -71,7 +72,7 @@ int dryRun(const Args &args, const sw::SweepSpec &spec, const std::string &dir)
             const sw::CellStatus s = folder.readStatus(c.index);
             measured.push_back(s.state == sw::CellState::Done ? s.wallSeconds : 0.0);
         }
-        model = sw::calibrated(model, est.cells, measured);
+        model = sw::calibrated(model, est.cells, measured, &fitted);
     }
     const sw::SweepCost cost = sw::estimateSweep(grid.cells, spec, model);
     if (args.has("json")) {
@@ -85,7 +86,7 @@ int dryRun(const Args &args, const sw::SweepSpec &spec, const std::string &dir)
         const ojson j{{"sweep", spec.name}, {"dir", dir}, {"cells", cells},
                       {"skipped", grid.skipped}, {"estimated_total_s", cost.totalSeconds},
                       {"unknown_cost_cells", cost.unknownCells},
-                      {"gflop_per_s", model.gflopPerSecond}};
+                      {"gflop_per_s", model.gflopPerSecond}, {"fitted", fitted}};
         std::printf("%s\n", j.dump(2).c_str());
         return 0;
     }
@@ -99,7 +100,7 @@ int dryRun(const Args &args, const sw::SweepSpec &spec, const std::string &dir)
     for (const auto &s : grid.skipped)
         std::printf("skipped: %s\n", s.c_str());
     std::printf("estimated cost: %s of one worker (%.1f GFLOP/s%s)", hours(cost.totalSeconds).c_str(),
-                model.gflopPerSecond, fs::exists(fs::path(dir) / "sweep.json") ? ", calibrated" : "");
+                model.gflopPerSecond, fitted ? ", fitted to this folder's finished cells" : "");
     if (cost.unknownCells > 0)
         std::printf(", plus %d cells whose model cannot be read", cost.unknownCells);
     std::printf("\n");

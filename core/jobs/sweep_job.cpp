@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
@@ -115,6 +116,9 @@ EvaluationSpec evaluationOf(const sweep::SweepCell &cell, const sweep::SweepSpec
     out.tasks = e.tasks;
     out.taskDataDir = e.dataDir.empty() ? defaultTaskDataDir() : e.dataDir;
     out.zeroShot.limit = e.limit;
+    // KL against the model the cell quantized (its FP16 folder), on the perplexity windows.
+    if (e.kl && !e.pplPath.empty())
+        out.klReference = "base";
     return out;
 }
 
@@ -133,6 +137,11 @@ sweep::CellResult resultOf(const sweep::SweepCell &cell, const QuantizeResult &q
         r.ppl = e.report.ppl->ppl;
         r.windows = e.report.ppl->windows;
     }
+    if (e.kl) {
+        r.kl = e.kl->klMean.value;
+        r.top1 = e.kl->top1Agreement.value;
+        r.pplReference = e.kl->pplReference.value;
+    }
     for (const TaskResult &t : e.report.tasks) {
         r.acc[t.task] = t.acc;
         if (t.hasAccNorm)
@@ -140,7 +149,10 @@ sweep::CellResult resultOf(const sweep::SweepCell &cell, const QuantizeResult &q
     }
     r.quantRunId = q.runId;
     r.seconds["quantize"] = q.pipeline.totalSeconds;
-    r.seconds["evaluate"] = e.seconds;
+    double evaluate = e.report.ppl ? e.report.ppl->seconds : 0.0;
+    for (const TaskResult &t : e.report.tasks)
+        evaluate += t.seconds;
+    r.seconds["evaluate"] = evaluate;
     r.seconds["total"] = q.totalSeconds;
     return r;
 }
@@ -245,7 +257,7 @@ namespace {
 // Reading needs no write access and creates nothing: a missing store file has no sweeps.
 std::unique_ptr<store::ExperimentStore> openForReading(const JobContext &context)
 {
-    const std::string path = context.storePath();
+    const std::string path = context.storeFile(); // read even where recording is off
     if (path.empty() || !fs::exists(path))
         return nullptr;
     return std::make_unique<store::ExperimentStore>(path, store::ExperimentStore::Access::ReadOnly);
@@ -265,6 +277,44 @@ std::map<std::int64_t, store::SweepMembership> sweepMemberships(const JobContext
     return db ? store::sweepMemberships(*db) : std::map<std::int64_t, store::SweepMembership>{};
 }
 
+SweepRunPage listRunsInSweep(const JobContext &context, store::RunFilter filter,
+                             std::optional<std::int64_t> sweepId)
+{
+    SweepRunPage out;
+    const auto db = openForReading(context);
+    if (!db)
+        return out;
+    const auto members = store::sweepMemberships(*db);
+    const auto isMember = [&](const store::RunSummary &r) {
+        if (r.kind != store::RunKind::Quant)
+            return false;
+        const auto it = members.find(r.id);
+        return it != members.end() && (!sweepId || it->second.sweepId == *sweepId);
+    };
+    if (!sweepId) {
+        out.page = db->listRuns(filter);
+    } else {
+        // The store filters by model, backend and status; membership is applied here, so the
+        // page is cut after it.
+        const int limit = filter.limit, offset = std::max(0, filter.offset);
+        filter.kind = store::RunKind::Quant;
+        filter.limit = 0;
+        filter.offset = 0;
+        for (store::RunSummary &r : db->listRuns(filter).runs)
+            if (isMember(r))
+                out.page.runs.push_back(std::move(r));
+        out.page.total = static_cast<std::int64_t>(out.page.runs.size());
+        auto &runs = out.page.runs;
+        runs.erase(runs.begin(), runs.begin() + std::min<std::ptrdiff_t>(offset, std::ssize(runs)));
+        if (limit > 0 && std::ssize(runs) > limit)
+            runs.resize(static_cast<std::size_t>(limit));
+    }
+    for (const store::RunSummary &r : out.page.runs)
+        if (isMember(r))
+            out.memberships.emplace(r.id, members.at(r.id));
+    return out;
+}
+
 SweepView loadSweep(const JobContext &context, std::int64_t sweepId)
 {
     const auto db = openForReading(context);
@@ -277,7 +327,7 @@ SweepView loadSweep(const JobContext &context, std::int64_t sweepId)
                 found = true;
             }
     if (!found)
-        throw Error(context.storePath(), "no sweep with id " + std::to_string(sweepId));
+        throw Error(context.storeFile(), "no sweep with id " + std::to_string(sweepId));
     for (const store::SweepCellRecord &c : store::sweepCells(*db, sweepId)) {
         SweepPoint p;
         p.cell = c.cellIndex;

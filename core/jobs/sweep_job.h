@@ -52,6 +52,17 @@ std::vector<store::SweepRecord> listSweeps(const JobContext &context);
 // Quantization run id -> the sweep and cell it belongs to.
 std::map<std::int64_t, store::SweepMembership> sweepMemberships(const JobContext &context);
 
+// A page of History with each quantization run's sweep: with `sweepId` only the runs of that
+// sweep's cells (the filter's kind is then Quant; its limit and offset apply to those runs),
+// without it the filter's page as jobs::listRuns gives it. memberships covers the page's runs.
+struct SweepRunPage
+{
+    store::RunPage page;
+    std::map<std::int64_t, store::SweepMembership> memberships;
+};
+SweepRunPage listRunsInSweep(const JobContext &context, store::RunFilter filter,
+                             std::optional<std::int64_t> sweepId = std::nullopt);
+
 // One cell of a collected sweep as the bits chart plots it.
 struct SweepPoint
 {

@@ -31,9 +31,9 @@ double forwardGflop(const ModelShape &m, double tokens, double seqlen)
     return perToken * tokens * 1e-9;
 }
 
-// Effective-rank spectra of the seven projections of every layer, trained and random weights:
-// for Z (out x tokens) the Gram matrix of its smaller side k (2 out tokens k), its eigenvalues
-// (~10 k^3), and the random product (2 out in tokens).
+// Effective-rank spectra of the seven projections of every layer, for the trained and the
+// random weights: Z = W h (2 out in tokens), the Gram matrix of its smaller side k
+// (2 out tokens k) and its eigenvalues (~4 k^3).
 double spectraGflop(const ModelShape &m, double tokens)
 {
     const double h = double(m.hidden), f = double(m.intermediate);
@@ -42,7 +42,7 @@ double spectraGflop(const ModelShape &m, double tokens)
     double g = 0;
     for (const auto &p : proj) {
         const double k = std::min(p.out, tokens);
-        g += 2 * (2 * p.out * tokens * k + 10 * k * k * k) + 2 * p.out * p.in * tokens;
+        g += 2 * (2 * p.out * p.in * tokens + 2 * p.out * tokens * k + 4 * k * k * k);
     }
     return g * double(m.layers) * 1e-9;
 }
@@ -121,9 +121,9 @@ CellCost estimateCell(const SweepCell &cell, const SweepSpec &spec, const ModelS
     }
     for (const auto &t : e.tasks)
         c.evalGflop += taskGflop(shape, t, e.limit);
-    c.fixedSeconds = model.secondsPerCell +
-                     double(shape.bytes) / model.loadBytesPerSecond * (e.kl ? 2.0 : 1.0);
-    c.seconds = c.fixedSeconds + (c.analysisGflop + c.quantGflop + c.evalGflop) / model.gflopPerSecond;
+    c.processSeconds = model.secondsPerCell;
+    c.loadSeconds = double(shape.bytes) / model.loadBytesPerSecond * (e.kl ? 2.0 : 1.0);
+    c.seconds = c.processSeconds + c.loadSeconds + c.gflop() / model.gflopPerSecond;
     return c;
 }
 
@@ -155,20 +155,22 @@ SweepCost estimateSweep(const std::vector<SweepCell> &cells, const SweepSpec &sp
 }
 
 CostModel calibrated(CostModel model, const std::vector<CellCost> &estimates,
-                     const std::vector<double> &measuredSeconds)
+                     const std::vector<double> &measuredSeconds, bool *fitted)
 {
-    // measured_i = fixed_i + gflop_i * x, x = 1 / throughput: least squares for x.
+    // measured_i = load_i + gflop_i * x, x = 1 / throughput: least squares for x.
     double num = 0, den = 0;
     for (std::size_t i = 0; i < estimates.size() && i < measuredSeconds.size(); ++i) {
         const CellCost &c = estimates[i];
         if (!c.known || !(measuredSeconds[i] > 0))
             continue;
-        const double g = c.analysisGflop + c.quantGflop + c.evalGflop;
-        num += g * (measuredSeconds[i] - c.fixedSeconds);
-        den += g * g;
+        num += c.gflop() * (measuredSeconds[i] - c.loadSeconds);
+        den += c.gflop() * c.gflop();
     }
-    if (den > 0 && num > 0)
+    const bool ok = den > 0 && num > 0;
+    if (ok)
         model.gflopPerSecond = den / num;
+    if (fitted)
+        *fitted = ok;
     return model;
 }
 

@@ -33,16 +33,20 @@ struct CellCost
     double analysisGflop = 0;
     double quantGflop = 0;
     double evalGflop = 0;
-    double fixedSeconds = 0;         // process start and model loads
-    double seconds = 0;              // at the throughput used
+    double processSeconds = 0;       // starting the worker (outside the cell's own wall time)
+    double loadSeconds = 0;          // model loads (inside it)
+    double seconds = 0;              // all of it, at the throughput used
     bool known = false;              // false: the model shape could not be read
+    double gflop() const { return analysisGflop + quantGflop + evalGflop; }
 };
 
 struct CostModel
 {
-    // Effective GFLOP/s of one worker. Measured: see docs/sweeps.md (demo model, 1 thread).
-    double gflopPerSecond = 4.0;
-    double secondsPerCell = 1.5;         // process start, tokenizer, store
+    // Effective GFLOP/s of one single-threaded worker and the start of one worker process,
+    // fitted to measured cells of the demo model on the project's shared 2-core machine at
+    // load 5 (22 and 44 GFLOP/s for two grids; 1.7 s start per cell): docs/sweeps.md.
+    double gflopPerSecond = 30.0;
+    double secondsPerCell = 1.7;         // process start (lieq, libtorch), tokenizer, store
     double loadBytesPerSecond = 500e6;   // reading and converting weights
     // Tokens of the evaluation text when max_windows is -1 (bytes / 4 when the file exists).
     std::map<std::string, std::int64_t> textTokens;
@@ -62,9 +66,10 @@ struct SweepCost
 SweepCost estimateSweep(const std::vector<SweepCell> &cells, const SweepSpec &spec,
                         const CostModel &model = {});
 
-// Scales a cost model so that it reproduces measured cells: gflop/s is fitted to the measured
-// seconds of finished cells (least squares through their estimates); unchanged without any.
+// Fits gflop/s to finished cells: their own wall times (status.json; without the process
+// start) against loadSeconds + gflop / throughput, least squares. `fitted` says whether any
+// cell could be used; the model is unchanged otherwise.
 CostModel calibrated(CostModel model, const std::vector<CellCost> &estimates,
-                     const std::vector<double> &measuredSeconds);
+                     const std::vector<double> &measuredSeconds, bool *fitted = nullptr);
 
 } // namespace lieq::sweep

@@ -115,6 +115,7 @@ std::vector<ordered_json> rows(const SweepFolder &folder, const SweepReport &rep
         r["nominal_bits"] = number(res.nominalBits);
         r["effective_bits"] = number(res.effectiveBits);
         r["ppl"] = number(res.ppl);
+        r["ppl_fp16"] = number(res.pplReference); // the FP16 model on the same windows (with KL)
         r["kl"] = number(res.kl);
         r["top1"] = number(res.top1);
         for (const auto &t : tasks) {

@@ -98,7 +98,8 @@ private Q_SLOTS:
                                    QStringLiteral("1"), QStringLiteral("--no-collect"), QStringLiteral("--quiet")},
                                   1800000);
         QVERIFY2(r.exitCode == 0, r.err.constData());
-        report("local", cellTimes(local, cells, t0, clock.elapsed() / 1000.0));
+        const Timing localTiming = cellTimes(local, cells, t0, clock.elapsed() / 1000.0);
+        report("local", localTiming);
         std::printf("load after local: %s\n", qPrintable(loadavg()));
 
         const QString why = lieq::test::SlurmCluster::unavailableReason();
@@ -124,8 +125,15 @@ private Q_SLOTS:
                 QThread::msleep(100);
         }
         QCOMPARE(finished, cells);
-        report("slurm", cellTimes(slurm, cells, s0, clock.elapsed() / 1000.0));
+        const Timing slurmTiming = cellTimes(slurm, cells, s0, clock.elapsed() / 1000.0);
+        report("slurm", slurmTiming);
         std::printf("load after slurm: %s\n", qPrintable(loadavg()));
+        // What the scheduler adds: wall per cell through Slurm minus wall per cell locally (the
+        // cells' own work differs a little between the runs: the machine is shared).
+        std::printf("slurm - local: %+.2f s wall per cell (%.2f vs %.2f); cells' own time per cell "
+                    "%.2f vs %.2f s\n",
+                    slurmTiming.wall / cells - localTiming.wall / cells, slurmTiming.wall / cells,
+                    localTiming.wall / cells, slurmTiming.cells / cells, localTiming.cells / cells);
     }
 };
 
