@@ -15,7 +15,8 @@ OptionGroup commonOptions()
 --json              machine-readable result on stdout
 --quiet             no progress bar on stderr
 --no-progress       the same as --quiet
---threads N         compute threads (0 = all cores)
+--threads N         compute threads (default: all cores; work too small to split
+                    runs on one thread by itself)
 --device NAME       auto | cpu | cuda (default auto)
 --help              show this help
 )");

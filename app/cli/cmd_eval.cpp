@@ -103,16 +103,18 @@ const lieq::cli::CommandRegistration registration({
     "eval",
     "perplexity and zero-shot task accuracy (lm-eval-harness protocol)",
     "MODEL_DIR|QUANT_DIR|QUANT_RUN",
-    {{{"ppl", true, "perplexity on a text or JSONL file (GPTQ protocol)", "FILE"},
-      {"field", true, "JSONL field for --ppl (default \"text\")", "NAME"},
-      {"seqlen", true, "perplexity window length (default 2048)", "N"},
-      {"max-windows", true, "perplexity on at most N windows", "N"},
-      {"seed", true, "with --limit: a seeded sample instead of the first N", "S"},
-      {"baseline", true, "JSON from lieq eval --json, or with --store: base | QUANT_RUN_ID", "REF"},
-      {"kl-reference", true, "with --ppl: KL statistics against this model on the same windows "
-                             "(llama.cpp's --kl-divergence figures; base = the model a quantized "
-                             "folder was made from)", "DIR|base"},
-      {"out", true, "also write the JSON result to FILE", "FILE"}},
+    {lieq::cli::optionTable(R"(
+--ppl FILE          perplexity on a text or JSONL file (GPTQ protocol)
+--field NAME        JSONL field for --ppl (default "text")
+--seqlen N          perplexity window length (default 2048)
+--max-windows N     perplexity on at most N windows
+--seed S            with --limit: a seeded sample instead of the first N
+--baseline REF      JSON from lieq eval --json, or with --store: base | QUANT_RUN_ID
+--kl-reference DIR|base  with --ppl: KL statistics against this model on the same windows
+                    (llama.cpp's --kl-divergence figures; base = the model a quantized
+                    folder was made from)
+--out FILE          also write the JSON result to FILE
+)"),
      lieq::cli::taskOptions(), lieq::cli::loadOptions()},
     run,
     "\nWithout --tasks all six run unless only --ppl is given. Results are recorded only with\n"

@@ -98,16 +98,18 @@ const lieq::cli::CommandRegistration registration({
     "ppl",
     "perplexity over a text or JSONL corpus (GPTQ protocol)",
     "MODEL_DIR|QUANT_DIR|QUANT_RUN",
-    {{{"data", true, "text file, or JSONL with --field", "FILE"},
-      {"field", true, "JSONL field holding the text (default \"text\")", "NAME"},
-      {"separator", true, "joins JSONL rows (default: blank line)", "TEXT"},
-      {"seqlen", true, "window length in tokens (default 2048)", "N"},
-      {"max-windows", true, "evaluate at most N windows", "N"},
-      {"batch", true, "windows per layer-major forward (default 1)", "B"},
-      {"skip-layers", true, "comma-separated layers replaced by the identity", "LIST"},
-      {"kl-reference", true, "also the KL statistics against this model, llama.cpp's "
-                             "--kl-divergence figures (a folder, or base: the model a "
-                             "quantized folder was made from)", "DIR|base"}},
+    {lieq::cli::optionTable(R"(
+--data FILE         text file, or JSONL with --field
+--field NAME        JSONL field holding the text (default "text")
+--separator TEXT    joins JSONL rows (default: blank line)
+--seqlen N          window length in tokens (default 2048)
+--max-windows N     evaluate at most N windows
+--batch B           windows per layer-major forward (default 1)
+--skip-layers LIST  comma-separated layers replaced by the identity
+--kl-reference DIR|base  also the KL statistics against this model, llama.cpp's
+                    --kl-divergence figures (a folder, or base: the model a quantized folder
+                    was made from)
+)"),
      lieq::cli::loadOptions()},
     run,
     "\n--store names the experiment store holding QUANT_RUN; nothing is recorded.\n",

@@ -11,16 +11,26 @@
 #include "core/jobs/plan_rules.h"
 #include "core/jobs/quantize_job.h"
 
+#include <cmath>
 #include <cstdio>
+#include <string>
 
 namespace {
 
 using lieq::cli::Args;
 using nlohmann::json;
 
+std::string formatted(const char *format, double value)
+{
+    char buf[64];
+    std::snprintf(buf, sizeof buf, format, value);
+    return buf;
+}
+
 json moduleJson(const lieq::ModuleReport &m)
 {
-    json j{{"layer", m.layer}, {"module", m.module}, {"bits", m.bits}, {"kind", m.kind},
+    json j{{"layer", m.layer}, {"module", std::string(lieq::projectionModuleName(m.projection))},
+           {"bits", m.bits}, {"kind", m.kind},
            {"output_error", m.outputError}, {"relative_error", m.relativeError},
            {"backend_loss", m.backendLoss}, {"seconds", m.seconds}};
     if (m.awqAlpha >= 0)
@@ -85,9 +95,13 @@ void printText(const lieq::jobs::QuantizeRequest &req, const lieq::jobs::Quantiz
         std::printf(" %d", b);
     std::printf("  (%.4f bits nominal, %.4f effective)\n", r.nominalBits, out.effectiveBits);
     std::printf("layer module     bits   rel.err   seconds\n");
-    for (const auto &m : r.modules)
-        std::printf("%5d %-10s %4d %9.5f %9.3f\n", m.layer, m.module.c_str(), m.bits,
-                    m.relativeError, m.seconds);
+    for (const auto &m : r.modules) {
+        const std::string module(lieq::projectionModuleName(m.projection));
+        // NaN: not measured (RTN without --module-errors) or kept in float.
+        const std::string error = std::isnan(m.relativeError) ? "-" : formatted("%.5f", m.relativeError);
+        std::printf("%5d %-10s %4d %9s %9.3f\n", m.layer, module.c_str(), m.bits, error.c_str(),
+                    m.seconds);
+    }
     std::printf("calibration %lld tokens; %lld layer forwards; capture %.2f s, quantize %.2f s, "
                 "forward %.2f s, pipeline %.2f s\n",
                 static_cast<long long>(r.calibrationTokens),
@@ -157,16 +171,18 @@ const lieq::cli::CommandRegistration registration({
     "quantize at per-layer bits (LieQ plan, file, or uniform) with RTN, GPTQ or AWQ",
     "MODEL_DIR",
     {lieq::cli::planOptions(), lieq::cli::pipelineOptions(), lieq::cli::calibrationOptions("calib"),
-     {{"out", true, "save the quantized checkpoint folder here", "DIR"},
-      {"eval-ppl", true, "then: perplexity on this text (GPTQ protocol)", "FILE"},
-      {"eval-seqlen", true, "perplexity window (default --seqlen)", "S"},
-      {"max-windows", true, "perplexity on at most N windows", "N"},
-      {"rule", true, "with --budget: llama-cpp | first | last | random | measured decides the "
-                     "layers instead of scores", "NAME"},
-      {"rule-seed", true, "seed of --rule random (default 1)", "N"},
-      {"measure-run", true, "stored `lieq measure` run for --rule measured", "ID"},
-      {"kl-reference", true, "with --eval-ppl: KL statistics against this model on the same "
-                             "windows, stored with the run (base = MODEL_DIR)", "DIR|base"}},
+     lieq::cli::optionTable(R"(
+--out DIR           save the quantized checkpoint folder here
+--eval-ppl FILE     then: perplexity on this text (GPTQ protocol)
+--eval-seqlen S     perplexity window (default --seqlen)
+--max-windows N     perplexity on at most N windows
+--rule NAME         with --budget: llama-cpp | first | last | random | measured decides the
+                    layers instead of scores
+--rule-seed N       seed of --rule random (default 1)
+--measure-run ID    stored `lieq measure` run for --rule measured
+--kl-reference DIR|base  with --eval-ppl: KL statistics against this model on the same
+                    windows, stored with the run (base = MODEL_DIR)
+)"),
      lieq::cli::taskOptions(), lieq::cli::loadOptions()},
     run,
 });

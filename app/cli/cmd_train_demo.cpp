@@ -127,8 +127,9 @@ const lieq::cli::CommandRegistration registration({
 --val-every N       hold out every N-th document for validation (default 25)
 )")},
     run,
-    "\nDefault --threads 1: the model's ops are small, and a second thread on a busy core costs\n"
-    "more in synchronisation than it computes (measured on a shared 2-core machine).\n",
+    "\nThe trainer's torch::nn ops run on one thread whatever --threads is; --threads sizes only\n"
+    "the engine's pool (default 1 here: the model's ops are small, and a second thread on a busy\n"
+    "core costs more in synchronisation than it computes, measured on a shared 2-core machine).\n",
     {/*store=*/false, /*threads=*/1},
 });
 

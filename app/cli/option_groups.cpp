@@ -44,6 +44,8 @@ OptionGroup pipelineOptions()
 --damp X            GPTQ damping fraction of mean diag(H) (default 0.01)
 --no-clip           AWQ: no clipping search
 --no-propagate      calibrate layer l+1 on float outputs of layer l
+--module-errors     measure every module's output error (GPTQ and AWQ always do; RTN then
+                    runs the calibration forwards it otherwise skips)
 )");
 }
 
@@ -58,6 +60,8 @@ PipelineSettings readPipeline(const Args &args)
     s.dampPercent = args.doubleValue("damp", s.dampPercent);
     s.awqClip = !args.has("no-clip");
     s.propagateQuantized = !args.has("no-propagate");
+    if (args.has("module-errors"))
+        s.moduleErrors = 1;
     return s;
 }
 

@@ -59,6 +59,7 @@ json analysisJson(const jobs::AnalysisResult &o, const std::string &modelDir)
     json cj = json::array();
     for (const auto &c : o.correlations)
         cj.push_back(correlationJson(c));
+    const json cost = json::parse(jobs::analysisCostJson(o));
     return json{
         {"run_id", o.runId}, {"reused", o.reused}, {"store", o.storePath},
         {"model", modelDir},
@@ -73,18 +74,8 @@ json analysisJson(const jobs::AnalysisResult &o, const std::string &modelDir)
         {"layers", table["layers"]},
         {"other_params", table["other_params"]},
         {"correlations", cj},
-        {"cost", {{"layer_evaluations", r.cost.layerEvaluations},
-                  {"head_evaluations", r.cost.headEvaluations},
-                  {"naive_layer_evaluations", r.cost.naiveLayerEvaluations},
-                  {"naive_head_evaluations", r.cost.naiveHeadEvaluations},
-                  {"cached_layers", r.cost.cachedLayers},
-                  {"recomputed_layers", r.cost.recomputedLayers},
-                  {"cached_bytes", r.cost.cachedBytes},
-                  {"dppl_cost_ratio", number(r.cost.dpplCostRatio)}}},
-        {"timings", {{"baseline_s", r.timings.baselineSeconds},
-                     {"spectral_s", r.timings.spectralSeconds},
-                     {"dppl_s", r.timings.dpplSeconds},
-                     {"total_s", r.timings.totalSeconds}}}};
+        {"cost", cost["cost"]},
+        {"timings", cost["timings"]}};
 }
 
 } // namespace lieq::cli

@@ -41,6 +41,11 @@ int BitPlan::bitsFor(int layer, const std::string &projection) const
                 (projection.empty() ? std::string() : " " + projection));
 }
 
+int BitPlan::bitsFor(int layer, Projection projection) const
+{
+    return bitsFor(layer, std::string(projectionModuleName(projection)));
+}
+
 std::vector<int> BitPlan::layerBits() const
 {
     std::vector<int> out;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/io/projection.h"
+
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -61,6 +63,7 @@ struct BitPlan
     // Bits of one projection of a layer (projection may be empty for per-layer plans);
     // throws lieq::Error when the plan does not cover it.
     int bitsFor(int layer, const std::string &projection = {}) const;
+    int bitsFor(int layer, Projection projection) const;
     // Per layer, in layer order: its bits, or -1 where its projections differ.
     std::vector<int> layerBits() const;
     std::int64_t totalParams() const;

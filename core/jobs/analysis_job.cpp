@@ -2,14 +2,12 @@
 
 #include "core/alloc/layer_specs.h"
 #include "core/analysis/diagnostics_runner.h"
-#include "core/data/corpus.h"
 #include "core/io/checkpoint.h"
 #include "core/jobs/job_store.h"
 #include "core/jobs/run_history.h"
 #include "core/model/model.h"
 #include "core/io/projection.h"
 #include "core/store/experiment_store.h"
-#include "core/store/fingerprint.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
 
@@ -103,6 +101,23 @@ std::string timingsJson(const DiagnosticsResult &r)
     j["corpus_tokens"] = r.calibration.corpusTokens;
     return j.dump();
 }
+
+} // namespace
+
+std::string analysisCostJson(const AnalysisResult &result)
+{
+    const DiagnosticsResult &r = result.diagnostics;
+    nlohmann::json cost, timings;
+    for (const auto &[key, field] : kCostFields)
+        cost[key] = r.cost.*field;
+    cost["dppl_cost_ratio"] = std::isfinite(r.cost.dpplCostRatio) ? nlohmann::json(r.cost.dpplCostRatio)
+                                                                   : nlohmann::json();
+    for (const auto &[key, field] : kTimingFields)
+        timings[key] = r.timings.*field;
+    return nlohmann::json{{"cost", cost}, {"timings", timings}}.dump();
+}
+
+namespace {
 
 template <typename T>
 T jsonValue(const nlohmann::json &j, const char *key, T fallback)
@@ -267,24 +282,15 @@ AnalysisResult runAnalysis(const AnalysisRequest &req, const JobContext &context
 
     AnalysisResult out;
     std::unique_ptr<store::ExperimentStore> db = openStore(context);
-    std::int64_t modelId = 0, datasetId = 0;
+    CalibratedRunRecords records;
     if (db) {
         out.storePath = db->path();
-        const store::ModelRecord model = store::describeModel(req.modelDir);
-        const store::DatasetRecord data = store::describeDataset(
-            req.calibration.path, Corpus::kindOf(req.calibration.path, req.calibration.field));
-        modelId = db->upsertModel(model);
-        datasetId = db->upsertDataset(data);
-        if (req.reuse)
-            if (auto id = db->findReusableAnalysisRun(model.fingerprint, data.contentHash,
-                                                      store::settingsHash(settings))) {
-                const auto detail = db->loadAnalysisRun(*id);
-                if (!detail)
-                    throw Error(db->path(), "analysis run " + std::to_string(*id) + " vanished");
-                out = resultFromStoredRun(*detail, db->path());
-                replay(out.diagnostics, onLayer);
-                return out;
-            }
+        records = recordCalibratedRun(*db, req.modelDir, req.calibration, settings, req.reuse);
+        if (records.reusable) {
+            out = resultFromStoredRun(*records.reusable, db->path());
+            replay(out.diagnostics, onLayer);
+            return out;
+        }
     }
 
     ModelOptions mo;
@@ -294,8 +300,8 @@ AnalysisResult runAnalysis(const AnalysisRequest &req, const JobContext &context
     std::unique_ptr<Model> model = Model::load(req.modelDir, mo);
     if (db) {
         store::AnalysisRunSpec spec;
-        spec.modelId = modelId;
-        spec.datasetId = datasetId;
+        spec.modelId = records.modelId;
+        spec.datasetId = records.datasetId;
         spec.backend = model->deviceName() + "/fp32";
         spec.settingsJson = settings;
         spec.seed = static_cast<std::int64_t>(req.settings.initSeed);

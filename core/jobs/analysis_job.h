@@ -67,6 +67,10 @@ LayerRows layerRows(analysis::DiagnosticsStage stage, const analysis::LayerDiagn
 // with the projection shapes and the weights outside the layers of modelDir.
 alloc::LayerTable layerTable(const AnalysisResult &result, const std::string &modelDir);
 
+// What the run cost, as JSON text: {"cost": {layer_evaluations, ..., dppl_cost_ratio},
+// "timings": {baseline_s, spectral_s, dppl_s, total_s}} (NaN figures are null).
+std::string analysisCostJson(const AnalysisResult &result);
+
 // A finished stored analysis run, as runAnalysis returns it (reused = true). Calibration start
 // positions are not stored (the seed recreates them). Throws lieq::Error naming the store when
 // the run does not exist.

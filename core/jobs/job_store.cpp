@@ -1,5 +1,6 @@
 #include "core/jobs/job_store.h"
 
+#include "core/data/corpus.h"
 #include "core/store/experiment_store.h"
 #include "core/store/fingerprint.h"
 #include "core/util/error.h"
@@ -22,6 +23,27 @@ std::int64_t recordDataset(store::ExperimentStore &db, const std::string &path,
                            const std::string &kind)
 {
     return db.upsertDataset(store::describeDataset(path, kind));
+}
+
+CalibratedRunRecords recordCalibratedRun(store::ExperimentStore &db, const std::string &modelDir,
+                                         const CalibrationSpec &calibration,
+                                         const std::string &settingsJson, bool reuse)
+{
+    const store::ModelRecord model = store::describeModel(modelDir);
+    const store::DatasetRecord data =
+        store::describeDataset(calibration.path, Corpus::kindOf(calibration.path, calibration.field));
+    CalibratedRunRecords out;
+    out.modelId = db.upsertModel(model);
+    out.datasetId = db.upsertDataset(data);
+    if (!reuse)
+        return out;
+    if (auto id = db.findReusableAnalysisRun(model.fingerprint, data.contentHash,
+                                             store::settingsHash(settingsJson))) {
+        out.reusable = db.loadAnalysisRun(*id);
+        if (!out.reusable)
+            throw Error(db.path(), "stored run " + std::to_string(*id) + " vanished while it was read");
+    }
+    return out;
 }
 
 void recordOutcome(const std::function<void()> &work,

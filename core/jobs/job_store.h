@@ -1,10 +1,12 @@
 #pragma once
 
+#include "core/data/calibration.h"
 #include "core/jobs/job_context.h"
 #include "core/store/records.h"
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace lieq::store {
@@ -28,6 +30,19 @@ std::int64_t recordDataset(store::ExperimentStore &db, const std::string &path,
 // returns, `finish(Cancelled, "")` when it throws lieq::Cancelled, `finish(Failed, message)` for
 // any other exception (a failure to record that is swallowed: the original error matters more).
 // The exception is rethrown.
+// The records a calibrated run (analysis, measure pass) refers to: its model and calibration
+// corpus, inserted or found. With `reuse`, also the finished stored analysis run made with the
+// same model, data and settings (settingsJson, compared by hash), when there is one.
+struct CalibratedRunRecords
+{
+    std::int64_t modelId = 0;
+    std::int64_t datasetId = 0;
+    std::optional<store::AnalysisRunDetail> reusable;
+};
+CalibratedRunRecords recordCalibratedRun(store::ExperimentStore &db, const std::string &modelDir,
+                                         const CalibrationSpec &calibration,
+                                         const std::string &settingsJson, bool reuse);
+
 void recordOutcome(const std::function<void()> &work,
                    const std::function<void(store::RunStatus, const std::string &)> &finish);
 

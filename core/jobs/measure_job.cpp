@@ -1,7 +1,6 @@
 #include "core/jobs/measure_job.h"
 
 #include "core/alloc/baseline_plans.h"
-#include "core/data/corpus.h"
 #include "core/data/token_windows.h"
 #include "core/jobs/plan_job.h"
 #include "core/jobs/job_store.h"
@@ -249,38 +248,29 @@ MeasureJobResult runMeasure(const MeasureRequest &req, const JobContext &context
     MeasureJobResult out;
     out.modelDir = req.modelDir;
     std::unique_ptr<store::ExperimentStore> db = openStore(context);
-    std::int64_t modelId = 0, datasetId = 0;
+    CalibratedRunRecords records;
     if (db) {
         out.storePath = db->path();
-        const store::ModelRecord model = store::describeModel(req.modelDir);
-        const store::DatasetRecord data = store::describeDataset(
-            req.calibration.path, Corpus::kindOf(req.calibration.path, req.calibration.field));
-        modelId = db->upsertModel(model);
-        datasetId = db->upsertDataset(data);
-        if (req.reuse)
-            if (auto id = db->findReusableAnalysisRun(model.fingerprint, data.contentHash,
-                                                      store::settingsHash(settings))) {
-                const auto detail = db->loadAnalysisRun(*id);
-                if (!detail)
-                    throw Error(db->path(), "measure run " + std::to_string(*id) + " vanished");
-                out = fromStored(*detail, db->path());
-                out.modelDir = req.modelDir;
-                if (onLayer)
-                    for (const LayerSensitivity &l : out.measure.layers) {
-                        if (std::isfinite(l.klLow))
-                            onLayer("isolated", l);
-                        if (std::isfinite(l.gain))
-                            onLayer("gain", l);
-                    }
-                return out;
-            }
+        records = recordCalibratedRun(*db, req.modelDir, req.calibration, settings, req.reuse);
+        if (records.reusable) {
+            out = fromStored(*records.reusable, db->path());
+            out.modelDir = req.modelDir;
+            if (onLayer)
+                for (const LayerSensitivity &l : out.measure.layers) {
+                    if (std::isfinite(l.klLow))
+                        onLayer("isolated", l);
+                    if (std::isfinite(l.gain))
+                        onLayer("gain", l);
+                }
+            return out;
+        }
     }
 
     std::unique_ptr<Model> model = loadModel(req.modelDir, context);
     if (db) {
         store::AnalysisRunSpec spec;
-        spec.modelId = modelId;
-        spec.datasetId = datasetId;
+        spec.modelId = records.modelId;
+        spec.datasetId = records.datasetId;
         spec.backend = model->deviceName() + "/" + quantMethodName(req.settings.backend.method);
         spec.settingsJson = settings;
         spec.seed = static_cast<std::int64_t>(req.calibration.seed);

@@ -49,13 +49,7 @@ TokenWindows evaluationWindows(const Tokenizer &tokenizer, const EvaluationSpec 
         throw Error(spec.pplData, "perplexity windows need at least 2 tokens, got " +
                                       std::to_string(spec.seqlen));
     context.report("tokenizing", 0, 1, spec.pplData);
-    const Corpus corpus = Corpus::fromFile(spec.pplData, spec.pplField);
-    TokenWindows windows =
-        TokenWindows::fromText(tokenizer, corpus.joined("\n\n"), spec.seqlen, spec.maxWindows);
-    if (windows.count == 0)
-        throw Error(spec.pplData, "too short for one window of " + std::to_string(spec.seqlen) +
-                                      " tokens");
-    return windows;
+    return textWindows(tokenizer, spec.pplData, spec.pplField, "\n\n", spec.seqlen, spec.maxWindows);
 }
 
 PerplexityFigures measurePerplexity(Model &model, const Tokenizer &tokenizer,
@@ -106,6 +100,16 @@ bool sameSetting(const std::string &json, const char *key, std::int64_t value)
 }
 
 } // namespace
+
+TokenWindows textWindows(const Tokenizer &tokenizer, const std::string &path, const std::string &field,
+                         const std::string &separator, std::int64_t seqlen, std::int64_t maxWindows)
+{
+    const Corpus corpus = Corpus::fromFile(path, field);
+    TokenWindows windows = TokenWindows::fromText(tokenizer, corpus.joined(separator), seqlen, maxWindows);
+    if (windows.count == 0)
+        throw Error(path, "too short for one window of " + std::to_string(seqlen) + " tokens");
+    return windows;
+}
 
 std::string defaultTaskDataDir()
 {

@@ -12,6 +12,7 @@
 namespace lieq {
 class Model;
 class Tokenizer;
+struct TokenWindows;
 namespace store {
 class ExperimentStore;
 }
@@ -24,6 +25,11 @@ namespace lieq::jobs {
 EvalReport evaluateLoadedModel(Model &model, const Tokenizer &tokenizer, const std::string &modelDir,
                                const std::vector<TaskData> &tasks, const EvaluationSpec &spec,
                                const JobContext &context);
+
+// A text file (or JSONL field; rows joined by `separator`) tokenized once and cut into
+// perplexity windows. Throws lieq::Error naming the file when it holds less than one window.
+TokenWindows textWindows(const Tokenizer &tokenizer, const std::string &path, const std::string &field,
+                         const std::string &separator, std::int64_t seqlen, std::int64_t maxWindows);
 
 // KL statistics of `model` against `referenceDir` on the windows spec's perplexity uses
 // (pplData, seqlen, maxWindows); throws lieq::Error when spec has no perplexity data.

@@ -1,8 +1,8 @@
 #include "core/jobs/model_job.h"
 
-#include "core/data/corpus.h"
 #include "core/data/token_windows.h"
 #include "core/jobs/loaded_model.h"
+#include "core/jobs/model_evaluation.h"
 #include "core/model/model.h"
 #include "core/quant/pipeline_checkpoint.h"
 #include "core/tokenizer/tokenizer.h"
@@ -128,8 +128,10 @@ PerplexityReport runPerplexity(const PerplexityRequest &request, const JobContex
     PerplexityReport out;
     const ModelTarget target = resolveModelTarget(request.target, context.store.path);
     out.modelDir = target.dir;
-    const Corpus corpus = Corpus::fromFile(request.data, request.field);
     const Tokenizer tokenizer = Tokenizer::fromModelDir(out.modelDir);
+    // Read before the model loads: a bad or short text fails first.
+    const TokenWindows windows = textWindows(tokenizer, request.data, request.field,
+                                             request.separator, request.seqlen, request.maxWindows);
     auto model = loadModel(out.modelDir, context);
     out.maxPositionEmbeddings = model->config().maxPositionEmbeddings;
     out.resident = model->isResident();
@@ -142,8 +144,6 @@ PerplexityReport runPerplexity(const PerplexityRequest &request, const JobContex
         if (l < 0 || l >= model->config().numLayers)
             throw Error("perplexity: layer " + std::to_string(l) + " to skip is not in [0, " +
                         std::to_string(model->config().numLayers) + ")");
-    const TokenWindows windows = TokenWindows::fromText(
-        tokenizer, corpus.joined(request.separator), request.seqlen, request.maxWindows);
     out.sourceTokens = windows.sourceTokens;
     out.droppedTokens = windows.droppedTokens;
     out.ppl = evaluatePerplexity(*model, windows, po, context.progress);

@@ -89,7 +89,7 @@ PipelineObserver moduleLossRecorder(store::ExperimentStore *db, std::int64_t run
     observer.onModule = [db, runId, &pending](const ModuleReport &m) {
         store::ModuleLoss row;
         row.layer = m.layer;
-        row.module = m.module;
+        row.module = std::string(projectionModuleName(m.projection));
         row.bits = m.bits;
         row.loss = m.outputError;
         row.seconds = m.seconds;

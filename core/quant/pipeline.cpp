@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <limits>
+#include <span>
 
 namespace lieq {
 
@@ -36,12 +37,11 @@ struct CaptureComplete
 {
 };
 
-// True-sequential module groups: each group shares one input.
-const std::vector<std::vector<Projection>> kGroups = {
-    {Projection::Q, Projection::K, Projection::V},
-    {Projection::O},
-    {Projection::Gate, Projection::Up},
-    {Projection::Down}};
+// "layer 3 q_proj": progress details and errors.
+std::string moduleLabel(int layer, Projection p)
+{
+    return "layer " + std::to_string(layer) + " " + std::string(projectionModuleName(p));
+}
 
 } // namespace
 
@@ -125,9 +125,13 @@ bool PipelineSettings::wantsModuleErrors() const
     return moduleErrors < 0 ? method != QuantMethod::Rtn : moduleErrors > 0;
 }
 
-std::string moduleName(Projection p)
+ModuleReport moduleReport(int layer, Projection p, int bits)
 {
-    return std::string(projectionName(p)) + "_proj";
+    ModuleReport r;
+    r.layer = layer;
+    r.projection = p;
+    r.bits = bits;
+    return r;
 }
 
 alloc::BitPlan uniformPlan(const Model &model, int bits)
@@ -143,8 +147,7 @@ void finishResult(PipelineResult &r, const Decoder &dec, Clock::time_point t0)
     const std::vector<alloc::LayerSpec> shapes = alloc::decoderLayerSpecs(dec.config());
     double bitSum = 0;
     for (const ModuleReport &m : r.modules) {
-        const std::size_t p = static_cast<std::size_t>(
-            *projectionFromName(m.module.substr(0, m.module.size() - 5)));
+        const std::size_t p = static_cast<std::size_t>(m.projection);
         const std::int64_t params = shapes[static_cast<std::size_t>(m.layer)].linears[p].params();
         (m.bits == 16 ? r.floatParams : r.quantizedParams) += params;
         bitSum += double(params) * m.bits;
@@ -174,10 +177,10 @@ PipelineResult quantizeModel(Model &model, const alloc::BitPlan &plan,
     std::vector<std::array<int, 7>> bits(static_cast<std::size_t>(L));
     for (int l = 0; l < L; ++l)
         for (Projection p : kAllProjections) {
-            const int b = plan.bitsFor(l, moduleName(p));
+            const int b = plan.bitsFor(l, p);
             if (!alloc::isQuantBits(b) && b != 16)
-                throw Error("bit plan: layer " + std::to_string(l) + " " + moduleName(p) +
-                            " has " + std::to_string(b) + " bits (expected 2, 3, 4, 8 or 16)");
+                throw Error("bit plan: " + moduleLabel(l, p) + " has " + std::to_string(b) +
+                            " bits (expected 2, 3, 4, 8 or 16)");
             bits[static_cast<std::size_t>(l)][static_cast<std::size_t>(p)] = b;
         }
     for (const alloc::PlanUnit &u : plan.units)
@@ -242,8 +245,7 @@ PipelineResult quantizeModel(Model &model, const alloc::BitPlan &plan,
 
 void PipelineContext::moduleStart(int layer, Projection p)
 {
-    reportProgress(progress, {"quantize", done, total,
-                              "layer " + std::to_string(layer) + " " + moduleName(p)});
+    reportProgress(progress, {"quantize", done, total, moduleLabel(layer, p)});
 }
 
 ProgressFn PipelineContext::innerProgress(int layer, Projection p) const
@@ -252,8 +254,7 @@ ProgressFn PipelineContext::innerProgress(int layer, Projection p) const
         return {};
     // Keep the bar on the module count; the inner loops only poll for a cancel.
     return [this, layer, p](const Progress &) {
-        return progress({"quantize", done, total,
-                         "layer " + std::to_string(layer) + " " + moduleName(p)});
+        return progress({"quantize", done, total, moduleLabel(layer, p)});
     };
 }
 
@@ -301,54 +302,77 @@ QuantConfig quantConfigFor(const PipelineSettings &s, int bits)
     return c;
 }
 
+namespace {
+
+// Quantizes module p of layer l at `bits` (16: keeps it in float) with the pipeline's method and
+// installs it. h summarises the module's calibration inputs; nullptr for RTN without module
+// errors, which needs no inputs. captureSeconds is this module's share of the capture forward.
+void quantizeModule(PipelineContext &ctx, int l, Projection p, int bits, const GptqHessian *h,
+                    double captureSeconds)
+{
+    const PipelineSettings &s = ctx.settings;
+    ctx.moduleStart(l, p);
+    const auto tq = Clock::now();
+    ModuleReport r = moduleReport(l, p, bits);
+    const auto layer = ctx.dec.acquireLayer(l);
+    const LinearOp &op = layer->linear(p);
+    if (r.bits == 16) {
+        r.kind = op.kind();
+        ctx.moduleDone(std::move(r));
+        return;
+    }
+    const torch::Tensor w = op.denseWeight().to(torch::kCPU, torch::kFloat32).contiguous();
+    QuantizedTensor qt;
+    if (s.method == QuantMethod::Gptq) {
+        if (!h)
+            throw Error("quantization: GPTQ needs the inputs of " + moduleLabel(l, p));
+        GptqOptions go;
+        go.quant = quantConfigFor(s, r.bits);
+        go.dampPercent = s.dampPercent;
+        go.blockSize = s.blockSize;
+        go.actOrder = s.actOrder;
+        go.staticGroups = s.staticGroups;
+        GptqResult g = gptqQuantize(w, h->matrix(), h->samples(), go, ctx.innerProgress(l, p));
+        qt = std::move(g.tensor);
+        r.backendLoss = g.loss;
+        r.dampRetries = g.dampRetries;
+    } else {
+        qt = quantizeRtn(w, quantConfigFor(s, r.bits));
+    }
+    auto q = makeQuantized(std::move(qt), op.bias(), {}, ctx.cacheDense);
+    if (h && s.wantsModuleErrors())
+        outputErrors(q->denseWeight(), w, *h, r);
+    else
+        r.outputError = r.relativeError = std::numeric_limits<double>::quiet_NaN();
+    if (s.method == QuantMethod::Rtn)
+        r.backendLoss = r.outputError;
+    r.kind = q->kind();
+    ctx.dec.setLinear(l, p, q);
+    r.seconds = since(tq) + captureSeconds;
+    ctx.result.quantizeSeconds += since(tq);
+    ctx.moduleDone(std::move(r));
+}
+
+} // namespace
+
 void quantizeLayerRtnOnly(PipelineContext &ctx, int l, const std::array<int, 7> &bits)
 {
-    Decoder &dec = ctx.dec;
-    for (Projection p : kAllProjections) {
-        ctx.moduleStart(l, p);
-        const auto tq = Clock::now();
-        ModuleReport r;
-        r.layer = l;
-        r.module = moduleName(p);
-        r.bits = bits[static_cast<std::size_t>(p)];
-        const auto layer = dec.acquireLayer(l);
-        const LinearOp &op = layer->linear(p);
-        if (r.bits == 16) {
-            r.kind = op.kind();
-            ctx.moduleDone(std::move(r));
-            continue;
-        }
-        const torch::Tensor w = op.denseWeight().to(torch::kCPU, torch::kFloat32).contiguous();
-        auto q = makeQuantized(quantizeRtn(w, quantConfigFor(ctx.settings, r.bits)), op.bias(), {},
-                               ctx.cacheDense);
-        r.outputError = r.relativeError = r.backendLoss = std::numeric_limits<double>::quiet_NaN();
-        r.kind = q->kind();
-        dec.setLinear(l, p, q);
-        r.seconds = since(tq);
-        ctx.result.quantizeSeconds += r.seconds;
-        ctx.moduleDone(std::move(r));
-    }
+    for (Projection p : kAllProjections)
+        quantizeModule(ctx, l, p, bits[static_cast<std::size_t>(p)], nullptr, 0.0);
 }
 
 void quantizeLayerSequential(PipelineContext &ctx, int l, const torch::Tensor &hidden,
                              const std::array<int, 7> &bits)
 {
     Decoder &dec = ctx.dec;
-    const PipelineSettings &s = ctx.settings;
-    for (std::size_t gi = 0; gi < kGroups.size(); ++gi) {
-        const std::vector<Projection> &group = kGroups[gi];
+    for (FusedGroup g : kAllFusedGroups) {
+        const std::span<const Projection> group = fusedGroupMembers(g);
         bool any = false;
         for (Projection p : group)
             any = any || bits[static_cast<std::size_t>(p)] != 16;
         if (!any) {
-            for (Projection p : group) {
-                ctx.moduleStart(l, p);
-                ModuleReport r;
-                r.layer = l;
-                r.module = moduleName(p);
-                r.kind = dec.acquireLayer(l)->linear(p).kind();
-                ctx.moduleDone(std::move(r));
-            }
+            for (Projection p : group)
+                quantizeModule(ctx, l, p, 16, nullptr, 0.0);
             continue;
         }
         ctx.moduleStart(l, group.front());
@@ -368,58 +392,13 @@ void quantizeLayerSequential(PipelineContext &ctx, int l, const torch::Tensor &h
         } catch (const CaptureComplete &) {
         }
         if (h.samples() == 0)
-            throw Error("quantization: layer " + std::to_string(l) + " never fed " +
-                        moduleName(first));
+            throw Error("quantization: " + moduleLabel(l, first) + " was never fed");
         ctx.result.layerForwards++;
         const double captureSeconds = since(tc);
         ctx.result.captureSeconds += captureSeconds;
-
-        for (Projection p : group) {
-            ctx.moduleStart(l, p);
-            const auto tq = Clock::now();
-            ModuleReport r;
-            r.layer = l;
-            r.module = moduleName(p);
-            r.bits = bits[static_cast<std::size_t>(p)];
-            const auto layer = dec.acquireLayer(l);
-            const LinearOp &op = layer->linear(p);
-            if (r.bits == 16) {
-                r.kind = op.kind();
-                ctx.moduleDone(std::move(r));
-                continue;
-            }
-            const torch::Tensor w = op.denseWeight().to(torch::kCPU, torch::kFloat32).contiguous();
-            const torch::Tensor bias = op.bias();
-            QuantizedTensor qt;
-            if (s.method == QuantMethod::Gptq) {
-                GptqOptions go;
-                go.quant = quantConfigFor(s, r.bits);
-                go.dampPercent = s.dampPercent;
-                go.blockSize = s.blockSize;
-                go.actOrder = s.actOrder;
-                go.staticGroups = s.staticGroups;
-                GptqResult g = gptqQuantize(w, h.matrix(), h.samples(), go,
-                                            ctx.innerProgress(l, p));
-                qt = std::move(g.tensor);
-                r.backendLoss = g.loss;
-                r.dampRetries = g.dampRetries;
-            } else {
-                qt = quantizeRtn(w, quantConfigFor(s, r.bits));
-            }
-            auto q = makeQuantized(std::move(qt), bias, {}, ctx.cacheDense);
-            if (s.wantsModuleErrors()) {
-                outputErrors(q->denseWeight(), w, h, r);
-            } else {
-                r.outputError = r.relativeError = std::numeric_limits<double>::quiet_NaN();
-            }
-            if (s.method == QuantMethod::Rtn)
-                r.backendLoss = r.outputError;
-            r.kind = q->kind();
-            dec.setLinear(l, p, q);
-            r.seconds = since(tq) + captureSeconds / double(group.size());
-            ctx.result.quantizeSeconds += since(tq);
-            ctx.moduleDone(std::move(r));
-        }
+        for (Projection p : group)
+            quantizeModule(ctx, l, p, bits[static_cast<std::size_t>(p)], &h,
+                           captureSeconds / double(group.size()));
     }
 }
 

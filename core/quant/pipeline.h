@@ -2,6 +2,7 @@
 
 #include "core/alloc/bit_plan.h"
 #include "core/data/calibration.h"
+#include "core/io/projection.h"
 #include "core/util/progress.h"
 
 #include <cstdint>
@@ -66,7 +67,7 @@ struct PipelineSettings
 struct ModuleReport
 {
     int layer = 0;
-    std::string module;            // "q_proj", ..., "down_proj"
+    Projection projection = Projection::Q; // projectionModuleName: "q_proj", ..., "down_proj"
     int bits = 16;                 // 16: kept in float
     std::string kind;              // the installed op's kind(), e.g. "q4g128"
     // Squared output error on this module's calibration inputs, per token, summed over output

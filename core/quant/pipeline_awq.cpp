@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <limits>
+#include <span>
 
 namespace lieq {
 
@@ -24,19 +25,9 @@ double since(Clock::time_point t0)
 
 std::size_t idx(Projection p) { return static_cast<std::size_t>(p); }
 
-int groupOf(Projection p)
-{
-    switch (p) {
-    case Projection::Q:
-    case Projection::K:
-    case Projection::V: return 0;
-    case Projection::O: return 1;
-    case Projection::Gate:
-    case Projection::Up: return 2;
-    case Projection::Down: return 3;
-    }
-    return 0;
-}
+// Per fused group (the projections reading one input): index into the per-input arrays.
+std::size_t idx(FusedGroup g) { return static_cast<std::size_t>(g); }
+std::size_t inputOf(Projection p) { return idx(fusedGroupOf(p)); }
 
 torch::Tensor scaleTensor(const std::vector<float> &s)
 {
@@ -61,11 +52,12 @@ public:
         m_ctx.moduleStart(m_l, Projection::Q);
         const auto tc = Clock::now();
         const auto layer = m_dec.acquireLayer(m_l);
-        for (int g = 0; g < 4; ++g)
-            m_hs[g] = std::make_unique<GptqHessian>(layer->linear(kFirstOf[g]).inFeatures());
+        for (FusedGroup g : kAllFusedGroups)
+            m_hs[idx(g)] =
+                std::make_unique<GptqHessian>(layer->linear(fusedGroupMembers(g).front()).inFeatures());
         m_dec.runLayer(m_l, hidden, 0, [&](int layer_, Projection p, const torch::Tensor &x) {
-            const int g = groupOf(p);
-            if (layer_ != m_l || p != kFirstOf[g])
+            const std::size_t g = inputOf(p);
+            if (layer_ != m_l || p != fusedGroupMembers(fusedGroupOf(p)).front())
                 return;
             m_hs[g]->addBatch(x);
             m_xs[g] = strideTokens(x, m_s.awqMaxTokens).to(torch::kCPU, torch::kFloat32).contiguous();
@@ -91,10 +83,10 @@ public:
     // Scale search and folding of the four pairs, in AutoAWQ's order.
     void scalePairs()
     {
-        normPair(0, {Projection::Q, Projection::K, Projection::V});
-        linearPair(1, Projection::V, Projection::O);
-        normPair(2, {Projection::Gate, Projection::Up});
-        linearPair(3, Projection::Up, Projection::Down);
+        normPair(FusedGroup::Qkv);
+        linearPair(Projection::V, Projection::O);
+        normPair(FusedGroup::GateUp);
+        linearPair(Projection::Up, Projection::Down);
     }
 
     // Clip, RTN and install every module (float ones only when they absorbed scales).
@@ -103,10 +95,7 @@ public:
         for (Projection p : kAllProjections) {
             m_ctx.moduleStart(m_l, p);
             const auto t0 = Clock::now();
-            ModuleReport r;
-            r.layer = m_l;
-            r.module = moduleName(p);
-            r.bits = m_bits[idx(p)];
+            ModuleReport r = moduleReport(m_l, p, m_bits[idx(p)]);
             r.awqAlpha = m_alpha[idx(p)];
             r.backendLoss = m_searchError[idx(p)];
             if (!quantized(p)) {
@@ -125,13 +114,10 @@ public:
     }
 
 private:
-    static constexpr Projection kFirstOf[4] = {Projection::Q, Projection::O, Projection::Gate,
-                                               Projection::Down};
-
     bool quantized(Projection p) const { return m_bits[idx(p)] != 16; }
 
     // Scale search for the quantized modules reading one input; returns s (empty: none).
-    std::vector<float> search(int g, const std::vector<Projection> &members)
+    std::vector<float> search(std::span<const Projection> members)
     {
         std::vector<torch::Tensor> ws;
         std::vector<Projection> qs;
@@ -148,7 +134,8 @@ private:
         ao.gridSize = m_s.awqGrid;
         ao.duoScaling = m_s.awqDuoScaling;
         ao.maxTokens = 0; // xs are already strided
-        const AwqScaleResult r = awqSearchScales(m_xs[g], ws, ao, m_ctx.innerProgress(m_l, qs.front()));
+        const AwqScaleResult r =
+            awqSearchScales(m_xs[inputOf(qs.front())], ws, ao, m_ctx.innerProgress(m_l, qs.front()));
         const double dt = since(t0);
         for (Projection p : qs) {
             m_alpha[idx(p)] = r.alpha;
@@ -159,26 +146,26 @@ private:
     }
 
     // Norm-fed pairs: the quantized members take W s, their ops divide the input by s.
-    void normPair(int g, const std::vector<Projection> &members)
+    void normPair(FusedGroup g)
     {
-        const std::vector<float> sc = search(g, members);
+        const std::vector<float> sc = search(fusedGroupMembers(g));
         if (sc.empty())
             return;
-        for (Projection p : members)
+        for (Projection p : fusedGroupMembers(g))
             if (quantized(p)) {
                 MatrixSpan span = spanOf(m_w[idx(p)]);
                 scaleInputChannels(span, sc);
                 m_normScale[idx(p)] = sc;
             }
-        m_xs[g] = m_xs[g] / scaleTensor(sc);
+        m_xs[idx(g)] = m_xs[idx(g)] / scaleTensor(sc);
     }
 
     // Linear-fed pairs: `next` takes W s, `prev` absorbs 1/s in its rows (and bias).
-    void linearPair(int g, Projection prev, Projection next)
+    void linearPair(Projection prev, Projection next)
     {
         if (!quantized(next) || m_w[idx(prev)].size(0) != m_w[idx(next)].size(1))
             return; // GQA: v's outputs are not o's inputs one to one
-        const std::vector<float> sc = search(g, {next});
+        const std::vector<float> sc = search(std::span<const Projection>(&next, 1));
         MatrixSpan nextSpan = spanOf(m_w[idx(next)]);
         scaleInputChannels(nextSpan, sc);
         MatrixSpan prevSpan = spanOf(m_w[idx(prev)]);
@@ -191,7 +178,7 @@ private:
         m_modified[idx(prev)] = true;
         m_rowScale[idx(prev)] = sc;
         m_foldScale[idx(next)] = sc;
-        m_xs[g] = m_xs[g] / scaleTensor(sc);
+        m_xs[inputOf(next)] = m_xs[inputOf(next)] / scaleTensor(sc);
     }
 
     void quantizeModule(Projection p, ModuleReport &r)
@@ -201,7 +188,7 @@ private:
         if (m_s.awqClip && p != Projection::Q && p != Projection::K) {
             AwqOptions ao;
             ao.quant = qc;
-            const AwqClipResult clip = awqSearchClip(m_w[idx(p)], m_xs[groupOf(p)], ao);
+            const AwqClipResult clip = awqSearchClip(m_w[idx(p)], m_xs[inputOf(p)], ao);
             MatrixSpan span = spanOf(m_w[idx(p)]);
             applyAwqClip(span, clip);
         }
@@ -216,7 +203,7 @@ private:
         if (!m_rowScale[idx(p)].empty())
             effective = effective * scaleTensor(m_rowScale[idx(p)]).unsqueeze(1);
         if (m_ctx.settings.wantsModuleErrors())
-            outputErrors(effective, m_ref[idx(p)], *m_hs[groupOf(p)], r);
+            outputErrors(effective, m_ref[idx(p)], *m_hs[inputOf(p)], r);
         else
             r.outputError = r.relativeError = std::numeric_limits<double>::quiet_NaN();
         r.kind = q->kind();

@@ -29,7 +29,8 @@ struct PipelineContext
     void moduleDone(ModuleReport report);
 };
 
-std::string moduleName(Projection p); // "q_proj", ...
+// A report for one module of layer l at `bits` (16 = kept in float).
+ModuleReport moduleReport(int layer, Projection p, int bits);
 QuantConfig quantConfigFor(const PipelineSettings &s, int bits);
 
 // Output error of `effective` against `reference` ([out, in] fp32, same input space) on the

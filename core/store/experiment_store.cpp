@@ -229,12 +229,7 @@ std::vector<DatasetRecord> ExperimentStore::datasets()
 bool ExperimentStore::deleteModel(std::int64_t id)
 {
     requireWritable();
-    Transaction tx(*m_db);
-    Statement st(*m_db, "DELETE FROM models WHERE id = ?");
-    st.bind(1, id).run();
-    const bool removed = m_db->changes() > 0;
-    tx.commit();
-    return removed;
+    return deleteById(*m_db, "models", id);
 }
 
 } // namespace lieq::store

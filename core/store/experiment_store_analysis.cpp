@@ -138,12 +138,7 @@ std::optional<AnalysisRunDetail> ExperimentStore::loadAnalysisRun(std::int64_t i
 bool ExperimentStore::deleteAnalysisRun(std::int64_t id)
 {
     requireWritable();
-    Transaction tx(*m_db);
-    Statement st(*m_db, "DELETE FROM analysis_runs WHERE id = ?");
-    st.bind(1, id).run();
-    const bool removed = m_db->changes() > 0;
-    tx.commit();
-    return removed;
+    return deleteById(*m_db, "analysis_runs", id);
 }
 
 } // namespace lieq::store

@@ -62,12 +62,7 @@ std::vector<ExportRecord> ExperimentStore::exports(const ExportFilter &f)
 bool ExperimentStore::deleteExport(std::int64_t id)
 {
     requireWritable();
-    Transaction tx(*m_db);
-    Statement st(*m_db, "DELETE FROM exports WHERE id = ?");
-    st.bind(1, id).run();
-    const bool removed = m_db->changes() > 0;
-    tx.commit();
-    return removed;
+    return deleteById(*m_db, "exports", id);
 }
 
 } // namespace lieq::store

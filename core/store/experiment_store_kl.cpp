@@ -87,10 +87,7 @@ std::vector<KlStatsRecord> ExperimentStore::klStats(const KlStatsFilter &f)
 bool ExperimentStore::deleteKlStats(std::int64_t id)
 {
     requireWritable();
-    Statement st(*m_db, "DELETE FROM kl_stats WHERE id = ?");
-    st.bind(1, id);
-    st.run();
-    return m_db->changes() > 0;
+    return deleteById(*m_db, "kl_stats", id);
 }
 
 } // namespace lieq::store

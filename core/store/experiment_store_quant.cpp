@@ -54,12 +54,7 @@ std::vector<Plan> ExperimentStore::plans(std::optional<std::int64_t> modelId)
 bool ExperimentStore::deletePlan(std::int64_t id)
 {
     requireWritable();
-    Transaction tx(*m_db);
-    Statement st(*m_db, "DELETE FROM plans WHERE id = ?");
-    st.bind(1, id).run();
-    const bool removed = m_db->changes() > 0;
-    tx.commit();
-    return removed;
+    return deleteById(*m_db, "plans", id);
 }
 
 std::int64_t ExperimentStore::beginQuantRun(const QuantRunSpec &spec)
@@ -160,12 +155,7 @@ std::optional<QuantRunDetail> ExperimentStore::loadQuantRun(std::int64_t id)
 bool ExperimentStore::deleteQuantRun(std::int64_t id)
 {
     requireWritable();
-    Transaction tx(*m_db);
-    Statement st(*m_db, "DELETE FROM quant_runs WHERE id = ?");
-    st.bind(1, id).run();
-    const bool removed = m_db->changes() > 0;
-    tx.commit();
-    return removed;
+    return deleteById(*m_db, "quant_runs", id);
 }
 
 std::vector<std::int64_t> ExperimentStore::addEvalResults(const std::vector<EvalResult> &rows)
@@ -232,12 +222,7 @@ std::vector<EvalResult> ExperimentStore::evalResults(const EvalFilter &f)
 bool ExperimentStore::deleteEvalResult(std::int64_t id)
 {
     requireWritable();
-    Transaction tx(*m_db);
-    Statement st(*m_db, "DELETE FROM eval_results WHERE id = ?");
-    st.bind(1, id).run();
-    const bool removed = m_db->changes() > 0;
-    tx.commit();
-    return removed;
+    return deleteById(*m_db, "eval_results", id);
 }
 
 } // namespace lieq::store

@@ -2,6 +2,7 @@
 
 #include "core/store/database.h"
 #include "core/store/statement.h"
+#include "core/store/transaction.h"
 #include "core/util/error.h"
 
 #include <chrono>
@@ -13,6 +14,16 @@ std::int64_t nowMs()
 {
     using namespace std::chrono;
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+bool deleteById(Database &db, const char *table, std::int64_t id)
+{
+    Transaction tx(db);
+    Statement st(db, std::string("DELETE FROM ") + table + " WHERE id = ?");
+    st.bind(1, id).run();
+    const bool removed = db.changes() > 0;
+    tx.commit();
+    return removed;
 }
 
 std::string hostName()

@@ -28,6 +28,9 @@ private:
 };
 
 std::int64_t nowMs();
+// Deletes row `id` of `table` (a name of this schema, never user text; rows referring to it go
+// with it by ON DELETE CASCADE). Returns whether the row existed.
+bool deleteById(Database &db, const char *table, std::int64_t id);
 std::string hostName();
 int processId();
 

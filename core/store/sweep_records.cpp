@@ -126,13 +126,7 @@ std::map<std::int64_t, SweepMembership> sweepMemberships(ExperimentStore &store)
 
 bool deleteSweep(ExperimentStore &store, std::int64_t id)
 {
-    Database &db = writable(store);
-    Transaction tx(db);
-    Statement st(db, "DELETE FROM sweeps WHERE id = ?");
-    st.bind(1, id).run();
-    const bool removed = db.changes() > 0;
-    tx.commit();
-    return removed;
+    return deleteById(writable(store), "sweeps", id);
 }
 
 } // namespace lieq::store

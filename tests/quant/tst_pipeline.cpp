@@ -115,10 +115,10 @@ private Q_SLOTS:
         for (const ModuleReport &m : r.modules) {
             QCOMPARE(m.bits, 8);
             // For AWQ this includes up_proj, whose rows carry 1/s of the up -> down pair: the
-            // error is measured with s put back (it once counted the deliberate scaling).
+            // error is measured with s put back, so the deliberate scaling does not count.
             QVERIFY2(m.relativeError < 1e-3,
                      qPrintable(QStringLiteral("%1 layer %2: %3")
-                                    .arg(QString::fromStdString(m.module))
+                                    .arg(QString::fromUtf8(projectionModuleName(m.projection).data()))
                                     .arg(m.layer)
                                     .arg(m.relativeError)));
         }
@@ -193,7 +193,7 @@ private Q_SLOTS:
         for (int i = 0; i < 3; ++i)
             QVERIFY2(r[QStringLiteral("gptq")].modules[i].outputError <=
                          r[QStringLiteral("rtn")].modules[i].outputError,
-                     r[QStringLiteral("rtn")].modules[i].module.c_str());
+                     projectionModuleName(r[QStringLiteral("rtn")].modules[i].projection).data());
     }
 
     // RTN without module errors runs no forward at all, yet installs exactly the weights it

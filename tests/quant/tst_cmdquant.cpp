@@ -2,7 +2,8 @@
 // `lieq analyze` stores scores; `lieq allocate --scores-run` turns them into the LieQ plan, the
 // ablation (--invert-scores) and the dPPL oracle; `lieq quantize --out --store` saves a folder;
 // `lieq eval|ppl|generate` read that folder and the stored run by id (results attached to the
-// run, "% of FP16 recovered" against the stored baseline), with clear errors for bad targets.
+// run, "% of FP16 recovered" against the stored baseline), with clear errors for bad targets;
+// RTN's module output errors only with --module-errors.
 #include "core/store/experiment_store.h"
 #include "core/util/atomic_file.h"
 #include "tests/support/cli_runner.h"
@@ -214,6 +215,43 @@ private Q_SLOTS:
         QCOMPARE(st.evalResults(f).size(), std::size_t(1)); // only the FP16 eval
     }
 
+    // RTN measures module output errors only with --module-errors (it then runs the calibration
+    // forwards): JSON gives null errors without it and numbers with it, the text table "-".
+    void moduleErrorsOnRequest_data()
+    {
+        QTest::addColumn<bool>("flag");
+        QTest::newRow("rtn") << false;
+        QTest::newRow("rtn --module-errors") << true;
+    }
+
+    void moduleErrorsOnRequest()
+    {
+        QFETCH(bool, flag);
+        QStringList args{QStringLiteral("quantize"), m_model, QStringLiteral("--bits"), QStringLiteral("4"),
+                         QStringLiteral("--method"), QStringLiteral("rtn"), QStringLiteral("--calib"), m_text,
+                         QStringLiteral("--samples"), QStringLiteral("2"), QStringLiteral("--seqlen"),
+                         QStringLiteral("16"), QStringLiteral("--no-store"), QStringLiteral("--quiet")};
+        if (flag)
+            args << QStringLiteral("--module-errors");
+        const CliResult j = runLieq(args + QStringList{QStringLiteral("--json")});
+        QVERIFY2(j.exitCode == 0, j.err.constData());
+        const nlohmann::json mods = parsed(j)["modules"];
+        QCOMPARE(mods.size(), std::size_t(7 * 4));
+        QCOMPARE(mods[0]["module"].get<std::string>(), std::string("q_proj"));
+        QCOMPARE(mods[6]["module"].get<std::string>(), std::string("down_proj"));
+        for (const auto &m : mods)
+            QVERIFY2(m["relative_error"].is_number() == flag, m.dump().c_str());
+        const CliResult text = runLieq(args);
+        QVERIFY2(text.exitCode == 0, text.err.constData());
+        const QString table = QString::fromUtf8(text.out);
+        const QString row = table.split(QLatin1Char('\n')).filter(QStringLiteral(" q_proj ")).value(0);
+        QVERIFY2(!row.isEmpty(), text.out.constData());
+        // "    0 q_proj        4         -     0.001": the error column is the fourth field.
+        const QStringList fields = row.split(QLatin1Char(' '), Qt::SkipEmptyParts);
+        QCOMPARE(fields.size(), 5);
+        QCOMPARE(fields[3] == QLatin1String("-"), !flag);
+    }
+
     void badTargets()
     {
         // An id without such a run, a run that saved nothing, a path that is neither.
@@ -255,4 +293,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestCmdQuant)
-#include "tst_cmd_quant.moc"
+#include "tst_cmdquant.moc"
