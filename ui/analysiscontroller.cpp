@@ -15,14 +15,8 @@ const QString kKey = QStringLiteral("analysis");
 
 AnalysisController::AnalysisController(JobRunner *jobs, QObject *parent) : QObject(parent), m_jobs(jobs)
 {
-    connect(m_jobs, &JobRunner::failed, this, [this](JobId, const QString &key, const QString &m) {
-        if (key == kKey)
-            Q_EMIT analysisFailed(m);
-    });
-    connect(m_jobs, &JobRunner::cancelled, this, [this](JobId, const QString &key) {
-        if (key == kKey)
-            Q_EMIT analysisCancelled();
-    });
+    m_jobs->watchKey(kKey, this, [this](const QString &m) { Q_EMIT analysisFailed(m); },
+                     [this] { Q_EMIT analysisCancelled(); });
 }
 
 void AnalysisController::start(const Request &request)
@@ -32,11 +26,7 @@ void AnalysisController::start(const Request &request)
     req.calibration = request.calibration;
     req.settings = request.settings;
     req.reuse = request.reuse;
-    jobs::JobContext context;
-    context.store.enabled = !request.storePath.isEmpty();
-    context.store.path = request.storePath.toStdString();
-    context.device = request.device.isEmpty() ? std::string("cpu") : request.device.toStdString();
-    context.threads = request.threads;
+    jobs::JobContext context = jobContext(request.storePath, request.device, request.threads);
     QPointer<AnalysisController> self(this);
     // Rows of a superseded run must not reach the view: each run checks it is still current.
     auto id = std::make_shared<std::atomic<JobId>>(0);

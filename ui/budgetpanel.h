@@ -53,6 +53,9 @@ public:
     QSlider *slider() const { return m_slider; }
     QDoubleSpinBox *spinBox() const { return m_spin; }
     QMenu *pinMenu() const { return m_pinMenu; }
+    // The quantization grid the sizes assume (the Runs view quantizes with the same values).
+    QSpinBox *groupSizeBox() const { return m_groupSize; }
+    QCheckBox *symmetricBox() const { return m_symmetric; }
     int chartBarCount() const; // non-empty bars drawn (after any pending redraw)
     // Shows the pin menu for `layer` at the cursor (non-blocking popup).
     void showPinMenu(int layer);

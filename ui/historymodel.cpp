@@ -7,7 +7,7 @@
 
 namespace lieq::ui {
 
-HistoryModel::HistoryModel(QObject *parent) : QAbstractTableModel(parent) {}
+HistoryModel::HistoryModel(QObject *parent) : TableModel(parent) {}
 
 void HistoryModel::setPage(const store::RunPage &page)
 {
@@ -16,10 +16,6 @@ void HistoryModel::setPage(const store::RunPage &page)
     m_total = page.total;
     endResetModel();
 }
-
-int HistoryModel::rowCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : int(m_runs.size()); }
-
-int HistoryModel::columnCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : ColumnCount; }
 
 QVariant HistoryModel::data(const QModelIndex &index, int role) const
 {
@@ -50,22 +46,12 @@ QVariant HistoryModel::data(const QModelIndex &index, int role) const
     return {};
 }
 
-QVariant HistoryModel::headerData(int section, Qt::Orientation o, int role) const
+int HistoryModel::rows() const { return int(m_runs.size()); }
+
+QStringList HistoryModel::columnTitles() const
 {
-    if (o != Qt::Horizontal || role != Qt::DisplayRole)
-        return QAbstractTableModel::headerData(section, o, role);
-    switch (section) {
-    case KindCol: return tr("Kind");
-    case IdCol: return tr("ID");
-    case ModelCol: return tr("Model");
-    case DatasetCol: return tr("Dataset");
-    case BackendCol: return tr("Backend");
-    case StatusCol: return tr("Status");
-    case LayersCol: return tr("Layers");
-    case TimeCol: return tr("Time");
-    case CreatedCol: return tr("Created");
-    }
-    return {};
+    return {tr("Kind"), tr("ID"), tr("Model"), tr("Dataset"), tr("Backend"), tr("Status"),
+            tr("Layers"), tr("Time"), tr("Created")};
 }
 
 } // namespace lieq::ui

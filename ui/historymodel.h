@@ -2,12 +2,12 @@
 
 #include "core/store/records.h"
 
-#include <QAbstractTableModel>
+#include "ui/tablemodel.h"
 
 namespace lieq::ui {
 
 // The experiment history (analysis and quantization runs from core/store), newest first.
-class HistoryModel : public QAbstractTableModel
+class HistoryModel : public TableModel
 {
     Q_OBJECT
 public:
@@ -20,10 +20,11 @@ public:
     const store::RunSummary &at(int row) const { return m_runs[std::size_t(row)]; }
     std::int64_t total() const { return m_total; }
 
-    int rowCount(const QModelIndex &parent = {}) const override;
-    int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation o, int role = Qt::DisplayRole) const override;
+
+protected:
+    int rows() const override;
+    QStringList columnTitles() const override;
 
 private:
     std::vector<store::RunSummary> m_runs;

@@ -23,6 +23,16 @@ JobRunner::JobRunner(QObject *parent, int maxThreads) : QObject(parent)
     m_pool.setExpiryTimeout(-1);
 }
 
+jobs::JobContext jobContext(const QString &storePath, const QString &device, int threads)
+{
+    jobs::JobContext c;
+    c.store.enabled = !storePath.isEmpty();
+    c.store.path = storePath.toStdString();
+    c.device = device.isEmpty() ? std::string("cpu") : device.toStdString();
+    c.threads = threads;
+    return c;
+}
+
 JobRunner::~JobRunner()
 {
     cancelAll();
@@ -165,6 +175,19 @@ void JobRunner::cancelKey(const QString &key)
 {
     if (const auto it = m_current.constFind(key); it != m_current.cend())
         cancel(it.value());
+}
+
+void JobRunner::watchKey(const QString &key, QObject *receiver,
+                         std::function<void(const QString &)> onFailed, std::function<void()> onCancelled)
+{
+    connect(this, &JobRunner::failed, receiver, [key, onFailed](JobId, const QString &k, const QString &m) {
+        if (k == key)
+            onFailed(m);
+    });
+    connect(this, &JobRunner::cancelled, receiver, [key, onCancelled](JobId, const QString &k) {
+        if (k == key)
+            onCancelled();
+    });
 }
 
 void JobRunner::cancelAll()

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/jobs/job_context.h"
 #include "core/util/error.h"
 #include "core/util/progress.h"
 
@@ -22,6 +23,10 @@
 namespace lieq::ui {
 
 using JobId = quint64;
+
+// The context of a job started from the GUI: records into the store at storePath (nothing when
+// empty), runs on `device` ("" = cpu: the GUI never picks a GPU by itself) with `threads`.
+jobs::JobContext jobContext(const QString &storePath, const QString &device = {}, int threads = -1);
 
 // One progress report of a running job, as the GUI thread sees it.
 struct JobProgress
@@ -67,6 +72,10 @@ public:
     bool isKeyBusy(const QString &key) const;
     int runningCount() const;
     JobId currentJob(const QString &key) const;
+    // Calls onFailed(message) or onCancelled() in the GUI thread whenever a job under `key`
+    // fails or is cancelled, for as long as `receiver` lives.
+    void watchKey(const QString &key, QObject *receiver, std::function<void(const QString &)> onFailed,
+                  std::function<void()> onCancelled);
 
     // Minimum time between two progress signals of one job (the last one always arrives).
     void setProgressInterval(int ms) { m_progressIntervalMs = ms; }

@@ -27,10 +27,9 @@ public:
 
     void setMode(Mode mode);
     Mode mode() const { return m_mode; }
-    // A logarithmic value axis: one outlier layer no longer flattens the others. Values <= 0
+    // A logarithmic value axis, so that one outlier layer does not flatten the others. Values <= 0
     // cannot be drawn there and are left out (the title says how many).
     void setLogScale(bool on);
-    bool logScale() const { return m_log; }
     bool hasLogAxis() const; // as drawn
     void setTitle(const QString &title);
     // As drawn for the model's current state (a pending redraw happens first).

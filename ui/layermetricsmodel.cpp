@@ -25,7 +25,7 @@ const char *metricOfColumn(int c)
 }
 } // namespace
 
-LayerMetricsModel::LayerMetricsModel(QObject *parent) : QAbstractTableModel(parent) {}
+LayerMetricsModel::LayerMetricsModel(QObject *parent) : TableModel(parent) {}
 
 void LayerMetricsModel::resetLayers(const std::vector<std::int64_t> &paramsPerLayer)
 {
@@ -163,16 +163,6 @@ int LayerMetricsModel::bits(int layer) const
     return layer >= 0 && layer < layerCount() ? m_layers[layer].bits : 0;
 }
 
-int LayerMetricsModel::rowCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : int(m_layers.size());
-}
-
-int LayerMetricsModel::columnCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : ColumnCount;
-}
-
 QVariant LayerMetricsModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
@@ -224,20 +214,11 @@ QVariant LayerMetricsModel::data(const QModelIndex &index, int role) const
     return {};
 }
 
-QVariant LayerMetricsModel::headerData(int section, Qt::Orientation o, int role) const
+int LayerMetricsModel::rows() const { return int(m_layers.size()); }
+
+QStringList LayerMetricsModel::columnTitles() const
 {
-    if (o != Qt::Horizontal || role != Qt::DisplayRole)
-        return QAbstractTableModel::headerData(section, o, role);
-    switch (section) {
-    case LayerCol: return tr("Layer");
-    case DpplCol: return tr("ΔPPL");
-    case DrCol: return tr("dr");
-    case DeCol: return tr("ΔE");
-    case ParamsCol: return tr("Params");
-    case BitsCol: return tr("Bits");
-    case PinnedCol: return tr("Pinned");
-    }
-    return {};
+    return {tr("Layer"), tr("ΔPPL"), tr("dr"), tr("ΔE"), tr("Params"), tr("Bits"), tr("Pinned")};
 }
 
 } // namespace lieq::ui

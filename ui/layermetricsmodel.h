@@ -3,7 +3,7 @@
 #include "core/alloc/bit_plan.h"
 #include "core/store/records.h"
 
-#include <QAbstractTableModel>
+#include "ui/tablemodel.h"
 
 #include <map>
 #include <optional>
@@ -15,7 +15,7 @@ namespace lieq::ui {
 // bits and pins. Filled incrementally: the analysis streams one layer's rows at a time
 // (the same lieq::store::LayerMetric / ProjectionMetric rows the experiment store keeps, so a
 // live run and a reopened one look the same), and each arrival updates just that row.
-class LayerMetricsModel : public QAbstractTableModel
+class LayerMetricsModel : public TableModel
 {
     Q_OBJECT
 public:
@@ -46,14 +46,15 @@ public:
     const std::map<int, int> &pins() const { return m_pins; }
     int bits(int layer) const; // 0 when no plan
 
-    int rowCount(const QModelIndex &parent = {}) const override;
-    int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation o, int role = Qt::DisplayRole) const override;
 
 Q_SIGNALS:
     void layerUpdated(int layer);
     void metricsChanged(); // after any addMetrics/clearMetrics/reset
+
+protected:
+    int rows() const override;
+    QStringList columnTitles() const override;
 
 private:
     struct Layer

@@ -15,14 +15,8 @@ const QString kLoadKey = QStringLiteral("measure:load");
 
 MeasureController::MeasureController(JobRunner *jobs, QObject *parent) : QObject(parent), m_jobs(jobs)
 {
-    connect(m_jobs, &JobRunner::failed, this, [this](JobId, const QString &key, const QString &m) {
-        if (key == kKey)
-            Q_EMIT measureFailed(m);
-    });
-    connect(m_jobs, &JobRunner::cancelled, this, [this](JobId, const QString &key) {
-        if (key == kKey)
-            Q_EMIT measureCancelled();
-    });
+    m_jobs->watchKey(kKey, this, [this](const QString &m) { Q_EMIT measureFailed(m); },
+                     [this] { Q_EMIT measureCancelled(); });
 }
 
 void MeasureController::start(const Request &request)
@@ -32,11 +26,7 @@ void MeasureController::start(const Request &request)
     req.calibration = request.calibration;
     req.probeWindows = request.probeWindows;
     req.settings = request.settings;
-    jobs::JobContext context;
-    context.store.enabled = !request.storePath.isEmpty();
-    context.store.path = request.storePath.toStdString();
-    context.device = request.device.isEmpty() ? std::string("cpu") : request.device.toStdString();
-    context.threads = request.threads;
+    jobs::JobContext context = jobContext(request.storePath, request.device, request.threads);
     m_jobs->start<jobs::MeasureJobResult>(
         kKey,
         [req, context](const lieq::ProgressFn &progress) mutable {

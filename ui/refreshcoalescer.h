@@ -22,7 +22,6 @@ public:
 
     void request();        // the data changed: refresh soon
     void flush();          // a pending refresh runs now
-    bool isPending() const { return m_pending; }
     int refreshCount() const { return m_count; }
 
 protected:

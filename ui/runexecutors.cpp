@@ -3,8 +3,10 @@
 #include "core/jobs/evaluate_job.h"
 #include "core/jobs/quantize_job.h"
 #include "core/util/error.h"
+#include "ui/jobrunner.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace lieq::ui {
 
@@ -12,12 +14,8 @@ namespace {
 
 jobs::JobContext contextFor(const RunRequest &r, const lieq::ProgressFn &progress)
 {
-    jobs::JobContext c;
+    jobs::JobContext c = jobContext(r.storePath, r.device, r.threads);
     c.progress = progress;
-    c.store.enabled = !r.storePath.isEmpty();
-    c.store.path = r.storePath.toStdString();
-    c.threads = r.threads;
-    c.device = r.device.isEmpty() ? std::string("cpu") : r.device.toStdString();
     return c;
 }
 
@@ -43,7 +41,7 @@ void fillEvaluation(const jobs::EvaluateResult &e, RunResult &r)
     r.taskItems = 0;
     for (const TaskResult &t : e.report.tasks) {
         r.taskAccuracy[t.task] = t.acc;
-        if (t.hasAccNorm)
+        if (t.hasAccNorm && std::isfinite(t.accNorm))
             r.taskAccuracyNorm[t.task] = t.accNorm;
         r.taskItems = r.taskItems == 0 ? int(t.n) : std::min(r.taskItems, int(t.n));
     }
@@ -99,6 +97,13 @@ RunResult quantizeAndEvaluate(const RunRequest &request, const lieq::ProgressFn 
     q.matchStoredBaseline = true;
     const jobs::QuantizeResult out = jobs::runQuantize(q, contextFor(request, progress));
 
+    RunResult r = quantizeRunResult(out);
+    r.layerBits = request.plan.layerBits();
+    return r;
+}
+
+RunResult quantizeRunResult(const jobs::QuantizeResult &out)
+{
     RunResult r;
     fillEvaluation(out.evaluation, r);
     r.nominalBits = out.pipeline.nominalBits;
@@ -107,7 +112,6 @@ RunResult quantizeAndEvaluate(const RunRequest &request, const lieq::ProgressFn 
     r.sizeEstimated = out.sizeEstimated;
     r.outputDir = QString::fromStdString(out.outputDir);
     r.kl = out.evaluation.kl;
-    r.layerBits = request.plan.layerBits();
     r.storeRunId = out.runId;
     r.storeModelId = out.modelId;
     r.seconds = out.totalSeconds;

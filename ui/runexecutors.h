@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/jobs/quantize_job.h"
 #include "core/util/progress.h"
 #include "ui/runrequest.h"
 
@@ -19,5 +20,10 @@ RunResult evaluateUnquantized(const RunRequest &request, const lieq::ProgressFn 
 // baseline measured the same way. A cancelled run ends "cancelled" with no checkpoint folder and
 // no evaluation rows.
 RunResult quantizeAndEvaluate(const RunRequest &request, const lieq::ProgressFn &progress);
+
+// What the Runs view shows of a finished quantization job, live or reopened from the store:
+// bits, size, output folder, perplexity and tasks, the stored FP16 baseline, KL, store ids and
+// time. The per-layer bits are the caller's (the plan it ran, or the stored one).
+RunResult quantizeRunResult(const jobs::QuantizeResult &out);
 
 } // namespace lieq::ui

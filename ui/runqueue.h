@@ -26,7 +26,6 @@ public:
     RunQueue(JobRunner *jobs, RunQueueModel *model, QObject *parent = nullptr);
 
     void setExecutor(RunRequest::Kind kind, Executor executor);
-    bool hasExecutor(RunRequest::Kind kind) const { return m_executors.count(kind) > 0; }
     int enqueue(const RunRequest &request); // returns the run id; starts it when idle
     void cancel(int runId);                 // queued: dropped to "cancelled"; running: stops
     void cancelAll();

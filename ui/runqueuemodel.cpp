@@ -28,7 +28,7 @@ double meanAccuracy(const std::map<std::string, double> &acc)
     return s / double(acc.size());
 }
 
-RunQueueModel::RunQueueModel(QObject *parent) : QAbstractTableModel(parent) {}
+RunQueueModel::RunQueueModel(QObject *parent) : TableModel(parent) {}
 
 int RunQueueModel::add(const RunRequest &r)
 {
@@ -255,16 +255,6 @@ QString RunQueueModel::statusName(Status s)
     return {};
 }
 
-int RunQueueModel::rowCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : int(m_entries.size());
-}
-
-int RunQueueModel::columnCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : ColumnCount;
-}
-
 QVariant RunQueueModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
@@ -346,24 +336,12 @@ QVariant RunQueueModel::data(const QModelIndex &index, int role) const
     return {};
 }
 
-QVariant RunQueueModel::headerData(int section, Qt::Orientation o, int role) const
+int RunQueueModel::rows() const { return int(m_entries.size()); }
+
+QStringList RunQueueModel::columnTitles() const
 {
-    if (o != Qt::Horizontal || role != Qt::DisplayRole)
-        return QAbstractTableModel::headerData(section, o, role);
-    switch (section) {
-    case IdCol: return tr("#");
-    case KindCol: return tr("Kind");
-    case BackendCol: return tr("Backend");
-    case BitsCol: return tr("Bits");
-    case StatusCol: return tr("Status");
-    case ProgressCol: return tr("Progress");
-    case PplCol: return tr("PPL");
-    case AccCol: return tr("Acc %");
-    case RecoveredCol: return tr("% of FP16");
-    case SizeCol: return tr("Size");
-    case TimeCol: return tr("Time");
-    }
-    return {};
+    return {tr("#"), tr("Kind"), tr("Backend"), tr("Bits"), tr("Status"), tr("Progress"),
+            tr("PPL"), tr("Acc %"), tr("% of FP16"), tr("Size"), tr("Time")};
 }
 
 } // namespace lieq::ui

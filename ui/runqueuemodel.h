@@ -2,7 +2,7 @@
 
 #include "ui/runrequest.h"
 
-#include <QAbstractTableModel>
+#include "ui/tablemodel.h"
 
 #include <set>
 #include <vector>
@@ -12,7 +12,7 @@ namespace lieq::ui {
 // The Runs view's table: queued, running and finished runs with progress, ETA and results,
 // plus runs reopened from the experiment store. Pure bookkeeping; RunQueue decides what runs
 // when. Rows on the PPL-vs-bits Pareto front are shown in bold.
-class RunQueueModel : public QAbstractTableModel
+class RunQueueModel : public TableModel
 {
     Q_OBJECT
 public:
@@ -61,13 +61,14 @@ public:
 
     static QString statusName(Status s);
 
-    int rowCount(const QModelIndex &parent = {}) const override;
-    int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation o, int role = Qt::DisplayRole) const override;
 
 Q_SIGNALS:
     void resultsChanged();
+
+protected:
+    int rows() const override;
+    QStringList columnTitles() const override;
 
 private:
     void touch(int row);

@@ -41,6 +41,8 @@ public:
     QTextBrowser *comparison() const { return m_compare; }
     QComboBox *backendBox() const { return m_backend; }
     QSpinBox *calibrationBox() const { return m_calib; }
+    QSpinBox *groupSizeBox() const { return m_group; }
+    QCheckBox *symmetricBox() const { return m_sym; }
     QMenu *tasksMenu() const { return m_tasksMenu; }
     int chartPointCount() const;
     int paretoPointCount() const;

@@ -1,9 +1,7 @@
 #include "ui/storedquantrun.h"
 
 #include "core/jobs/kl_job.h"
-
-#include <algorithm>
-#include <cmath>
+#include "ui/runexecutors.h"
 
 namespace lieq::ui {
 
@@ -39,35 +37,14 @@ StoredQuantRun StoredQuantRun::load(const QString &storePath, std::int64_t quant
     q.taskDataDir = QString::fromStdString(e.taskDataDir);
 
     RunResult &r = out.result;
-    r.storeRunId = res.runId;
-    r.storeModelId = res.modelId;
-    r.seconds = res.totalSeconds;
-    r.nominalBits = res.pipeline.nominalBits;
-    r.effectiveBits = res.effectiveBits;
-    r.sizeBytes = res.sizeBytes;
-    r.sizeEstimated = res.sizeEstimated;
-    r.outputDir = QString::fromStdString(res.outputDir);
+    r = quantizeRunResult(res);
     r.layerBits = out.stored.layerBits;
-    const EvalReport &report = res.evaluation.report;
-    if (report.ppl)
-        r.ppl = report.ppl->ppl;
-    for (const TaskResult &t : report.tasks) {
-        r.taskAccuracy[t.task] = t.acc;
-        if (t.hasAccNorm && std::isfinite(t.accNorm))
-            r.taskAccuracyNorm[t.task] = t.accNorm;
-        r.taskItems = r.taskItems == 0 ? int(t.n) : std::min(r.taskItems, int(t.n));
-    }
     // KL statistics stored with the run: the newest measured on its perplexity text.
     for (const jobs::StoredKl &k : jobs::listKl(context, quantRunId))
         if (k.setting.data == e.pplData || e.pplData.empty()) {
             r.kl = k.stats;
             break;
         }
-    if (const auto &b = res.evaluation.storedBaseline) {
-        if (b->ppl)
-            r.baselinePpl = *b->ppl;
-        r.baselineAccuracy = b->acc;
-    }
     return out;
 }
 

@@ -21,12 +21,14 @@
 #include "ui/settingsdialog.h"
 #include "ui/storedquantrun.h"
 
+#include <QCheckBox>
 #include <QDateTime>
 #include <QDir>
 #include <QEventLoop>
 #include <QFileInfo>
 #include <QItemSelectionModel>
 #include <QPushButton>
+#include <QSpinBox>
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTableView>
@@ -75,6 +77,12 @@ Workbench::Workbench()
     connect(m_budget, &BudgetPanel::planChanged, m_layers, &LayerMetricsModel::setPlan);
     connect(m_budget, &BudgetPanel::pinsChanged, m_layers, &LayerMetricsModel::setPins);
     connect(m_layerView, &LayerView::pinRequested, m_budget, &BudgetPanel::showPinMenu);
+    // One quantization grid: the budget's size estimate and the runs use the same group size
+    // and symmetry, whichever view changes them (setValue on an equal value emits nothing).
+    connect(m_budget->groupSizeBox(), &QSpinBox::valueChanged, m_runs->groupSizeBox(), &QSpinBox::setValue);
+    connect(m_runs->groupSizeBox(), &QSpinBox::valueChanged, m_budget->groupSizeBox(), &QSpinBox::setValue);
+    connect(m_budget->symmetricBox(), &QCheckBox::toggled, m_runs->symmetricBox(), &QCheckBox::setChecked);
+    connect(m_runs->symmetricBox(), &QCheckBox::toggled, m_budget->symmetricBox(), &QCheckBox::setChecked);
 
     connect(m_runs, &RunsPanel::evaluateRequested, this, [this] {
         if (!m_window->currentModel()) {

@@ -2,6 +2,7 @@
 // run on stories260K started and cancelled, then run to the end while a watchdog measures the
 // longest GUI-thread stall; the history over a real experiment store (list, filter, reopen,
 // compare, delete).
+#include "core/jobs/evaluate_job.h"
 #include "core/model/model.h"
 #include "core/store/experiment_store.h"
 #include "tests/support/testutil.h"
@@ -20,6 +21,10 @@
 #include <QItemSelectionModel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QAction>
+#include <QDir>
+#include <QFile>
+#include <QMenu>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -80,6 +85,39 @@ private Q_SLOTS:
         RunsPanel panel(&queue);
         QCOMPARE(panel.chartPointCount(), 5);
         QCOMPARE(panel.paretoPointCount(), 4);
+    }
+
+    // Task data: tasks whose files the folder lacks are disabled and their tooltips name the
+    // files; without a folder the button says where to set one.
+    void taskDataFolderDecidesTasks()
+    {
+        QTemporaryDir dir;
+        QVERIFY(QDir(dir.path()).mkpath(QStringLiteral("boolq")));
+        QFile boolq(dir.filePath(QStringLiteral("boolq/dev.jsonl")));
+        QVERIFY(boolq.open(QIODevice::WriteOnly));
+        boolq.write(R"({"question": "q", "passage": "p", "answer": true})" "\n");
+        boolq.close();
+        RunQueueModel model;
+        JobRunner jobs;
+        RunQueue queue(&jobs, &model);
+        RunsPanel panel(&queue);
+        const std::string folder = dir.path().toStdString();
+        panel.setTaskData(dir.path(), lieq::jobs::taskDataStatus(folder));
+        QAction *boolqAction = nullptr, *piqaAction = nullptr;
+        for (QAction *a : panel.tasksMenu()->actions()) {
+            if (a->data().toString() == QLatin1StringView("boolq"))
+                boolqAction = a;
+            if (a->data().toString() == QLatin1StringView("piqa"))
+                piqaAction = a;
+        }
+        QVERIFY(boolqAction && piqaAction);
+        QVERIFY(boolqAction->isEnabled());
+        QVERIFY(!piqaAction->isEnabled());
+        QVERIFY2(piqaAction->toolTip().contains(QStringLiteral("piqa/valid.jsonl")), qPrintable(piqaAction->toolTip()));
+        panel.setTasks({"piqa", "boolq"});
+        QCOMPARE(panel.tasks(), std::vector<std::string>{"boolq"}); // piqa cannot run here
+        panel.setTaskData({}, lieq::jobs::taskDataStatus({}));
+        QVERIFY(panel.tasks().empty());
     }
 
     // A quantization run without a core pipeline fails with a clear message, not silently.

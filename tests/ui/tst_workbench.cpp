@@ -25,7 +25,9 @@
 #include <QFileInfo>
 #include <QLabel>
 #include <QElapsedTimer>
+#include <QCheckBox>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
@@ -49,6 +51,20 @@ private Q_SLOTS:
         AppSettings::setStorePath(m_tmp.filePath(QStringLiteral("store.sqlite")));
         AppSettings::setThreads(0);
         lieq::setComputeThreads(0);
+    }
+
+    // The budget's size estimate and the runs quantize with one grid: either view changes both.
+    void groupSizeAndSymmetryStayInStep()
+    {
+        Workbench wb;
+        wb.runsPanel()->groupSizeBox()->setValue(64);
+        QCOMPARE(wb.budget()->groupSizeBox()->value(), 64);
+        wb.budget()->groupSizeBox()->setValue(-1);
+        QCOMPARE(wb.runsPanel()->groupSize(), -1);
+        wb.budget()->symmetricBox()->setChecked(true);
+        QVERIFY(wb.runsPanel()->symmetric());
+        wb.runsPanel()->symmetricBox()->setChecked(false);
+        QVERIFY(!wb.budget()->symmetricBox()->isChecked());
     }
 
     void analysisFillsLayersLive()

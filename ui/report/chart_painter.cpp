@@ -61,18 +61,26 @@ std::vector<double> ChartPainter::niceTicks(double lo, double hi, int target, bo
     return ticks;
 }
 
-ChartPainter::Range ChartPainter::xRange() const
+ChartPainter::Range ChartPainter::extent(bool yAxis, bool *bars) const
 {
-    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-    bool bars = false;
+    Range r{std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()};
+    *bars = false;
     for (const ChartSeries &s : m_spec.series) {
-        bars = bars || s.style == ChartSeries::Style::Bars;
+        *bars = *bars || s.style == ChartSeries::Style::Bars;
         for (std::size_t i = 0; i < s.x.size() && i < s.y.size(); ++i)
             if (std::isfinite(s.x[i]) && std::isfinite(s.y[i])) {
-                lo = std::min(lo, s.x[i]);
-                hi = std::max(hi, s.x[i]);
+                const double v = !yAxis ? s.x[i] : m_spec.logY ? std::log10(s.y[i]) : s.y[i];
+                r.lo = std::min(r.lo, v);
+                r.hi = std::max(r.hi, v);
             }
     }
+    return r;
+}
+
+ChartPainter::Range ChartPainter::xRange() const
+{
+    bool bars = false;
+    const auto [lo, hi] = extent(false, &bars);
     if (!std::isfinite(lo))
         return {0, 1};
     if (bars || m_spec.integerX)
@@ -83,17 +91,8 @@ ChartPainter::Range ChartPainter::xRange() const
 
 ChartPainter::Range ChartPainter::yRange() const
 {
-    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
     bool bars = false;
-    for (const ChartSeries &s : m_spec.series) {
-        bars = bars || s.style == ChartSeries::Style::Bars;
-        for (std::size_t i = 0; i < s.x.size() && i < s.y.size(); ++i)
-            if (std::isfinite(s.x[i]) && std::isfinite(s.y[i])) {
-                const double y = m_spec.logY ? std::log10(s.y[i]) : s.y[i];
-                lo = std::min(lo, y);
-                hi = std::max(hi, y);
-            }
-    }
+    auto [lo, hi] = extent(true, &bars);
     if (!std::isfinite(lo))
         return {0, 1};
     if (bars && !m_spec.logY) {

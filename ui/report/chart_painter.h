@@ -30,6 +30,9 @@ private:
     {
         double lo = 0, hi = 1;
     };
+    // Smallest and largest finite x (or y, as plotted: log10 on a log axis) over all series;
+    // lo = +inf when there is none. *bars: whether any series is drawn as bars.
+    Range extent(bool yAxis, bool *bars) const;
     Range xRange() const;
     Range yRange() const;
     ChartSpec m_spec;
