@@ -125,11 +125,6 @@ T jsonValue(const nlohmann::json &j, const char *key, T fallback)
     return j.contains(key) && !j[key].is_null() ? j[key].get<T>() : fallback;
 }
 
-double secondsSince(std::chrono::steady_clock::time_point t)
-{
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
-
 // Settings and timings of a stored run back into the result's header fields.
 void readRunHeader(const store::AnalysisRunDetail &detail, DiagnosticsResult &r)
 {
@@ -324,18 +319,7 @@ AnalysisResult runAnalysis(const AnalysisRequest &req, const JobContext &context
                                                    storeAndForward, context.progress);
         out.layerEvaluationsThisCall = out.diagnostics.cost.layerEvaluations;
     };
-    if (!db) {
-        work();
-    } else {
-        recordOutcome(work, [&](store::RunStatus status, const std::string &error) {
-            store::RunOutcome o;
-            o.status = status;
-            o.errorText = error;
-            o.timingsJson = status == store::RunStatus::Done ? timingsJson(out.diagnostics) : "{}";
-            o.wallSeconds = secondsSince(start);
-            db->finishAnalysisRun(out.runId, o);
-        });
-    }
+    runRecordedAnalysis(db.get(), out.runId, start, work, [&] { return timingsJson(out.diagnostics); });
     out.correlations = analysis::correlateDiagnostics(out.diagnostics);
     return out;
 }

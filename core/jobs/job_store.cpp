@@ -65,4 +65,22 @@ void recordOutcome(const std::function<void()> &work,
     finish(store::RunStatus::Done, {});
 }
 
+void runRecordedAnalysis(store::ExperimentStore *db, std::int64_t runId,
+                         std::chrono::steady_clock::time_point start, const std::function<void()> &work,
+                         const std::function<std::string()> &timings)
+{
+    if (!db) {
+        work();
+        return;
+    }
+    recordOutcome(work, [&](store::RunStatus status, const std::string &error) {
+        store::RunOutcome o;
+        o.status = status;
+        o.errorText = error;
+        o.timingsJson = status == store::RunStatus::Done ? timings() : "{}";
+        o.wallSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        db->finishAnalysisRun(runId, o);
+    });
+}
+
 } // namespace lieq::jobs

@@ -4,6 +4,7 @@
 #include "core/jobs/job_context.h"
 #include "core/store/records.h"
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -45,5 +46,16 @@ CalibratedRunRecords recordCalibratedRun(store::ExperimentStore &db, const std::
 
 void recordOutcome(const std::function<void()> &work,
                    const std::function<void(store::RunStatus, const std::string &)> &finish);
+
+} // namespace lieq::jobs
+
+namespace lieq::jobs {
+
+// Runs `work` as the stored analysis run `runId` (analysis or measure pass) and finishes it the
+// way recordOutcome says, with timings() (when done) and the wall seconds since `start`. Without
+// a store (db null) it only runs `work`.
+void runRecordedAnalysis(store::ExperimentStore *db, std::int64_t runId,
+                         std::chrono::steady_clock::time_point start, const std::function<void()> &work,
+                         const std::function<std::string()> &timings);
 
 } // namespace lieq::jobs

@@ -297,19 +297,7 @@ MeasureJobResult runMeasure(const MeasureRequest &req, const JobContext &context
             TokenWindows::fromTokens(probe.ids, probe.seqlen), req.settings, storeAndForward,
             context.progress);
     };
-    if (!db) {
-        work();
-    } else {
-        recordOutcome(work, [&](store::RunStatus status, const std::string &error) {
-            store::RunOutcome o;
-            o.status = status;
-            o.errorText = error;
-            o.timingsJson = status == store::RunStatus::Done ? timingsJson(out.measure) : "{}";
-            o.wallSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-                                .count();
-            db->finishAnalysisRun(out.runId, o);
-        });
-    }
+    runRecordedAnalysis(db.get(), out.runId, start, work, [&] { return timingsJson(out.measure); });
     return out;
 }
 

@@ -13,18 +13,10 @@ namespace lieq::store {
 std::int64_t ExperimentStore::beginAnalysisRun(const AnalysisRunSpec &spec)
 {
     requireWritable();
-    const std::string settings = canonicalJson(spec.settingsJson, m_db->path() + ": run settings");
-    Transaction tx(*m_db);
-    Statement st(*m_db, "INSERT INTO analysis_runs (model_id, dataset_id, backend, settings_json, "
-                        "settings_hash, seed, status, owner_host, owner_pid, created_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)");
-    st.bind(1, spec.modelId).bind(2, spec.datasetId).bind(3, spec.backend).bind(4, settings)
-        .bind(5, settingsHash(settings)).bind(6, spec.seed).bind(7, hostName())
-        .bind(8, processId()).bind(9, nowMs());
-    st.run();
-    const std::int64_t id = m_db->lastInsertId();
-    tx.commit();
-    return id;
+    return insertRunningRun(*m_db, {"analysis_runs", "model_id", spec.modelId, spec.datasetId, "backend",
+                                    spec.backend,
+                                    canonicalJson(spec.settingsJson, m_db->path() + ": run settings"),
+                                    spec.seed});
 }
 
 void ExperimentStore::appendLayerMetrics(std::int64_t runId, const std::vector<LayerMetric> &layerRows,

@@ -62,18 +62,10 @@ std::int64_t ExperimentStore::beginQuantRun(const QuantRunSpec &spec)
     requireWritable();
     if (spec.method.empty())
         throw Error(m_db->path(), "quantization run needs a method");
-    const std::string settings = canonicalJson(spec.settingsJson, m_db->path() + ": quant settings");
-    Transaction tx(*m_db);
-    Statement st(*m_db, "INSERT INTO quant_runs (plan_id, dataset_id, method, settings_json, "
-                        "settings_hash, seed, status, owner_host, owner_pid, created_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)");
-    st.bind(1, spec.planId).bind(2, spec.datasetId).bind(3, spec.method).bind(4, settings)
-        .bind(5, settingsHash(settings)).bind(6, spec.seed).bind(7, hostName())
-        .bind(8, processId()).bind(9, nowMs());
-    st.run();
-    const std::int64_t id = m_db->lastInsertId();
-    tx.commit();
-    return id;
+    return insertRunningRun(*m_db, {"quant_runs", "plan_id", spec.planId, spec.datasetId, "method",
+                                    spec.method,
+                                    canonicalJson(spec.settingsJson, m_db->path() + ": quant settings"),
+                                    spec.seed});
 }
 
 void ExperimentStore::appendModuleLosses(std::int64_t runId, const std::vector<ModuleLoss> &rows)

@@ -1,6 +1,7 @@
 #include "core/store/store_rows_impl.h"
 
 #include "core/store/database.h"
+#include "core/store/fingerprint.h"
 #include "core/store/statement.h"
 #include "core/store/transaction.h"
 #include "core/util/error.h"
@@ -24,6 +25,21 @@ bool deleteById(Database &db, const char *table, std::int64_t id)
     const bool removed = db.changes() > 0;
     tx.commit();
     return removed;
+}
+
+std::int64_t insertRunningRun(Database &db, const RunningRunRow &row)
+{
+    Transaction tx(db);
+    Statement st(db, std::string("INSERT INTO ") + row.table + " (" + row.ownerColumn + ", dataset_id, " +
+                         row.kindColumn + ", settings_json, settings_hash, seed, status, owner_host, "
+                         "owner_pid, created_at) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)");
+    st.bind(1, row.ownerId).bind(2, row.datasetId).bind(3, row.kind).bind(4, row.settingsJson)
+        .bind(5, settingsHash(row.settingsJson)).bind(6, row.seed).bind(7, hostName())
+        .bind(8, processId()).bind(9, nowMs());
+    st.run();
+    const std::int64_t id = db.lastInsertId();
+    tx.commit();
+    return id;
 }
 
 std::string hostName()

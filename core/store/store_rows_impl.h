@@ -5,6 +5,7 @@
 #include "core/store/records.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace lieq::store {
@@ -31,6 +32,21 @@ std::int64_t nowMs();
 // Deletes row `id` of `table` (a name of this schema, never user text; rows referring to it go
 // with it by ON DELETE CASCADE). Returns whether the row existed.
 bool deleteById(Database &db, const char *table, std::int64_t id);
+
+// The first row of a run (analysis_runs: model_id, backend; quant_runs: plan_id, method): status
+// "running", owned by this host and process, created now. settingsJson is canonical already.
+struct RunningRunRow
+{
+    const char *table;
+    const char *ownerColumn;
+    std::int64_t ownerId = 0;
+    std::optional<std::int64_t> datasetId;
+    const char *kindColumn;
+    std::string kind;
+    std::string settingsJson;
+    std::optional<std::int64_t> seed;
+};
+std::int64_t insertRunningRun(Database &db, const RunningRunRow &row); // the new run's id
 std::string hostName();
 int processId();
 
