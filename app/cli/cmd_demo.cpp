@@ -28,6 +28,8 @@ void printSummary(const lieq::jobs::DemoResult &d)
     std::printf("  FP                          %10.4f\n", d.pplFp);
     std::printf("  LieQ GPTQ %.3f bits         %10.4f\n", d.nominalBitsLieq, d.pplLieq);
     std::printf("  uniform GPTQ %.3f bits      %10.4f\n", d.nominalBitsUniform2, d.pplUniform2);
+    if (d.comparison)
+        std::fputs(lieq::jobs::formatPlanComparison(*d.comparison).c_str(), stdout);
     std::printf("\noutputs in %s:\n  plan.json, metrics.json, metrics.csv, model-f16.gguf%s\n",
                 std::filesystem::path(d.planPath).parent_path().c_str(),
                 d.quantizedCheckpoint.empty() ? "" : ", gptq-lieq/ (quantized checkpoint)");
@@ -46,6 +48,7 @@ int run(const Args &args)
     req.seqlen = args.intValue("seqlen", req.seqlen);
     req.samples = args.intValue("samples", quick ? 8 : req.samples);
     req.evalWindows = args.intValue("eval-windows", quick ? 8 : req.evalWindows);
+    req.comparePlans = !args.has("no-compare");
     std::fprintf(stderr, "demo model: %s\nevaluation text: %s\n", req.modelDir.c_str(),
                  req.data.c_str());
 
@@ -71,6 +74,7 @@ const lieq::cli::CommandRegistration registration({
 --samples N         calibration windows (default 32)
 --eval-windows N    evaluation windows (default 40)
 --quick             small settings for a smoke run (8 windows each)
+--no-compare        skip the closing comparison of every predictor's and baseline rule's plan
 )")},
     run,
     // One thread by default: on the tiny demo model each op is short, and a second thread
