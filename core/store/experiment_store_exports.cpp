@@ -43,17 +43,8 @@ std::vector<ExportRecord> ExperimentStore::exports(const ExportFilter &f)
     std::vector<ExportRecord> out;
     while (st.step()) {
         ExportRecord r;
-        r.id = st.columnInt(0);
-        r.quantRunId = st.columnOptionalInt(1);
-        r.analysisRunId = st.columnOptionalInt(2);
-        r.modelId = st.columnOptionalInt(3);
-        r.kind = st.columnText(4);
-        r.path = st.columnText(5);
-        r.bytes = st.columnInt(6);
-        r.sha256 = st.columnText(7);
-        r.settingsJson = st.columnText(8);
-        r.summaryJson = st.columnText(9);
-        r.createdAtMs = st.columnInt(10);
+        readColumns(st, 0, r.id, r.quantRunId, r.analysisRunId, r.modelId, r.kind, r.path, r.bytes,
+                    r.sha256, r.settingsJson, r.summaryJson, r.createdAtMs);
         out.push_back(std::move(r));
     }
     return out;

@@ -59,26 +59,10 @@ std::vector<KlStatsRecord> ExperimentStore::klStats(const KlStatsFilter &f)
     std::vector<KlStatsRecord> out;
     while (st.step()) {
         KlStatsRecord r;
-        r.id = st.columnInt(0);
-        r.modelId = st.columnInt(1);
-        r.quantRunId = st.columnOptionalInt(2);
-        r.referenceModelId = st.columnInt(3);
-        r.datasetId = st.columnOptionalInt(4);
-        r.windows = st.columnInt(5);
-        r.seqlen = st.columnInt(6);
-        r.positions = st.columnInt(7);
-        r.klMean = st.columnDouble(8);
-        r.klStderr = st.columnDouble(9);
-        r.klMax = st.columnDouble(10);
-        r.klP99 = st.columnDouble(11);
-        r.klMedian = st.columnDouble(12);
-        r.top1 = st.columnDouble(13);
-        r.deltaPRms = st.columnDouble(14);
-        r.pplRatio = st.columnDouble(15);
-        r.lnPplCorrelation = st.columnDouble(16);
-        r.statsJson = st.columnText(17);
-        r.settingsJson = st.columnText(18);
-        r.createdAtMs = st.columnInt(19);
+        readColumns(st, 0, r.id, r.modelId, r.quantRunId, r.referenceModelId, r.datasetId,
+                    r.windows, r.seqlen, r.positions, r.klMean, r.klStderr, r.klMax, r.klP99,
+                    r.klMedian, r.top1, r.deltaPRms, r.pplRatio, r.lnPplCorrelation, r.statsJson,
+                    r.settingsJson, r.createdAtMs);
         out.push_back(std::move(r));
     }
     return out;

@@ -65,21 +65,9 @@ RunPage ExperimentStore::listRuns(const RunFilter &filter)
     st.bind(7, filter.limit > 0 ? filter.limit : -1).bind(8, filter.offset > 0 ? filter.offset : 0);
     while (st.step()) {
         RunSummary s;
-        s.kind = runKindFromString(st.columnText(0));
-        s.id = st.columnInt(1);
-        s.modelId = st.columnInt(2);
-        s.modelName = st.columnText(3);
-        s.modelPath = st.columnText(4);
-        s.datasetId = st.columnOptionalInt(5);
-        s.datasetPath = st.columnText(6);
-        s.backend = st.columnText(7);
-        s.status = runStatusFromString(st.columnText(8));
-        s.errorText = st.columnText(9);
-        s.planId = st.columnOptionalInt(10);
-        s.layerRows = st.columnInt(11);
-        s.wallSeconds = st.columnDouble(12);
-        s.createdAtMs = st.columnInt(13);
-        s.finishedAtMs = st.columnOptionalInt(14);
+        readColumns(st, 0, s.kind, s.id, s.modelId, s.modelName, s.modelPath, s.datasetId,
+                    s.datasetPath, s.backend, s.status, s.errorText, s.planId, s.layerRows,
+                    s.wallSeconds, s.createdAtMs, s.finishedAtMs);
         page.runs.push_back(std::move(s));
     }
     return page;

@@ -195,17 +195,8 @@ std::vector<EvalResult> ExperimentStore::evalResults(const EvalFilter &f)
     std::vector<EvalResult> out;
     while (st.step()) {
         EvalResult r;
-        r.id = st.columnInt(0);
-        r.modelId = st.columnInt(1);
-        r.quantRunId = st.columnOptionalInt(2);
-        r.datasetId = st.columnOptionalInt(3);
-        r.task = st.columnText(4);
-        r.metric = st.columnText(5);
-        r.value = st.columnDouble(6);
-        r.stderrValue = st.columnDouble(7);
-        r.n = st.columnInt(8);
-        r.settingsJson = st.columnText(9);
-        r.createdAtMs = st.columnInt(10);
+        readColumns(st, 0, r.id, r.modelId, r.quantRunId, r.datasetId, r.task, r.metric, r.value,
+                    r.stderrValue, r.n, r.settingsJson, r.createdAtMs);
         out.push_back(std::move(r));
     }
     return out;

@@ -103,6 +103,23 @@ RunKind runKindFromString(const std::string &s)
     throw Error("unknown run kind '" + s + "' (expected analysis or quant)");
 }
 
+void readColumn(const Statement &st, int column, std::int64_t &value) { value = st.columnInt(column); }
+void readColumn(const Statement &st, int column, int &value) { value = static_cast<int>(st.columnInt(column)); }
+void readColumn(const Statement &st, int column, double &value) { value = st.columnDouble(column); }
+void readColumn(const Statement &st, int column, std::string &value) { value = st.columnText(column); }
+void readColumn(const Statement &st, int column, std::optional<std::int64_t> &value)
+{
+    value = st.columnOptionalInt(column);
+}
+void readColumn(const Statement &st, int column, RunStatus &value)
+{
+    value = runStatusFromString(st.columnText(column));
+}
+void readColumn(const Statement &st, int column, RunKind &value)
+{
+    value = runKindFromString(st.columnText(column));
+}
+
 const char *const kModelColumns = "m.id, m.path, m.name, m.fingerprint, m.architecture, "
                                   "m.layer_count, m.param_count, m.dtype, m.bytes, m.added_at";
 const char *const kDatasetColumns = "d.id, d.path, d.kind, d.content_hash, d.bytes, d.added_at";
@@ -120,86 +137,41 @@ const char *const kQuantColumns =
 ModelRecord readModel(const Statement &st, int c)
 {
     ModelRecord m;
-    m.id = st.columnInt(c);
-    m.path = st.columnText(c + 1);
-    m.name = st.columnText(c + 2);
-    m.fingerprint = st.columnText(c + 3);
-    m.architecture = st.columnText(c + 4);
-    m.layerCount = st.columnInt(c + 5);
-    m.paramCount = st.columnInt(c + 6);
-    m.dtype = st.columnText(c + 7);
-    m.bytes = st.columnInt(c + 8);
-    m.addedAtMs = st.columnInt(c + 9);
+    readColumns(st, c, m.id, m.path, m.name, m.fingerprint, m.architecture, m.layerCount,
+                m.paramCount, m.dtype, m.bytes, m.addedAtMs);
     return m;
 }
 
 DatasetRecord readDataset(const Statement &st, int c)
 {
     DatasetRecord d;
-    d.id = st.columnInt(c);
-    d.path = st.columnText(c + 1);
-    d.kind = st.columnText(c + 2);
-    d.contentHash = st.columnText(c + 3);
-    d.bytes = st.columnInt(c + 4);
-    d.addedAtMs = st.columnInt(c + 5);
+    readColumns(st, c, d.id, d.path, d.kind, d.contentHash, d.bytes, d.addedAtMs);
     return d;
 }
 
 AnalysisRun readAnalysisRun(const Statement &st, int c)
 {
     AnalysisRun r;
-    r.id = st.columnInt(c);
-    r.modelId = st.columnInt(c + 1);
-    r.datasetId = st.columnInt(c + 2);
-    r.backend = st.columnText(c + 3);
-    r.settingsJson = st.columnText(c + 4);
-    r.settingsHash = st.columnText(c + 5);
-    r.seed = st.columnOptionalInt(c + 6);
-    r.status = runStatusFromString(st.columnText(c + 7));
-    r.errorText = st.columnText(c + 8);
-    r.timingsJson = st.columnText(c + 9);
-    r.wallSeconds = st.columnDouble(c + 10);
-    r.createdAtMs = st.columnInt(c + 11);
-    r.finishedAtMs = st.columnOptionalInt(c + 12);
+    readColumns(st, c, r.id, r.modelId, r.datasetId, r.backend, r.settingsJson, r.settingsHash,
+                r.seed, r.status, r.errorText, r.timingsJson, r.wallSeconds, r.createdAtMs,
+                r.finishedAtMs);
     return r;
 }
 
 Plan readPlan(const Statement &st, int c)
 {
     Plan p;
-    p.id = st.columnInt(c);
-    p.modelId = st.columnInt(c + 1);
-    p.sourceRunId = st.columnOptionalInt(c + 2);
-    p.name = st.columnText(c + 3);
-    p.method = st.columnText(c + 4);
-    p.budgetBits = st.columnDouble(c + 5);
-    p.bitsJson = st.columnText(c + 6);
-    p.nominalBits = st.columnDouble(c + 7);
-    p.effectiveBits = st.columnDouble(c + 8);
-    p.settingsJson = st.columnText(c + 9);
-    p.createdAtMs = st.columnInt(c + 10);
+    readColumns(st, c, p.id, p.modelId, p.sourceRunId, p.name, p.method, p.budgetBits, p.bitsJson,
+                p.nominalBits, p.effectiveBits, p.settingsJson, p.createdAtMs);
     return p;
 }
 
 QuantRun readQuantRun(const Statement &st, int c)
 {
     QuantRun q;
-    q.id = st.columnInt(c);
-    q.planId = st.columnInt(c + 1);
-    q.modelId = st.columnInt(c + 2);
-    q.datasetId = st.columnOptionalInt(c + 3);
-    q.method = st.columnText(c + 4);
-    q.settingsJson = st.columnText(c + 5);
-    q.settingsHash = st.columnText(c + 6);
-    q.seed = st.columnOptionalInt(c + 7);
-    q.status = runStatusFromString(st.columnText(c + 8));
-    q.errorText = st.columnText(c + 9);
-    q.timingsJson = st.columnText(c + 10);
-    q.wallSeconds = st.columnDouble(c + 11);
-    q.outputPath = st.columnText(c + 12);
-    q.outputBytes = st.columnInt(c + 13);
-    q.createdAtMs = st.columnInt(c + 14);
-    q.finishedAtMs = st.columnOptionalInt(c + 15);
+    readColumns(st, c, q.id, q.planId, q.modelId, q.datasetId, q.method, q.settingsJson,
+                q.settingsHash, q.seed, q.status, q.errorText, q.timingsJson, q.wallSeconds,
+                q.outputPath, q.outputBytes, q.createdAtMs, q.finishedAtMs);
     return q;
 }
 

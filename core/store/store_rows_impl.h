@@ -50,6 +50,22 @@ std::int64_t insertRunningRun(Database &db, const RunningRunRow &row); // the ne
 std::string hostName();
 int processId();
 
+// Reads consecutive columns, from `first` on, into `fields`, each as its type asks: integers,
+// doubles (NULL: NaN), text, optional integers (NULL: none), run status and kind by name.
+void readColumn(const Statement &st, int column, std::int64_t &value);
+void readColumn(const Statement &st, int column, int &value);
+void readColumn(const Statement &st, int column, double &value);
+void readColumn(const Statement &st, int column, std::string &value);
+void readColumn(const Statement &st, int column, std::optional<std::int64_t> &value);
+void readColumn(const Statement &st, int column, RunStatus &value);
+void readColumn(const Statement &st, int column, RunKind &value);
+template<typename... Fields>
+void readColumns(const Statement &st, int first, Fields &...fields)
+{
+    int column = first;
+    (readColumn(st, column++, fields), ...);
+}
+
 // Column lists and readers, kept next to each other so SELECTs and readers cannot drift.
 extern const char *const kModelColumns;    // models m
 extern const char *const kDatasetColumns;  // datasets d

@@ -15,12 +15,7 @@ namespace {
 SweepRecord readSweep(const Statement &st)
 {
     SweepRecord s;
-    s.id = st.columnInt(0);
-    s.uid = st.columnText(1);
-    s.name = st.columnText(2);
-    s.folder = st.columnText(3);
-    s.specJson = st.columnText(4);
-    s.createdAtMs = st.columnInt(5);
+    readColumns(st, 0, s.id, s.uid, s.name, s.folder, s.specJson, s.createdAtMs);
     return s;
 }
 
@@ -99,14 +94,8 @@ std::vector<SweepCellRecord> sweepCells(ExperimentStore &store, std::int64_t swe
     std::vector<SweepCellRecord> out;
     while (st.step()) {
         SweepCellRecord c;
-        c.sweepId = st.columnInt(0);
-        c.cellIndex = static_cast<int>(st.columnInt(1));
-        c.label = st.columnText(2);
-        c.paramsJson = st.columnText(3);
-        c.status = st.columnText(4);
-        c.quantRunId = st.columnOptionalInt(5);
-        c.errorText = st.columnText(6);
-        c.wallSeconds = st.columnDouble(7);
+        readColumns(st, 0, c.sweepId, c.cellIndex, c.label, c.paramsJson, c.status, c.quantRunId,
+                    c.errorText, c.wallSeconds);
         out.push_back(std::move(c));
     }
     return out;

@@ -51,7 +51,6 @@ public:
     void addText(std::string_view text);
 
     std::int64_t wordCount() const { return m_words; }
-    std::size_t uniqueWords() const { return m_counts.size(); }
 
     // Learns the merges. Ties between equally frequent pairs go to the smaller (left id, right
     // id), so equal input gives equal output. Progress stage "tokenizer", one unit per merge.

@@ -47,7 +47,6 @@ public:
         m_prepend = scheme;
         m_metaspaceSplit = splitOnReplacement;
     }
-    bool prefixSpace() const { return m_prefixSpace; }
     const std::vector<SplitPattern> &splits() const { return m_splits; }
 
     // Appends the pieces of `text` (views into `text`, or into `storage` when a prefix space
