@@ -234,7 +234,14 @@ void gemvBits(const TileArgs &a, std::int64_t nBegin, std::int64_t nEnd)
                 __m256i xb[8];
                 for (int j = 0; j < 8; ++j)
                     xb[j] = broadcast4(a.in->q8.data() + 32 * b + 4 * j);
+                // The next block's words of these outputs, a whole pass ahead: for narrow
+                // matrices (a word row of 1024 outputs is one 4 KiB page) the hardware
+                // prefetchers restart too often to keep up with Bits interleaved streams.
+                const std::int32_t *ahead = b + 1 < b1 ? qrow + Bits * n : nullptr;
                 for (std::int64_t n0 = nBegin; n0 < nEnd; n0 += 8) {
+                    if (ahead && (n0 & 15) == 0)
+                        for (int k = 0; k < Bits; ++k)
+                            _mm_prefetch(reinterpret_cast<const char *>(ahead + k * n + n0), _MM_HINT_T0);
                     __m256i acc = _mm256_setzero_si256();
                     decodeBlock<Bits>(qrow + n0, n, [&](int j, __m256i codes) {
                         acc = _mm256_add_epi16(acc, _mm256_maddubs_epi16(codes, xb[j]));

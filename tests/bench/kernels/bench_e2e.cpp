@@ -53,16 +53,7 @@ std::string loadAverage()
     return a + " " + b + " " + c;
 }
 
-std::int64_t peakRss()
-{
-    std::ifstream f("/proc/self/status");
-    std::string line;
-    while (std::getline(f, line))
-        if (line.rfind("VmHWM:", 0) == 0)
-            return std::stoll(line.substr(6)) * 1024;
-    return 0;
-}
-
+// A "kB" field of /proc/self/status (VmHWM: peak RSS, RssAnon: anonymous RSS), in bytes.
 std::int64_t statusBytes(const char *field)
 {
     std::ifstream f("/proc/self/status");
@@ -125,7 +116,7 @@ int child(const std::string &dir, int prompt, int gen, int threads)
                      {"decodeTokens", gen},
                      {"decodeSeconds", stamps.back() - stamps.at(1)},
                      {"loadSeconds", loadSeconds},
-                     {"peakRssBytes", peakRss()},
+                     {"peakRssBytes", statusBytes("VmHWM")},
                      {"mappedRssBytes", mappedRss(dir)},
                      {"anonRssBytes", statusBytes("RssAnon")},
                      {"threads", computeThreads()}};

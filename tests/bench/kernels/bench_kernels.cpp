@@ -164,9 +164,8 @@ int main(int argc, char **argv)
     // fraction against a figure taken at the same moment means more than one from the start).
     double bestBw = 0;
     for (const Shape &s : shapes) {
-        // Best of 12 reads of 256 MiB: about as many tries as a GEMV row below gets, so that
-        // both are best cases under the same load.
-        const double bw = kernels::measureReadBandwidth(std::int64_t(256) << 20, 12);
+        // Best of 128 reads of 8 MiB from memory: best cases both, like the GEMV times below.
+        const double bw = kernels::measureReadBandwidth(std::int64_t(256) << 20, 4);
         bestBw = std::max(bestBw, bw);
         const Fp32Baseline base = fp32Gemv(s.rows, s.cols);
         const double fp32 = std::min(base.torchMv, base.denseLinear);
