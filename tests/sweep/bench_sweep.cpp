@@ -1,8 +1,9 @@
 // Cells per hour for one grid run locally (one worker process at a time) and through a real
 // one-node Slurm (an array throttled to one task at a time), and the scheduler's overhead per
 // cell: the sweep's wall time minus the sum of its cells' own wall times, over the cells.
-// Both runs use the same grid on the demo model (4 cells: uniform-2 and dr x RTN and GPTQ;
-// 8 calibration windows of 128 tokens, perplexity on 4 windows).
+// Both runs use the same grid on the demo model (4 cells: uniform-2 and dr x RTN and GPTQ, times
+// LIEQ_BENCH_SWEEP_SEEDS calibration seeds; 8 calibration windows of 128 tokens, perplexity and
+// KL on 4 windows).
 // Prints /proc/loadavg before and after each run: the machine is shared.
 #include "tests/sweep/slurm_cluster.h"
 #include "tests/sweep/sweep_fixture.h"
@@ -18,6 +19,7 @@
 #include <QTest>
 #include <QThread>
 
+#include <algorithm>
 #include <cstdio>
 
 using lieq::test::parseJson;
@@ -76,7 +78,13 @@ private Q_SLOTS:
         QTemporaryDir tmpLocal, tmpSlurm;
         lieq::test::SweepFixture local, slurm;
         const QStringList plans{QStringLiteral("uniform-2"), QStringLiteral("dr")};
-        if (!local.prepare(tmpLocal.path(), plans) || !slurm.prepare(tmpSlurm.path(), plans))
+        // LIEQ_BENCH_SWEEP_SEEDS=n repeats the grid over n calibration seeds (4 n cells): more
+        // cells average the per-cell overhead over more starts.
+        const int nSeeds = std::max(1, qEnvironmentVariableIntValue("LIEQ_BENCH_SWEEP_SEEDS"));
+        QList<int> seeds;
+        for (int i = 0; i < nSeeds; ++i)
+            seeds << i;
+        if (!local.prepare(tmpLocal.path(), plans, seeds) || !slurm.prepare(tmpSlurm.path(), plans, seeds))
             QSKIP("resources/demo-model is absent: benchmark skipped");
         for (auto *f : {&local, &slurm}) { // the demo model only, RTN and GPTQ
             QFile spec(f->spec);
@@ -88,7 +96,7 @@ private Q_SLOTS:
             QVERIFY(spec.open(QIODevice::WriteOnly));
             spec.write(QJsonDocument(j).toJson());
         }
-        const int cells = 4;
+        const int cells = 4 * nSeeds;
 
         std::printf("load before local: %s\n", qPrintable(loadavg()));
         QElapsedTimer clock;
