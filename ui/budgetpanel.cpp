@@ -220,6 +220,20 @@ void BudgetPanel::setModel(const ModelConfig &config, std::int64_t otherParams)
     m_scores.assign(std::size_t(config.numLayers), 0.0);
     m_pins.clear();
     Q_EMIT pinsChanged(m_pins);
+    if (m_hasModel) {
+        // The paper's main setting for this model: one layer at the highest bit-width (2 + 2/L
+        // for {2, 4}), rounded up to the spin box's 0.01 so that every method, the knapsack
+        // included, can afford that layer (a fixed 2.07 upgrades nothing below 28 layers).
+        const auto bits = bitSet();
+        const int lo = bits.empty() ? 2 : bits.front();
+        const int hi = bits.empty() ? 4 : bits.back();
+        const double first = std::ceil((lo + double(hi - lo) / double(config.numLayers)) * 100 - 1e-6) / 100;
+        const bool was = m_updating;
+        m_updating = true;
+        m_spin->setValue(first);
+        m_slider->setValue(int(std::lround(first * 100)));
+        m_updating = was;
+    }
     recompute();
 }
 

@@ -78,6 +78,37 @@ private Q_SLOTS:
         QVERIFY(panel.findChild<QLabel *>(QStringLiteral("budgetSummary"))->text().contains(QStringLiteral("2.0714")));
     }
 
+    // The first budget offered is the paper's setting for the loaded model, 2 + 2/L (rounded up
+    // to the spin box's 0.01): exactly one 4-bit layer with every method.
+    void firstBudgetRaisesOneLayer_data()
+    {
+        QTest::addColumn<int>("layers");
+        QTest::addColumn<int>("method");
+        QTest::addColumn<double>("budget");
+        for (const auto &[layers, budget] : {std::pair{5, 2.4}, {16, 2.13}, {28, 2.08}, {36, 2.06}})
+            for (const auto m : {lieq::alloc::AllocMethod::Paper, lieq::alloc::AllocMethod::Knapsack,
+                                 lieq::alloc::AllocMethod::Greedy})
+                QTest::addRow("%d layers, method %d", layers, int(m)) << layers << int(m) << budget;
+    }
+    void firstBudgetRaisesOneLayer()
+    {
+        QFETCH(int, layers);
+        QFETCH(int, method);
+        QFETCH(double, budget);
+        lieq::ModelConfig c = qwenLike();
+        c.numLayers = layers;
+        BudgetPanel panel;
+        panel.setMethod(lieq::alloc::AllocMethod(method));
+        panel.setModel(c, 0);
+        QCOMPARE(panel.budget(), budget);
+        std::vector<double> s(std::size_t(layers), 0.1);
+        s[std::size_t(layers / 2)] = 1.0;
+        panel.setScores(s);
+        QVERIFY(panel.plan().has_value());
+        QCOMPARE(layersAt(*panel.plan(), 4), 1);
+        QCOMPARE(panel.plan()->layerBits()[std::size_t(layers / 2)], 4);
+    }
+
     void sliderMovesChangeThePlan_data()
     {
         QTest::addColumn<int>("sliderValue");
