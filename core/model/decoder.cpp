@@ -340,12 +340,9 @@ torch::Tensor Decoder::runLayer(int layer, const torch::Tensor &hidden,
             throw Error("KV cache of layer " + std::to_string(layer) + " holds " +
                         std::to_string(past) + " positions, expected " +
                         std::to_string(positionOffset));
-        if (ck.defined()) {
-            k = torch::cat({ck, k}, 2);
-            v = torch::cat({cv, v}, 2);
-        }
-        ck = k;
-        cv = v;
+        const std::size_t l = static_cast<std::size_t>(layer);
+        ck = k = appendToCache(cache->keyStore.at(l), ck, k);
+        cv = v = appendToCache(cache->valueStore.at(l), cv, v);
     }
     const torch::Tensor attn =
         attention(q, k, v, positionOffset).permute({0, 2, 1, 3}).reshape({B, T, nh * D});

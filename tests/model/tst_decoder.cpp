@@ -316,6 +316,38 @@ private Q_SLOTS:
         QCOMPARE(model->generate(prompt, cached).tokens, model->generate(prompt, recompute).tokens);
     }
 
+    void kvCacheAppendsInPlaceAndGrows()
+    {
+        torch::Tensor store;
+        torch::Tensor view;
+        std::vector<torch::Tensor> rows;
+        const void *firstStorage = nullptr;
+        // 150 single-position appends after a 3-position prefill cross the initial capacity (64)
+        // and one doubling; every append must keep all earlier rows.
+        for (int step = 0; step < 151; ++step) {
+            const std::int64_t T = step == 0 ? 3 : 1;
+            rows.push_back(torch::randn({1, 2, T, 4}));
+            view = appendToCache(store, view, rows.back());
+            if (step == 0)
+                firstStorage = store.data_ptr();
+            if (step == 30) // still within the first store: written in place
+                QCOMPARE(store.data_ptr(), firstStorage);
+        }
+        QCOMPARE(view.size(2), std::int64_t(153));
+        QVERIFY(store.data_ptr() != firstStorage);
+        QVERIFY(torch::equal(view, torch::cat(rows, 2)));
+
+        // A view replaced by the caller (a batch expand, as the zero-shot scorer does) is copied
+        // into new storage, not written through.
+        torch::Tensor expanded = view.expand({3, -1, -1, -1});
+        const torch::Tensor next = torch::randn({3, 2, 2, 4});
+        const torch::Tensor grown = appendToCache(store, expanded, next);
+        QCOMPARE(grown.size(0), std::int64_t(3));
+        QVERIFY(torch::equal(grown.narrow(2, 0, 153), expanded));
+        QVERIFY(torch::equal(grown.narrow(2, 153, 2), next));
+        QVERIFY(torch::equal(view, torch::cat(rows, 2))); // the old cache is untouched
+    }
+
     void captureSeesEveryLinear()
     {
         auto model = Model::load(checkpointDir(QStringLiteral("qwen3-f32")), {.device = "cpu"});
