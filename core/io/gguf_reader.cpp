@@ -187,8 +187,11 @@ GgufReader::GgufReader(const std::string &path) : m_file(path)
         for (auto &d : ne) {
             const auto ud = c.get<std::uint64_t>("tensor dim");
             // Dimensions whose product overflows are a lie; refuse them before any size math.
+            // Zero dimensions are left out of the product: a zero must not let the others be
+            // huge (partial products in any order, e.g. tensorAsFloat's, would overflow).
             if (ud > (std::uint64_t(1) << 62) ||
-                __builtin_mul_overflow(elements, ud, &elements) || elements > (std::uint64_t(1) << 60))
+                (ud != 0 && __builtin_mul_overflow(elements, ud, &elements)) ||
+                elements > (std::uint64_t(1) << 60))
                 throw Error(path, "tensor '" + t.name + "': dimensions too large");
             d = static_cast<std::int64_t>(ud);
         }
