@@ -4,6 +4,7 @@
 #include "core/analysis/diagnostics_runner.h"
 #include "core/io/checkpoint.h"
 #include "core/jobs/job_store.h"
+#include "core/jobs/loaded_model.h"
 #include "core/jobs/run_history.h"
 #include "core/model/model.h"
 #include "core/io/projection.h"
@@ -276,32 +277,18 @@ AnalysisResult runAnalysis(const AnalysisRequest &req, const JobContext &context
     const std::string settings = analysis::diagnosticsSettingsJson(req.calibration, req.settings, initStd);
 
     AnalysisResult out;
-    std::unique_ptr<store::ExperimentStore> db = openStore(context);
-    CalibratedRunRecords records;
-    if (db) {
-        out.storePath = db->path();
-        records = recordCalibratedRun(*db, req.modelDir, req.calibration, settings, req.reuse);
-        if (records.reusable) {
-            out = resultFromStoredRun(*records.reusable, db->path());
-            replay(out.diagnostics, onLayer);
-            return out;
-        }
+    CalibratedRunStore records = openCalibratedRun(context, req.modelDir, req.calibration, settings, req.reuse);
+    if (records.reusable) {
+        out = resultFromStoredRun(*records.reusable, records.path);
+        replay(out.diagnostics, onLayer);
+        return out;
     }
+    out.storePath = records.path;
+    store::ExperimentStore *db = records.db.get();
 
-    ModelOptions mo;
-    mo.device = context.device;
-    if (context.streamLayers)
-        mo.residentBudgetBytes = 0;
-    std::unique_ptr<Model> model = Model::load(req.modelDir, mo);
-    if (db) {
-        store::AnalysisRunSpec spec;
-        spec.modelId = records.modelId;
-        spec.datasetId = records.datasetId;
-        spec.backend = model->deviceName() + "/fp32";
-        spec.settingsJson = settings;
-        spec.seed = static_cast<std::int64_t>(req.settings.initSeed);
-        out.runId = db->beginAnalysisRun(spec);
-    }
+    std::unique_ptr<Model> model = Model::load(req.modelDir, modelOptions(context));
+    out.runId = records.beginRun(model->deviceName() + "/fp32", settings,
+                                 static_cast<std::int64_t>(req.settings.initSeed));
     // Rows go to the store first, then to the caller: what the caller saw is stored.
     const LayerResultFn storeAndForward = [&](DiagnosticsStage stage, const LayerDiagnostics &l) {
         if (db) {
@@ -319,7 +306,7 @@ AnalysisResult runAnalysis(const AnalysisRequest &req, const JobContext &context
                                                    storeAndForward, context.progress);
         out.layerEvaluationsThisCall = out.diagnostics.cost.layerEvaluations;
     };
-    runRecordedAnalysis(db.get(), out.runId, start, work, [&] { return timingsJson(out.diagnostics); });
+    runRecordedAnalysis(db, out.runId, start, work, [&] { return timingsJson(out.diagnostics); });
     out.correlations = analysis::correlateDiagnostics(out.diagnostics);
     return out;
 }

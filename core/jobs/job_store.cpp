@@ -25,14 +25,19 @@ std::int64_t recordDataset(store::ExperimentStore &db, const std::string &path,
     return db.upsertDataset(store::describeDataset(path, kind));
 }
 
-CalibratedRunRecords recordCalibratedRun(store::ExperimentStore &db, const std::string &modelDir,
-                                         const CalibrationSpec &calibration,
-                                         const std::string &settingsJson, bool reuse)
+CalibratedRunStore openCalibratedRun(const JobContext &context, const std::string &modelDir,
+                                     const CalibrationSpec &calibration,
+                                     const std::string &settingsJson, bool reuse)
 {
+    CalibratedRunStore out;
+    out.db = openStore(context);
+    if (!out.db)
+        return out;
+    store::ExperimentStore &db = *out.db;
+    out.path = db.path();
     const store::ModelRecord model = store::describeModel(modelDir);
     const store::DatasetRecord data =
         store::describeDataset(calibration.path, Corpus::kindOf(calibration.path, calibration.field));
-    CalibratedRunRecords out;
     out.modelId = db.upsertModel(model);
     out.datasetId = db.upsertDataset(data);
     if (!reuse)
@@ -44,6 +49,20 @@ CalibratedRunRecords recordCalibratedRun(store::ExperimentStore &db, const std::
             throw Error(db.path(), "stored run " + std::to_string(*id) + " vanished while it was read");
     }
     return out;
+}
+
+std::int64_t CalibratedRunStore::beginRun(const std::string &backend, const std::string &settingsJson,
+                                          std::optional<std::int64_t> seed)
+{
+    if (!db)
+        return 0;
+    store::AnalysisRunSpec spec;
+    spec.modelId = modelId;
+    spec.datasetId = datasetId;
+    spec.backend = backend;
+    spec.settingsJson = settingsJson;
+    spec.seed = seed;
+    return db->beginAnalysisRun(spec);
 }
 
 void recordOutcome(const std::function<void()> &work,

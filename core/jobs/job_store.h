@@ -31,18 +31,25 @@ std::int64_t recordDataset(store::ExperimentStore &db, const std::string &path,
 // returns, `finish(Cancelled, "")` when it throws lieq::Cancelled, `finish(Failed, message)` for
 // any other exception (a failure to record that is swallowed: the original error matters more).
 // The exception is rethrown.
-// The records a calibrated run (analysis, measure pass) refers to: its model and calibration
-// corpus, inserted or found. With `reuse`, also the finished stored analysis run made with the
-// same model, data and settings (settingsJson, compared by hash), when there is one.
-struct CalibratedRunRecords
+// The store side of a calibrated run (analysis, measure pass) about to begin: the context's store
+// opened (null when it records nothing), the run's model and calibration corpus recorded
+// (inserted or found), and with `reuse` the finished stored analysis run made with the same
+// model, data and settings (settingsJson, compared by hash), when there is one.
+struct CalibratedRunStore
 {
+    std::unique_ptr<store::ExperimentStore> db;
+    std::string path; // db's file; "" without a store
     std::int64_t modelId = 0;
     std::int64_t datasetId = 0;
     std::optional<store::AnalysisRunDetail> reusable;
+
+    // Begins the analysis run ("running", on this model and corpus); its id, 0 without a store.
+    std::int64_t beginRun(const std::string &backend, const std::string &settingsJson,
+                          std::optional<std::int64_t> seed);
 };
-CalibratedRunRecords recordCalibratedRun(store::ExperimentStore &db, const std::string &modelDir,
-                                         const CalibrationSpec &calibration,
-                                         const std::string &settingsJson, bool reuse);
+CalibratedRunStore openCalibratedRun(const JobContext &context, const std::string &modelDir,
+                                     const CalibrationSpec &calibration,
+                                     const std::string &settingsJson, bool reuse);
 
 void recordOutcome(const std::function<void()> &work,
                    const std::function<void(store::RunStatus, const std::string &)> &finish);

@@ -247,35 +247,25 @@ MeasureJobResult runMeasure(const MeasureRequest &req, const JobContext &context
     const std::string settings = measureSettingsJson(req);
     MeasureJobResult out;
     out.modelDir = req.modelDir;
-    std::unique_ptr<store::ExperimentStore> db = openStore(context);
-    CalibratedRunRecords records;
-    if (db) {
-        out.storePath = db->path();
-        records = recordCalibratedRun(*db, req.modelDir, req.calibration, settings, req.reuse);
-        if (records.reusable) {
-            out = fromStored(*records.reusable, db->path());
-            out.modelDir = req.modelDir;
-            if (onLayer)
-                for (const LayerSensitivity &l : out.measure.layers) {
-                    if (std::isfinite(l.klLow))
-                        onLayer("isolated", l);
-                    if (std::isfinite(l.gain))
-                        onLayer("gain", l);
-                }
-            return out;
-        }
+    CalibratedRunStore records = openCalibratedRun(context, req.modelDir, req.calibration, settings, req.reuse);
+    if (records.reusable) {
+        out = fromStored(*records.reusable, records.path);
+        out.modelDir = req.modelDir;
+        if (onLayer)
+            for (const LayerSensitivity &l : out.measure.layers) {
+                if (std::isfinite(l.klLow))
+                    onLayer("isolated", l);
+                if (std::isfinite(l.gain))
+                    onLayer("gain", l);
+            }
+        return out;
     }
+    out.storePath = records.path;
+    store::ExperimentStore *db = records.db.get();
 
     std::unique_ptr<Model> model = loadModel(req.modelDir, context);
-    if (db) {
-        store::AnalysisRunSpec spec;
-        spec.modelId = records.modelId;
-        spec.datasetId = records.datasetId;
-        spec.backend = model->deviceName() + "/" + quantMethodName(req.settings.backend.method);
-        spec.settingsJson = settings;
-        spec.seed = static_cast<std::int64_t>(req.calibration.seed);
-        out.runId = db->beginAnalysisRun(spec);
-    }
+    out.runId = records.beginRun(model->deviceName() + "/" + quantMethodName(req.settings.backend.method),
+                                 settings, static_cast<std::int64_t>(req.calibration.seed));
     const sensitivity::MeasureLayerFn storeAndForward = [&](const std::string &stage,
                                                            const LayerSensitivity &l) {
         if (db)
@@ -297,7 +287,7 @@ MeasureJobResult runMeasure(const MeasureRequest &req, const JobContext &context
             TokenWindows::fromTokens(probe.ids, probe.seqlen), req.settings, storeAndForward,
             context.progress);
     };
-    runRecordedAnalysis(db.get(), out.runId, start, work, [&] { return timingsJson(out.measure); });
+    runRecordedAnalysis(db, out.runId, start, work, [&] { return timingsJson(out.measure); });
     return out;
 }
 
