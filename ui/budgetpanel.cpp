@@ -2,6 +2,7 @@
 
 #include "core/util/error.h"
 #include "core/alloc/layer_specs.h"
+#include "ui/damagechart.h"
 #include "ui/modelsummary.h"
 #include "ui/refreshcoalescer.h"
 
@@ -25,6 +26,7 @@
 #include <QSlider>
 #include <QSpinBox>
 #include <QStackedBarSeries>
+#include <QStandardItemModel>
 #include <QValueAxis>
 #include <QVBoxLayout>
 
@@ -83,6 +85,14 @@ void BudgetPanel::buildUi()
         m_method->addItem(QString::fromStdString(alloc::methodName(m)), int(m));
     form->addWidget(m_methodLabel);
     form->addWidget(m_method);
+    m_driverLabel = new QLabel(controls);
+    m_driverBox = new QComboBox(controls);
+    m_driverBox->setObjectName(QStringLiteral("planDriver"));
+    for (const std::string &key : PlanDriver::keys())
+        m_driverBox->addItem(QString(), QString::fromStdString(key));
+    form->addWidget(m_driverLabel);
+    form->addWidget(m_driverBox);
+    connect(m_driverBox, &QComboBox::currentIndexChanged, this, &BudgetPanel::recompute);
 
     m_bitsLabel = new QLabel(controls);
     form->addWidget(m_bitsLabel);
@@ -141,8 +151,13 @@ void BudgetPanel::buildUi()
     // Dragging the slider recomputes the plan on every step; the bar chart is redrawn at most
     // every 40 ms, which still follows the drag but never queues up redraws behind it.
     m_chartRefresh = new RefreshCoalescer(m_chart, [this] { redrawChart(); }, 40);
+    m_damage = new DamageChart(this);
+    m_damage->setObjectName(QStringLiteral("damageChart"));
+    auto *charts = new QVBoxLayout;
+    charts->addWidget(m_chart, 2);
+    charts->addWidget(m_damage, 1);
     outer->addWidget(controls);
-    outer->addWidget(m_chart, 1);
+    outer->addLayout(charts, 1);
 
     m_pinMenu = new QMenu(this);
     for (int b : kBitClasses) {
@@ -193,6 +208,10 @@ void BudgetPanel::retranslate()
     setWindowTitle(tr("Budget"));
     m_budgetLabel->setText(tr("Average bits (decoder linears):"));
     m_methodLabel->setText(tr("Allocation method:"));
+    m_driverLabel->setText(tr("Plan from:"));
+    for (int i = 0; i < m_driverBox->count(); ++i)
+        m_driverBox->setItemText(i, PlanDriver::label(m_driverBox->itemData(i).toString().toStdString()));
+    driverDataChanged();
     m_method->setItemData(0, tr("LieQ: top-scored layers get the high bit-width"), Qt::ToolTipRole);
     m_method->setItemData(1, tr("Exact knapsack under the budget"), Qt::ToolTipRole);
     m_method->setItemData(2, tr("Greedy: nested, more budget never lowers a layer"), Qt::ToolTipRole);
@@ -220,6 +239,8 @@ void BudgetPanel::setModel(const ModelConfig &config, std::int64_t otherParams)
     m_scores.assign(std::size_t(config.numLayers), 0.0);
     m_pins.clear();
     Q_EMIT pinsChanged(m_pins);
+    m_driver.clearSeries(); // the scores and measure pass of the previous model
+    m_driver.clearMeasure();
     if (m_hasModel) {
         // The paper's main setting for this model: one layer at the highest bit-width (2 + 2/L
         // for {2, 4}), rounded up to the spin box's 0.01 so that every method, the knapsack
@@ -234,7 +255,7 @@ void BudgetPanel::setModel(const ModelConfig &config, std::int64_t otherParams)
         m_slider->setValue(int(std::lround(first * 100)));
         m_updating = was;
     }
-    recompute();
+    driverDataChanged();
 }
 
 void BudgetPanel::clearModel()
@@ -243,7 +264,9 @@ void BudgetPanel::clearModel()
     m_plan.reset();
     m_sizes.clear();
     m_pins.clear();
-    recompute();
+    m_driver.clearSeries();
+    m_driver.clearMeasure();
+    driverDataChanged();
 }
 
 void BudgetPanel::setScores(const std::vector<double> &scores)
@@ -251,7 +274,8 @@ void BudgetPanel::setScores(const std::vector<double> &scores)
     // One per layer of the open model; layers not scored yet count as 0.
     m_scores = scores;
     m_scores.resize(std::size_t(std::max<std::int64_t>(0, m_config.numLayers)), 0.0);
-    recompute();
+    m_driver.setSeries("dr", scores);
+    driverDataChanged();
 }
 
 void BudgetPanel::setBudget(double bits) { m_spin->setValue(bits); }
@@ -332,6 +356,7 @@ void BudgetPanel::recompute()
         m_plan.reset();
         m_sizes.clear();
         m_summary->setText(tr("Open a model to plan its bits."));
+        m_damage->clear();
         updateChart();
         return;
     }
@@ -342,9 +367,12 @@ void BudgetPanel::recompute()
     req.method = alloc::AllocMethod(m_method->currentData().toInt());
     req.perProjection = m_perProjection->isChecked();
     req.fuseGroups = m_fuse->isChecked();
+    const std::string key = driver();
     try {
         req.layers = alloc::decoderLayerSpecs(m_config, m_scores);
-        m_plan = alloc::allocate(req);
+        // "dr" plans on the scores as given (zeros before an analysis); the other drivers need
+        // their data (the combo lists them disabled until then).
+        m_plan = key == "dr" ? alloc::allocate(req) : m_driver.plan(key, req);
         alloc::GptqOptions g;
         g.groupSize = m_groupSize->value() <= 0 ? -1 : m_groupSize->value();
         g.symmetric = m_symmetric->isChecked();
@@ -366,6 +394,12 @@ void BudgetPanel::recompute()
         text += QStringLiteral("<tr><td>") + k + QStringLiteral("</td><td><b>") + v + QStringLiteral("</b></td></tr>");
     };
     row(tr("Nominal bits"), QString::number(p.nominalBits(), 'f', 4));
+    const std::optional<double> damage = m_driver.predictedDamage(p);
+    if (damage)
+        row(tr("Predicted KL (measure pass)"), QString::number(*damage, 'f', 4));
+    m_damage->setCurves(m_driver.bestCurve(req), m_driver.curve(key, req), PlanDriver::label(key));
+    m_damage->setCurrent(damage ? std::optional<alloc::DamagePoint>(alloc::DamagePoint{p.nominalBits(), *damage, {}})
+                                : std::nullopt);
     row(tr("Upgraded units"), QStringLiteral("%1 / %2").arg(high).arg(p.units.size()));
     for (const auto &s : m_sizes) {
         const QString fmt = QString::fromStdString(s.format).toUpper();
@@ -483,6 +517,41 @@ void BudgetPanel::changeEvent(QEvent *e)
     if (e->type() == QEvent::LanguageChange)
         retranslate();
     QWidget::changeEvent(e);
+}
+
+void BudgetPanel::setDriver(const std::string &key)
+{
+    const int i = m_driverBox->findData(QString::fromStdString(key));
+    if (i < 0)
+        throw lieq::Error("budget panel: no plan driver \"" + key + "\"");
+    m_driverBox->setCurrentIndex(i);
+}
+
+std::string BudgetPanel::driver() const
+{
+    return m_driverBox->currentData().toString().toStdString();
+}
+
+void BudgetPanel::driverDataChanged()
+{
+    // Enable the drivers whose data is there; an unavailable current one falls back to dr.
+    auto *items = qobject_cast<QStandardItemModel *>(m_driverBox->model());
+    for (int i = 0; i < m_driverBox->count(); ++i) {
+        const std::string key = m_driverBox->itemData(i).toString().toStdString();
+        QString why;
+        const bool ok = key == "dr" || m_driver.available(key, &why);
+        if (items)
+            items->item(i)->setEnabled(ok);
+        m_driverBox->setItemData(i, ok ? PlanDriver::tooltip(key) : why, Qt::ToolTipRole);
+    }
+    if (items && !items->item(m_driverBox->currentIndex())->isEnabled())
+        m_driverBox->setCurrentIndex(0); // recomputes
+    recompute();
+}
+
+std::optional<double> BudgetPanel::predictedDamage() const
+{
+    return m_plan ? m_driver.predictedDamage(*m_plan) : std::nullopt;
 }
 
 } // namespace lieq::ui

@@ -3,6 +3,7 @@
 #include "core/alloc/allocator.h"
 #include "core/alloc/size_estimate.h"
 #include "core/io/model_config.h"
+#include "ui/plandriver.h"
 
 #include <QWidget>
 
@@ -21,6 +22,7 @@ class QSpinBox;
 
 namespace lieq::ui {
 
+class DamageChart;
 class RefreshCoalescer;
 
 // The bit budget, tuned by dragging: slider + spin box for the average bits, allocation
@@ -46,6 +48,16 @@ public:
     const std::map<int, int> &pins() const { return m_pins; }
     void setBitSet(const std::vector<int> &bits);
     void setMethod(alloc::AllocMethod m);
+    // What decides the raised layers (PlanDriver::keys(): "dr" = the scores above, the other
+    // predictors' series and the measure pass through planDriver(), or a baseline rule).
+    // Drivers without their data are listed disabled, with the reason as tooltip.
+    void setDriver(const std::string &key);
+    std::string driver() const;
+    PlanDriver &planDriver() { return m_driver; }
+    // Call after changing planDriver()'s series or measure: refreshes the list and the plan.
+    void driverDataChanged();
+    std::optional<double> predictedDamage() const; // KL of the plan from the measure pass
+    DamageChart *damageChart() const { return m_damage; }
 
     const std::optional<alloc::BitPlan> &plan() const { return m_plan; }
     const std::vector<alloc::SizeEstimate> &sizes() const { return m_sizes; }
@@ -90,6 +102,9 @@ private:
     QSlider *m_slider;
     QDoubleSpinBox *m_spin;
     QComboBox *m_method;
+    QComboBox *m_driverBox;
+    PlanDriver m_driver;
+    DamageChart *m_damage;
     QList<QCheckBox *> m_bitBoxes; // 2, 3, 4, 8
     QCheckBox *m_perProjection;
     QCheckBox *m_fuse;
@@ -99,7 +114,7 @@ private:
     RefreshCoalescer *m_chartRefresh = nullptr;
     QLabel *m_summary;
     QLabel *m_error;
-    QLabel *m_budgetLabel, *m_methodLabel, *m_bitsLabel, *m_groupLabel, *m_hint;
+    QLabel *m_budgetLabel, *m_methodLabel, *m_bitsLabel, *m_groupLabel, *m_hint, *m_driverLabel;
     QMenu *m_pinMenu;
 };
 

@@ -2,10 +2,15 @@
 // sizes follow, pins through the API and through the pin menu, bit sets and fused groups.
 #include "core/alloc/allocator.h"
 #include "tests/support/testutil.h"
+#include "core/alloc/measured_plan.h"
+#include "core/util/error.h"
 #include "ui/budgetpanel.h"
+#include "ui/damagechart.h"
 
 #include <QAction>
 #include <QCheckBox>
+#include <QComboBox>
+#include <QStandardItemModel>
 #include <QDoubleSpinBox>
 #include <QLabel>
 #include <QMenu>
@@ -107,6 +112,65 @@ private Q_SLOTS:
         QVERIFY(panel.plan().has_value());
         QCOMPARE(layersAt(*panel.plan(), 4), 1);
         QCOMPARE(panel.plan()->layerBits()[std::size_t(layers / 2)], 4);
+    }
+
+    // Issue 16: the panel's "Plan from" list picks what decides the raised layers. Drivers
+    // without their data are disabled (with the reason); rules need none; with a measure pass
+    // the measured-gain plan, its predicted KL and the damage-vs-bits curves appear.
+    void driversDecideTheRaisedLayers()
+    {
+        lieq::ModelConfig c = qwenLike();
+        c.numLayers = 16;
+        BudgetPanel panel;
+        panel.setModel(c, 0);
+        std::vector<double> dr(16, 0.1);
+        dr[5] = 1.0;
+        panel.setScores(dr);
+        auto raised = [&panel] { return lieq::alloc::raisedLayers(*panel.plan()); };
+        QCOMPARE(panel.driver(), std::string("dr"));
+        QCOMPARE(raised(), std::vector<int>{5});
+        auto *box = panel.findChild<QComboBox *>(QStringLiteral("planDriver"));
+        QVERIFY(box);
+        auto *items = qobject_cast<QStandardItemModel *>(box->model());
+        const int dppl = box->findData(QStringLiteral("dppl"));
+        QVERIFY(!items->item(dppl)->isEnabled());
+        QVERIFY(!box->itemData(dppl, Qt::ToolTipRole).toString().isEmpty());
+        QVERIFY(!panel.predictedDamage().has_value());
+        QCOMPARE(panel.damageChart()->curvePointCount(), 0);
+
+        panel.setDriver("first");
+        QCOMPARE(raised(), std::vector<int>{0});
+        panel.setDriver("last");
+        QCOMPARE(raised(), std::vector<int>{15});
+
+        std::vector<double> byDppl(16, 1.0);
+        byDppl[3] = 50.0;
+        panel.planDriver().setSeries("dppl", byDppl);
+        panel.driverDataChanged();
+        QVERIFY(items->item(dppl)->isEnabled());
+        panel.setDriver("dppl");
+        QCOMPARE(raised(), std::vector<int>{3});
+
+        std::vector<double> gains(16, 0.001), klLow(16, 0.01);
+        gains[7] = 0.08;
+        panel.planDriver().setMeasure(gains, klLow, 0.2, 2, 4);
+        panel.driverDataChanged();
+        panel.setDriver("measured");
+        QCOMPARE(raised(), std::vector<int>{7});
+        QVERIFY(panel.predictedDamage().has_value());
+        QVERIFY(std::abs(*panel.predictedDamage() - 0.12) < 1e-12);
+        QVERIFY(panel.findChild<QLabel *>(QStringLiteral("budgetSummary"))->text().contains(QStringLiteral("0.1200")));
+        QCOMPARE(panel.damageChart()->curvePointCount() > 0, true);
+        QVERIFY(panel.damageChart()->hasCurrent());
+        panel.setDriver("dppl"); // layer 3's gain is 0.001: predicted 0.199
+        QVERIFY(std::abs(*panel.predictedDamage() - 0.199) < 1e-12);
+
+        // Another model: its own data only; the measured driver falls back to dr.
+        panel.setDriver("measured");
+        panel.setModel(c, 0);
+        QCOMPARE(panel.driver(), std::string("dr"));
+        QVERIFY(!items->item(box->findData(QStringLiteral("measured")))->isEnabled());
+        QVERIFY_THROWS_EXCEPTION(lieq::Error, panel.setDriver("no-such-driver"));
     }
 
     void sliderMovesChangeThePlan_data()
