@@ -124,12 +124,16 @@ private Q_SLOTS:
         child.setProcessEnvironment(env);
         child.start(QCoreApplication::applicationFilePath(), {});
         QVERIFY(child.waitForFinished(60000));
+        const QString err = QString::fromLocal8Bit(child.readAllStandardError());
         const QString got = QStringLiteral("status %1 code %2: %3")
                                 .arg(child.exitStatus() == QProcess::CrashExit ? QStringLiteral("crash") : QStringLiteral("exit"))
                                 .arg(child.exitCode())
-                                .arg(QString::fromLocal8Bit(child.readAllStandardError()));
+                                .arg(err);
         if (crashes) {
-            QVERIFY2(child.exitStatus() == QProcess::CrashExit, qPrintable(got));
+            // Under AddressSanitizer the handler before the guard is the sanitizer's: it reports
+            // the SIGBUS and exits 1 instead of dying by the signal. Either way it was not swallowed.
+            const bool sanitizerReport = child.exitCode() == 1 && err.contains(QLatin1String("Sanitizer: BUS"));
+            QVERIFY2(child.exitStatus() == QProcess::CrashExit || sanitizerReport, qPrintable(got));
         } else {
             QVERIFY2(child.exitStatus() == QProcess::NormalExit && child.exitCode() == exitCode, qPrintable(got));
         }
