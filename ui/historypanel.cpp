@@ -1,12 +1,18 @@
 #include "ui/historypanel.h"
 
+#include "core/jobs/export_job.h"
 #include "core/jobs/run_history.h"
+#include "ui/bundle/bundle_import.h"
+#include "ui/exportlist.h"
 #include "ui/historymodel.h"
 #include "ui/jobrunner.h"
+#include "ui/runexportdialog.h"
 #include "ui/storedquantrun.h"
 
 #include <QComboBox>
 #include <QEvent>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
@@ -21,6 +27,8 @@
 
 #include <cmath>
 #include <map>
+#include <memory>
+#include <utility>
 #include <variant>
 
 namespace lieq::ui {
@@ -172,6 +180,8 @@ HistoryPanel::HistoryPanel(JobRunner *jobs, QWidget *parent) : QWidget(parent), 
     m_reopen = new QPushButton(this);
     m_compareButton = new QPushButton(this);
     m_delete = new QPushButton(this);
+    m_exportButton = new QPushButton(this);
+    m_importButton = new QPushButton(this);
     m_count = new QLabel(this);
     bar->addWidget(m_modelFilter, 1);
     bar->addWidget(m_backendFilter);
@@ -181,6 +191,8 @@ HistoryPanel::HistoryPanel(JobRunner *jobs, QWidget *parent) : QWidget(parent), 
     bar->addWidget(m_reopen);
     bar->addWidget(m_compareButton);
     bar->addWidget(m_delete);
+    bar->addWidget(m_exportButton);
+    bar->addWidget(m_importButton);
     outer->addLayout(bar);
     auto *split = new QSplitter(Qt::Vertical, this);
     m_table = new QTableView(split);
@@ -218,16 +230,31 @@ HistoryPanel::HistoryPanel(JobRunner *jobs, QWidget *parent) : QWidget(parent), 
             QMessageBox::Yes)
             remove(rows.first());
     });
+    connect(m_exportButton, &QPushButton::clicked, this, [this] {
+        if (auto *d = exportRows(selectedRows()))
+            d->show();
+    });
+    connect(m_importButton, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Import a bundle"), QString(),
+                                                          tr("LieQ bundles (*.zip);;All files (*)"));
+        if (!path.isEmpty())
+            importBundle(path);
+    });
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
-        const int n = int(selectedRows().size());
+        const auto rows = selectedRows();
+        const int n = int(rows.size());
         m_reopen->setEnabled(n == 1);
         m_delete->setEnabled(n == 1);
         m_compareButton->setEnabled(n == 2);
+        m_exportButton->setEnabled(n >= 1);
+        if (n == 1)
+            showExports(rows.first());
     });
     connect(m_model, &QAbstractItemModel::modelReset, this, [this] {
         m_reopen->setEnabled(false);
         m_delete->setEnabled(false);
         m_compareButton->setEnabled(false);
+        m_exportButton->setEnabled(false);
         m_count->setText(tr("%1 of %2 runs").arg(m_model->rowCount()).arg(m_model->total()));
     });
     retranslate();
@@ -274,16 +301,7 @@ void HistoryPanel::refresh()
             m_model->setPage(page);
             Q_EMIT historyAvailable(m_model->rowCount());
         });
-    // Only this panel's failures are reported as history failures.
-    auto conn = std::make_shared<QMetaObject::Connection>();
-    *conn = connect(m_jobs, &JobRunner::failed, this, [this, id](JobId j, const QString &, const QString &m) {
-        if (j == id)
-            Q_EMIT historyFailed(m);
-    });
-    connect(m_jobs, &JobRunner::finished, this, [id, conn](JobId j) {
-        if (j == id)
-            QObject::disconnect(*conn);
-    });
+    reportFailure(id);
 }
 
 void HistoryPanel::reopen(int row)
@@ -332,6 +350,88 @@ void HistoryPanel::remove(int row)
         [this](bool) { refresh(); });
 }
 
+RunExportDialog *HistoryPanel::exportRows(const QList<int> &rows)
+{
+    std::vector<exchange::RunRef> refs;
+    for (int row : rows)
+        if (row >= 0 && row < m_model->rowCount())
+            refs.push_back({m_model->at(row).kind, m_model->at(row).id});
+    if (refs.empty())
+        return nullptr;
+    auto *d = new RunExportDialog(m_jobs, m_storePath, refs, this);
+    d->setAttribute(Qt::WA_DeleteOnClose);
+    // Exports are recorded in the store: the detail pane shows them once written.
+    connect(d, &RunExportDialog::exportAvailable, this, [this] {
+        const auto rows = selectedRows();
+        if (rows.size() == 1)
+            showExports(rows.first());
+    });
+    return d;
+}
+
+void HistoryPanel::showExports(int row)
+{
+    if (row < 0 || row >= m_model->rowCount())
+        return;
+    const store::RunSummary r = m_model->at(row);
+    const QString path = m_storePath;
+    const QString label = (r.kind == store::RunKind::Quant ? QStringLiteral("q") : QStringLiteral("a")) + QString::number(r.id);
+    m_jobs->start<std::vector<store::ExportRecord>>(
+        QStringLiteral("history-exports"),
+        [path, r](const lieq::ProgressFn &) {
+            store::ExportFilter f;
+            (r.kind == store::RunKind::Quant ? f.quantRunId : f.analysisRunId) = r.id;
+            return jobs::listExports(historyContext(path), f);
+        },
+        [this, label](std::vector<store::ExportRecord> rows) {
+            const QString html = exportsHtml(label, rows);
+            m_compare->setHtml(html);
+            Q_EMIT exportsAvailable(html);
+        });
+}
+
+void HistoryPanel::importBundle(const QString &bundlePath)
+{
+    const QString store = m_storePath;
+    const JobId id = m_jobs->start<bundle::ImportResult>(
+        QStringLiteral("history-import"),
+        [bundlePath, store](const lieq::ProgressFn &progress) {
+            bundle::ImportOptions o;
+            o.storePath = store.toStdString();
+            return bundle::importBundle(bundlePath.toStdString(), o, progress);
+        },
+        [this, bundlePath](bundle::ImportResult r) {
+            QStringList runs;
+            for (const auto &ref : r.restore.runs)
+                runs << QString::fromStdString(ref.text());
+            const QString summary = tr("Imported %1: runs %2 (%3 rows added, %4 already here)")
+                                        .arg(QFileInfo(bundlePath).fileName(), runs.join(QStringLiteral(", ")))
+                                        .arg(r.restore.added)
+                                        .arg(r.restore.alreadyPresent);
+            m_compare->setPlainText(summary);
+            refresh();
+            Q_EMIT bundleImported(summary);
+        });
+    reportFailure(id);
+}
+
+// Only this panel's failures are reported as history failures (historyFailed, shown in the
+// message bar); both watchers go once the job ends.
+void HistoryPanel::reportFailure(JobId id)
+{
+    auto conns = std::make_shared<std::pair<QMetaObject::Connection, QMetaObject::Connection>>();
+    conns->first = connect(m_jobs, &JobRunner::failed, this, [this, id](JobId j, const QString &, const QString &m) {
+        if (j == id)
+            Q_EMIT historyFailed(m);
+    });
+    conns->second = connect(m_jobs, &JobRunner::finished, this, [id, conns](JobId j) {
+        if (j != id)
+            return;
+        QObject::disconnect(conns->first);
+        QObject::disconnect(conns->second);
+    });
+}
+
 void HistoryPanel::retranslate()
 {
     setWindowTitle(tr("History"));
@@ -343,6 +443,10 @@ void HistoryPanel::retranslate()
     m_refresh->setText(tr("Refresh"));
     m_reopen->setText(tr("Reopen"));
     m_compareButton->setText(tr("Compare"));
+    m_exportButton->setText(tr("Export…"));
+    m_exportButton->setToolTip(tr("GGUF, GPTQ checkpoint, report or bundle of the selected runs"));
+    m_importButton->setText(tr("Import…"));
+    m_importButton->setToolTip(tr("Restore a bundle's runs into this store"));
     m_delete->setText(tr("Delete"));
     m_compare->setPlaceholderText(tr("Select two runs and press Compare to see them side by side."));
 }

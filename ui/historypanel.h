@@ -38,6 +38,12 @@ public:
     void reopen(int row);
     void compare(int rowA, int rowB);
     void remove(int row);
+    // Export the selected runs (RunExportDialog); returns the open dialog (tests drive it).
+    class RunExportDialog *exportRows(const QList<int> &rows);
+    // Restores a bundle into this panel's store (File > Import), then refreshes.
+    void importBundle(const QString &path);
+    // Where the run of `row` was exported to, in the detail pane.
+    void showExports(int row);
 
 Q_SIGNALS:
     void historyAvailable(int rows);
@@ -46,6 +52,8 @@ Q_SIGNALS:
     void quantRunReopened(const lieq::ui::StoredQuantRun &run);
     void comparisonAvailable(const QString &html);
     void historyFailed(const QString &message);
+    void exportsAvailable(const QString &html);
+    void bundleImported(const QString &summary);
 
 public Q_SLOTS:
     void refresh();
@@ -57,6 +65,7 @@ private:
     void retranslate();
     store::RunFilter filter() const;
     QList<int> selectedRows() const;
+    void reportFailure(quint64 job); // the job's failure (a JobId) becomes historyFailed
 
     JobRunner *m_jobs;
     QString m_storePath;
@@ -64,7 +73,7 @@ private:
     QLineEdit *m_modelFilter;
     QLineEdit *m_backendFilter;
     QComboBox *m_kind;
-    QPushButton *m_refresh, *m_reopen, *m_compareButton, *m_delete;
+    QPushButton *m_refresh, *m_reopen, *m_compareButton, *m_delete, *m_exportButton, *m_importButton;
     QTableView *m_table;
     QTextBrowser *m_compare;
     QLabel *m_count;

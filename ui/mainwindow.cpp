@@ -4,6 +4,7 @@
 #include "core/util/demo_model.h"
 #include "ui/aboutdialog.h"
 #include "ui/appsettings.h"
+#include "ui/historypanel.h"
 #include "ui/jobrunner.h"
 #include "ui/memorymonitor.h"
 #include "ui/messagebar.h"
@@ -116,6 +117,17 @@ void MainWindow::createActions()
     m_closeAction->setShortcut(QKeySequence::Close);
     m_exportAction = m_fileMenu->addAction(QString(), this, &MainWindow::exportRequested);
     m_exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    // File > Import: a bundle's runs go into the store History shows (HistoryPanel imports).
+    m_importAction = m_fileMenu->addAction(QString(), this, [this] {
+        auto *history = findChild<HistoryPanel *>();
+        const QString path = QFileDialog::getOpenFileName(this, tr("Import a bundle"), QString(),
+                                                          tr("LieQ bundles (*.zip);;All files (*)"));
+        if (history && !path.isEmpty()) {
+            history->importBundle(path);
+            if (auto *tabs = this->tabs())
+                tabs->setCurrentWidget(history);
+        }
+    });
     m_fileMenu->addSeparator();
     m_quitAction = m_fileMenu->addAction(QString(), this, &QWidget::close);
     m_quitAction->setShortcut(QKeySequence::Quit);
@@ -166,6 +178,7 @@ void MainWindow::retranslate()
     m_recentMenu->setTitle(tr("Open &recent"));
     m_closeAction->setText(tr("&Close model"));
     m_exportAction->setText(tr("&Export…"));
+    m_importAction->setText(tr("&Import bundle…"));
     m_quitAction->setText(tr("&Quit"));
     m_viewMenu->setTitle(tr("&View"));
     m_toolsMenu->setTitle(tr("&Tools"));

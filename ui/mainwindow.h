@@ -39,6 +39,7 @@ public:
     MessageBar *messageBar() const { return m_messages; }
     SummaryPanel *summaryPanel() const { return m_summary; }
     QTabWidget *tabs() const { return m_tabs; }
+    QMenu *toolsMenu() const { return m_toolsMenu; } // views add their tools (Tools > Sweep…)
     QLabel *memoryLabel() const { return m_memoryLabel; }
     // Adds a view as a tab; index shortcuts Ctrl+1.. follow the order of addition.
     void addView(QWidget *view, const QString &objectName);
@@ -88,6 +89,7 @@ private:
     QAction *m_openAction = nullptr;
     QAction *m_closeAction = nullptr;
     QAction *m_exportAction = nullptr;
+    QAction *m_importAction = nullptr;
     QAction *m_quitAction = nullptr;
     QAction *m_settingsAction = nullptr;
     QAction *m_aboutAction = nullptr;
