@@ -71,20 +71,6 @@ GgmlType ggufTypeFromName(const std::string &name)
     throw Error("unknown GGUF type \"" + name + "\" (f32, f16, q4_0, q8_0, q2_k, q3_k, q4_k, q6_k)");
 }
 
-int ggufTypeBits(GgmlType t)
-{
-    switch (t) {
-    case GgmlType::Q2_K: return 2;
-    case GgmlType::Q3_K: return 3;
-    case GgmlType::Q4_0:
-    case GgmlType::Q4_K: return 4;
-    case GgmlType::Q6_K: return 6;
-    case GgmlType::Q8_0: return 8;
-    case GgmlType::F16: return 16;
-    default: return 32;
-    }
-}
-
 bool carryRows(GgmlType type, const QuantizedTensor &q, std::byte *dst)
 {
     if ((type != GgmlType::Q8_0 && type != GgmlType::Q4_0) || q.cols % 32 != 0 || !q.hasTrivialGroups())

@@ -18,8 +18,6 @@ GgmlType ggufTypeForBits(int bits, std::int64_t cols, std::string *note = nullpt
 GgmlType ggufTypeForRows(GgmlType wanted, std::int64_t cols, std::string *note = nullptr);
 // "q6_k", "Q6_K", "f16", ... -> type; throws lieq::Error listing the choices.
 GgmlType ggufTypeFromName(const std::string &name);
-// Bits of the plan a GGUF type stands for in summaries (Q4_K -> 4, F16 -> 16, ...).
-int ggufTypeBits(GgmlType t);
 
 // How one tensor's GGUF bytes relate to the weights they came from.
 struct EncodedTensorStats

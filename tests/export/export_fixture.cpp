@@ -6,6 +6,9 @@
 #include "core/quant/pipeline_checkpoint.h"
 #include "core/util/error.h"
 
+#include <csignal>
+#include <stdexcept>
+
 namespace lieq::test {
 
 std::string quantizeRun(const std::string &modelDir, const RunSpec &spec, const std::string &outDir)
@@ -37,5 +40,17 @@ std::string quantizeRun(const std::string &modelDir, const RunSpec &spec, const 
     quantizeModel(*model, plan, calib, settings);
     return saveQuantizedCheckpoint(*model, plan, settings, outDir).dir;
 }
+
+FileSizeLimit::FileSizeLimit(rlim_t bytes)
+{
+    std::signal(SIGXFSZ, SIG_IGN);
+    getrlimit(RLIMIT_FSIZE, &m_old);
+    rlimit small = m_old;
+    small.rlim_cur = bytes;
+    if (setrlimit(RLIMIT_FSIZE, &small) != 0)
+        throw std::runtime_error("setrlimit(RLIMIT_FSIZE) failed");
+}
+
+FileSizeLimit::~FileSizeLimit() { setrlimit(RLIMIT_FSIZE, &m_old); }
 
 } // namespace lieq::test

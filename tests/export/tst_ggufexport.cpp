@@ -14,6 +14,7 @@
 #include "tests/export/export_fixture.h"
 #include "tests/support/tiny_checkpoint.h"
 
+#include <QDir>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -147,18 +148,36 @@ private Q_SLOTS:
         QVERIFY(r.linearBits > 2.5 && r.linearBits < 4.6);
     }
 
-    void cancelLeavesNoFile()
+    void failureLeavesNoFile_data()
     {
+        QTest::addColumn<QString>("failure");
+        QTest::newRow("cancel") << "cancel";
+        QTest::newRow("full disk") << "disk";
+    }
+    void failureLeavesNoFile()
+    {
+        QFETCH(QString, failure);
         QTemporaryDir tmp;
         const std::string model = tinyModel(tmp, "llama", 256, 512);
         test::RunSpec rs;
         rs.layerBits = {4, 2};
         const QuantizedRunReader run(test::quantizeRun(model, rs, tmp.filePath(QStringLiteral("run")).toStdString()));
-        const std::string out = tmp.filePath(QStringLiteral("c.gguf")).toStdString();
-        QVERIFY_THROWS_EXCEPTION(Cancelled, exportRunGguf(run, out, {}, [](const Progress &p) { return p.done < 5; }));
+        QTemporaryDir outDir;
+        const std::string out = outDir.filePath(QStringLiteral("c.gguf")).toStdString();
+        if (failure == QLatin1String("cancel")) {
+            QVERIFY_THROWS_EXCEPTION(Cancelled, exportRunGguf(run, out, {}, [](const Progress &p) { return p.done < 5; }));
+        } else {
+            // Writes past RLIMIT_FSIZE fail with EFBIG, as a full disk fails with ENOSPC.
+            const test::FileSizeLimit limit(64 * 1024);
+            try {
+                exportRunGguf(run, out);
+                QFAIL("a write past the file size limit succeeded");
+            } catch (const Error &e) {
+                QVERIFY2(std::string(e.what()).find(out) != std::string::npos, e.what());
+            }
+        }
         QVERIFY(!std::filesystem::exists(out));
-        for (const auto &e : std::filesystem::directory_iterator(tmp.path().toStdString()))
-            QVERIFY2(e.path().filename().string().find("c.gguf") == std::string::npos, e.path().c_str());
+        QCOMPARE(int(QDir(outDir.path()).entryList(QDir::NoDotAndDotDot | QDir::AllEntries | QDir::Hidden).size()), 0);
     }
 };
 

@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <QDir>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
@@ -268,6 +269,51 @@ private Q_SLOTS:
         } catch (const Error &e) {
             QVERIFY2(std::string(e.what()).find("multiple of 32") != std::string::npos, e.what());
         }
+    }
+
+    // Cancel or a full disk mid-write: no output folder, no temporary folder left behind, and an
+    // earlier export at the target stays as it was.
+    void failureLeavesNothing_data()
+    {
+        QTest::addColumn<QString>("failure");
+        QTest::addColumn<bool>("earlier");
+        QTest::newRow("cancel") << "cancel" << false;
+        QTest::newRow("full disk") << "disk" << false;
+        QTest::newRow("full disk over an earlier export") << "disk" << true;
+    }
+    void failureLeavesNothing()
+    {
+        QFETCH(QString, failure);
+        QFETCH(bool, earlier);
+        QTemporaryDir tmp;
+        const std::string model = tinyModel(tmp, 256, 512);
+        test::RunSpec rs;
+        rs.layerBits = {4, 2};
+        const QuantizedRunReader run(test::quantizeRun(model, rs, tmp.filePath(QStringLiteral("run")).toStdString()));
+        QTemporaryDir outDir;
+        const std::string out = outDir.filePath(QStringLiteral("gptq")).toStdString();
+        std::string before;
+        if (earlier) {
+            exportRunGptq(run, out);
+            before = readFile(out + "/config.json");
+        }
+        if (failure == QLatin1String("cancel")) {
+            QVERIFY_THROWS_EXCEPTION(Cancelled, exportRunGptq(run, out, {}, [](const Progress &p) { return p.done < 3; }));
+        } else {
+            GptqExportOptions o;
+            o.shardBytes = 100'000;
+            const test::FileSizeLimit limit(64 * 1024);
+            try {
+                exportRunGptq(run, out, o);
+                QFAIL("a write past the file size limit succeeded");
+            } catch (const Error &e) {
+                QVERIFY2(std::string(e.what()).find(out) != std::string::npos, e.what());
+            }
+        }
+        const auto left = QDir(outDir.path()).entryList(QDir::NoDotAndDotDot | QDir::AllEntries | QDir::Hidden);
+        QCOMPARE(left, earlier ? QStringList{QStringLiteral("gptq")} : QStringList{});
+        if (earlier)
+            QCOMPARE(readFile(out + "/config.json"), before);
     }
 
     void dynamicPatterns_data()

@@ -134,7 +134,9 @@ std::vector<ReportChart> comparisonCharts(const exchange::ReportData &data, cons
             all.push_back(v);
         }
         c.spec.logY = wantsLog(all);
-        c.spec.series = {fp, qs};
+        for (ChartSeries *s : {&fp, &qs})
+            if (!s->x.empty()) // no legend entry for a series without points
+                c.spec.series.push_back(std::move(*s));
         out.push_back(std::move(c));
     }
     return out;

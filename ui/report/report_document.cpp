@@ -48,9 +48,14 @@ void flatten(const QJsonValue &v, const QString &prefix, QStringList &out)
             flatten(it.value(), prefix.isEmpty() ? it.key() : prefix + QLatin1Char('.') + it.key(), out);
         return;
     }
-    QString text = v.isString() ? v.toString()
-                                : QString::fromUtf8(QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact))
-                                      .mid(1).chopped(1);
+    // Stored timings are binary doubles (1.0851133360000002): six significant digits read as
+    // the measurement they are; whole numbers (byte and token counts) stay exact.
+    const double d = v.toDouble();
+    QString text = v.isString()                                              ? v.toString()
+                   : v.isDouble() && d == std::trunc(d) && std::abs(d) < 1e15 ? QString::number(qint64(d))
+                   : v.isDouble()                                            ? QString::number(d, 'g', 6)
+                                  : QString::fromUtf8(QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact))
+                                        .mid(1).chopped(1);
     if (text.size() > 100)
         text = text.left(97) + QStringLiteral("…");
     out << prefix + QStringLiteral(": ") + text;
