@@ -147,12 +147,16 @@ SweepDialog::SweepDialog(JobRunner *jobs, const QString &storePath, QWidget *par
         m_progress->setValue(static_cast<int>(p.done));
         m_progress->setFormat(tr("%1 of %2 cells").arg(p.done).arg(p.total));
     });
-    connect(m_jobs, &JobRunner::failed, this, [this](JobId, const QString &key, const QString &msg) {
-        if (key != kKey)
-            return;
-        m_summary->setText(tr("Sweep failed: %1").arg(msg));
-        Q_EMIT sweepFailed(msg);
-    });
+    m_jobs->watchKey(
+        kKey, this,
+        [this](const QString &msg) {
+            m_summary->setText(tr("Sweep failed: %1").arg(msg));
+            Q_EMIT sweepFailed(msg);
+        },
+        [this] {
+            m_summary->setText(tr("Sweep cancelled: running cells were stopped and recorded as failed; "
+                                  "finished cells are kept. Run it again to resume."));
+        });
     connect(m_jobs, &JobRunner::finished, this, [this](JobId, const QString &key) {
         if (key == kKey)
             setBusy(false);

@@ -20,8 +20,8 @@ SweepForm::Defaults sweepDefaults(const Workbench &wb);
 
 // Sweeps in the workbench: the Sweeps view (collected sweeps, the PPL/KL-vs-bits chart), a
 // "Sweep…" action (in `menu` when given, and the view's New sweep button) that opens one Sweep
-// dialog filled from sweepDefaults(), and History/Sweeps refreshed when a local sweep has been
-// collected. Owned by the workbench's window.
+// dialog filled from sweepDefaults(), History/Sweeps refreshed when a local sweep has been
+// collected, and History's Sweep column (the sweep and cell of each run). Owned by the window.
 class SweepSetup : public QObject
 {
     Q_OBJECT
@@ -36,6 +36,9 @@ public:
     void setStorePath(const QString &path);
 
 private:
+    // History's Sweep column: after each History refresh, the sweep cell of every stored
+    // quantization run that came from one.
+    void fillHistorySweeps();
     Workbench &m_wb;
     SweepsPanel *m_panel;
     QAction *m_action;

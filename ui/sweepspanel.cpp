@@ -18,6 +18,9 @@ namespace lieq::ui {
 
 namespace {
 
+const QString kListKey = QStringLiteral("sweeps");
+const QString kViewKey = QStringLiteral("sweep-view");
+
 QString number(double v, int decimals)
 {
     return std::isfinite(v) ? QString::number(v, 'f', decimals) : QStringLiteral("-");
@@ -65,6 +68,15 @@ SweepsPanel::SweepsPanel(JobRunner *jobs, QWidget *parent) : QWidget(parent), m_
     connect(m_metric, &QComboBox::currentIndexChanged, this, [this](int i) {
         m_chart->setMetric(i == 0 ? SweepChart::Metric::Kl : SweepChart::Metric::Perplexity);
     });
+    // A store that cannot be read (newer schema, not a store) is said, not silently empty.
+    for (const QString &key : {kListKey, kViewKey})
+        m_jobs->watchKey(
+            key, this,
+            [this](const QString &m) {
+                m_info->setText(m);
+                Q_EMIT sweepsFailed(m);
+            },
+            [] {});
 }
 
 void SweepsPanel::setStorePath(const QString &path)
@@ -78,7 +90,7 @@ void SweepsPanel::refresh()
 {
     const QString store = m_store;
     m_jobs->start<std::vector<store::SweepRecord>>(
-        QStringLiteral("sweeps"),
+        kListKey,
         [store](const ProgressFn &) { return jobs::listSweeps(jobContext(store)); },
         [this](std::vector<store::SweepRecord> sweeps) {
             m_sweeps->clear();
@@ -101,8 +113,8 @@ void SweepsPanel::refresh()
 void SweepsPanel::showSweep(qint64 sweepId)
 {
     const QString store = m_store;
-    const JobId id = m_jobs->start<jobs::SweepView>(
-        QStringLiteral("sweep-view"),
+    m_jobs->start<jobs::SweepView>(
+        kViewKey,
         [store, sweepId](const ProgressFn &) { return jobs::loadSweep(jobContext(store), sweepId); },
         [this, sweepId](jobs::SweepView view) {
             m_shown = sweepId;
@@ -110,21 +122,6 @@ void SweepsPanel::showSweep(qint64 sweepId)
             m_chart->setSweep(view);
             Q_EMIT sweepShown(sweepId, static_cast<int>(view.points.size()));
         });
-    // This job's failure only; both connections go when it ends.
-    auto failed = std::make_shared<QMetaObject::Connection>();
-    auto ended = std::make_shared<QMetaObject::Connection>();
-    *failed = connect(m_jobs, &JobRunner::failed, this, [this, id](JobId j, const QString &, const QString &m) {
-        if (j != id)
-            return;
-        m_info->setText(m);
-        Q_EMIT sweepsFailed(m);
-    });
-    *ended = connect(m_jobs, &JobRunner::finished, this, [id, failed, ended](JobId j) {
-        if (j != id)
-            return;
-        QObject::disconnect(*failed);
-        QObject::disconnect(*ended);
-    });
 }
 
 void SweepsPanel::fillCells(const jobs::SweepView &view)

@@ -20,6 +20,7 @@
 #include "ui/runspanel.h"
 #include "ui/settingsdialog.h"
 #include "ui/storedquantrun.h"
+#include "ui/sweepsetup.h"
 
 #include <QCheckBox>
 #include <QDateTime>
@@ -167,6 +168,8 @@ Workbench::Workbench()
         dialog.exec();
     });
     applySettings();
+    // The Sweeps view and its Sweep action (ui/sweepsetup: all the wiring; owned by the window).
+    new SweepSetup(*this, nullptr);
 }
 
 Workbench::~Workbench() = default;
