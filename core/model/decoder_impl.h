@@ -83,7 +83,6 @@ private:
     std::string layerPrefix(int layer) const;
     std::shared_ptr<LayerWeights> loadLayer(int layer) const;
     std::vector<std::string> layerTensorNames(int layer) const;
-    const std::string &headName() const { return m_headName; }
     torch::Tensor headRows(std::int64_t begin, std::int64_t end);
     void ropeTables(std::int64_t begin, std::int64_t end, torch::Tensor &cos, torch::Tensor &sin);
     torch::Tensor attention(const torch::Tensor &q, const torch::Tensor &k, const torch::Tensor &v,

@@ -2,7 +2,9 @@
 // streaming, layer skip, layer ranges, KV cache, and an independent naive reference forward.
 #include "core/io/checkpoint.h"
 #include "core/model/decoder_impl.h"
+#include "core/model/compute_threads.h"
 #include "core/model/model.h"
+#include "core/model/parallel_ops_impl.h"
 #include "core/model/rope.h"
 #include "core/util/error.h"
 #include "tests/support/tiny_checkpoint.h"
@@ -314,6 +316,34 @@ private Q_SLOTS:
         recompute.useKvCache = false;
         const auto prompt = toVector(ids.slice(1, 0, 4));
         QCOMPARE(model->generate(prompt, cached).tokens, model->generate(prompt, recompute).tokens);
+    }
+
+    void oneRowLinearEqualsLinear_data()
+    {
+        QTest::addColumn<int>("threads");
+        QTest::addColumn<int>("outFeatures");
+        QTest::addColumn<bool>("bias");
+        for (int t : {1, 2})
+            for (int out : {7, 3072})
+                for (bool b : {false, true})
+                    QTest::addRow("threads=%d out=%d bias=%d", t, out, int(b)) << t << out << b;
+    }
+    void oneRowLinearEqualsLinear()
+    {
+        // Decode's one activation row goes through GEMV (split over output features), not
+        // GEMM: same values, same shape as torch's linear.
+        QFETCH(int, threads);
+        QFETCH(int, outFeatures);
+        QFETCH(bool, bias);
+        setComputeThreads(threads);
+        const torch::Tensor w = torch::randn({outFeatures, 1024});
+        const torch::Tensor b = bias ? torch::randn({outFeatures}) : torch::Tensor();
+        const torch::Tensor x = torch::randn({1, 1, 1024});
+        const torch::Tensor got = parallelLinear(x, w, b);
+        const torch::Tensor want = torch::nn::functional::linear(x, w, b);
+        QCOMPARE(got.sizes(), want.sizes());
+        QVERIFY(torch::allclose(got, want, 1e-4, 1e-4));
+        setComputeThreads();
     }
 
     void kvCacheAppendsInPlaceAndGrows()

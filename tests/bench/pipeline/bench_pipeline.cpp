@@ -81,6 +81,7 @@ private Q_SLOTS:
         PipelineSettings s;
         s.method = method;
         s.groupSize = 128;
+        s.moduleErrors = 1; // reported below for every method (RTN skips them by default)
         const auto t0 = std::chrono::steady_clock::now();
         const PipelineResult r = quantizeModel(*model, uniformPlan(*model, 4), calib, s);
         const double wall = bench::secondsSince(t0);
