@@ -13,7 +13,9 @@
 #include "ui/layermetricsmodel.h"
 #include "ui/layerview.h"
 #include "ui/mainwindow.h"
+#include "ui/measuresetup.h"
 #include "ui/messagebar.h"
+#include "ui/plandriver.h"
 #include "ui/runexecutors.h"
 #include "ui/runqueue.h"
 #include "ui/runqueuemodel.h"
@@ -35,6 +37,8 @@
 #include <QTableView>
 #include <QTimer>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 // The .qrc is compiled into the static lieq_ui library; referencing its initialiser keeps the
@@ -72,9 +76,19 @@ Workbench::Workbench()
             m_budget->clearModel();
         }
     });
-    // Scores for the allocator: the layer-mean compactness dr, as the method prescribes.
-    connect(m_layers, &LayerMetricsModel::metricsChanged, this,
-            [this] { m_budget->setScores(m_layers->metricVector("dr")); });
+    // Scores for the allocator: the layer-mean compactness dr, as the method prescribes; dE and
+    // dPPL can drive the plan instead (the budget panel's "Plan from") once every layer has one.
+    connect(m_layers, &LayerMetricsModel::metricsChanged, this, [this] {
+        m_budget->setScores(m_layers->metricVector("dr"));
+        for (const std::string key : {"dE", "dppl"}) {
+            std::vector<double> v = m_layers->metricVector(key);
+            const bool complete = !v.empty() && std::all_of(v.begin(), v.end(), [](double x) {
+                return std::isfinite(x);
+            });
+            m_budget->planDriver().setSeries(key, complete ? std::move(v) : std::vector<double>{});
+        }
+        m_budget->driverDataChanged();
+    });
     connect(m_budget, &BudgetPanel::planChanged, m_layers, &LayerMetricsModel::setPlan);
     connect(m_budget, &BudgetPanel::pinsChanged, m_layers, &LayerMetricsModel::setPins);
     connect(m_layerView, &LayerView::pinRequested, m_budget, &BudgetPanel::showPinMenu);
@@ -169,7 +183,9 @@ Workbench::Workbench()
     });
     applySettings();
     // The Sweeps view and its Sweep action (ui/sweepsetup: all the wiring; owned by the window).
-    new SweepSetup(*this, nullptr);
+    new SweepSetup(*this, w->toolsMenu());
+    // The measure pass and its action (ui/measuresetup: feeds the budget panel's plan drivers).
+    m_measure = new MeasureSetup(*this, w->toolsMenu());
 }
 
 Workbench::~Workbench() = default;

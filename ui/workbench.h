@@ -17,6 +17,7 @@ class BudgetPanel;
 class HistoryPanel;
 class LayerMetricsModel;
 class LayerView;
+class MeasureSetup;
 class MainWindow;
 class RunQueue;
 class RunQueueModel;
@@ -40,6 +41,7 @@ public:
     RunsPanel *runsPanel() const { return m_runs; }
     HistoryPanel *history() const { return m_history; }
     AnalysisController *analysis() const { return m_analysis; }
+    MeasureSetup *measure() const { return m_measure; }
     // Layer diagnostics of the open model on the calibration data (core/data's defaults).
     void startAnalysis(int samples = int(kDefaultCalibrationSamples),
                        int seqlen = int(kDefaultCalibrationSeqlen));
@@ -76,6 +78,7 @@ private:
     RunsPanel *m_runs;
     HistoryPanel *m_history;
     AnalysisController *m_analysis;
+    MeasureSetup *m_measure = nullptr;
     QString m_pendingReopenPath; // analysis to show once its model has opened
     std::shared_ptr<void> m_pendingDetail;
 };

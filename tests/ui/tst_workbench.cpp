@@ -10,6 +10,8 @@
 #include "ui/layermetricsmodel.h"
 #include "ui/layerchart.h"
 #include "ui/layerview.h"
+#include "ui/measuresetup.h"
+#include "ui/plandriver.h"
 #include "ui/runspanel.h"
 #include "ui/summarypanel.h"
 #include "tests/ui/stallwatchdog.h"
@@ -25,7 +27,10 @@
 #include <QFileInfo>
 #include <QLabel>
 #include <QElapsedTimer>
+#include <QAction>
 #include <QCheckBox>
+#include <QComboBox>
+#include <QMenu>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -103,6 +108,10 @@ private Q_SLOTS:
         const int top = int(std::max_element(dr.begin(), dr.end()) - dr.begin());
         wb.budget()->setBudget(2.4); // 2 + 2/5: one 4-bit layer of five
         QCOMPARE(wb.budget()->plan()->layerBits()[std::size_t(top)], 4);
+        // dE and dPPL can drive the plan too, once every layer has them.
+        QVERIFY(wb.budget()->planDriver().available("dE"));
+        QVERIFY(wb.budget()->planDriver().available("dppl"));
+        QVERIFY(!wb.budget()->planDriver().available("measured"));
         // Generous: catches real blocking work on the GUI thread, not a loaded machine's jitter.
         QVERIFY2(watchdog.longestMs() < 1000, qPrintable(QString::number(watchdog.longestMs())));
 
@@ -117,6 +126,45 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(reopened.count(), 1, 10000);
         QCOMPARE(wb.layers()->layersWith("dr"), 5);
         QCOMPARE(wb.layers()->metricVector("dr"), dr);
+    }
+
+    // Tools > Measure sensitivity runs the measure pass on the open model; its result drives
+    // the budget panel's measured plans, and a later start reloads it from the store.
+    void measurePassFeedsPlanDrivers()
+    {
+        LIEQ_REQUIRE_SHARED(modelDir, "models/stories260K-hf");
+        LIEQ_REQUIRE_SHARED(text, "data/wikitext-2-raw/wiki.test.hf_joined.txt");
+        AppSettings::setCalibrationData(QString::fromStdString(text));
+        AppSettings::setStorePath(m_tmp.filePath(QStringLiteral("measure.sqlite")));
+        std::int64_t runId = 0;
+        {
+            Workbench wb;
+            QVERIFY(wb.window()->toolsMenu()->actions().contains(wb.measure()->action()));
+            QVERIFY(!wb.measure()->action()->isEnabled()); // no model yet
+            QSignalSpy opened(wb.window(), &MainWindow::modelOpened);
+            wb.show(QString::fromStdString(modelDir));
+            QTRY_COMPARE_WITH_TIMEOUT(opened.count(), 1, 20000);
+            QVERIFY(wb.measure()->action()->isEnabled());
+            QVERIFY(!wb.budget()->planDriver().hasMeasure());
+            wb.runsPanel()->backendBox()->setCurrentText(QStringLiteral("rtn"));
+            wb.runsPanel()->calibrationBox()->setValue(2);
+            QSignalSpy applied(wb.measure(), &MeasureSetup::measureApplied);
+            wb.measure()->action()->trigger();
+            QVERIFY(!wb.measure()->action()->isEnabled()); // one pass at a time
+            QTRY_COMPARE_WITH_TIMEOUT(applied.count(), 1, 300000);
+            runId = applied.front().front().value<std::int64_t>();
+            QVERIFY(runId > 0);
+            QVERIFY(wb.budget()->planDriver().hasMeasure());
+            QVERIFY(wb.budget()->planDriver().available("measured"));
+            QVERIFY(wb.measure()->action()->isEnabled());
+        }
+        Workbench again;
+        QSignalSpy reloaded(again.measure(), &MeasureSetup::measureApplied);
+        again.show(QString::fromStdString(modelDir));
+        QTRY_COMPARE_WITH_TIMEOUT(reloaded.count(), 1, 30000);
+        QCOMPARE(reloaded.front().front().value<std::int64_t>(), runId);
+        QVERIFY(again.budget()->planDriver().available("measured"));
+        AppSettings::setStorePath(m_tmp.filePath(QStringLiteral("store.sqlite")));
     }
 
     void analysisCancels()
