@@ -59,8 +59,8 @@ SweepSetup::SweepSetup(Workbench &wb, QMenu *menu) : QObject(wb.window()), m_wb(
     w->addView(m_panel, QStringLiteral("sweeps"));
     m_action = new QAction(tr("&Sweep…"), this);
     m_action->setToolTip(tr("Quantize and evaluate a grid of plans, budgets and backends"));
-    if (menu)
-        menu->addAction(m_action);
+    if (QMenu *tools = menu ? menu : w->toolsMenu())
+        tools->addAction(m_action);
     connect(m_action, &QAction::triggered, this, [this] { openDialog(); });
     connect(m_panel, &SweepsPanel::newSweepRequested, this, [this] { openDialog(); });
     connect(m_panel, &SweepsPanel::sweepsFailed, w->messageBar(), &MessageBar::showError);

@@ -19,9 +19,10 @@ class Workbench;
 SweepForm::Defaults sweepDefaults(const Workbench &wb);
 
 // Sweeps in the workbench: the Sweeps view (collected sweeps, the PPL/KL-vs-bits chart), a
-// "Sweep…" action (in `menu` when given, and the view's New sweep button) that opens one Sweep
-// dialog filled from sweepDefaults(), History/Sweeps refreshed when a local sweep has been
-// collected, and History's Sweep column (the sweep and cell of each run). Owned by the window.
+// "Sweep…" action (in `menu`, else the window's Tools menu; also the view's New sweep button)
+// that opens one Sweep dialog filled from sweepDefaults(), History/Sweeps refreshed when a local
+// sweep has been collected, and History's Sweep column (the sweep and cell of each run). Owned
+// by the window.
 class SweepSetup : public QObject
 {
     Q_OBJECT

@@ -36,6 +36,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMenu>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTableWidget>
@@ -143,6 +144,7 @@ private Q_SLOTS:
 
         // Tools > Sweep… and the Sweeps view's button open the same dialog.
         QVERIFY(setup->action()->isEnabled());
+        QVERIFY(wb.window()->toolsMenu()->actions().contains(setup->action()));
         setup->action()->trigger();
         ui::SweepDialog *dialog = wb.window()->findChild<ui::SweepDialog *>();
         QVERIFY(dialog && dialog->isVisible());
