@@ -2,6 +2,7 @@
 
 #include "core/jobs/export_job.h"
 #include "core/jobs/run_history.h"
+#include "core/jobs/sweep_job.h"
 #include "ui/bundle/bundle_import.h"
 #include "ui/exportlist.h"
 #include "ui/historymodel.h"
@@ -20,6 +21,7 @@
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QSignalBlocker>
 #include <QSplitter>
 #include <QTableView>
 #include <QTextBrowser>
@@ -27,6 +29,7 @@
 
 #include <cmath>
 #include <map>
+#include <optional>
 #include <memory>
 #include <utility>
 #include <variant>
@@ -34,6 +37,13 @@
 namespace lieq::ui {
 
 namespace {
+// A page of runs with their sweep cells, and the sweeps to filter by.
+struct HistoryPage
+{
+    jobs::SweepRunPage runs;
+    std::vector<store::SweepRecord> sweeps;
+};
+
 // One side of a comparison, loaded in a worker thread.
 using RunDetail = std::variant<store::AnalysisRunDetail, StoredQuantRun>;
 
@@ -176,6 +186,9 @@ HistoryPanel::HistoryPanel(JobRunner *jobs, QWidget *parent) : QWidget(parent), 
     m_backendFilter->setMaximumWidth(120);
     m_kind = new QComboBox(this);
     m_kind->addItems({QString(), QString(), QString()});
+    m_sweep = new QComboBox(this);
+    m_sweep->addItem(QString(), QVariant::fromValue<qint64>(-1));
+    m_sweep->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     m_refresh = new QPushButton(this);
     m_reopen = new QPushButton(this);
     m_compareButton = new QPushButton(this);
@@ -186,6 +199,7 @@ HistoryPanel::HistoryPanel(JobRunner *jobs, QWidget *parent) : QWidget(parent), 
     bar->addWidget(m_modelFilter, 1);
     bar->addWidget(m_backendFilter);
     bar->addWidget(m_kind);
+    bar->addWidget(m_sweep);
     bar->addWidget(m_refresh);
     bar->addSpacing(12);
     bar->addWidget(m_reopen);
@@ -211,6 +225,7 @@ HistoryPanel::HistoryPanel(JobRunner *jobs, QWidget *parent) : QWidget(parent), 
     connect(m_modelFilter, &QLineEdit::returnPressed, this, &HistoryPanel::refresh);
     connect(m_backendFilter, &QLineEdit::returnPressed, this, &HistoryPanel::refresh);
     connect(m_kind, &QComboBox::currentIndexChanged, this, &HistoryPanel::refresh);
+    connect(m_sweep, &QComboBox::currentIndexChanged, this, &HistoryPanel::refresh);
     connect(m_reopen, &QPushButton::clicked, this, [this] {
         const auto rows = selectedRows();
         if (!rows.isEmpty())
@@ -294,14 +309,36 @@ void HistoryPanel::refresh()
         return;
     const QString path = m_storePath;
     const store::RunFilter f = filter();
-    const JobId id = m_jobs->start<store::RunPage>(
+    const qint64 sweepId = m_sweep->currentData().toLongLong();
+    const auto sweep = sweepId > 0 ? std::optional<std::int64_t>(sweepId) : std::nullopt;
+    const JobId id = m_jobs->start<HistoryPage>(
         QStringLiteral("history"),
-        [path, f](const lieq::ProgressFn &) { return jobs::listRuns(historyContext(path), f); },
-        [this](store::RunPage page) {
-            m_model->setPage(page);
+        [path, f, sweep](const lieq::ProgressFn &) {
+            HistoryPage p;
+            p.runs = jobs::listRunsInSweep(historyContext(path), f, sweep);
+            p.sweeps = jobs::listSweeps(historyContext(path));
+            return p;
+        },
+        [this](HistoryPage p) {
+            fillSweepFilter(p.sweeps);
+            m_model->setSweeps(std::move(p.runs.memberships));
+            m_model->setPage(p.runs.page);
             Q_EMIT historyAvailable(m_model->rowCount());
         });
     reportFailure(id);
+}
+
+void HistoryPanel::fillSweepFilter(const std::vector<store::SweepRecord> &sweeps)
+{
+    // Rebuilt on every refresh (sweeps are collected from the CLI too), keeping the choice.
+    const qint64 chosen = m_sweep->currentData().toLongLong();
+    const QSignalBlocker quiet(m_sweep);
+    while (m_sweep->count() > 1)
+        m_sweep->removeItem(1);
+    for (const store::SweepRecord &s : sweeps)
+        m_sweep->addItem(tr("Sweep %1").arg(QString::fromStdString(s.name)), QVariant::fromValue<qint64>(s.id));
+    const int keep = m_sweep->findData(QVariant::fromValue<qint64>(chosen));
+    m_sweep->setCurrentIndex(keep >= 0 ? keep : 0);
 }
 
 void HistoryPanel::reopen(int row)
@@ -440,6 +477,8 @@ void HistoryPanel::retranslate()
     m_kind->setItemText(0, tr("All runs"));
     m_kind->setItemText(1, tr("Analysis"));
     m_kind->setItemText(2, tr("Quantization"));
+    m_sweep->setItemText(0, tr("All sweeps"));
+    m_sweep->setToolTip(tr("Only the quantization runs of one collected sweep"));
     m_refresh->setText(tr("Refresh"));
     m_reopen->setText(tr("Reopen"));
     m_compareButton->setText(tr("Compare"));

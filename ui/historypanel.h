@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/store/records.h"
+#include "core/store/sweep_records.h"
 #include "ui/storedquantrun.h"
 
 #include <QMetaType>
@@ -33,6 +34,9 @@ public:
     QTableView *table() const { return m_table; }
     QLineEdit *modelFilter() const { return m_modelFilter; }
     QComboBox *kindFilter() const { return m_kind; }
+    // All runs, or only the quantization runs of one collected sweep (the Sweep column says
+    // which sweep and cell every run came from).
+    QComboBox *sweepFilter() const { return m_sweep; }
     QTextBrowser *comparison() const { return m_compare; }
 
     void reopen(int row);
@@ -65,6 +69,7 @@ private:
     void retranslate();
     store::RunFilter filter() const;
     QList<int> selectedRows() const;
+    void fillSweepFilter(const std::vector<store::SweepRecord> &sweeps);
     void reportFailure(quint64 job); // the job's failure (a JobId) becomes historyFailed
 
     JobRunner *m_jobs;
@@ -73,6 +78,7 @@ private:
     QLineEdit *m_modelFilter;
     QLineEdit *m_backendFilter;
     QComboBox *m_kind;
+    QComboBox *m_sweep;
     QPushButton *m_refresh, *m_reopen, *m_compareButton, *m_delete, *m_exportButton, *m_importButton;
     QTableView *m_table;
     QTextBrowser *m_compare;

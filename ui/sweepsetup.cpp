@@ -1,12 +1,9 @@
 #include "ui/sweepsetup.h"
 
 #include "core/data/calibration.h"
-#include "core/jobs/sweep_job.h"
 #include "ui/appsettings.h"
 #include "ui/budgetpanel.h"
-#include "ui/historymodel.h"
 #include "ui/historypanel.h"
-#include "ui/jobrunner.h"
 #include "ui/mainwindow.h"
 #include "ui/messagebar.h"
 #include "ui/runspanel.h"
@@ -65,7 +62,6 @@ SweepSetup::SweepSetup(Workbench &wb, QMenu *menu) : QObject(wb.window()), m_wb(
     connect(m_panel, &SweepsPanel::newSweepRequested, this, [this] { openDialog(); });
     connect(m_panel, &SweepsPanel::sweepsFailed, w->messageBar(), &MessageBar::showError);
     connect(w, &MainWindow::settingsChanged, this, [this] { setStorePath(AppSettings::storePath()); });
-    connect(wb.history(), &HistoryPanel::historyAvailable, this, &SweepSetup::fillHistorySweeps);
     setStorePath(AppSettings::storePath());
 }
 
@@ -80,16 +76,6 @@ void SweepSetup::setStorePath(const QString &path)
         m_dialog->deleteLater();
         m_dialog = nullptr;
     }
-}
-
-void SweepSetup::fillHistorySweeps()
-{
-    using Memberships = std::map<std::int64_t, store::SweepMembership>;
-    const QString store = m_wb.history()->storePath();
-    m_wb.window()->jobs()->start<Memberships>(
-        QStringLiteral("history-sweeps"),
-        [store](const ProgressFn &) { return jobs::sweepMemberships(jobContext(store)); },
-        [this](Memberships m) { m_wb.history()->model()->setSweeps(std::move(m)); });
 }
 
 SweepDialog *SweepSetup::openDialog()

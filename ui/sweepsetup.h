@@ -21,8 +21,7 @@ SweepForm::Defaults sweepDefaults(const Workbench &wb);
 // Sweeps in the workbench: the Sweeps view (collected sweeps, the PPL/KL-vs-bits chart), a
 // "Sweep…" action (in `menu`, else the window's Tools menu; also the view's New sweep button)
 // that opens one Sweep dialog filled from sweepDefaults(), History/Sweeps refreshed when a local
-// sweep has been collected, and History's Sweep column (the sweep and cell of each run). Owned
-// by the window.
+// sweep has been collected (History shows each run's sweep itself). Owned by the window.
 class SweepSetup : public QObject
 {
     Q_OBJECT
@@ -37,9 +36,6 @@ public:
     void setStorePath(const QString &path);
 
 private:
-    // History's Sweep column: after each History refresh, the sweep cell of every stored
-    // quantization run that came from one.
-    void fillHistorySweeps();
     Workbench &m_wb;
     SweepsPanel *m_panel;
     QAction *m_action;

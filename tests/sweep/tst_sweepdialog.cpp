@@ -226,6 +226,15 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(sweepRow() >= 0, 30000);
         QCOMPARE(history->at(sweepRow()).kind, store::RunKind::Quant);
         QCOMPARE(history->headerData(ui::HistoryModel::SweepCol, Qt::Horizontal).toString(), QStringLiteral("Sweep"));
+        // History's sweep filter lists the collected sweep; picking it shows that sweep's runs.
+        QComboBox *bySweep = wb.history()->sweepFilter();
+        QCOMPARE(bySweep->count(), 2); // all sweeps + this one
+        QSignalSpy refreshed(wb.history(), &ui::HistoryPanel::historyAvailable);
+        bySweep->setCurrentIndex(1);
+        QTRY_VERIFY_WITH_TIMEOUT(!refreshed.isEmpty(), 30000);
+        QCOMPARE(history->rowCount(), 1);
+        QCOMPARE(history->index(0, ui::HistoryModel::SweepCol).data().toString(), member);
+        QCOMPARE(bySweep->currentIndex(), 1); // kept across the refresh
     }
 
     // Submit to Slurm from the dialog: a real one-node cluster (tests/sweep/slurm_cluster), one
