@@ -174,6 +174,11 @@ GgufReader::GgufReader(const std::string &path) : m_file(path)
         m_alignment = static_cast<std::uint32_t>(*u);
         if (m_alignment == 0 || (m_alignment & (m_alignment - 1)))
             throw Error(path, "general.alignment " + std::to_string(m_alignment) + " is not a power of two");
+        // The GGUF specification requires a multiple of 8; below that, tensor data (fp16 block
+        // scales, floats) would sit misaligned for the kernels that read it in place.
+        if (m_alignment < 8)
+            throw Error(path, "general.alignment " + std::to_string(m_alignment) +
+                                  " is below 8 (GGUF requires a multiple of 8)");
     }
     c.need(nTensors, "tensor infos");
     for (std::uint64_t i = 0; i < nTensors; ++i) {
