@@ -11,6 +11,7 @@
 #include "core/alloc/plan_report.h"
 #include "core/alloc/size_estimate.h"
 #include "core/jobs/plan_job.h"
+#include "core/jobs/plan_rules.h"
 
 #include <cstdio>
 
@@ -43,16 +44,28 @@ const char *kFormatHelp =
     "(plans nested across budgets: more budget never lowers a layer, but may leave some\n"
     "budget unused; the exact knapsack can trade two 4-bit layers for one 8-bit layer).\n"
     "Pins: --pin 3=4 forces layer 3 to 4 bits, --pin 0=16 keeps layer 0 in fp16; pinned\n"
-    "layers count toward the budget.\n";
+    "layers count toward the budget.\n"
+    "Rules (issue 16's baselines at the same budget, no scores needed): llama-cpp (llama.cpp's\n"
+    "layer heuristic), first / last (the first or last layers high), random (seeded), measured\n"
+    "(knapsack on the gains of a stored `lieq measure` run).\n";
 
 int run(const Args &args)
 {
     const lieq::jobs::ScoreSource source = lieq::cli::readScoreSource(args);
-    if (source.tableFile.empty() && !source.analysisRun)
-        args.fail("give one of --scores FILE or --scores-run ID\n" + args.usage());
     const std::string modelDir = args.positionals().empty() ? std::string() : args.positionals().front();
+    // Baseline rules (llama-cpp, first, last, random) and the measured knapsack need no scores:
+    // the model's layers are enough.
+    const std::string rule = args.value("method", "");
+    const bool isRule = lieq::jobs::isRulePlanMethod(rule);
+    if (isRule && modelDir.empty() && source.tableFile.empty() && !source.analysisRun)
+        args.fail("--method " + rule + " needs MODEL_DIR (or a layer table)\n" + args.usage());
+    if (!isRule && source.tableFile.empty() && !source.analysisRun)
+        args.fail("give one of --scores FILE or --scores-run ID\n" + args.usage());
     lieq::cli::TerminalProgress bar(!args.common().quiet);
-    const lieq::jobs::ScoredLayers in = lieq::jobs::scoreLayers(source, modelDir, args.jobContext(bar));
+    const lieq::jobs::ScoredLayers in =
+        isRule && source.tableFile.empty() && !source.analysisRun
+            ? lieq::jobs::modelLayers(modelDir)
+            : lieq::jobs::scoreLayers(source, modelDir, args.jobContext(bar));
 
     AllocationRequest r;
     r.layers = in.layers;
@@ -63,8 +76,11 @@ int run(const Args &args)
     r.fuseGroups = !args.has("no-fuse");
     const double lo = r.bitSet.front(), hi = r.bitSet.back();
     r.budget = args.doubleValue("budget", lo + (hi - lo) / double(r.layers.size()));
-    r.method = args.has("method") ? methodFromName(args.value("method")) : defaultMethod(r.bitSet);
-    const BitPlan plan = allocate(r);
+    r.method = args.has("method") && !isRule ? methodFromName(args.value("method")) : defaultMethod(r.bitSet);
+    lieq::jobs::RulePlanRequest rp{rule, std::uint64_t(args.intValue("rule-seed", 1)), std::nullopt};
+    if (args.has("measure-run"))
+        rp.measureRun = args.intValue("measure-run", 0);
+    const BitPlan plan = isRule ? lieq::jobs::rulePlan(rp, r, args.jobContext(bar)) : allocate(r);
 
     GptqOptions gptq;
     gptq.groupSize = int(args.intValue("group", 128));
@@ -94,7 +110,10 @@ const lieq::cli::CommandRegistration registration({
 --budget BITS       average bits over decoder linears (default 2 + 2/L)
 --pin L=BITS        LAYER=BITS, bits in 2,3,4,8,16 (repeatable)
 --bits LIST         allowed bit-widths from 2,3,4,8 (default 2,4)
---method NAME       paper | knapsack | greedy
+--method NAME       paper | knapsack | greedy, or a rule without scores: llama-cpp |
+                    first | last | random | measured (needs --measure-run)
+--rule-seed N       seed of --method random (default 1)
+--measure-run ID    stored `lieq measure` run for --method measured
 --per-projection    allocate per projection group instead of per layer
 --no-fuse           with --per-projection: q/k/v and gate/up may differ
 --group N           GPTQ group size for the size estimate (default 128)

@@ -136,6 +136,48 @@ private Q_SLOTS:
         QVERIFY2(badMetric.err.contains("\"size\" is not one of dr"), badMetric.err.constData());
     }
 
+    // Baseline rules at the same budget need only the model: first/last protect the end
+    // layers, random is seeded, measured without a measure run names what is missing.
+    void allocateByRule()
+    {
+        auto plan = [&](const QStringList &extra) {
+            return runLieq(QStringList{QStringLiteral("allocate"), m_model, QStringLiteral("--budget"),
+                                       QStringLiteral("2.5"), QStringLiteral("--store"), m_store,
+                                       QStringLiteral("--json")} + extra);
+        };
+        auto fourBitLayers = [](const CliResult &r) {
+            std::vector<int> layers;
+            const nlohmann::json j = parsed(r); // kept alive: the loop reads into it
+            for (const auto &u : j["plan"]["units"])
+                if (u["bits"].get<int>() == 4)
+                    layers.push_back(u["layer"].get<int>());
+            return layers;
+        };
+        const CliResult first = plan({QStringLiteral("--method"), QStringLiteral("first")});
+        QVERIFY2(first.exitCode == 0, first.err.constData());
+        QCOMPARE(fourBitLayers(first), std::vector<int>{0});
+        const CliResult last = plan({QStringLiteral("--method"), QStringLiteral("last")});
+        QVERIFY2(last.exitCode == 0, last.err.constData());
+        QCOMPARE(fourBitLayers(last), std::vector<int>{3});
+        const CliResult llama = plan({QStringLiteral("--method"), QStringLiteral("llama-cpp")});
+        QVERIFY2(llama.exitCode == 0, llama.err.constData());
+        QCOMPARE(fourBitLayers(llama).size(), std::size_t(1));
+        const CliResult r1 = plan({QStringLiteral("--method"), QStringLiteral("random"),
+                                   QStringLiteral("--rule-seed"), QStringLiteral("5")});
+        const CliResult r2 = plan({QStringLiteral("--method"), QStringLiteral("random"),
+                                   QStringLiteral("--rule-seed"), QStringLiteral("5")});
+        QVERIFY2(r1.exitCode == 0, r1.err.constData());
+        QCOMPARE(fourBitLayers(r1), fourBitLayers(r2));
+        QCOMPARE(fourBitLayers(r1).size(), std::size_t(1));
+        const CliResult measured = plan({QStringLiteral("--method"), QStringLiteral("measured")});
+        QVERIFY(measured.exitCode != 0);
+        QVERIFY2(measured.err.contains("measure"), measured.err.constData());
+        const CliResult noModel = runLieq({QStringLiteral("allocate"), QStringLiteral("--method"),
+                                           QStringLiteral("first")});
+        QVERIFY(noModel.exitCode != 0);
+        QVERIFY2(noModel.err.contains("needs MODEL_DIR"), noModel.err.constData());
+    }
+
     void quantizeSavesAndStores()
     {
         // The FP16 baseline first, so that the quantized evaluation can report recovery.
