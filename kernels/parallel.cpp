@@ -95,7 +95,11 @@ void parallelForTimed(const void *site, int sizeClass, std::int64_t n, const Ran
         fn(0, n);
         return;
     }
-    if (policy == SplitPolicy::Always) {
+    // Prefill-sized products (16 or more activation rows) always split: each chunk carries far
+    // more work than waking a thread costs, and the pool's dynamic chunks absorb a busy core.
+    // Timing them would also run half of a one-shot weight's few calls on one thread (a
+    // pipeline's calibration forward through a freshly quantized layer).
+    if (policy == SplitPolicy::Always || sizeClass >= kAlwaysSplitSizeClass) {
         (*p)(n, fn, grain);
         return;
     }

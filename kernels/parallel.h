@@ -25,6 +25,8 @@ void parallelFor(std::int64_t n, const RangeFn &fn, std::int64_t grain);
 // output row is computed by one call, the same way in every sub-range).
 void parallelForTimed(const void *site, int sizeClass, std::int64_t n, const RangeFn &fn,
                       std::int64_t grain);
+// sizeClass (log2 of the activation rows) from which parallelForTimed splits without timing.
+inline constexpr int kAlwaysSplitSizeClass = 4;
 
 // How parallelForTimed decides: by timing (the default), or always / never split (tests and
 // the benchmarks' baselines).

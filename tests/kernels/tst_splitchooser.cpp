@@ -222,6 +222,26 @@ private Q_SLOTS:
         QCOMPARE(g_splitCalls.load(), 0);
     }
 
+    // Prefill-sized calls split from the first call on, however slow a split is, unless the
+    // policy says never; they take no place in the timing table.
+    void prefillSizedWorkAlwaysSplits()
+    {
+        setParallelFor(delayedParallelFor(std::chrono::microseconds(2000)));
+        setSplitPolicy(SplitPolicy::Adaptive);
+        const std::size_t sitesBefore = splitTimingSites();
+        g_splitCalls = 0;
+        int site = 0;
+        for (int i = 0; i < 5; ++i)
+            parallelForTimed(&site, kAlwaysSplitSizeClass, 64, [](std::int64_t, std::int64_t) {}, 1);
+        QCOMPARE(g_splitCalls.load(), 5);
+        QCOMPARE(splitTimingSites(), sitesBefore);
+        setSplitPolicy(SplitPolicy::Never);
+        g_splitCalls = 0;
+        parallelForTimed(&site, kAlwaysSplitSizeClass, 64, [](std::int64_t, std::int64_t) {}, 1);
+        QCOMPARE(g_splitCalls.load(), 0);
+        setSplitPolicy(SplitPolicy::Adaptive);
+    }
+
     void timingTableIsBounded()
     {
         setParallelFor(delayedParallelFor(std::chrono::microseconds(0)));
