@@ -57,15 +57,15 @@ int run(const Args &args)
     // the model's layers are enough.
     const std::string rule = args.value("method", "");
     const bool isRule = lieq::jobs::isRulePlanMethod(rule);
-    if (isRule && modelDir.empty() && source.tableFile.empty() && !source.analysisRun)
+    const bool hasScores = !source.tableFile.empty() || source.analysisRun;
+    if (isRule && modelDir.empty() && !hasScores)
         args.fail("--method " + rule + " needs MODEL_DIR (or a layer table)\n" + args.usage());
-    if (!isRule && source.tableFile.empty() && !source.analysisRun)
+    if (!isRule && !hasScores)
         args.fail("give one of --scores FILE or --scores-run ID\n" + args.usage());
     lieq::cli::TerminalProgress bar(!args.common().quiet);
-    const lieq::jobs::ScoredLayers in =
-        isRule && source.tableFile.empty() && !source.analysisRun
-            ? lieq::jobs::modelLayers(modelDir)
-            : lieq::jobs::scoreLayers(source, modelDir, args.jobContext(bar));
+    const lieq::jobs::ScoredLayers in = hasScores
+                                            ? lieq::jobs::scoreLayers(source, modelDir, args.jobContext(bar))
+                                            : lieq::jobs::modelLayers(modelDir);
 
     AllocationRequest r;
     r.layers = in.layers;

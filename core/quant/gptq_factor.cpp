@@ -2,6 +2,7 @@
 
 #include "core/model/parallel_ops_impl.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace lieq {
@@ -14,8 +15,8 @@ constexpr std::int64_t kLeafSize = 192;
 
 struct Factor
 {
-    torch::Tensor lower;   // L with H = L L^T
-    torch::Tensor inverse; // L^-1, lower triangular
+    torch::Tensor inverse;      // L^-1 for H = L L^T, lower triangular
+    double minPivotSquared = 0; // smallest diag(L)^2 (L itself is not needed)
 };
 
 // Cholesky factor and its inverse together, by halves:
@@ -32,7 +33,7 @@ std::optional<Factor> choleskyWithInverse(const torch::Tensor &h)
             return std::nullopt;
         const torch::Tensor eye = torch::eye(n, h.options());
         torch::Tensor inverse = torch::linalg_solve_triangular(lower, eye, /*upper=*/false);
-        return Factor{lower, inverse};
+        return Factor{inverse, lower.diagonal().square().min().item<double>()};
     }
     const std::int64_t k = n / 2;
     using torch::indexing::Slice;
@@ -48,11 +49,8 @@ std::optional<Factor> choleskyWithInverse(const torch::Tensor &h)
     if (!bottom)
         return std::nullopt;
     Factor f;
-    f.lower = torch::zeros({n, n}, h.options());
+    f.minPivotSquared = std::min(top->minPivotSquared, bottom->minPivotSquared);
     f.inverse = torch::zeros({n, n}, h.options());
-    f.lower.index_put_({Slice(0, k), Slice(0, k)}, top->lower);
-    f.lower.index_put_({Slice(k), Slice(0, k)}, l21);
-    f.lower.index_put_({Slice(k), Slice(k)}, bottom->lower);
     f.inverse.index_put_({Slice(0, k), Slice(0, k)}, top->inverse);
     f.inverse.index_put_({Slice(k), Slice(0, k)},
                          parallelMm(bottom->inverse, parallelMm(l21, top->inverse)).neg_());
@@ -71,7 +69,7 @@ std::optional<GptqInverseFactor> gptqInverseFactor(const torch::Tensor &h)
     if (!f)
         return std::nullopt;
     GptqInverseFactor out;
-    out.minPivotSquared = f->lower.diagonal().square().min().item<double>();
+    out.minPivotSquared = f->minPivotSquared;
     out.upper = f->inverse.flip({0, 1}).contiguous();
     if (!torch::isfinite(out.upper).all().item<bool>())
         return std::nullopt;
