@@ -1,9 +1,9 @@
 #include "ui/aboutdialog.h"
+#include "ui/retranslator.h"
 
 #include "lieq_ui_version.h"
 
 #include <QDialogButtonBox>
-#include <QEvent>
 #include <QLabel>
 #include <QVBoxLayout>
 
@@ -25,7 +25,7 @@ AboutDialog::AboutDialog(QWidget *parent) : QDialog(parent)
     layout->addWidget(icon);
     layout->addWidget(m_text);
     layout->addWidget(buttons);
-    retranslate();
+    Retranslator::attach(this, [this] { retranslate(); });
     setMinimumWidth(420);
 }
 
@@ -43,13 +43,6 @@ void AboutDialog::retranslate()
                        "models, after the LieQ method (arXiv 2508.03332).") +
                     QStringLiteral("</p><p>") + tr("Built with Qt %1.").arg(QString::fromLatin1(qVersion())) +
                     QStringLiteral("</p>"));
-}
-
-void AboutDialog::changeEvent(QEvent *e)
-{
-    if (e->type() == QEvent::LanguageChange)
-        retranslate();
-    QDialog::changeEvent(e);
 }
 
 } // namespace lieq::ui

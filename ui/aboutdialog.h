@@ -14,8 +14,6 @@ public:
     explicit AboutDialog(QWidget *parent = nullptr);
     static QString versionString(); // "0.1.0 (abc123def456)"
 
-protected:
-    void changeEvent(QEvent *e) override;
 
 private:
     void retranslate();

@@ -5,6 +5,7 @@
 #include "ui/damagechart.h"
 #include "ui/modelsummary.h"
 #include "ui/refreshcoalescer.h"
+#include "ui/retranslator.h"
 
 #include <QBarCategoryAxis>
 #include <QBarLegendMarker>
@@ -15,7 +16,6 @@
 #include <QComboBox>
 #include <QCursor>
 #include <QDoubleSpinBox>
-#include <QEvent>
 #include <QFormLayout>
 #include <QGridLayout>
 #include <QGroupBox>
@@ -52,7 +52,7 @@ QColor colourForBits(int bits)
 BudgetPanel::BudgetPanel(QWidget *parent) : QWidget(parent)
 {
     buildUi();
-    retranslate();
+    Retranslator::attach(this, [this] { retranslate(); });
     clearModel();
 }
 
@@ -510,13 +510,6 @@ void BudgetPanel::redrawChart()
         }
         m->setVisible(used);
     }
-}
-
-void BudgetPanel::changeEvent(QEvent *e)
-{
-    if (e->type() == QEvent::LanguageChange)
-        retranslate();
-    QWidget::changeEvent(e);
 }
 
 void BudgetPanel::setDriver(const std::string &key)

@@ -77,8 +77,6 @@ Q_SIGNALS:
     void pinsChanged(const std::map<int, int> &pins);
     void layerSelected(int layer);
 
-protected:
-    void changeEvent(QEvent *e) override;
 
 private:
     void buildUi();

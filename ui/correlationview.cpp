@@ -2,11 +2,11 @@
 
 #include "ui/layermetricsmodel.h"
 #include "ui/refreshcoalescer.h"
+#include "ui/retranslator.h"
 
 #include <QChart>
 #include <QChartView>
 #include <QComboBox>
-#include <QEvent>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QScatterSeries>
@@ -50,7 +50,10 @@ CorrelationView::CorrelationView(LayerMetricsModel *model, QWidget *parent)
     m_refresh = new RefreshCoalescer(this, [this] { recompute(); });
     connect(m_model, &LayerMetricsModel::metricsChanged, this, &CorrelationView::refresh);
     connect(m_model, &QAbstractItemModel::modelReset, this, &CorrelationView::refresh);
-    refresh();
+    Retranslator::attach(this, [this] {
+        fillBoxes();
+        refresh();
+    });
 }
 
 const std::optional<CorrelationView::Stats> &CorrelationView::stats() const
@@ -233,15 +236,6 @@ QString CorrelationView::statsText() const
                .arg(s.layers)
                .arg(int(std::lround(s.spearmanCi.level * 100)))
                .arg(kBootstrapResamples);
-}
-
-void CorrelationView::changeEvent(QEvent *e)
-{
-    if (e->type() == QEvent::LanguageChange) {
-        fillBoxes();
-        refresh();
-    }
-    QWidget::changeEvent(e);
 }
 
 } // namespace lieq::ui

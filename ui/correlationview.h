@@ -60,8 +60,6 @@ public:
 public Q_SLOTS:
     void refresh(); // schedules a recomputation
 
-protected:
-    void changeEvent(QEvent *e) override;
 
 private:
     void recompute();

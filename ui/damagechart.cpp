@@ -1,10 +1,10 @@
 #include "ui/damagechart.h"
 
 #include "ui/refreshcoalescer.h"
+#include "ui/retranslator.h"
 
 #include <QChart>
 #include <QChartView>
-#include <QEvent>
 #include <QLabel>
 #include <QLineSeries>
 #include <QScatterSeries>
@@ -30,7 +30,7 @@ DamageChart::DamageChart(QWidget *parent) : QWidget(parent)
     layout->addWidget(m_chart, 1);
     layout->addWidget(m_empty);
     m_refresh = new RefreshCoalescer(this, [this] { redraw(); });
-    m_refresh->request();
+    Retranslator::attach(this, [this] { m_refresh->request(); });
 }
 
 void DamageChart::setCurves(const std::vector<alloc::DamagePoint> &best,
@@ -148,13 +148,6 @@ void DamageChart::redraw()
     m_chart->setToolTip(tr("Predicted values: KL on the measure pass's probe windows, assuming the "
                            "gains of raised layers add up. Points: each run's measured KL on its "
                            "own evaluation text."));
-}
-
-void DamageChart::changeEvent(QEvent *e)
-{
-    if (e->type() == QEvent::LanguageChange)
-        m_refresh->request();
-    QWidget::changeEvent(e);
 }
 
 } // namespace lieq::ui

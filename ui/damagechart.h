@@ -45,8 +45,6 @@ public:
     int runPointCount() const;
     bool hasCurrent() const;
 
-protected:
-    void changeEvent(QEvent *e) override;
 
 private:
     void redraw();

@@ -1,11 +1,11 @@
 #include "ui/exportdialog.h"
+#include "ui/retranslator.h"
 
 #include "ui/jobrunner.h"
 
 #include <QCheckBox>
 #include <QDialogButtonBox>
 #include <QDir>
-#include <QEvent>
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -58,7 +58,7 @@ ExportDialog::ExportDialog(JobRunner *jobs, ExportRequest request, QWidget *pare
     });
     connect(m_buttons, &QDialogButtonBox::accepted, this, &ExportDialog::startExport);
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
-    retranslate();
+    Retranslator::attach(this, [this] { retranslate(); });
     resize(520, sizeHint().height());
 }
 
@@ -115,13 +115,6 @@ void ExportDialog::retranslate()
     m_json->setText(tr("Layer metrics and plan report (JSON)"));
     m_csv->setText(tr("Layer metrics (CSV)"));
     m_gguf->setText(tr("Model as F16 GGUF (llama.cpp)"));
-}
-
-void ExportDialog::changeEvent(QEvent *e)
-{
-    if (e->type() == QEvent::LanguageChange)
-        retranslate();
-    QDialog::changeEvent(e);
 }
 
 } // namespace lieq::ui

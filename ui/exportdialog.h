@@ -32,8 +32,6 @@ Q_SIGNALS:
     void exportAvailable(const QStringList &files);
     void exportFailed(const QString &message);
 
-protected:
-    void changeEvent(QEvent *e) override;
 
 private:
     void retranslate();

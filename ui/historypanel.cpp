@@ -7,11 +7,11 @@
 #include "ui/exportlist.h"
 #include "ui/historymodel.h"
 #include "ui/jobrunner.h"
+#include "ui/retranslator.h"
 #include "ui/runexportdialog.h"
 #include "ui/storedquantrun.h"
 
 #include <QComboBox>
-#include <QEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -270,9 +270,9 @@ HistoryPanel::HistoryPanel(JobRunner *jobs, QWidget *parent) : QWidget(parent), 
         m_delete->setEnabled(false);
         m_compareButton->setEnabled(false);
         m_exportButton->setEnabled(false);
-        m_count->setText(tr("%1 of %2 runs").arg(m_model->rowCount()).arg(m_model->total()));
+        showCount();
     });
-    retranslate();
+    Retranslator::attach(this, [this] { retranslate(); });
 }
 
 void HistoryPanel::setStorePath(const QString &path)
@@ -469,8 +469,14 @@ void HistoryPanel::reportFailure(JobId id)
     });
 }
 
+void HistoryPanel::showCount()
+{
+    m_count->setText(tr("%1 of %2 runs").arg(m_model->rowCount()).arg(m_model->total()));
+}
+
 void HistoryPanel::retranslate()
 {
+    showCount();
     setWindowTitle(tr("History"));
     m_modelFilter->setPlaceholderText(tr("Filter by model name, path or fingerprint"));
     m_backendFilter->setPlaceholderText(tr("Backend"));
@@ -488,13 +494,6 @@ void HistoryPanel::retranslate()
     m_importButton->setToolTip(tr("Restore a bundle's runs into this store"));
     m_delete->setText(tr("Delete"));
     m_compare->setPlaceholderText(tr("Select two runs and press Compare to see them side by side."));
-}
-
-void HistoryPanel::changeEvent(QEvent *e)
-{
-    if (e->type() == QEvent::LanguageChange)
-        retranslate();
-    QWidget::changeEvent(e);
 }
 
 } // namespace lieq::ui

@@ -62,11 +62,10 @@ Q_SIGNALS:
 public Q_SLOTS:
     void refresh();
 
-protected:
-    void changeEvent(QEvent *e) override;
 
 private:
     void retranslate();
+    void showCount(); // "N of M runs", in the current language
     store::RunFilter filter() const;
     QList<int> selectedRows() const;
     void fillSweepFilter(const std::vector<store::SweepRecord> &sweeps);

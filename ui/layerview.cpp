@@ -1,4 +1,5 @@
 #include "ui/layerview.h"
+#include "ui/retranslator.h"
 
 #include "ui/correlationview.h"
 #include "ui/layerchart.h"
@@ -7,7 +8,6 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QScrollBar>
-#include <QEvent>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -95,7 +95,7 @@ LayerView::LayerView(LayerMetricsModel *model, QWidget *parent) : QWidget(parent
         for (int c = 1; c < 3; ++c)
             m_charts[c]->setMode(i == 1 ? LayerChart::Mode::PerProjection : LayerChart::Mode::LayerMean);
     });
-    retranslate();
+    Retranslator::attach(this, [this] { retranslate(); });
     updateButtons();
     fitTableWidth();
 }
@@ -157,13 +157,6 @@ void LayerView::retranslate()
     for (auto *c : m_charts)
         c->refresh();
     updateButtons();
-}
-
-void LayerView::changeEvent(QEvent *e)
-{
-    if (e->type() == QEvent::LanguageChange)
-        retranslate();
-    QWidget::changeEvent(e);
 }
 
 } // namespace lieq::ui

@@ -40,8 +40,6 @@ Q_SIGNALS:
     void analyzeRequested();
     void cancelRequested();
 
-protected:
-    void changeEvent(QEvent *e) override;
 
 private:
     void retranslate();

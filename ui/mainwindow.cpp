@@ -8,6 +8,7 @@
 #include "ui/jobrunner.h"
 #include "ui/memorymonitor.h"
 #include "ui/messagebar.h"
+#include "ui/retranslator.h"
 #include "ui/runqueue.h"
 #include "ui/settingsdialog.h"
 #include "ui/summarypanel.h"
@@ -100,7 +101,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     connect(m_memory, &MemoryMonitor::residentChanged, this, [this](qint64 rss, qint64 peak) {
         m_memoryLabel->setText(tr("Memory: %1 (peak %2)").arg(formatBytes(rss), formatBytes(peak)));
     });
-    retranslate();
+    Retranslator::attach(this, [this] { retranslate(); });
     resize(1280, 800);
 }
 
@@ -367,13 +368,6 @@ void MainWindow::closeEvent(QCloseEvent *e)
 {
     m_jobs->cancelAll(); // workers notice within one progress step; ~JobRunner waits
     QMainWindow::closeEvent(e);
-}
-
-void MainWindow::changeEvent(QEvent *e)
-{
-    if (e->type() == QEvent::LanguageChange)
-        retranslate();
-    QMainWindow::changeEvent(e);
 }
 
 } // namespace lieq::ui

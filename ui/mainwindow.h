@@ -58,7 +58,6 @@ public Q_SLOTS:
     void closeModel();
 
 protected:
-    void changeEvent(QEvent *e) override;
     void dragEnterEvent(QDragEnterEvent *e) override;
     void dropEvent(QDropEvent *e) override;
     void closeEvent(QCloseEvent *e) override;

@@ -2,11 +2,11 @@
 
 #include "core/export/gguf_tensor_encoder.h"
 #include "ui/aboutdialog.h"
+#include "ui/retranslator.h"
 
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
-#include <QEvent>
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -124,7 +124,7 @@ RunExportDialog::RunExportDialog(JobRunner *jobs, QString storePath, std::vector
         if (id == m_job)
             setBusy(false);
     });
-    retranslate();
+    Retranslator::attach(this, [this] { retranslate(); });
     resize(560, sizeHint().height());
 }
 
@@ -247,13 +247,6 @@ void RunExportDialog::retranslate()
     m_export->setText(tr("Export"));
     m_cancel->setText(tr("Cancel"));
     m_close->setText(tr("Close"));
-}
-
-void RunExportDialog::changeEvent(QEvent *e)
-{
-    if (e->type() == QEvent::LanguageChange)
-        retranslate();
-    QDialog::changeEvent(e);
 }
 
 } // namespace lieq::ui

@@ -49,7 +49,6 @@ Q_SIGNALS:
     void exportCancelled();
 
 protected:
-    void changeEvent(QEvent *e) override;
     void reject() override; // closing while exporting cancels first
 
 private:

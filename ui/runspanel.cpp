@@ -2,6 +2,7 @@
 
 #include "core/data/calibration.h"
 #include "core/tasks/task_loaders.h"
+#include "ui/retranslator.h"
 #include "ui/runcomparison.h"
 #include "ui/runqueue.h"
 #include "ui/runqueuemodel.h"
@@ -10,7 +11,6 @@
 #include <QChartView>
 #include <QCheckBox>
 #include <QComboBox>
-#include <QEvent>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
@@ -135,7 +135,7 @@ RunsPanel::RunsPanel(RunQueue *queue, QWidget *parent)
     });
     connect(m_model, &RunQueueModel::resultsChanged, m_table, &QTableView::resizeColumnsToContents);
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, &RunsPanel::updateButtons);
-    retranslate();
+    Retranslator::attach(this, [this] { retranslate(); });
     refreshChart();
     updateButtons();
 }
@@ -353,13 +353,6 @@ void RunsPanel::retranslate()
     m_compare->setPlaceholderText(tr("Select two runs and press Compare selected."));
     updateButtons();
     refreshChart();
-}
-
-void RunsPanel::changeEvent(QEvent *e)
-{
-    if (e->type() == QEvent::LanguageChange)
-        retranslate();
-    QWidget::changeEvent(e);
 }
 
 } // namespace lieq::ui

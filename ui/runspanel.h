@@ -76,8 +76,6 @@ Q_SIGNALS:
 public Q_SLOTS:
     void refreshChart();
 
-protected:
-    void changeEvent(QEvent *e) override;
 
 private:
     void retranslate();

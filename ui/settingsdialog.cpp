@@ -1,11 +1,11 @@
 #include "ui/settingsdialog.h"
+#include "ui/retranslator.h"
 
 #include "ui/appsettings.h"
 #include "ui/languagemanager.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
-#include <QEvent>
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -62,7 +62,7 @@ SettingsDialog::SettingsDialog(QWidget *parent) : QDialog(parent)
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     connect(m_buttons->button(QDialogButtonBox::Apply), &QPushButton::clicked, this,
             &SettingsDialog::apply);
-    retranslate();
+    Retranslator::attach(this, [this] { retranslate(); });
     load();
     resize(560, sizeHint().height());
 }
@@ -140,13 +140,6 @@ void SettingsDialog::apply()
     AppSettings::setLanguage(lang);
     LanguageManager::apply(lang);
     Q_EMIT settingsApplied();
-}
-
-void SettingsDialog::changeEvent(QEvent *e)
-{
-    if (e->type() == QEvent::LanguageChange)
-        retranslate();
-    QDialog::changeEvent(e);
 }
 
 } // namespace lieq::ui

@@ -28,8 +28,6 @@ public:
 Q_SIGNALS:
     void settingsApplied();
 
-protected:
-    void changeEvent(QEvent *e) override;
 
 private:
     QLineEdit *pathRow(const QString &objectName, bool directory, bool save);

@@ -1,6 +1,6 @@
 #include "ui/summarypanel.h"
+#include "ui/retranslator.h"
 
-#include <QEvent>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QLabel>
@@ -42,7 +42,7 @@ SummaryPanel::SummaryPanel(QWidget *parent) : QWidget(parent)
     outer->addStretch(1);
     for (const char *k : kKeys)
         addRow(QString::fromLatin1(k));
-    retranslate();
+    Retranslator::attach(this, [this] { retranslate(); });
     clear();
 }
 
@@ -136,13 +136,6 @@ QString SummaryPanel::field(const QString &key) const
         if (k == key)
             return label->text();
     return {};
-}
-
-void SummaryPanel::changeEvent(QEvent *e)
-{
-    if (e->type() == QEvent::LanguageChange)
-        retranslate();
-    QWidget::changeEvent(e);
 }
 
 } // namespace lieq::ui

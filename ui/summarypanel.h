@@ -28,8 +28,6 @@ public:
 Q_SIGNALS:
     void openRequested(const QString &folder); // empty: ask with the folder dialog
 
-protected:
-    void changeEvent(QEvent *e) override;
 
 private:
     void retranslate();
