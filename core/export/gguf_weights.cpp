@@ -5,13 +5,13 @@
 #include "core/io/gguf_reader.h"
 #include "core/io/safetensors.h"
 #include "core/util/atomic_file.h"
+#include "core/util/atomic_folder.h"
 #include "core/util/error.h"
 #include "kernels/type_traits.h"
 
 #include <cstring>
 #include <filesystem>
 #include <list>
-#include <unistd.h>
 
 namespace lieq {
 
@@ -62,11 +62,7 @@ void ggufToCheckpoint(const std::string &ggufPath, const std::string &modelDir, 
     const fs::path target = fs::absolute(outDir).lexically_normal();
     if (fs::exists(target) && !(fs::is_directory(target) && fs::is_empty(target)))
         throw Error(target.string(), "exists; the weights of a GGUF go to a new or empty folder");
-    const fs::path tmp = target.string() + ".tmp-" + std::to_string(::getpid());
-    std::error_code ec;
-    fs::remove_all(tmp, ec);
-    try {
-        fs::create_directories(tmp);
+    writeFolderAtomic(target, [&](const fs::path &tmp) {
         for (const auto &e : fs::directory_iterator(modelDir)) {
             const std::string name = e.path().filename().string();
             if (e.is_regular_file() && (name == "config.json" || name.rfind("tokenizer", 0) == 0 ||
@@ -74,13 +70,7 @@ void ggufToCheckpoint(const std::string &ggufPath, const std::string &modelDir, 
                 writeFileAtomic((tmp / name).string(), readFile(e.path().string()));
         }
         writeSafetensors((tmp / "model.safetensors").string(), tensors, {{"format", "pt"}, {"source", ggufPath}});
-        if (fs::exists(target))
-            fs::remove(target); // empty, checked above
-        fs::rename(tmp, target);
-    } catch (...) {
-        fs::remove_all(tmp, ec);
-        throw;
-    }
+    });
 }
 
 } // namespace lieq

@@ -3,6 +3,7 @@
 #include "core/io/checkpoint.h"
 #include "core/io/safetensors_shards.h"
 #include "core/util/atomic_file.h"
+#include "core/util/atomic_folder.h"
 #include "core/util/error.h"
 #include "kernels/gptq_pack.h"
 #include "kernels/type_traits.h"
@@ -12,7 +13,6 @@
 #include <cstring>
 #include <filesystem>
 #include <regex>
-#include <unistd.h>
 
 namespace lieq {
 
@@ -132,11 +132,7 @@ void GptqCheckpointReader::writeRunnableCopy(const std::string &outDir) const
     const fs::path target = fs::absolute(outDir).lexically_normal();
     if (fs::exists(target) && !(fs::is_directory(target) && fs::is_empty(target)))
         throw Error(target.string(), "exists; a runnable copy goes to a new or empty folder");
-    const fs::path tmp = target.string() + ".tmp-" + std::to_string(::getpid());
-    std::error_code ec;
-    fs::remove_all(tmp, ec);
-    try {
-        fs::create_directories(tmp);
+    writeFolderAtomic(target, [&](const fs::path &tmp) {
         for (const auto &e : fs::directory_iterator(m_dir)) {
             const std::string name = e.path().filename().string(), ext = e.path().extension().string();
             if (e.is_regular_file() && ext == ".json" && name != "model.safetensors.index.json")
@@ -173,13 +169,7 @@ void GptqCheckpointReader::writeRunnableCopy(const std::string &outDir) const
         const nlohmann::json cfg{{"format", "lieq-quantized"}, {"format_version", 2}, {"quant_method", "gptq-import"},
                                  {"source_model", m_dir}, {"modules", modules}};
         writeFileAtomic((tmp / "quantization_config.json").string(), cfg.dump(2) + "\n");
-        if (fs::exists(target))
-            fs::remove(target); // empty, checked above
-        fs::rename(tmp, target);
-    } catch (...) {
-        fs::remove_all(tmp, ec);
-        throw;
-    }
+    });
 }
 
 } // namespace lieq

@@ -5,6 +5,7 @@
 #include "core/io/half.h"
 #include "core/io/safetensors_shards.h"
 #include "core/util/atomic_file.h"
+#include "core/util/atomic_folder.h"
 #include "core/util/error.h"
 #include "kernels/gptq_pack.h"
 
@@ -14,7 +15,6 @@
 #include <filesystem>
 #include <regex>
 #include <set>
-#include <unistd.h>
 
 namespace lieq {
 
@@ -244,11 +244,8 @@ GptqExportResult exportRunGptq(const QuantizedRunReader &run, const std::string 
     if (fs::exists(target) && !(fs::is_directory(target) && (fs::is_empty(target) || isOurGptqExport(target))))
         throw Error(target.string(), "exists and is not an earlier GPTQ export of this program; refusing to "
                                      "replace it (choose another folder)");
-    const fs::path tmp = target.string() + ".tmp-" + std::to_string(::getpid());
-    std::error_code ec;
-    fs::remove_all(tmp, ec);
-    try {
-        fs::create_directories(tmp);
+    // An earlier export (checked above) is replaced only once the new one is complete.
+    writeFolderAtomic(target, [&](const fs::path &tmp) {
         for (const auto &e : fs::directory_iterator(run.dir())) {
             const std::string name = e.path().filename().string(), ext = e.path().extension().string();
             if (e.is_regular_file() && name != "quantization_config.json" && name != "config.json" &&
@@ -297,19 +294,7 @@ GptqExportResult exportRunGptq(const QuantizedRunReader &run, const std::string 
             shards.add(m.stem + ".g_idx", DType::I32, {s.cols}, bytesOf(q.gIdx));
         }
         shards.finish();
-        // An earlier export (checked above) is renamed aside first and removed only once the
-        // new one is in place; nothing else is ever deleted.
-        const fs::path old = target.string() + ".old-" + std::to_string(::getpid());
-        const bool replacing = fs::exists(target);
-        if (replacing)
-            fs::rename(target, old);
-        fs::rename(tmp, target);
-        if (replacing)
-            fs::remove_all(old, ec);
-    } catch (...) {
-        fs::remove_all(tmp, ec);
-        throw;
-    }
+    });
     r.dir = target.string();
     for (const auto &e : fs::directory_iterator(target)) {
         r.files.push_back(e.path().filename().string());

@@ -7,13 +7,13 @@
 #include "core/quant/pipeline_impl.h"
 #include "core/quant/quantized_linear_impl.h"
 #include "core/util/atomic_file.h"
+#include "core/util/atomic_folder.h"
 #include "core/util/error.h"
 #include "kernels/gptq_pack.h"
 #include "kernels/row_codes.h"
 
 #include <nlohmann/json.hpp>
 
-#include <unistd.h>
 
 #include <cmath>
 #include <cstring>
@@ -117,22 +117,13 @@ void copyModelFiles(const std::string &from, const std::string &to)
     }
 }
 
-// Puts the finished temporary folder at `dir`.
-void publish(const fs::path &tmp, const fs::path &dir)
+// A save replaces an earlier quantized checkpoint or an empty folder, nothing else.
+void checkReplaceable(const fs::path &dir)
 {
-    std::error_code ec;
-    if (fs::exists(dir)) {
-        const bool empty = fs::is_directory(dir) && fs::is_empty(dir);
-        if (!empty && !isQuantizedCheckpoint(dir.string()))
-            throw Error(dir.string(), "exists and is not a quantized checkpoint; refusing to "
-                                      "replace it (choose another --out)");
-        const fs::path old = dir.string() + ".old-" + std::to_string(::getpid());
-        fs::rename(dir, old);
-        fs::rename(tmp, dir);
-        fs::remove_all(old, ec);
-    } else {
-        fs::rename(tmp, dir);
-    }
+    if (fs::exists(dir) && !(fs::is_directory(dir) && fs::is_empty(dir)) &&
+        !isQuantizedCheckpoint(dir.string()))
+        throw Error(dir.string(), "exists and is not a quantized checkpoint; refusing to "
+                                  "replace it (choose another --out)");
 }
 
 using NeedTensor = std::function<const TensorView &(const std::string &suffix, DType dtype,
@@ -331,31 +322,22 @@ SavedCheckpoint saveQuantizedCheckpoint(Model &model, const alloc::BitPlan &plan
         {"modules", modules}};
 
     const fs::path target = fs::absolute(dir).lexically_normal();
-    if (target.has_parent_path())
-        fs::create_directories(target.parent_path());
-    const fs::path tmp = target.string() + ".tmp-" + std::to_string(::getpid());
-    std::error_code ec;
-    fs::remove_all(tmp, ec);
-    try {
-        fs::create_directories(tmp);
+    checkReplaceable(target);
+    SavedCheckpoint out;
+    out.dir = target.string();
+    out.quantizedModules = static_cast<int>(modules.size());
+    writeFolderAtomic(target, [&](const fs::path &tmp) {
         copyModelFiles(model.dir(), tmp.string());
         reportProgress(progress, {"save", L, L, "writing tensors"});
         writeSafetensors((tmp / "model.safetensors").string(), sink.tensors,
                          {{"format", "pt"}, {"lieq_format", kFormat}});
         writeFileAtomic((tmp / kQuantConfigFile).string(), config.dump(2) + "\n");
         reportProgress(progress, {"save", L, L, "done"});
-        SavedCheckpoint out;
-        out.dir = target.string();
-        out.quantizedModules = static_cast<int>(modules.size());
         for (const auto &e : fs::directory_iterator(tmp))
             out.bytes += static_cast<std::int64_t>(e.file_size());
         out.tensorBytes = static_cast<std::int64_t>(fs::file_size(tmp / "model.safetensors"));
-        publish(tmp, target);
-        return out;
-    } catch (...) {
-        fs::remove_all(tmp, ec);
-        throw;
-    }
+    });
+    return out;
 }
 
 std::unique_ptr<Model> loadQuantizedModel(const std::string &dir, const ModelOptions &options)

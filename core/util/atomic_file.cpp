@@ -26,6 +26,22 @@ std::string dirOf(const std::string &path)
         return "/";
     return path.substr(0, slash);
 }
+
+// Writes all `size` bytes (retrying short writes and EINTR); 0, or the errno of the failure.
+int writeAll(int fd, const char *p, std::size_t size)
+{
+    while (size > 0) {
+        const ssize_t n = ::write(fd, p, size);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno;
+        }
+        p += n;
+        size -= static_cast<std::size_t>(n);
+    }
+    return 0;
+}
 } // namespace
 
 AtomicFile::AtomicFile(std::string path) : m_path(std::move(path))
@@ -51,19 +67,11 @@ void AtomicFile::write(const void *data, std::size_t size)
     if (m_buffer.size() + size > kBufferSize)
         flushBuffer();
     if (size >= kBufferSize) {
-        while (size > 0) {
-            const ssize_t n = ::write(m_fd, p, size);
-            if (n < 0) {
-                if (errno == EINTR)
-                    continue;
-                const int e = errno;
-                discard();
-                throw Error(m_path, std::string("write failed: ") + std::strerror(e));
-            }
-            p += n;
-            size -= static_cast<std::size_t>(n);
-            m_written += static_cast<std::uint64_t>(n);
+        if (const int e = writeAll(m_fd, p, size)) {
+            discard();
+            throw Error(m_path, std::string("write failed: ") + std::strerror(e));
         }
+        m_written += size;
         return;
     }
     m_buffer.append(p, size);
@@ -82,22 +90,12 @@ void AtomicFile::writeZeros(std::size_t count)
 
 void AtomicFile::flushBuffer()
 {
-    const char *p = m_buffer.data();
-    std::size_t left = m_buffer.size();
-    while (left > 0) {
-        const ssize_t n = ::write(m_fd, p, left);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            const int e = errno;
-            m_buffer.clear();
-            discard();
-            throw Error(m_path, std::string("write failed: ") + std::strerror(e));
-        }
-        p += n;
-        left -= static_cast<std::size_t>(n);
-    }
+    const int e = writeAll(m_fd, m_buffer.data(), m_buffer.size());
     m_buffer.clear();
+    if (e) {
+        discard();
+        throw Error(m_path, std::string("write failed: ") + std::strerror(e));
+    }
 }
 
 void AtomicFile::commit()
