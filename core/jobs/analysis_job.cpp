@@ -299,9 +299,8 @@ AnalysisResult runAnalysis(const AnalysisRequest &req, const JobContext &context
             onLayer(stage, l);
     };
     auto work = [&] {
-        context.report("calibration", 0, 1, req.calibration.path);
         const Tokenizer tokenizer = Tokenizer::fromModelDir(req.modelDir);
-        const CalibrationSet calibration = sampleCalibration(tokenizer, req.calibration);
+        const CalibrationSet calibration = loadCalibration(tokenizer, req.calibration, context);
         out.diagnostics = analysis::runDiagnostics(*model, calibration, req.settings,
                                                    storeAndForward, context.progress);
         out.layerEvaluationsThisCall = out.diagnostics.cost.layerEvaluations;

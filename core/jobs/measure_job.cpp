@@ -274,9 +274,8 @@ MeasureJobResult runMeasure(const MeasureRequest &req, const JobContext &context
             onLayer(stage, l);
     };
     auto work = [&] {
-        context.report("calibration", 0, 1, req.calibration.path);
         const Tokenizer tokenizer = Tokenizer::fromModelDir(req.modelDir);
-        const CalibrationSet calibration = sampleCalibration(tokenizer, req.calibration);
+        const CalibrationSet calibration = loadCalibration(tokenizer, req.calibration, context);
         CalibrationSpec probeSpec = req.calibration;
         probeSpec.samples = req.probeWindows;
         probeSpec.seqlen = req.probeSeqlen > 0 ? req.probeSeqlen : req.calibration.seqlen;

@@ -118,6 +118,13 @@ std::unique_ptr<Model> loadModel(const std::string &dir, const JobContext &conte
     return loadAnyModel(dir, modelOptions(context));
 }
 
+CalibrationSet loadCalibration(const Tokenizer &tokenizer, const CalibrationSpec &spec,
+                               const JobContext &context)
+{
+    context.report("calibration", 0, 1, spec.path);
+    return sampleCalibration(tokenizer, spec);
+}
+
 PerplexityReport runPerplexity(const PerplexityRequest &request, const JobContext &context)
 {
     context.applyThreads();
