@@ -101,12 +101,9 @@ int run(const Args &args)
     return 0;
 }
 
-const lieq::cli::CommandRegistration registration({
-    "allocate",
-    "bit plan from layer scores under an average-bit budget",
-    "[MODEL_DIR]",
-    {lieq::cli::scoreOptions(),
-     lieq::cli::optionTable(R"(
+const lieq::cli::CommandRegistration registration(run, R"(
+lieq allocate [MODEL_DIR]
+bit plan from layer scores under an average-bit budget
 --budget BITS       average bits over decoder linears (default 2 + 2/L)
 --pin L=BITS        LAYER=BITS, bits in 2,3,4,8,16 (repeatable)
 --bits LIST         allowed bit-widths from 2,3,4,8 (default 2,4)
@@ -119,9 +116,8 @@ const lieq::cli::CommandRegistration registration({
 --group N           GPTQ group size for the size estimate (default 128)
 --sym               symmetric GPTQ grid in the effective bits
 --out PLAN.json     write the plan as JSON
-)")},
-    run,
-    kFormatHelp,
-});
+)",
+    {lieq::cli::scoreOptions()},
+    kFormatHelp);
 
 } // namespace

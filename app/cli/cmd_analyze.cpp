@@ -122,12 +122,9 @@ int run(const Args &args)
     return 0;
 }
 
-const lieq::cli::CommandRegistration registration({
-    "analyze",
-    "layer diagnostics: dPPL, compactness dr and top-k energy dE per layer, with correlations",
-    "MODEL_DIR",
-    {lieq::cli::calibrationOptions("data"),
-     lieq::cli::optionTable(R"(
+const lieq::cli::CommandRegistration registration(run, R"(
+lieq analyze MODEL_DIR
+layer diagnostics: dPPL, compactness dr and top-k energy dE per layer, with correlations
 --metrics LIST      any of dppl,compact,energy (default all)
 --init-seed N       seed of the random weights W~ only (default --seed)
 --init-std X        std of W~ (default: config initializer_range)
@@ -138,9 +135,7 @@ const lieq::cli::CommandRegistration registration({
 --out FILE          write the full result as JSON (the layer table + projections, correlations,
                     cost; - for stdout)
 --csv FILE          write the per-layer table as CSV (- for stdout)
-)"),
-     lieq::cli::loadOptions()},
-    run,
-});
+)",
+    {lieq::cli::calibrationOptions("data"), lieq::cli::loadOptions()});
 
 } // namespace

@@ -91,22 +91,19 @@ int run(const Args &args)
     return 0;
 }
 
-const lieq::cli::CommandRegistration registration({
-    "bench",
-    "speed on this machine: kernel GEMV table, or prefill/decode of a model",
-    "kernels|MODEL_DIR|QUANT_DIR|QUANT_RUN",
-    {lieq::cli::optionTable(R"(
+const lieq::cli::CommandRegistration registration(run, R"(
+lieq bench kernels|MODEL_DIR|QUANT_DIR|QUANT_RUN
+speed on this machine: kernel GEMV table, or prefill/decode of a model
 --quick             kernels: one shape (4096x4096), shorter timings
 --types LIST        kernels: comma-separated types (gptq2,gptq4,q4_K,...); default all
 --prompt N          model: prefill tokens in one batch (default 128)
 --gen N             model: greedy decode steps (default 32)
 --gguf FILE         model: run this GGUF's decoder linears (any K-quant) on MODEL_DIR, the
                     model it was exported from
-)")},
-    run,
+)",
+    {},
     "\nFigures depend on what else runs: each report prints the load average. Compare models\n"
     "with the same --threads. The kernel table's fraction of bandwidth is packed weight bytes\n"
-    "per second over the read bandwidth measured in the same run.\n",
-});
+    "per second over the read bandwidth measured in the same run.\n");
 
 } // namespace

@@ -62,11 +62,9 @@ int run(const Args &args)
     return 0;
 }
 
-const lieq::cli::CommandRegistration registration({
-    "demo",
-    "whole pipeline on the demo model (analyze, allocate, GPTQ, evaluate, export)",
-    "[MODEL_DIR]",
-    {lieq::cli::optionTable(R"(
+const lieq::cli::CommandRegistration registration(run, R"(
+lieq demo [MODEL_DIR]
+whole pipeline on the demo model (analyze, allocate, GPTQ, evaluate, export)
 --data FILE         calibration + evaluation text (default: the model's validation.txt, else
                     WikiText-2 test from ../shared)
 --out DIR           output folder (default: ./lieq-demo)
@@ -75,13 +73,12 @@ const lieq::cli::CommandRegistration registration({
 --eval-windows N    evaluation windows (default 40)
 --quick             small settings for a smoke run (8 windows each)
 --no-compare        skip the closing comparison of every predictor's and baseline rule's plan
-)")},
-    run,
+)",
+    {},
     // One thread by default: on the tiny demo model each op is short, and a second thread
     // competing for a busy core costs more than it computes (measured on the shared 2-core
     // machine: --quick 11 s with 1 thread, 117 s with 2).
     "\nDefault --threads 1 (the demo model is small); --threads 0 uses all cores.\n",
-    {/*store=*/true, /*threads=*/1},
-});
+    {/*store=*/true, /*threads=*/1});
 
 } // namespace

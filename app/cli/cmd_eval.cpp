@@ -99,11 +99,9 @@ int run(const Args &args)
     return 0;
 }
 
-const lieq::cli::CommandRegistration registration({
-    "eval",
-    "perplexity and zero-shot task accuracy (lm-eval-harness protocol)",
-    "MODEL_DIR|QUANT_DIR|QUANT_RUN",
-    {lieq::cli::optionTable(R"(
+const lieq::cli::CommandRegistration registration(run, R"(
+lieq eval MODEL_DIR|QUANT_DIR|QUANT_RUN
+perplexity and zero-shot task accuracy (lm-eval-harness protocol)
 --ppl FILE          perplexity on a text or JSONL file (GPTQ protocol)
 --field NAME        JSONL field for --ppl (default "text")
 --seqlen N          perplexity window length (default 2048)
@@ -114,12 +112,10 @@ const lieq::cli::CommandRegistration registration({
                     (llama.cpp's --kl-divergence figures; base = the model a quantized
                     folder was made from)
 --out FILE          also write the JSON result to FILE
-)"),
-     lieq::cli::taskOptions(), lieq::cli::loadOptions()},
-    run,
+)",
+    {lieq::cli::taskOptions(), lieq::cli::loadOptions()},
     "\nWithout --tasks all six run unless only --ppl is given. Results are recorded only with\n"
     "--store PATH (a quantized folder then needs the stored run that wrote it).\n",
-    {/*store=*/false, /*threads=*/-1},
-});
+    {/*store=*/false, /*threads=*/-1});
 
 } // namespace

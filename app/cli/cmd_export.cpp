@@ -175,32 +175,31 @@ int run(const Args &args)
     return 0;
 }
 
-const lieq::cli::CommandRegistration registration({
-    "export",
-    "write a run or model as GGUF or GPTQ, or runs as a shareable bundle",
-    "RUN|FOLDER...",
-    {{{"gguf", true, "llama.cpp GGUF with the plan's per-tensor types", "OUT.gguf"},
-      {"type", true, "model folder without --plan: f16 (default) or f32", "TYPE"},
-      {"plan", true, "model folder: per-tensor types from this bit plan (ggml's quantizers)", "PLAN.json"},
-      {"embed-type", true, "token embeddings (and a tied output): q6_k (default), q8_0, f16, ...", "TYPE"},
-      {"output-type", true, "output.weight of untied models: q6_k (default), q8_0, f16, ...", "TYPE"},
-      {"name", true, "general.name (default: the folder name)", "NAME"},
-      {"verify", true, "folder source: evaluate the written GGUF's weights (and the run) on this text", "TEXT"},
-      {"reference", true, "--verify: the FP16 model (default: the run's source model)", "DIR"},
-      {"seqlen", true, "--verify: window length (default 256)", "N"},
-      {"max-windows", true, "--verify: windows (default 8)", "N"},
-      {"gptq", true, "GPTQ checkpoint folder (vLLM, GPTQModel, transformers) of one run", "OUT_DIR"},
-      {"gptq-format", true, "auto (default: v1 unless a zero point is 0), v1 or v2", "FMT"},
-      {"shard-size", true, "GPTQ safetensors shard size in MB (default 2000)", "MB"},
-      {"bundle", true, "zip of the runs: report, plans, metrics, rows for lieq import", "OUT.zip"},
-      {"with-checkpoint", false, "bundle: include each quantization run's checkpoint folder"},
-      {"no-report", false, "bundle: leave out report.html/report.pdf"}}},
-    run,
+const lieq::cli::CommandRegistration registration(run, R"(
+lieq export RUN|FOLDER...
+write a run or model as GGUF or GPTQ, or runs as a shareable bundle
+--gguf OUT.gguf     llama.cpp GGUF with the plan's per-tensor types
+--type TYPE         model folder without --plan: f16 (default) or f32
+--plan PLAN.json    model folder: per-tensor types from this bit plan (ggml's quantizers)
+--embed-type TYPE   token embeddings (and a tied output): q6_k (default), q8_0, f16, ...
+--output-type TYPE  output.weight of untied models: q6_k (default), q8_0, f16, ...
+--name NAME         general.name (default: the folder name)
+--verify TEXT       folder source: evaluate the written GGUF's weights (and the run) on this text
+--reference DIR     --verify: the FP16 model (default: the run's source model)
+--seqlen N          --verify: window length (default 256)
+--max-windows N     --verify: windows (default 8)
+--gptq OUT_DIR      GPTQ checkpoint folder (vLLM, GPTQModel, transformers) of one run
+--gptq-format FMT   auto (default: v1 unless a zero point is 0), v1 or v2
+--shard-size MB     GPTQ safetensors shard size in MB (default 2000)
+--bundle OUT.zip    zip of the runs: report, plans, metrics, rows for lieq import
+--with-checkpoint   bundle: include each quantization run's checkpoint folder
+--no-report         bundle: leave out report.html/report.pdf
+)",
+    {},
     "\nGGUF types per plan bits: 2 -> Q2_K, 3 -> Q3_K, 4 -> Q4_K, 8 -> Q8_0, kept -> F16; rows that are\n"
     "not a multiple of 256 fall back as llama.cpp does (K-quants -> Q4_0, Q6_K -> Q8_0). A run's\n"
     "weights are re-encoded with ggml's reference searches; the added error is printed per tensor.\n"
     "GPTQ: AutoGPTQ v1 packing for 2/3/4/8 bits, `dynamic` overrides for layers at other widths\n"
-    "(matching HF and vLLM fused names); recent vLLM kernels load 4 and 8 bits only (warned).\n",
-});
+    "(matching HF and vLLM fused names); recent vLLM kernels load 4 and 8 bits only (warned).\n");
 
 } // namespace

@@ -45,18 +45,15 @@ int run(const Args &args)
     return 0;
 }
 
-const lieq::cli::CommandRegistration registration({
-    "generate",
-    "greedy text generation from a prompt",
-    "MODEL_DIR|QUANT_DIR|QUANT_RUN",
-    {lieq::cli::optionTable(R"(
+const lieq::cli::CommandRegistration registration(run, R"(
+lieq generate MODEL_DIR|QUANT_DIR|QUANT_RUN
+greedy text generation from a prompt
 --prompt TEXT       text to continue
 --max-tokens N      new tokens to generate (default 64)
 --no-eos            keep going after an end-of-sequence token
 --no-special        do not add the tokenizer's BOS to the prompt
-)")},
-    run,
-    "\n--store names the experiment store holding QUANT_RUN; nothing is recorded.\n",
-});
+)",
+    {},
+    "\n--store names the experiment store holding QUANT_RUN; nothing is recorded.\n");
 
 } // namespace

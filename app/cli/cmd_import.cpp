@@ -44,15 +44,14 @@ int run(const Args &args)
     return 0;
 }
 
-const lieq::cli::CommandRegistration registration({
-    "import",
-    "restore an experiment bundle into the store",
-    "BUNDLE",
-    {{{"checkpoints", true, "where bundled checkpoints go (default: imported/ beside the store)", "DIR"}}},
-    run,
+const lieq::cli::CommandRegistration registration(run, R"(
+lieq import BUNDLE
+restore an experiment bundle into the store
+--checkpoints DIR   where bundled checkpoints go (default: imported/ beside the store)
+)",
+    {},
     "\nThe bundle is checked completely first (entry names, types, sizes, CRCs, the manifest's\n"
     "SHA-256 of every file); a bundle with absolute paths, \"..\", symbolic links or sizes that lie\n"
-    "is refused and nothing is written. Importing the same bundle twice adds nothing.\n",
-});
+    "is refused and nothing is written. Importing the same bundle twice adds nothing.\n");
 
 } // namespace

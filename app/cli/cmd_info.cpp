@@ -114,14 +114,10 @@ int run(const Args &args)
     return 0;
 }
 
-const lieq::cli::CommandRegistration registration({
-    "info",
-    "describe a model folder (architecture, sizes, dtype, tensors)",
-    "MODEL_DIR",
-    {lieq::cli::optionTable(R"(
+const lieq::cli::CommandRegistration registration(run, R"(
+lieq info MODEL_DIR
+describe a model folder (architecture, sizes, dtype, tensors)
 --tensors           list every tensor (name, dtype, shape, file)
-)")},
-    run,
-});
+)");
 
 } // namespace

@@ -181,26 +181,22 @@ int run(const Args &args)
     return 0;
 }
 
-const lieq::cli::CommandRegistration registration({
-    "measure",
-    "measured quantization sensitivity per layer, and how each predictor of it scores",
-    "MODEL_DIR",
-    {lieq::cli::calibrationOptions("data"),
-     lieq::cli::pipelineOptions(),
-     {{"low", true, "bit-width of the all-low plan (default 2)", "BITS"},
-      {"high", true, "bit-width a raised layer gets (default 4)", "BITS"},
-      {"probe-windows", true, "windows the KL is measured on, drawn from the same text with "
-                              "seed --seed + 1 (default 8)", "N"},
-      {"probe-seqlen", true, "tokens per probe window (default --seqlen)", "S"},
-      {"only", true, "isolated (only-this-layer KL) or gains (raise-one-layer gains)", "PART"},
-      {"no-reuse", false, "compute even when an identical run is stored"},
-      {"scores-run", true, "stored analysis run whose dPPL/dr/dE join the comparison", "ID"},
-      {"budget", true, "budget of the comparison (default low + (high - low) / L)", "BITS"},
-      {"seeds", true, "seeds of the random baseline plans (default 1,2,3)", "LIST"}},
-     lieq::cli::loadOptions()},
-    run,
+const lieq::cli::CommandRegistration registration(run, R"(
+lieq measure MODEL_DIR
+measured quantization sensitivity per layer, and how each predictor of it scores
+--low BITS          bit-width of the all-low plan (default 2)
+--high BITS         bit-width a raised layer gets (default 4)
+--probe-windows N   windows the KL is measured on, drawn from the same text with seed --seed + 1
+                    (default 8)
+--probe-seqlen S    tokens per probe window (default --seqlen)
+--only PART         isolated (only-this-layer KL) or gains (raise-one-layer gains)
+--no-reuse          compute even when an identical run is stored
+--scores-run ID     stored analysis run whose dPPL/dr/dE join the comparison
+--budget BITS       budget of the comparison (default low + (high - low) / L)
+--seeds LIST        seeds of the random baseline plans (default 1,2,3)
+)",
+    {lieq::cli::calibrationOptions("data"), lieq::cli::pipelineOptions(), lieq::cli::loadOptions()},
     "\nCost: 3L layer quantizations and about L(L+1) probe layer forwards; the printed multiple "
-    "is against one FP forward over the same calibration and probe windows, timed in the run.\n",
-});
+    "is against one FP forward over the same calibration and probe windows, timed in the run.\n");
 
 } // namespace

@@ -94,11 +94,9 @@ int run(const Args &args)
     return 0;
 }
 
-const lieq::cli::CommandRegistration registration({
-    "ppl",
-    "perplexity over a text or JSONL corpus (GPTQ protocol)",
-    "MODEL_DIR|QUANT_DIR|QUANT_RUN",
-    {lieq::cli::optionTable(R"(
+const lieq::cli::CommandRegistration registration(run, R"(
+lieq ppl MODEL_DIR|QUANT_DIR|QUANT_RUN
+perplexity over a text or JSONL corpus (GPTQ protocol)
 --data FILE         text file, or JSONL with --field
 --field NAME        JSONL field holding the text (default "text")
 --separator TEXT    joins JSONL rows (default: blank line)
@@ -109,10 +107,8 @@ const lieq::cli::CommandRegistration registration({
 --kl-reference DIR|base  also the KL statistics against this model, llama.cpp's
                     --kl-divergence figures (a folder, or base: the model a quantized folder
                     was made from)
-)"),
-     lieq::cli::loadOptions()},
-    run,
-    "\n--store names the experiment store holding QUANT_RUN; nothing is recorded.\n",
-});
+)",
+    {lieq::cli::loadOptions()},
+    "\n--store names the experiment store holding QUANT_RUN; nothing is recorded.\n");
 
 } // namespace

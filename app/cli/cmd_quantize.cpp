@@ -166,12 +166,9 @@ int run(const Args &args)
     return 0;
 }
 
-const lieq::cli::CommandRegistration registration({
-    "quantize",
-    "quantize at per-layer bits (LieQ plan, file, or uniform) with RTN, GPTQ or AWQ",
-    "MODEL_DIR",
-    {lieq::cli::planOptions(), lieq::cli::pipelineOptions(), lieq::cli::calibrationOptions("calib"),
-     lieq::cli::optionTable(R"(
+const lieq::cli::CommandRegistration registration(run, R"(
+lieq quantize MODEL_DIR
+quantize at per-layer bits (LieQ plan, file, or uniform) with RTN, GPTQ or AWQ
 --out DIR           save the quantized checkpoint folder here
 --eval-ppl FILE     then: perplexity on this text (GPTQ protocol)
 --eval-seqlen S     perplexity window (default --seqlen)
@@ -182,9 +179,7 @@ const lieq::cli::CommandRegistration registration({
 --measure-run ID    stored `lieq measure` run for --rule measured
 --kl-reference DIR|base  with --eval-ppl: KL statistics against this model on the same
                     windows, stored with the run (base = MODEL_DIR)
-)"),
-     lieq::cli::taskOptions(), lieq::cli::loadOptions()},
-    run,
-});
+)",
+    {lieq::cli::planOptions(), lieq::cli::pipelineOptions(), lieq::cli::calibrationOptions("calib"), lieq::cli::taskOptions(), lieq::cli::loadOptions()});
 
 } // namespace

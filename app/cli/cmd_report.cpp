@@ -44,18 +44,17 @@ int run(const Args &args)
     return 0;
 }
 
-const lieq::cli::CommandRegistration registration({
-    "report",
-    "write the report of stored runs as PDF and/or HTML",
-    "RUN...",
-    {{{"pdf", true, "write the report as an A4 PDF", "OUT.pdf"},
-      {"html", true, "write the report as one self-contained HTML file", "OUT.html"},
-      {"title", true, "report title (default: LieQ report: <models>)", "TITLE"}}},
-    run,
+const lieq::cli::CommandRegistration registration(run, R"(
+lieq report RUN...
+write the report of stored runs as PDF and/or HTML
+--pdf OUT.pdf       write the report as an A4 PDF
+--html OUT.html     write the report as one self-contained HTML file
+--title TITLE       report title (default: LieQ report: <models>)
+)",
+    {},
     "\nRUN: an analysis run (a3 or 3) or a quantization run (q5); a quantization run brings the\n"
     "analysis its plan came from. The report holds the model and data summary, the dPPL/dr/dE\n"
     "curves, the dPPL-vs-dr scatter with Pearson/Spearman/Kendall and bootstrap intervals, the\n"
-    "bit plans, the PPL/KL/accuracy table with a PPL-vs-bits chart, settings, timings and versions.\n",
-});
+    "bit plans, the PPL/KL/accuracy table with a PPL-vs-bits chart, settings, timings and versions.\n");
 
 } // namespace

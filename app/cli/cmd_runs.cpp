@@ -320,11 +320,9 @@ int run(const Args &args)
     args.fail("unknown action '" + sub + "' (list, show or delete)");
 }
 
-const lieq::cli::CommandRegistration reg({
-    "runs",
-    "list, show and delete stored experiment runs",
-    "list|show ID|delete ID",
-    {lieq::cli::optionTable(R"(
+const lieq::cli::CommandRegistration reg(run, R"(
+lieq runs list|show ID|delete ID
+list, show and delete stored experiment runs
 --model M           list: model name/path substring or fingerprint prefix
 --dataset ID        list: dataset id
 --kind KIND         list: analysis or quant
@@ -332,9 +330,8 @@ const lieq::cli::CommandRegistration reg({
 --status S          list: running, done, failed, cancelled, interrupted
 --limit N           list: rows per page (default 50, 0 = all)
 --offset N          list: rows to skip
-)")},
-    run,
-    std::string("\n") + kUsage,
-});
+)",
+    {},
+    std::string("\n") + kUsage);
 
 } // namespace

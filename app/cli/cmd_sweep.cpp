@@ -185,27 +185,30 @@ int run(const Args &args)
     return runSpec(args, first);
 }
 
-const lieq::cli::CommandRegistration registration(lieq::cli::CommandSpec(
-    "sweep", "run a grid of quantizations + evaluations locally or as a Slurm job array",
-    "SPEC.json | status DIR | results DIR | collect DIR | run-cell DIR INDEX",
-    {{{"dir", true, "sweep folder (default: beside SPEC, <name>.sweep)", "DIR"},
-      {"dry-run", false, "list the cells and the estimated cost; run nothing"},
-      {"workers", true, "local worker processes at once (default 1)", "N"},
-      {"lieq", true, "the lieq program workers run (default: this one)", "PATH"},
-      {"no-collect", false, "leave the results in the sweep folder"},
-      {"slurm", false, "submit one sbatch job array instead of running locally"},
-      {"partition", true, "Slurm partition", "P"},
-      {"time", true, "Slurm time limit per cell, e.g. 02:00:00", "T"},
-      {"mem", true, "Slurm memory per cell, e.g. 16G", "M"},
-      {"account", true, "Slurm account", "A"},
-      {"qos", true, "Slurm QOS", "Q"},
-      {"gres", true, "Slurm generic resources per cell, e.g. gpu:1", "G"},
-      {"cpus-per-task", true, "Slurm CPUs per cell (default: the spec's threads)", "N"},
-      {"max-parallel", true, "at most N array tasks at once (%N)", "N"},
-      {"sbatch-arg", true, "a further #SBATCH argument, verbatim (repeatable)", "ARG"},
-      {"no-scheduler", false, "status: do not ask Slurm, only the cells' files"},
-      {"csv", true, "results: also write the table as CSV", "FILE"},
-      {"out", true, "results: also write the table as JSON", "FILE"}}},
-    run, kMoreHelp, lieq::cli::CommandDefaults{true, 1}));
+const lieq::cli::CommandRegistration registration(run, R"(
+lieq sweep SPEC.json | status DIR | results DIR | collect DIR | run-cell DIR INDEX
+run a grid of quantizations + evaluations locally or as a Slurm job array
+--dir DIR           sweep folder (default: beside SPEC, <name>.sweep)
+--dry-run           list the cells and the estimated cost; run nothing
+--workers N         local worker processes at once (default 1)
+--lieq PATH         the lieq program workers run (default: this one)
+--no-collect        leave the results in the sweep folder
+--slurm             submit one sbatch job array instead of running locally
+--partition P       Slurm partition
+--time T            Slurm time limit per cell, e.g. 02:00:00
+--mem M             Slurm memory per cell, e.g. 16G
+--account A         Slurm account
+--qos Q             Slurm QOS
+--gres G            Slurm generic resources per cell, e.g. gpu:1
+--cpus-per-task N   Slurm CPUs per cell (default: the spec's threads)
+--max-parallel N    at most N array tasks at once (%N)
+--sbatch-arg ARG    a further #SBATCH argument, verbatim (repeatable)
+--no-scheduler      status: do not ask Slurm, only the cells' files
+--csv FILE          results: also write the table as CSV
+--out FILE          results: also write the table as JSON
+)",
+    {},
+    kMoreHelp,
+    lieq::cli::CommandDefaults{true, 1});
 
 } // namespace

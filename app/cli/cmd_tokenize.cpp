@@ -98,18 +98,14 @@ int run(const Args &args)
     return 0;
 }
 
-const lieq::cli::CommandRegistration registration({
-    "tokenize",
-    "encode text or a file with a model's tokenizer, or --decode ids",
-    "MODEL_DIR|tokenizer.json",
-    {lieq::cli::optionTable(R"(
+const lieq::cli::CommandRegistration registration(run, R"(
+lieq tokenize MODEL_DIR|tokenizer.json
+encode text or a file with a model's tokenizer, or --decode ids
 --text TEXT         text to encode
 --file FILE         encode the contents of a UTF-8 file
 --decode IDS        decode comma-separated ids instead
 --no-special        do not add BOS/EOS (encode) / drop special tokens (decode)
 --tokens            also print each token's vocab string
-)")},
-    run,
-});
+)");
 
 } // namespace

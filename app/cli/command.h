@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace lieq::cli {
@@ -18,34 +19,21 @@ struct Command
 
 const std::vector<Command> &commands();
 
-// What a cmd_<name>.cpp declares: its options (own and shared groups; the common options are
-// added), and a handler that runs on parsed arguments. Parsing, `--help` (usage + moreHelp,
-// exit 0) and applying --threads happen once, in the registration's run function.
-struct CommandSpec
+// What a cmd_<name>.cpp registers, with a static CommandRegistration (adding a command touches
+// no shared file). `help` is written as `lieq NAME --help` shows it:
+//     lieq NAME [POSITIONAL...]
+//     the one-line summary `lieq --help` lists
+//     --option VALUE      help            (the command's own options, read by optionTable)
+// `groups` are the shared option groups it also takes (option_groups.h), listed after its own;
+// the common options are added. `handler` runs on parsed arguments; `moreHelp` is printed after
+// the option list. Parsing, `--help` and applying --threads happen once, in command.cpp.
+// Throws lieq::Error on a malformed help text (at start-up: every command is registered then).
+class CommandRegistration
 {
-    CommandSpec(std::string name, std::string summary, std::string positionalHelp,
-                std::vector<OptionGroup> options, std::function<int(const Args &)> handler,
-                std::string moreHelp = {}, CommandDefaults defaults = {})
-        : name(std::move(name)), summary(std::move(summary)),
-          positionalHelp(std::move(positionalHelp)), options(std::move(options)),
-          handler(std::move(handler)), moreHelp(std::move(moreHelp)), defaults(defaults)
-    {
-    }
-
-    std::string name;
-    std::string summary;
-    std::string positionalHelp;          // e.g. "MODEL_DIR"
-    std::vector<OptionGroup> options;
-    std::function<int(const Args &)> handler;
-    std::string moreHelp;                // printed after the option list
-    CommandDefaults defaults;
-};
-
-// Each cmd_<name>.cpp registers itself with a static CommandRegistration, so adding a command
-// touches no shared file.
-struct CommandRegistration
-{
-    explicit CommandRegistration(CommandSpec spec);
+public:
+    CommandRegistration(std::function<int(const Args &)> handler, std::string_view help,
+                        std::vector<OptionGroup> groups = {}, std::string moreHelp = {},
+                        CommandDefaults defaults = {});
 };
 
 } // namespace lieq::cli
