@@ -2,6 +2,7 @@
 
 #include "core/model/compute_threads.h"
 #include "core/model/parallel_ops_impl.h"
+#include "core/model/parallel_rows_impl.h"
 #include "core/model/rope.h"
 #include "core/model/tensor_ops_impl.h"
 #include "core/util/error.h"
@@ -263,7 +264,10 @@ torch::Tensor Decoder::attention(const torch::Tensor &q, const torch::Tensor &k,
     const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
     const std::int64_t chunk = std::max<std::int64_t>(1, m_options.attentionQueryChunk);
     const std::int64_t window = m_config.slidingWindow.value_or(0);
-    torch::Tensor out = torch::empty({B, nh, T, hd}, q.options());
+    // Written through a [B, nh, T, hd] view of the [B, T, nh, hd] result, so the output
+    // projection needs no transposed copy.
+    const torch::Tensor result = torch::empty({B, T, nh, hd}, q.options());
+    const torch::Tensor out = result.permute({0, 2, 1, 3});
     const auto longOpts = torch::TensorOptions().dtype(torch::kLong).device(q.device());
     // One task per (window, kv head): head h uses kv head h / group (HF repeat_kv), so the
     // group of query heads that share a kv head is one matrix product.
@@ -271,7 +275,7 @@ torch::Tensor Decoder::attention(const torch::Tensor &q, const torch::Tensor &k,
         for (std::int64_t p = first; p < last; ++p) {
             const std::int64_t b = p / nkv, g = p % nkv;
             const torch::Tensor qg = q[b].view({nkv, group, T, hd})[g];
-            const torch::Tensor og = out[b].view({nkv, group, T, hd})[g];
+            const torch::Tensor og = out[b].unflatten(0, {nkv, group})[g];
             for (std::int64_t t0 = 0; t0 < T; t0 += chunk) {
                 const std::int64_t t1 = std::min(T, t0 + chunk), c = t1 - t0;
                 // Causality: keys after the chunk's last query are never visible.
@@ -300,7 +304,7 @@ torch::Tensor Decoder::attention(const torch::Tensor &q, const torch::Tensor &k,
         pairs(0, B * nkv);
     else
         parallelFor(B * nkv, pairs, 1);
-    return out;
+    return result.view({B, T, nh * hd});
 }
 
 torch::Tensor Decoder::runLayer(int layer, const torch::Tensor &hidden,
@@ -314,24 +318,20 @@ torch::Tensor Decoder::runLayer(int layer, const torch::Tensor &hidden,
     const double eps = c.rmsNormEps;
     const auto w = acquireLayer(layer);
 
-    const torch::Tensor h = rmsNorm(hidden, w->inputNorm, eps);
+    const torch::Tensor h = parallelRmsNorm(hidden, w->inputNorm, eps);
     if (capture)
         for (Projection p : {Projection::Q, Projection::K, Projection::V})
             capture(layer, p, h);
-    torch::Tensor q = w->linear(Projection::Q).forward(h).view({B, T, nh, D});
-    torch::Tensor k = w->linear(Projection::K).forward(h).view({B, T, nkv, D});
-    torch::Tensor v = w->linear(Projection::V).forward(h).view({B, T, nkv, D});
-    if (w->qNorm.defined()) {
-        q = rmsNorm(q, w->qNorm, eps);
-        k = rmsNorm(k, w->kNorm, eps);
-    }
     torch::Tensor cos, sin;
     ropeTables(positionOffset, positionOffset + T, cos, sin);
-    cos = cos.view({1, T, 1, D / 2});
-    sin = sin.view({1, T, 1, D / 2});
-    q = applyRope(q, cos, sin).permute({0, 2, 1, 3}).contiguous();
-    k = applyRope(k, cos, sin).permute({0, 2, 1, 3}).contiguous();
-    v = v.permute({0, 2, 1, 3}).contiguous();
+    // Per-head norms (Qwen3), rotary embedding and the transpose to [B, heads, T, D] in one
+    // pass over the projections' outputs.
+    AttentionInputs in = parallelAttentionInputs(
+        w->linear(Projection::Q).forward(h).view({B, T, nh, D}),
+        w->linear(Projection::K).forward(h).view({B, T, nkv, D}),
+        w->linear(Projection::V).forward(h).view({B, T, nkv, D}), w->qNorm, w->kNorm, eps, cos,
+        sin);
+    torch::Tensor k = in.k, v = in.v;
     if (cache) {
         auto &ck = cache->keys.at(static_cast<std::size_t>(layer));
         auto &cv = cache->values.at(static_cast<std::size_t>(layer));
@@ -344,22 +344,23 @@ torch::Tensor Decoder::runLayer(int layer, const torch::Tensor &hidden,
         ck = k = appendToCache(cache->keyStore.at(l), ck, k);
         cv = v = appendToCache(cache->valueStore.at(l), cv, v);
     }
-    const torch::Tensor attn =
-        attention(q, k, v, positionOffset).permute({0, 2, 1, 3}).reshape({B, T, nh * D});
+    const torch::Tensor attn = attention(in.q, k, v, positionOffset);
     if (capture)
         capture(layer, Projection::O, attn);
-    const torch::Tensor x = hidden + w->linear(Projection::O).forward(attn);
+    torch::Tensor x = w->linear(Projection::O).forward(attn);
+    parallelAdd_(x, hidden);
 
-    const torch::Tensor h2 = rmsNorm(x, w->postAttnNorm, eps);
+    const torch::Tensor h2 = parallelRmsNorm(x, w->postAttnNorm, eps);
     if (capture) {
         capture(layer, Projection::Gate, h2);
         capture(layer, Projection::Up, h2);
     }
-    const torch::Tensor act = torch::silu(w->linear(Projection::Gate).forward(h2))
-                                  .mul_(w->linear(Projection::Up).forward(h2));
+    torch::Tensor act = w->linear(Projection::Gate).forward(h2);
+    parallelSiluMul_(act, w->linear(Projection::Up).forward(h2));
     if (capture)
         capture(layer, Projection::Down, act);
-    return x + w->linear(Projection::Down).forward(act);
+    torch::Tensor out = w->linear(Projection::Down).forward(act);
+    return parallelAdd_(out, x);
 }
 
 torch::Tensor Decoder::runLayers(torch::Tensor hidden, int first, int last,
@@ -391,7 +392,7 @@ torch::Tensor Decoder::forwardHidden(const torch::Tensor &ids, const ForwardOpti
 
 torch::Tensor Decoder::finalNorm(const torch::Tensor &hidden) const
 {
-    return rmsNorm(hidden, m_finalNorm, m_config.rmsNormEps);
+    return parallelRmsNorm(hidden, m_finalNorm, m_config.rmsNormEps);
 }
 
 torch::Tensor Decoder::headRows(std::int64_t begin, std::int64_t end)

@@ -85,6 +85,8 @@ private:
     std::vector<std::string> layerTensorNames(int layer) const;
     torch::Tensor headRows(std::int64_t begin, std::int64_t end);
     void ropeTables(std::int64_t begin, std::int64_t end, torch::Tensor &cos, torch::Tensor &sin);
+    // Causal (optionally sliding-window) attention of q [B, nh, T, D] over k, v [B, nkv, Tk, D];
+    // returns [B, T, nh * D], the layout the output projection reads.
     torch::Tensor attention(const torch::Tensor &q, const torch::Tensor &k, const torch::Tensor &v,
                             std::int64_t queryStart) const;
 

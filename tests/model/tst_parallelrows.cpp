@@ -1,0 +1,117 @@
+// The decoder's element-wise steps split over the pool (core/model/parallel_rows_impl.h) give
+// the same bits as the unsplit operations of tensor_ops_impl.h at every thread count, for shapes
+// below and above the split threshold, odd row counts included.
+#include "core/model/compute_threads.h"
+#include "core/model/parallel_rows_impl.h"
+#include "core/model/tensor_ops_impl.h"
+
+#include <QTest>
+
+using namespace lieq;
+
+namespace {
+
+torch::Tensor randn(std::vector<std::int64_t> shape, std::uint64_t seed)
+{
+    torch::manual_seed(seed);
+    return torch::randn(shape, torch::kFloat32);
+}
+
+// The reference: the decoder's steps as written before the split.
+AttentionInputs referenceInputs(const torch::Tensor &q, const torch::Tensor &k,
+                                const torch::Tensor &v, const torch::Tensor &qNorm,
+                                const torch::Tensor &kNorm, double eps, const torch::Tensor &cos,
+                                const torch::Tensor &sin)
+{
+    const std::int64_t T = q.size(1), half = q.size(3) / 2;
+    const torch::Tensor c = cos.view({1, T, 1, half}), s = sin.view({1, T, 1, half});
+    const torch::Tensor qn = qNorm.defined() ? rmsNorm(q, qNorm, eps) : q;
+    const torch::Tensor kn = kNorm.defined() ? rmsNorm(k, kNorm, eps) : k;
+    return {applyRope(qn, c, s).permute({0, 2, 1, 3}).contiguous(),
+            applyRope(kn, c, s).permute({0, 2, 1, 3}).contiguous(),
+            v.permute({0, 2, 1, 3}).contiguous()};
+}
+
+} // namespace
+
+class TestParallelRows : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void cleanupTestCase() { setComputeThreads(1); }
+
+    void sameBitsAsUnsplit_data()
+    {
+        QTest::addColumn<int>("threads");
+        QTest::addColumn<int>("batch");
+        QTest::addColumn<int>("tokens");
+        QTest::addColumn<bool>("headNorms");
+        for (int threads : {1, 2, 3})
+            for (int tokens : {1, 7, 129, 600}) {
+                const QByteArray name = QByteArray::number(threads) + " threads, " +
+                                        QByteArray::number(tokens) + " tokens";
+                QTest::newRow(QByteArray(name + ", qk norms").constData()) << threads << 2 << tokens << true;
+                QTest::newRow(QByteArray(name + ", plain").constData()) << threads << 1 << tokens << false;
+            }
+    }
+
+    void sameBitsAsUnsplit()
+    {
+        QFETCH(int, threads);
+        QFETCH(int, batch);
+        QFETCH(int, tokens);
+        QFETCH(bool, headNorms);
+        setComputeThreads(threads);
+        const std::int64_t B = batch, T = tokens, nh = 6, nkv = 2, D = 24, H = 200, F = 330;
+        const double eps = 1e-6;
+
+        const torch::Tensor hidden = randn({B, T, H}, 1), norm = randn({H}, 2);
+        QVERIFY(torch::equal(parallelRmsNorm(hidden, norm, eps), rmsNorm(hidden, norm, eps)));
+
+        const torch::Tensor q = randn({B, T, nh, D}, 3), k = randn({B, T, nkv, D}, 4),
+                            v = randn({B, T, nkv, D}, 5);
+        const torch::Tensor qNorm = headNorms ? randn({D}, 6) : torch::Tensor();
+        const torch::Tensor kNorm = headNorms ? randn({D}, 7) : torch::Tensor();
+        const torch::Tensor cos = randn({T, D / 2}, 8), sin = randn({T, D / 2}, 9);
+        const AttentionInputs got = parallelAttentionInputs(q, k, v, qNorm, kNorm, eps, cos, sin);
+        const AttentionInputs want = referenceInputs(q, k, v, qNorm, kNorm, eps, cos, sin);
+        QVERIFY(got.q.is_contiguous() && got.k.is_contiguous() && got.v.is_contiguous());
+        QVERIFY(torch::equal(got.q, want.q));
+        QVERIFY(torch::equal(got.k, want.k));
+        QVERIFY(torch::equal(got.v, want.v));
+
+        const torch::Tensor gate = randn({B, T, F}, 10), up = randn({B, T, F}, 11);
+        torch::Tensor act = gate.clone();
+        QVERIFY(torch::equal(parallelSiluMul_(act, up), torch::silu(gate) * up));
+
+        torch::Tensor sum = gate.clone();
+        QVERIFY(torch::equal(parallelAdd_(sum, up), up + gate));
+    }
+
+    void nonContiguousOperandsAreCopied()
+    {
+        setComputeThreads(2);
+        const torch::Tensor base = randn({300, 400}, 12), up = randn({400, 300}, 13);
+        torch::Tensor gate = base.t(); // [400, 300], not contiguous
+        const torch::Tensor want = torch::silu(base.t()) * up;
+        QVERIFY(torch::equal(parallelSiluMul_(gate, up), want));
+        QVERIFY(gate.is_contiguous());
+        QVERIFY(torch::equal(base, randn({300, 400}, 12))); // the source is left alone
+    }
+
+    void shapeMismatchIsRefused()
+    {
+        torch::Tensor a = torch::zeros({4, 5});
+        QVERIFY_THROWS_EXCEPTION(std::exception, parallelAdd_(a, torch::zeros({4, 6})));
+        QVERIFY_THROWS_EXCEPTION(std::exception, parallelSiluMul_(a, torch::zeros({5, 4})));
+        QVERIFY_THROWS_EXCEPTION(
+            std::exception,
+            parallelAttentionInputs(torch::zeros({1, 3, 2, 8}), torch::zeros({1, 3, 1, 8}),
+                                    torch::zeros({1, 3, 1, 8}), {}, {}, 1e-6,
+                                    torch::zeros({2, 4}), torch::zeros({2, 4})));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestParallelRows)
+#include "tst_parallelrows.moc"
