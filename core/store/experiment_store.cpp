@@ -151,10 +151,7 @@ std::int64_t ExperimentStore::upsertModel(const ModelRecord &m)
     st.bind(1, m.path).bind(2, m.name).bind(3, m.fingerprint).bind(4, m.architecture)
         .bind(5, m.layerCount).bind(6, m.paramCount).bind(7, m.dtype).bind(8, m.bytes)
         .bind(9, nowMs());
-    if (!st.step())
-        m_db->fail("upsert model returned no id");
-    const std::int64_t id = st.columnInt(0);
-    st.reset();
+    const std::int64_t id = returnedId(*m_db, st, "upsert model");
     tx.commit();
     return id;
 }
@@ -170,60 +167,40 @@ std::int64_t ExperimentStore::upsertDataset(const DatasetRecord &d)
                         "VALUES (?, ?, ?, ?, ?) ON CONFLICT (content_hash, kind) DO UPDATE SET "
                         "path = excluded.path, bytes = excluded.bytes RETURNING id");
     st.bind(1, d.path).bind(2, d.kind).bind(3, d.contentHash).bind(4, d.bytes).bind(5, nowMs());
-    if (!st.step())
-        m_db->fail("upsert dataset returned no id");
-    const std::int64_t id = st.columnInt(0);
-    st.reset();
+    const std::int64_t id = returnedId(*m_db, st, "upsert dataset");
     tx.commit();
     return id;
 }
 
 std::optional<ModelRecord> ExperimentStore::model(std::int64_t id)
 {
-    Statement st(*m_db, std::string("SELECT ") + kModelColumns + " FROM models m WHERE m.id = ?");
-    st.bind(1, id);
-    if (!st.step())
-        return std::nullopt;
-    return readModel(st);
+    return queryRow(*m_db, std::string("SELECT ") + kModelColumns + " FROM models m WHERE m.id = ?",
+                    [](const Statement &st) { return readModel(st); }, id);
 }
 
 std::optional<ModelRecord> ExperimentStore::modelByFingerprint(const std::string &fingerprint)
 {
-    Statement st(*m_db, std::string("SELECT ") + kModelColumns +
-                            " FROM models m WHERE m.fingerprint = ?");
-    st.bind(1, fingerprint);
-    if (!st.step())
-        return std::nullopt;
-    return readModel(st);
+    return queryRow(*m_db,
+                    std::string("SELECT ") + kModelColumns + " FROM models m WHERE m.fingerprint = ?",
+                    [](const Statement &st) { return readModel(st); }, fingerprint);
 }
 
 std::vector<ModelRecord> ExperimentStore::models()
 {
-    Statement st(*m_db, std::string("SELECT ") + kModelColumns + " FROM models m ORDER BY m.id");
-    std::vector<ModelRecord> out;
-    while (st.step())
-        out.push_back(readModel(st));
-    return out;
+    return queryRows(*m_db, std::string("SELECT ") + kModelColumns + " FROM models m ORDER BY m.id",
+                     [](const Statement &st) { return readModel(st); });
 }
 
 std::optional<DatasetRecord> ExperimentStore::dataset(std::int64_t id)
 {
-    Statement st(*m_db, std::string("SELECT ") + kDatasetColumns +
-                            " FROM datasets d WHERE d.id = ?");
-    st.bind(1, id);
-    if (!st.step())
-        return std::nullopt;
-    return readDataset(st);
+    return queryRow(*m_db, std::string("SELECT ") + kDatasetColumns + " FROM datasets d WHERE d.id = ?",
+                    [](const Statement &st) { return readDataset(st); }, id);
 }
 
 std::vector<DatasetRecord> ExperimentStore::datasets()
 {
-    Statement st(*m_db, std::string("SELECT ") + kDatasetColumns +
-                            " FROM datasets d ORDER BY d.id");
-    std::vector<DatasetRecord> out;
-    while (st.step())
-        out.push_back(readDataset(st));
-    return out;
+    return queryRows(*m_db, std::string("SELECT ") + kDatasetColumns + " FROM datasets d ORDER BY d.id",
+                     [](const Statement &st) { return readDataset(st); });
 }
 
 bool ExperimentStore::deleteModel(std::int64_t id)

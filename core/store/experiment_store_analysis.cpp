@@ -66,25 +66,20 @@ std::optional<std::int64_t> ExperimentStore::findReusableAnalysisRun(const std::
                                                                      const std::string &datasetHash,
                                                                      const std::string &settingsHash)
 {
-    Statement st(*m_db, "SELECT r.id FROM analysis_runs r "
-                        "JOIN models m ON m.id = r.model_id "
-                        "JOIN datasets d ON d.id = r.dataset_id "
-                        "WHERE m.fingerprint = ? AND d.content_hash = ? AND r.settings_hash = ? "
-                        "AND r.status = 'done' ORDER BY r.finished_at DESC, r.id DESC LIMIT 1");
-    st.bind(1, modelFingerprint).bind(2, datasetHash).bind(3, settingsHash);
-    if (!st.step())
-        return std::nullopt;
-    return st.columnInt(0);
+    return queryRow(*m_db,
+                    "SELECT r.id FROM analysis_runs r "
+                    "JOIN models m ON m.id = r.model_id "
+                    "JOIN datasets d ON d.id = r.dataset_id "
+                    "WHERE m.fingerprint = ? AND d.content_hash = ? AND r.settings_hash = ? "
+                    "AND r.status = 'done' ORDER BY r.finished_at DESC, r.id DESC LIMIT 1",
+                    idColumn, modelFingerprint, datasetHash, settingsHash);
 }
 
 std::optional<AnalysisRun> ExperimentStore::analysisRun(std::int64_t id)
 {
-    Statement st(*m_db, std::string("SELECT ") + kAnalysisColumns +
-                            " FROM analysis_runs r WHERE r.id = ?");
-    st.bind(1, id);
-    if (!st.step())
-        return std::nullopt;
-    return readAnalysisRun(st);
+    return queryRow(*m_db,
+                    std::string("SELECT ") + kAnalysisColumns + " FROM analysis_runs r WHERE r.id = ?",
+                    [](const Statement &st) { return readAnalysisRun(st); }, id);
 }
 
 std::optional<AnalysisRunDetail> ExperimentStore::loadAnalysisRun(std::int64_t id)

@@ -33,21 +33,20 @@ std::int64_t ExperimentStore::addExport(const ExportRecord &r)
 
 std::vector<ExportRecord> ExperimentStore::exports(const ExportFilter &f)
 {
-    Statement st(*m_db, "SELECT id, quant_run_id, analysis_run_id, model_id, kind, path, bytes, sha256, "
-                        "settings_json, summary_json, created_at FROM exports "
-                        "WHERE (?1 IS NULL OR quant_run_id = ?1) AND (?2 IS NULL OR analysis_run_id = ?2) "
-                        "AND (?3 IS NULL OR model_id = ?3) AND (?4 = '' OR kind = ?4) "
-                        "ORDER BY created_at DESC, id DESC LIMIT ?5");
-    st.bind(1, f.quantRunId).bind(2, f.analysisRunId).bind(3, f.modelId).bind(4, f.kind)
-        .bind(5, static_cast<std::int64_t>(f.limit > 0 ? f.limit : -1));
-    std::vector<ExportRecord> out;
-    while (st.step()) {
+    const auto read = [](const Statement &st) {
         ExportRecord r;
         readColumns(st, 0, r.id, r.quantRunId, r.analysisRunId, r.modelId, r.kind, r.path, r.bytes,
                     r.sha256, r.settingsJson, r.summaryJson, r.createdAtMs);
-        out.push_back(std::move(r));
-    }
-    return out;
+        return r;
+    };
+    return queryRows(*m_db,
+                     "SELECT id, quant_run_id, analysis_run_id, model_id, kind, path, bytes, sha256, "
+                     "settings_json, summary_json, created_at FROM exports "
+                     "WHERE (?1 IS NULL OR quant_run_id = ?1) AND (?2 IS NULL OR analysis_run_id = ?2) "
+                     "AND (?3 IS NULL OR model_id = ?3) AND (?4 = '' OR kind = ?4) "
+                     "ORDER BY created_at DESC, id DESC LIMIT ?5",
+                     read, f.quantRunId, f.analysisRunId, f.modelId, f.kind,
+                     static_cast<std::int64_t>(f.limit > 0 ? f.limit : -1));
 }
 
 bool ExperimentStore::deleteExport(std::int64_t id)

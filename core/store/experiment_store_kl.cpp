@@ -49,23 +49,21 @@ std::int64_t ExperimentStore::addKlStats(const KlStatsRecord &r)
 
 std::vector<KlStatsRecord> ExperimentStore::klStats(const KlStatsFilter &f)
 {
-    Statement st(*m_db,
-                 "SELECT id, model_id, quant_run_id, reference_model_id, dataset_id, windows, "
-                 "seqlen, positions, kl_mean, kl_stderr, kl_max, kl_p99, kl_median, top1, "
-                 "delta_p_rms, ppl_ratio, ln_ppl_correlation, stats_json, settings_json, created_at "
-                 "FROM kl_stats WHERE (?1 IS NULL OR model_id = ?1) "
-                 "AND (?2 IS NULL OR quant_run_id = ?2) ORDER BY id DESC");
-    st.bind(1, f.modelId).bind(2, f.quantRunId);
-    std::vector<KlStatsRecord> out;
-    while (st.step()) {
+    const auto read = [](const Statement &st) {
         KlStatsRecord r;
         readColumns(st, 0, r.id, r.modelId, r.quantRunId, r.referenceModelId, r.datasetId,
                     r.windows, r.seqlen, r.positions, r.klMean, r.klStderr, r.klMax, r.klP99,
                     r.klMedian, r.top1, r.deltaPRms, r.pplRatio, r.lnPplCorrelation, r.statsJson,
                     r.settingsJson, r.createdAtMs);
-        out.push_back(std::move(r));
-    }
-    return out;
+        return r;
+    };
+    return queryRows(*m_db,
+                     "SELECT id, model_id, quant_run_id, reference_model_id, dataset_id, windows, "
+                     "seqlen, positions, kl_mean, kl_stderr, kl_max, kl_p99, kl_median, top1, "
+                     "delta_p_rms, ppl_ratio, ln_ppl_correlation, stats_json, settings_json, created_at "
+                     "FROM kl_stats WHERE (?1 IS NULL OR model_id = ?1) "
+                     "AND (?2 IS NULL OR quant_run_id = ?2) ORDER BY id DESC",
+                     read, f.modelId, f.quantRunId);
 }
 
 bool ExperimentStore::deleteKlStats(std::int64_t id)

@@ -33,22 +33,16 @@ std::int64_t ExperimentStore::addPlan(const Plan &plan)
 
 std::optional<Plan> ExperimentStore::plan(std::int64_t id)
 {
-    Statement st(*m_db, std::string("SELECT ") + kPlanColumns + " FROM plans p WHERE p.id = ?");
-    st.bind(1, id);
-    if (!st.step())
-        return std::nullopt;
-    return readPlan(st);
+    return queryRow(*m_db, std::string("SELECT ") + kPlanColumns + " FROM plans p WHERE p.id = ?",
+                    [](const Statement &st) { return readPlan(st); }, id);
 }
 
 std::vector<Plan> ExperimentStore::plans(std::optional<std::int64_t> modelId)
 {
-    Statement st(*m_db, std::string("SELECT ") + kPlanColumns +
-                            " FROM plans p WHERE (?1 IS NULL OR p.model_id = ?1) ORDER BY p.id");
-    st.bind(1, modelId);
-    std::vector<Plan> out;
-    while (st.step())
-        out.push_back(readPlan(st));
-    return out;
+    return queryRows(*m_db,
+                     std::string("SELECT ") + kPlanColumns +
+                         " FROM plans p WHERE (?1 IS NULL OR p.model_id = ?1) ORDER BY p.id",
+                     [](const Statement &st) { return readPlan(st); }, modelId);
 }
 
 bool ExperimentStore::deletePlan(std::int64_t id)
@@ -106,13 +100,11 @@ std::optional<std::int64_t> ExperimentStore::findReusableQuantRun(std::int64_t p
                                                                   std::optional<std::int64_t> datasetId,
                                                                   const std::string &settingsHash)
 {
-    Statement st(*m_db, "SELECT id FROM quant_runs WHERE plan_id = ? AND dataset_id IS ? "
-                        "AND settings_hash = ? AND status = 'done' "
-                        "ORDER BY finished_at DESC, id DESC LIMIT 1");
-    st.bind(1, planId).bind(2, datasetId).bind(3, settingsHash);
-    if (!st.step())
-        return std::nullopt;
-    return st.columnInt(0);
+    return queryRow(*m_db,
+                    "SELECT id FROM quant_runs WHERE plan_id = ? AND dataset_id IS ? "
+                    "AND settings_hash = ? AND status = 'done' "
+                    "ORDER BY finished_at DESC, id DESC LIMIT 1",
+                    idColumn, planId, datasetId, settingsHash);
 }
 
 std::optional<QuantRunDetail> ExperimentStore::loadQuantRun(std::int64_t id)
@@ -186,20 +178,18 @@ std::vector<std::int64_t> ExperimentStore::addEvalResults(const std::vector<Eval
 
 std::vector<EvalResult> ExperimentStore::evalResults(const EvalFilter &f)
 {
-    Statement st(*m_db, "SELECT id, model_id, quant_run_id, dataset_id, task, metric, value, "
-                        "stderr, n, settings_json, created_at FROM eval_results "
-                        "WHERE (?1 IS NULL OR model_id = ?1) AND (?2 IS NULL OR quant_run_id = ?2) "
-                        "AND (?3 = 0 OR quant_run_id IS NULL) AND (?4 = '' OR task = ?4) "
-                        "ORDER BY id");
-    st.bind(1, f.modelId).bind(2, f.quantRunId).bind(3, f.baselineOnly ? 1 : 0).bind(4, f.task);
-    std::vector<EvalResult> out;
-    while (st.step()) {
+    const auto read = [](const Statement &st) {
         EvalResult r;
         readColumns(st, 0, r.id, r.modelId, r.quantRunId, r.datasetId, r.task, r.metric, r.value,
                     r.stderrValue, r.n, r.settingsJson, r.createdAtMs);
-        out.push_back(std::move(r));
-    }
-    return out;
+        return r;
+    };
+    return queryRows(*m_db,
+                     "SELECT id, model_id, quant_run_id, dataset_id, task, metric, value, "
+                     "stderr, n, settings_json, created_at FROM eval_results "
+                     "WHERE (?1 IS NULL OR model_id = ?1) AND (?2 IS NULL OR quant_run_id = ?2) "
+                     "AND (?3 = 0 OR quant_run_id IS NULL) AND (?4 = '' OR task = ?4) ORDER BY id",
+                     read, f.modelId, f.quantRunId, f.baselineOnly ? 1 : 0, f.task);
 }
 
 bool ExperimentStore::deleteEvalResult(std::int64_t id)

@@ -27,6 +27,15 @@ bool deleteById(Database &db, const char *table, std::int64_t id)
     return removed;
 }
 
+std::int64_t returnedId(Database &db, Statement &st, const char *what)
+{
+    if (!st.step())
+        db.fail(std::string(what) + " returned no id");
+    const std::int64_t id = st.columnInt(0);
+    st.reset();
+    return id;
+}
+
 std::int64_t insertRunningRun(Database &db, const RunningRunRow &row)
 {
     Transaction tx(db);

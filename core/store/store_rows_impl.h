@@ -3,15 +3,18 @@
 // Internal to core/store: helpers shared by the ExperimentStore implementation files.
 
 #include "core/store/records.h"
+#include "core/store/statement.h"
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
 
 namespace lieq::store {
 
 class Database;
-class Statement;
 
 // A consistent read over several SELECTs (deferred BEGIN ... COMMIT); nothing is written.
 // Inside an already open transaction it does nothing.
@@ -65,6 +68,45 @@ void readColumns(const Statement &st, int first, Fields &...fields)
     int column = first;
     (readColumn(st, column++, fields), ...);
 }
+
+// Binds `params` to ?1, ?2, ... in order.
+template<typename... Params>
+void bindAll(Statement &st, const Params &...params)
+{
+    int index = 0;
+    (st.bind(++index, params), ...);
+}
+
+// Runs a SELECT with `params` bound in order: every row it returns, each read by `read(st)`.
+template<typename Read, typename... Params>
+auto queryRows(Database &db, std::string_view sql, Read read, const Params &...params)
+{
+    Statement st(db, sql);
+    bindAll(st, params...);
+    std::vector<std::invoke_result_t<Read &, const Statement &>> out;
+    while (st.step())
+        out.push_back(read(st));
+    return out;
+}
+
+// The same for a SELECT of at most one row: its first row read by `read(st)`, none without.
+template<typename Read, typename... Params>
+auto queryRow(Database &db, std::string_view sql, Read read, const Params &...params)
+    -> std::optional<std::invoke_result_t<Read &, const Statement &>>
+{
+    Statement st(db, sql);
+    bindAll(st, params...);
+    if (!st.step())
+        return std::nullopt;
+    return read(st);
+}
+
+// Steps an INSERT ... RETURNING id once and reads the id (Database::fail naming `what` when no
+// row comes back), then resets the statement so that it can run again.
+std::int64_t returnedId(Database &db, Statement &st, const char *what);
+
+// Column 0 as an integer, for SELECTs of one id.
+inline std::int64_t idColumn(const Statement &st) { return st.columnInt(0); }
 
 // Column lists and readers, kept next to each other so SELECTs and readers cannot drift.
 extern const char *const kModelColumns;    // models m

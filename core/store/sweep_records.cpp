@@ -43,10 +43,7 @@ std::int64_t upsertSweep(ExperimentStore &store, const SweepRecord &sweep)
                      "folder = excluded.folder, spec_json = excluded.spec_json RETURNING id");
     st.bind(1, sweep.uid).bind(2, sweep.name).bind(3, sweep.folder).bind(4, spec)
         .bind(5, sweep.createdAtMs > 0 ? sweep.createdAtMs : nowMs());
-    if (!st.step())
-        db.fail("upsert sweep returned no id");
-    const std::int64_t id = st.columnInt(0);
-    st.reset();
+    const std::int64_t id = returnedId(db, st, "upsert sweep");
     tx.commit();
     return id;
 }
@@ -68,37 +65,29 @@ void upsertSweepCells(ExperimentStore &store, const std::vector<SweepCellRecord>
 
 std::vector<SweepRecord> listSweeps(ExperimentStore &store)
 {
-    Statement st(store.database(), std::string("SELECT ") + kSweepColumns +
-                                       " FROM sweeps ORDER BY created_at DESC, id DESC");
-    std::vector<SweepRecord> out;
-    while (st.step())
-        out.push_back(readSweep(st));
-    return out;
+    return queryRows(store.database(),
+                     std::string("SELECT ") + kSweepColumns + " FROM sweeps ORDER BY created_at DESC, id DESC",
+                     readSweep);
 }
 
 std::optional<SweepRecord> sweepByUid(ExperimentStore &store, const std::string &uid)
 {
-    Statement st(store.database(), std::string("SELECT ") + kSweepColumns + " FROM sweeps WHERE uid = ?");
-    st.bind(1, uid);
-    if (!st.step())
-        return std::nullopt;
-    return readSweep(st);
+    return queryRow(store.database(), std::string("SELECT ") + kSweepColumns + " FROM sweeps WHERE uid = ?",
+                    readSweep, uid);
 }
 
 std::vector<SweepCellRecord> sweepCells(ExperimentStore &store, std::int64_t sweepId)
 {
-    Statement st(store.database(),
-                 "SELECT sweep_id, cell_index, label, params_json, status, quant_run_id, error_text, "
-                 "wall_seconds FROM sweep_cells WHERE sweep_id = ? ORDER BY cell_index");
-    st.bind(1, sweepId);
-    std::vector<SweepCellRecord> out;
-    while (st.step()) {
+    const auto read = [](const Statement &st) {
         SweepCellRecord c;
         readColumns(st, 0, c.sweepId, c.cellIndex, c.label, c.paramsJson, c.status, c.quantRunId,
                     c.errorText, c.wallSeconds);
-        out.push_back(std::move(c));
-    }
-    return out;
+        return c;
+    };
+    return queryRows(store.database(),
+                     "SELECT sweep_id, cell_index, label, params_json, status, quant_run_id, error_text, "
+                     "wall_seconds FROM sweep_cells WHERE sweep_id = ? ORDER BY cell_index",
+                     read, sweepId);
 }
 
 std::map<std::int64_t, SweepMembership> sweepMemberships(ExperimentStore &store)
