@@ -22,14 +22,18 @@ CpuFeatures detect()
     const bool avx = c & (1u << 28);
     f.fma = c & (1u << 12);
     f.f16c = c & (1u << 29);
-    bool ymmSaved = false;
+    bool ymmSaved = false, zmmSaved = false;
     if (osxsave && avx) {
         unsigned lo, hi;
         __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-        ymmSaved = (lo & 0x6) == 0x6; // XMM and YMM state enabled by the OS
+        ymmSaved = (lo & 0x6) == 0x6;   // XMM and YMM state enabled by the OS
+        zmmSaved = (lo & 0xe6) == 0xe6; // and opmask, ZMM0-15 upper halves, ZMM16-31
     }
-    if (ymmSaved && __get_cpuid_count(7, 0, &a, &b, &c, &d))
+    if (ymmSaved && __get_cpuid_count(7, 0, &a, &b, &c, &d)) {
         f.avx2 = b & (1u << 5);
+        f.avx512vl = zmmSaved && (b & (1u << 16)) && (b & (1u << 31)); // AVX512F and VL
+        f.avx512vnni = zmmSaved && (c & (1u << 11));
+    }
     f.fma = f.fma && ymmSaved;
     f.f16c = f.f16c && ymmSaved;
 #endif
@@ -48,10 +52,24 @@ Backend defaultBackend()
 {
     static const Backend b = [] {
         const char *env = std::getenv("LIEQ_KERNELS");
+        Backend cap = Backend::Vnni;
         if (env && std::strcmp(env, "scalar") == 0)
-            return Backend::Scalar;
-        return cpuFeatures().x86Avx2() ? Backend::Avx2 : Backend::Scalar;
+            cap = Backend::Scalar;
+        else if (env && std::strcmp(env, "avx2") == 0)
+            cap = Backend::Avx2;
+        return availableBackend(cap);
     }();
+    return b;
+}
+
+Backend availableBackend(Backend b)
+{
+    if (b == Backend::Auto)
+        return defaultBackend();
+    if (b == Backend::Vnni && !cpuFeatures().x86Vnni())
+        b = Backend::Avx2;
+    if (b == Backend::Avx2 && !cpuFeatures().x86Avx2())
+        b = Backend::Scalar;
     return b;
 }
 
@@ -60,6 +78,7 @@ const char *backendName(Backend b)
     switch (b) {
     case Backend::Scalar: return "scalar";
     case Backend::Avx2: return "avx2";
+    case Backend::Vnni: return "vnni";
     default: return "auto";
     }
 }

@@ -8,18 +8,26 @@ struct CpuFeatures
     bool avx2 = false;
     bool fma = false;
     bool f16c = false;
+    bool avx512vl = false;   // with the OS saving the opmask and zmm state
+    bool avx512vnni = false;
 
     bool x86Avx2() const { return avx2 && fma && f16c; } // what kernels/cpu/x86 needs
+    // The VNNI builds (vpdpbusd/vpdpwssd on 256-bit registers, EVEX-encoded).
+    bool x86Vnni() const { return x86Avx2() && avx512vl && avx512vnni; }
 };
 
 const CpuFeatures &cpuFeatures();
 
 // Which implementation matmul() uses: the best available (Auto), or one forced for tests and
-// benchmarks (a forced Avx2 on a CPU without it falls back to Scalar).
-enum class Backend { Auto, Scalar, Avx2 };
+// benchmarks (a forced backend the CPU lacks falls back to the next one down: Vnni -> Avx2 ->
+// Scalar). Vnni is the AVX2 kernels with AVX512-VNNI integer dot instructions where they help.
+enum class Backend { Auto, Scalar, Avx2, Vnni };
 
-// The backend Auto resolves to; LIEQ_KERNELS=scalar in the environment forces the scalar one.
+// The backend Auto resolves to; LIEQ_KERNELS=scalar|avx2|vnni in the environment caps it.
 Backend defaultBackend();
 const char *backendName(Backend b);
+
+// `b` with Auto resolved and anything this CPU lacks stepped down.
+Backend availableBackend(Backend b);
 
 } // namespace lieq::kernels

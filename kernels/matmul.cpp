@@ -32,15 +32,6 @@ int sizeClass(std::int64_t m)
     return c;
 }
 
-Backend resolve(Backend b)
-{
-    if (b == Backend::Auto)
-        return defaultBackend();
-    if (b == Backend::Avx2 && !cpuFeatures().x86Avx2())
-        return Backend::Scalar;
-    return b;
-}
-
 float dotF32Ref(std::int64_t n, const void *w, const void *x)
 {
     const auto *a = static_cast<const float *>(w);
@@ -87,9 +78,9 @@ void matmulRows(const WeightView &w, const float *x, std::int64_t m, float *y, B
     std::int64_t xBytes = w.cols * std::int64_t(sizeof(float));
     const void *xs = x;
     if (w.type == QuantType::F32 || w.type == QuantType::F16 || w.type == QuantType::BF16) {
-        dot = b == Backend::Avx2 ? x86::floatVecDotAvx2(w.type) : floatDotRef(w.type);
+        dot = b != Backend::Scalar ? x86::floatVecDotAvx2(w.type) : floatDotRef(w.type);
     } else {
-        dot = b == Backend::Avx2 ? x86::ggmlVecDotAvx2(w.type) : t.vecDotRef;
+        dot = b != Backend::Scalar ? x86::ggmlVecDotAvx2(w.type) : t.vecDotRef;
         const TypeTraits &xt = typeTraits(t.vecDotType);
         xBytes = rowBytes(xt.type, w.cols);
         xq.resize(std::size_t(xBytes * m));
@@ -118,10 +109,11 @@ void matmulGptq(const WeightView &w, const float *x, std::int64_t m, float *y, B
     x86::GptqAvx2Input &in = tlsInput;
     quantizeGptqActivations(x, m, w.cols, xa);
     const std::int64_t tiles = (w.rows + 7) / 8;
-    if (b == Backend::Avx2 && gptqFastPath(w.gptq)) {
+    if (b != Backend::Scalar && gptqFastPath(w.gptq)) {
         x86::gptqPrepareAvx2(w.gptq, xa, in);
+        const auto kernel = b == Backend::Vnni ? x86vnni::gptqMatmulAvx2 : x86::gptqMatmulAvx2;
         parallelForTimed(w.gptq.qweight, sizeClass(m), tiles, [&](std::int64_t t0, std::int64_t t1) {
-            x86::gptqMatmulAvx2(w.gptq, xa, in, y, w.rows, 8 * t0, std::min(w.rows, 8 * t1));
+            kernel(w.gptq, xa, in, y, w.rows, 8 * t0, std::min(w.rows, 8 * t1));
         }, 8);
         return;
     }
@@ -175,7 +167,7 @@ void matmul(const WeightView &w, const float *x, std::int64_t m, float *y, Backe
 {
     if (m <= 0)
         return;
-    const Backend b = resolve(backend);
+    const Backend b = availableBackend(backend);
     if (isGptq(w.type))
         matmulGptq(w, x, m, y, b);
     else

@@ -3,7 +3,8 @@
 // vs fp32 (dequantized W times unquantized x: the activation quantization's error), by NMSE
 // with per-type limits, over odd shapes, tails of output tiles, group boundaries, act-order
 // g_idx, and 1..64 activation rows. Work is split by a test parallel-for that runs chunks on
-// two threads in shuffled order, and the split result must equal the unsplit one bit for bit.
+// two threads in shuffled order, and the split result must equal the unsplit one bit for bit;
+// the VNNI build (AVX512-VNNI integer dots) must equal the AVX2 build bit for bit.
 #include "kernels/matmul.h"
 #include "kernels/parallel.h"
 #include "tests/kernels/test_data.h"
@@ -81,6 +82,7 @@ struct Result
     double vsScalar = 0;
     double vsFloat = 0;
     bool splitsAgree = true; // split, unsplit and timed-split results are the same bits
+    bool vnniAgrees = true;  // the VNNI build gives the AVX2 build's bits
 };
 
 Result compare(const WeightView &w, std::int64_t m, std::uint32_t seed)
@@ -106,6 +108,12 @@ Result compare(const WeightView &w, std::int64_t m, std::uint32_t seed)
         if (std::memcmp(again.data(), yFast.data(), yFast.size() * sizeof(float)) != 0)
             return {1.0, 1.0, false};
     }
+    // The VNNI build computes the same integer sums and float steps: the same bits (on a CPU
+    // without AVX512-VNNI, Vnni falls back to Avx2 and this compares the AVX2 build with itself).
+    std::vector<float> vnni(yFast.size(), -5.0f);
+    matmul(w, x.data(), m, vnni.data(), Backend::Vnni);
+    if (std::memcmp(vnni.data(), yFast.data(), yFast.size() * sizeof(float)) != 0)
+        return {1.0, 1.0, true, false};
     matmul(w, x.data(), m, yRef.data(), Backend::Scalar);
     dequantizeRows(w, 0, w.rows, dense.data());
     for (std::int64_t i = 0; i < m; ++i)
@@ -116,7 +124,7 @@ Result compare(const WeightView &w, std::int64_t m, std::uint32_t seed)
             yFloat[i * w.rows + r] = float(s);
         }
     return {lieq::test::nmse(yFast.data(), yRef.data(), std::int64_t(yFast.size())),
-            lieq::test::nmse(yRef.data(), yFloat.data(), std::int64_t(yFast.size())), true};
+            lieq::test::nmse(yRef.data(), yFloat.data(), std::int64_t(yFast.size())), true, true};
 }
 
 } // namespace
@@ -131,6 +139,8 @@ private Q_SLOTS:
         setParallelFor(shuffledParallelFor);
         if (!cpuFeatures().x86Avx2())
             qWarning("CPU without AVX2/FMA/F16C: the AVX2 kernels fall back to scalar here");
+        if (!cpuFeatures().x86Vnni())
+            qWarning("CPU without AVX512-VNNI/VL: the VNNI kernels fall back to AVX2 here");
     }
     void cleanupTestCase() { setParallelFor({}); }
 
@@ -169,6 +179,7 @@ private Q_SLOTS:
         WeightView w{t.type, rows, cols, data.data(), {}};
         const Result res = compare(w, m, 11);
         QVERIFY2(res.splitsAgree, "splitting the rows over threads changed the result");
+        QVERIFY2(res.vnniAgrees, "the VNNI build differs from the AVX2 build");
         QVERIFY2(res.vsScalar < 1e-9, qPrintable(QStringLiteral("avx2 vs scalar NMSE %1").arg(res.vsScalar)));
         // NMSE of a handful of outputs is dominated by chance cancellation in one of them.
         if (std::int64_t(rows) * m >= 32)
@@ -206,6 +217,7 @@ private Q_SLOTS:
         GptqFixture f(rows, cols, bits, groupSize, actOrder, std::uint32_t(bits * 7 + rows));
         const Result res = compare(gptqView(f.m), m, 3);
         QVERIFY2(res.splitsAgree, "splitting the rows over threads changed the result");
+        QVERIFY2(res.vnniAgrees, "the VNNI build differs from the AVX2 build");
         QVERIFY2(res.vsScalar < 1e-9, qPrintable(QStringLiteral("avx2 vs scalar NMSE %1").arg(res.vsScalar)));
         // int8 activations per 32 inputs: NMSE about 3e-5 (x's own quantization error).
         if (std::int64_t(rows) * m >= 32)

@@ -27,3 +27,14 @@ void gptqMatmulAvx2(const GptqMatrix &w, const GptqActivations &x, const GptqAvx
                     float *y, std::int64_t ldy, std::int64_t nBegin, std::int64_t nEnd);
 
 } // namespace lieq::kernels::x86
+
+// The same kernel with AVX512-VNNI/VL (gptq_vnni.cpp; callers check cpuFeatures().x86Vnni()).
+// Same results as x86::gptqMatmulAvx2, bit for bit.
+namespace lieq::kernels::x86vnni {
+
+using x86::GptqAvx2Input;
+
+void gptqMatmulAvx2(const GptqMatrix &w, const GptqActivations &x, const GptqAvx2Input &in,
+                    float *y, std::int64_t ldy, std::int64_t nBegin, std::int64_t nEnd);
+
+} // namespace lieq::kernels::x86vnni
