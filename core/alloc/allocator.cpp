@@ -1,5 +1,6 @@
 #include "core/alloc/allocator.h"
 
+#include "core/util/enum_names.h"
 #include "core/util/error.h"
 
 #include <algorithm>
@@ -353,28 +354,19 @@ AllocMethod defaultMethod(const std::vector<int> &bitSet)
     return bits.size() == 2 ? AllocMethod::Paper : AllocMethod::Knapsack;
 }
 
+const EnumNames<AllocMethod, 3> kMethodNames{"allocation method",
+                                             {{{AllocMethod::Paper, "paper"},
+                                               {AllocMethod::Knapsack, "knapsack"},
+                                               {AllocMethod::Greedy, "greedy"}}}};
+
 std::string methodName(AllocMethod m)
 {
-    switch (m) {
-    case AllocMethod::Paper:
-        return "paper";
-    case AllocMethod::Knapsack:
-        return "knapsack";
-    case AllocMethod::Greedy:
-        return "greedy";
-    }
-    return {};
+    return kMethodNames.name(m);
 }
 
 AllocMethod methodFromName(const std::string &name)
 {
-    if (name == "paper")
-        return AllocMethod::Paper;
-    if (name == "knapsack")
-        return AllocMethod::Knapsack;
-    if (name == "greedy")
-        return AllocMethod::Greedy;
-    throw Error("unknown allocation method '" + name + "' (expected paper, knapsack or greedy)");
+    return kMethodNames.value(name);
 }
 
 namespace {

@@ -1,5 +1,6 @@
 #include "core/alloc/baseline_plans.h"
 
+#include "core/util/enum_names.h"
 #include "core/util/error.h"
 
 #include <algorithm>
@@ -25,29 +26,25 @@ std::vector<std::size_t> positionsByIndex(const std::vector<LayerSpec> &layers)
 
 } // namespace
 
+// The first name of each rule is the one written; the others are accepted spellings.
+const EnumNames<BaselineRule, 8> kRuleNames{"baseline rule",
+                                            {{{BaselineRule::LlamaCpp, "llama-cpp"},
+                                              {BaselineRule::First, "first"},
+                                              {BaselineRule::Last, "last"},
+                                              {BaselineRule::Random, "random"},
+                                              {BaselineRule::LlamaCpp, "llamacpp"},
+                                              {BaselineRule::LlamaCpp, "llama.cpp"},
+                                              {BaselineRule::First, "first-k"},
+                                              {BaselineRule::Last, "last-k"}}}};
+
 std::string baselineRuleName(BaselineRule rule)
 {
-    switch (rule) {
-    case BaselineRule::LlamaCpp: return "llama-cpp";
-    case BaselineRule::First: return "first";
-    case BaselineRule::Last: return "last";
-    case BaselineRule::Random: return "random";
-    }
-    return {};
+    return kRuleNames.name(rule);
 }
 
 BaselineRule baselineRuleFromName(const std::string &name)
 {
-    for (BaselineRule r : allBaselineRules())
-        if (baselineRuleName(r) == name)
-            return r;
-    if (name == "llamacpp" || name == "llama.cpp")
-        return BaselineRule::LlamaCpp;
-    if (name == "first-k")
-        return BaselineRule::First;
-    if (name == "last-k")
-        return BaselineRule::Last;
-    throw Error("unknown baseline rule '" + name + "' (expected llama-cpp, first, last or random)");
+    return kRuleNames.value(name);
 }
 
 const std::vector<BaselineRule> &allBaselineRules()

@@ -1,5 +1,6 @@
 #include "core/analysis/statistics.h"
 
+#include "core/util/enum_names.h"
 #include "core/util/error.h"
 
 #include <algorithm>
@@ -404,15 +405,11 @@ double normalTwoSidedP(double z) { return std::erfc(std::fabs(z) / std::sqrt(2.0
 
 std::string correlationMethodName(CorrelationMethod m)
 {
-    switch (m) {
-    case CorrelationMethod::Pearson:
-        return "pearson";
-    case CorrelationMethod::Spearman:
-        return "spearman";
-    case CorrelationMethod::Kendall:
-        return "kendall";
-    }
-    return {};
+    static const EnumNames<CorrelationMethod, 3> names{"correlation method",
+                                                       {{{CorrelationMethod::Pearson, "pearson"},
+                                                         {CorrelationMethod::Spearman, "spearman"},
+                                                         {CorrelationMethod::Kendall, "kendall"}}}};
+    return names.name(m);
 }
 
 } // namespace lieq::analysis

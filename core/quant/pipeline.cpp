@@ -11,6 +11,7 @@
 #include "core/quant/rtn.h"
 #include "core/quant/scale_folding.h"
 #include "core/quant/torch_bridge_impl.h"
+#include "core/util/enum_names.h"
 #include "core/util/error.h"
 
 #include <nlohmann/json.hpp>
@@ -45,25 +46,18 @@ std::string moduleLabel(int layer, Projection p)
 
 } // namespace
 
+const EnumNames<QuantMethod, 3> kQuantMethodNames{
+    "quantization method",
+    {{{QuantMethod::Rtn, "rtn"}, {QuantMethod::Gptq, "gptq"}, {QuantMethod::Awq, "awq"}}}};
+
 std::string quantMethodName(QuantMethod m)
 {
-    switch (m) {
-    case QuantMethod::Rtn: return "rtn";
-    case QuantMethod::Gptq: return "gptq";
-    case QuantMethod::Awq: return "awq";
-    }
-    return "?";
+    return kQuantMethodNames.name(m, "?");
 }
 
 QuantMethod quantMethodFromName(const std::string &name)
 {
-    if (name == "rtn")
-        return QuantMethod::Rtn;
-    if (name == "gptq")
-        return QuantMethod::Gptq;
-    if (name == "awq")
-        return QuantMethod::Awq;
-    throw Error("unknown quantization method \"" + name + "\" (expected rtn, gptq or awq)");
+    return kQuantMethodNames.value(name);
 }
 
 std::string PipelineSettings::json() const

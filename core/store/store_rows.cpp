@@ -4,6 +4,7 @@
 #include "core/store/fingerprint.h"
 #include "core/store/statement.h"
 #include "core/store/transaction.h"
+#include "core/util/enum_names.h"
 #include "core/util/error.h"
 
 #include <chrono>
@@ -79,37 +80,34 @@ ReadSnapshot::~ReadSnapshot()
     }
 }
 
+// As the schema's CHECK constraints and the runs listing spell them.
+const EnumNames<RunStatus, 5> kStatusNames{"run status",
+                                           {{{RunStatus::Running, "running"},
+                                             {RunStatus::Done, "done"},
+                                             {RunStatus::Failed, "failed"},
+                                             {RunStatus::Cancelled, "cancelled"},
+                                             {RunStatus::Interrupted, "interrupted"}}}};
+const EnumNames<RunKind, 2> kKindNames{
+    "run kind", {{{RunKind::Analysis, "analysis"}, {RunKind::Quant, "quant"}}}};
+
 std::string runStatusName(RunStatus s)
 {
-    switch (s) {
-    case RunStatus::Running: return "running";
-    case RunStatus::Done: return "done";
-    case RunStatus::Failed: return "failed";
-    case RunStatus::Cancelled: return "cancelled";
-    case RunStatus::Interrupted: return "interrupted";
-    }
-    return "running";
+    return kStatusNames.name(s, "running");
 }
 
-std::string runKindName(RunKind k) { return k == RunKind::Analysis ? "analysis" : "quant"; }
+std::string runKindName(RunKind k)
+{
+    return kKindNames.name(k);
+}
 
 RunStatus runStatusFromString(const std::string &s)
 {
-    for (RunStatus v : {RunStatus::Running, RunStatus::Done, RunStatus::Failed,
-                        RunStatus::Cancelled, RunStatus::Interrupted})
-        if (runStatusName(v) == s)
-            return v;
-    throw Error("unknown run status '" + s +
-                "' (expected running, done, failed, cancelled or interrupted)");
+    return kStatusNames.value(s);
 }
 
 RunKind runKindFromString(const std::string &s)
 {
-    if (s == "analysis")
-        return RunKind::Analysis;
-    if (s == "quant")
-        return RunKind::Quant;
-    throw Error("unknown run kind '" + s + "' (expected analysis or quant)");
+    return kKindNames.value(s);
 }
 
 void readColumn(const Statement &st, int column, std::int64_t &value) { value = st.columnInt(column); }
