@@ -180,6 +180,7 @@ quantize at per-layer bits (LieQ plan, file, or uniform) with RTN, GPTQ or AWQ
 --kl-reference DIR|base  with --eval-ppl: KL statistics against this model on the same
                     windows, stored with the run (base = MODEL_DIR)
 )",
-    {lieq::cli::planOptions(), lieq::cli::pipelineOptions(), lieq::cli::calibrationOptions("calib"), lieq::cli::taskOptions(), lieq::cli::loadOptions()});
+    {lieq::cli::planOptions(), lieq::cli::pipelineOptions(), lieq::cli::calibrationOptions("calib"),
+     lieq::cli::taskOptions(), lieq::cli::loadOptions()});
 
 } // namespace

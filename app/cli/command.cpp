@@ -62,9 +62,9 @@ const std::vector<Command> &commands()
     return r;
 }
 
-CommandRegistration::CommandRegistration(std::function<int(const Args &)> handler, std::string_view help,
-                                         std::vector<OptionGroup> groups, std::string moreHelp,
-                                         CommandDefaults defaults)
+CommandRegistration::CommandRegistration(std::function<int(const Args &)> handler,
+                                         std::string_view help, std::vector<OptionGroup> groups,
+                                         std::string moreHelp, CommandDefaults defaults)
 {
     CommandSpec spec;
     const std::string usage = takeLine(help);

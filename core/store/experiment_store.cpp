@@ -174,15 +174,16 @@ std::int64_t ExperimentStore::upsertDataset(const DatasetRecord &d)
 
 std::optional<ModelRecord> ExperimentStore::model(std::int64_t id)
 {
-    return queryRow(*m_db, std::string("SELECT ") + kModelColumns + " FROM models m WHERE m.id = ?",
-                    [](const Statement &st) { return readModel(st); }, id);
+    return queryRow(
+        *m_db, std::string("SELECT ") + kModelColumns + " FROM models m WHERE m.id = ?",
+        [](const Statement &st) { return readModel(st); }, id);
 }
 
 std::optional<ModelRecord> ExperimentStore::modelByFingerprint(const std::string &fingerprint)
 {
-    return queryRow(*m_db,
-                    std::string("SELECT ") + kModelColumns + " FROM models m WHERE m.fingerprint = ?",
-                    [](const Statement &st) { return readModel(st); }, fingerprint);
+    return queryRow(
+        *m_db, std::string("SELECT ") + kModelColumns + " FROM models m WHERE m.fingerprint = ?",
+        [](const Statement &st) { return readModel(st); }, fingerprint);
 }
 
 std::vector<ModelRecord> ExperimentStore::models()
@@ -193,13 +194,15 @@ std::vector<ModelRecord> ExperimentStore::models()
 
 std::optional<DatasetRecord> ExperimentStore::dataset(std::int64_t id)
 {
-    return queryRow(*m_db, std::string("SELECT ") + kDatasetColumns + " FROM datasets d WHERE d.id = ?",
-                    [](const Statement &st) { return readDataset(st); }, id);
+    return queryRow(
+        *m_db, std::string("SELECT ") + kDatasetColumns + " FROM datasets d WHERE d.id = ?",
+        [](const Statement &st) { return readDataset(st); }, id);
 }
 
 std::vector<DatasetRecord> ExperimentStore::datasets()
 {
-    return queryRows(*m_db, std::string("SELECT ") + kDatasetColumns + " FROM datasets d ORDER BY d.id",
+    return queryRows(*m_db,
+                     std::string("SELECT ") + kDatasetColumns + " FROM datasets d ORDER BY d.id",
                      [](const Statement &st) { return readDataset(st); });
 }
 

@@ -77,9 +77,9 @@ std::optional<std::int64_t> ExperimentStore::findReusableAnalysisRun(const std::
 
 std::optional<AnalysisRun> ExperimentStore::analysisRun(std::int64_t id)
 {
-    return queryRow(*m_db,
-                    std::string("SELECT ") + kAnalysisColumns + " FROM analysis_runs r WHERE r.id = ?",
-                    [](const Statement &st) { return readAnalysisRun(st); }, id);
+    return queryRow(
+        *m_db, std::string("SELECT ") + kAnalysisColumns + " FROM analysis_runs r WHERE r.id = ?",
+        [](const Statement &st) { return readAnalysisRun(st); }, id);
 }
 
 std::optional<AnalysisRunDetail> ExperimentStore::loadAnalysisRun(std::int64_t id)

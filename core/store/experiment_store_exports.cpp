@@ -39,14 +39,15 @@ std::vector<ExportRecord> ExperimentStore::exports(const ExportFilter &f)
                     r.sha256, r.settingsJson, r.summaryJson, r.createdAtMs);
         return r;
     };
-    return queryRows(*m_db,
-                     "SELECT id, quant_run_id, analysis_run_id, model_id, kind, path, bytes, sha256, "
-                     "settings_json, summary_json, created_at FROM exports "
-                     "WHERE (?1 IS NULL OR quant_run_id = ?1) AND (?2 IS NULL OR analysis_run_id = ?2) "
-                     "AND (?3 IS NULL OR model_id = ?3) AND (?4 = '' OR kind = ?4) "
-                     "ORDER BY created_at DESC, id DESC LIMIT ?5",
-                     read, f.quantRunId, f.analysisRunId, f.modelId, f.kind,
-                     static_cast<std::int64_t>(f.limit > 0 ? f.limit : -1));
+    return queryRows(
+        *m_db,
+        "SELECT id, quant_run_id, analysis_run_id, model_id, kind, path, bytes, sha256, "
+        "settings_json, summary_json, created_at FROM exports "
+        "WHERE (?1 IS NULL OR quant_run_id = ?1) AND (?2 IS NULL OR analysis_run_id = ?2) "
+        "AND (?3 IS NULL OR model_id = ?3) AND (?4 = '' OR kind = ?4) "
+        "ORDER BY created_at DESC, id DESC LIMIT ?5",
+        read, f.quantRunId, f.analysisRunId, f.modelId, f.kind,
+        static_cast<std::int64_t>(f.limit > 0 ? f.limit : -1));
 }
 
 bool ExperimentStore::deleteExport(std::int64_t id)

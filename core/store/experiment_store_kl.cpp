@@ -57,13 +57,14 @@ std::vector<KlStatsRecord> ExperimentStore::klStats(const KlStatsFilter &f)
                     r.settingsJson, r.createdAtMs);
         return r;
     };
-    return queryRows(*m_db,
-                     "SELECT id, model_id, quant_run_id, reference_model_id, dataset_id, windows, "
-                     "seqlen, positions, kl_mean, kl_stderr, kl_max, kl_p99, kl_median, top1, "
-                     "delta_p_rms, ppl_ratio, ln_ppl_correlation, stats_json, settings_json, created_at "
-                     "FROM kl_stats WHERE (?1 IS NULL OR model_id = ?1) "
-                     "AND (?2 IS NULL OR quant_run_id = ?2) ORDER BY id DESC",
-                     read, f.modelId, f.quantRunId);
+    return queryRows(
+        *m_db,
+        "SELECT id, model_id, quant_run_id, reference_model_id, dataset_id, windows, "
+        "seqlen, positions, kl_mean, kl_stderr, kl_max, kl_p99, kl_median, top1, "
+        "delta_p_rms, ppl_ratio, ln_ppl_correlation, stats_json, settings_json, created_at "
+        "FROM kl_stats WHERE (?1 IS NULL OR model_id = ?1) "
+        "AND (?2 IS NULL OR quant_run_id = ?2) ORDER BY id DESC",
+        read, f.modelId, f.quantRunId);
 }
 
 bool ExperimentStore::deleteKlStats(std::int64_t id)

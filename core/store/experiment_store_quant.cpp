@@ -33,16 +33,18 @@ std::int64_t ExperimentStore::addPlan(const Plan &plan)
 
 std::optional<Plan> ExperimentStore::plan(std::int64_t id)
 {
-    return queryRow(*m_db, std::string("SELECT ") + kPlanColumns + " FROM plans p WHERE p.id = ?",
-                    [](const Statement &st) { return readPlan(st); }, id);
+    return queryRow(
+        *m_db, std::string("SELECT ") + kPlanColumns + " FROM plans p WHERE p.id = ?",
+        [](const Statement &st) { return readPlan(st); }, id);
 }
 
 std::vector<Plan> ExperimentStore::plans(std::optional<std::int64_t> modelId)
 {
-    return queryRows(*m_db,
-                     std::string("SELECT ") + kPlanColumns +
-                         " FROM plans p WHERE (?1 IS NULL OR p.model_id = ?1) ORDER BY p.id",
-                     [](const Statement &st) { return readPlan(st); }, modelId);
+    return queryRows(
+        *m_db,
+        std::string("SELECT ") + kPlanColumns +
+            " FROM plans p WHERE (?1 IS NULL OR p.model_id = ?1) ORDER BY p.id",
+        [](const Statement &st) { return readPlan(st); }, modelId);
 }
 
 bool ExperimentStore::deletePlan(std::int64_t id)

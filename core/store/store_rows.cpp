@@ -30,8 +30,7 @@ bool deleteById(Database &db, const char *table, std::int64_t id)
 
 std::int64_t returnedId(Database &db, Statement &st, const char *what)
 {
-    if (!st.step())
-        db.fail(std::string(what) + " returned no id");
+    if (!st.step()) db.fail(std::string(what) + " returned no id");
     const std::int64_t id = st.columnInt(0);
     st.reset();
     return id;

@@ -70,15 +70,14 @@ void readColumns(const Statement &st, int first, Fields &...fields)
 }
 
 // Binds `params` to ?1, ?2, ... in order.
-template<typename... Params>
-void bindAll(Statement &st, const Params &...params)
+template <typename... Params> void bindAll(Statement &st, const Params &...params)
 {
     int index = 0;
     (st.bind(++index, params), ...);
 }
 
 // Runs a SELECT with `params` bound in order: every row it returns, each read by `read(st)`.
-template<typename Read, typename... Params>
+template <typename Read, typename... Params>
 auto queryRows(Database &db, std::string_view sql, Read read, const Params &...params)
 {
     Statement st(db, sql);
@@ -90,14 +89,13 @@ auto queryRows(Database &db, std::string_view sql, Read read, const Params &...p
 }
 
 // The same for a SELECT of at most one row: its first row read by `read(st)`, none without.
-template<typename Read, typename... Params>
+template <typename Read, typename... Params>
 auto queryRow(Database &db, std::string_view sql, Read read, const Params &...params)
     -> std::optional<std::invoke_result_t<Read &, const Statement &>>
 {
     Statement st(db, sql);
     bindAll(st, params...);
-    if (!st.step())
-        return std::nullopt;
+    if (!st.step()) return std::nullopt;
     return read(st);
 }
 
@@ -106,7 +104,10 @@ auto queryRow(Database &db, std::string_view sql, Read read, const Params &...pa
 std::int64_t returnedId(Database &db, Statement &st, const char *what);
 
 // Column 0 as an integer, for SELECTs of one id.
-inline std::int64_t idColumn(const Statement &st) { return st.columnInt(0); }
+inline std::int64_t idColumn(const Statement &st)
+{
+    return st.columnInt(0);
+}
 
 // Column lists and readers, kept next to each other so SELECTs and readers cannot drift.
 extern const char *const kModelColumns;    // models m

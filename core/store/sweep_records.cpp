@@ -66,13 +66,15 @@ void upsertSweepCells(ExperimentStore &store, const std::vector<SweepCellRecord>
 std::vector<SweepRecord> listSweeps(ExperimentStore &store)
 {
     return queryRows(store.database(),
-                     std::string("SELECT ") + kSweepColumns + " FROM sweeps ORDER BY created_at DESC, id DESC",
+                     std::string("SELECT ") + kSweepColumns +
+                         " FROM sweeps ORDER BY created_at DESC, id DESC",
                      readSweep);
 }
 
 std::optional<SweepRecord> sweepByUid(ExperimentStore &store, const std::string &uid)
 {
-    return queryRow(store.database(), std::string("SELECT ") + kSweepColumns + " FROM sweeps WHERE uid = ?",
+    return queryRow(store.database(),
+                    std::string("SELECT ") + kSweepColumns + " FROM sweeps WHERE uid = ?",
                     readSweep, uid);
 }
 
@@ -84,10 +86,11 @@ std::vector<SweepCellRecord> sweepCells(ExperimentStore &store, std::int64_t swe
                     c.errorText, c.wallSeconds);
         return c;
     };
-    return queryRows(store.database(),
-                     "SELECT sweep_id, cell_index, label, params_json, status, quant_run_id, error_text, "
-                     "wall_seconds FROM sweep_cells WHERE sweep_id = ? ORDER BY cell_index",
-                     read, sweepId);
+    return queryRows(
+        store.database(),
+        "SELECT sweep_id, cell_index, label, params_json, status, quant_run_id, error_text, "
+        "wall_seconds FROM sweep_cells WHERE sweep_id = ? ORDER BY cell_index",
+        read, sweepId);
 }
 
 std::map<std::int64_t, SweepMembership> sweepMemberships(ExperimentStore &store)
