@@ -7,6 +7,7 @@
 #include "core/model/tensor_ops_impl.h"
 #include "core/util/error.h"
 #include "core/util/thread_pool.h"
+#include "kernels/attention.h"
 #include "kernels/matmul.h"
 
 #include <unistd.h>
@@ -267,6 +268,41 @@ torch::Tensor Decoder::attention(const torch::Tensor &q, const torch::Tensor &k,
     // Written through a [B, nh, T, hd] view of the [B, T, nh, hd] result, so the output
     // projection needs no transposed copy.
     const torch::Tensor result = torch::empty({B, T, nh, hd}, q.options());
+    const std::int64_t macs = 2 * B * nh * T * Tk * hd;
+    // Decode (one query position) on CPU: each kv head's query group straight over the cache
+    // rows through kernels::attendDecode, instead of ~10 torch calls per kv head below.
+    const std::int64_t keyStart = window > 0 ? std::max<std::int64_t>(0, queryStart - window + 1) : 0;
+    const std::int64_t keyEnd = std::min(Tk, queryStart + 1);
+    if (T == 1 && q.device().is_cpu() && keyEnd > keyStart && q.scalar_type() == torch::kFloat32 &&
+        k.scalar_type() == torch::kFloat32 && v.scalar_type() == torch::kFloat32 &&
+        q.stride(3) == 1 && k.stride(3) == 1 && v.stride(3) == 1) {
+        const float *qp = q.data_ptr<float>(), *kp = k.data_ptr<float>(), *vp = v.data_ptr<float>();
+        float *op = result.data_ptr<float>();
+        const auto groups = [&](std::int64_t first, std::int64_t last) {
+            for (std::int64_t p = first; p < last; ++p) {
+                const std::int64_t b = p / nkv, g = p % nkv;
+                kernels::DecodeAttention a;
+                a.heads = group;
+                a.headDim = hd;
+                a.q = qp + b * q.stride(0) + g * group * q.stride(1);
+                a.qStride = q.stride(1);
+                a.k = kp + b * k.stride(0) + g * k.stride(1) + keyStart * k.stride(2);
+                a.v = vp + b * v.stride(0) + g * v.stride(1) + keyStart * v.stride(2);
+                a.kStride = k.stride(2);
+                a.vStride = v.stride(2);
+                a.keys = keyEnd - keyStart;
+                a.scale = static_cast<float>(scale);
+                a.out = op + (b * nh + g * group) * hd;
+                a.outStride = hd;
+                kernels::attendDecode(a);
+            }
+        };
+        if (macs < kMinParallelMacs)
+            groups(0, B * nkv);
+        else
+            parallelFor(B * nkv, groups, 1);
+        return result.view({B, T, nh * hd});
+    }
     const torch::Tensor out = result.permute({0, 2, 1, 3});
     const auto longOpts = torch::TensorOptions().dtype(torch::kLong).device(q.device());
     // One task per (window, kv head): head h uses kv head h / group (HF repeat_kv), so the
@@ -299,7 +335,6 @@ torch::Tensor Decoder::attention(const torch::Tensor &q, const torch::Tensor &k,
             }
         }
     };
-    const std::int64_t macs = 2 * B * nh * T * Tk * hd;
     if (macs < kMinParallelMacs || !q.device().is_cpu())
         pairs(0, B * nkv);
     else
