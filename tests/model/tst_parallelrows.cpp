@@ -1,11 +1,20 @@
 // The decoder's element-wise steps split over the pool (core/model/parallel_rows_impl.h) give
 // the same bits as the unsplit operations of tensor_ops_impl.h at every thread count, for shapes
 // below and above the split threshold, odd row counts included.
+#include "core/io/checkpoint.h"
 #include "core/model/compute_threads.h"
+#include "core/model/model.h"
 #include "core/model/parallel_rows_impl.h"
 #include "core/model/tensor_ops_impl.h"
 
+#include "core/util/error.h"
+#include "tests/support/tiny_checkpoint.h"
+
+#include <QTemporaryDir>
 #include <QTest>
+
+#include <fstream>
+#include <limits>
 
 using namespace lieq;
 
@@ -98,6 +107,55 @@ private Q_SLOTS:
         QVERIFY(torch::equal(parallelSiluMul_(gate, up), want));
         QVERIFY(gate.is_contiguous());
         QVERIFY(torch::equal(base, randn({300, 400}, 12))); // the source is left alone
+    }
+
+    // Weights are widened to fp32 and checked for NaN/Inf in chunks over the pool: a bf16 model
+    // whose MLP matrices span several chunks gives the logits of 1 thread at 2 threads, and a NaN
+    // in the last element of such a matrix is still found.
+    void largeWeightsConvertAndCheckInChunks()
+    {
+        QTemporaryDir tmp;
+        test::TinyModelSpec spec;
+        spec.dtype = DType::BF16;
+        spec.tokenizer = test::TinyTokenizer::None;
+        spec.vocabSize = 64;
+        spec.hidden = 256;
+        spec.intermediate = 2560; // 655360 elements per MLP matrix: three chunks of 2^18
+        spec.layers = 1;
+        const std::string dir = test::writeTinyCheckpoint(tmp.filePath("m").toStdString(), spec);
+        const std::vector<std::int32_t> ids = {1, 5, 9, 13, 17, 21};
+        torch::Tensor logits[2];
+        for (int threads : {1, 2}) {
+            setComputeThreads(threads);
+            logits[threads - 1] = torch::tensor(Model::load(dir)->logits(ids));
+        }
+        // (Not bit-equal: BLAS may round a product split over threads differently.)
+        QVERIFY(torch::allclose(logits[0], logits[1], 1e-5, 1e-5));
+
+        const std::string name = "model.layers.0.mlp.down_proj.weight";
+        std::size_t offset = 0, bytes = 0;
+        std::string file;
+        {
+            const Checkpoint ck(dir);
+            offset = ck.tensor(name).fileOffset;
+            bytes = ck.tensor(name).nbytes;
+            file = ck.tensor(name).file;
+        }
+        {
+            std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+            f.seekp(std::streamoff(offset + bytes - 2));
+            const unsigned char nanBf16[2] = {0xc0, 0x7f}; // 0x7fc0, little-endian
+            f.write(reinterpret_cast<const char *>(nanBf16), 2);
+        }
+        setComputeThreads(2);
+        try {
+            Model::load(dir)->logits(ids);
+            QFAIL("a NaN weight was not refused");
+        } catch (const Error &e) {
+            const QString what = QString::fromStdString(e.what());
+            QVERIFY2(what.contains(QString::fromStdString(name)) && what.contains(QLatin1String("1 NaN")),
+                     qPrintable(what));
+        }
     }
 
     void shapeMismatchIsRefused()
