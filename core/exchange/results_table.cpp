@@ -1,6 +1,7 @@
 #include "core/exchange/results_table.h"
 
 #include "core/exchange/report_data.h"
+#include "core/util/text.h"
 
 #include <nlohmann/json.hpp>
 
@@ -35,16 +36,6 @@ std::string number(double v, int precision = 6)
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.*g", precision, v);
     return buf;
-}
-
-std::string csvField(const std::string &s)
-{
-    if (s.find_first_of(",\"\n\r") == std::string::npos)
-        return s;
-    std::string q = "\"";
-    for (char c : s)
-        q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
 }
 
 ojson numberOrNull(double v) { return std::isfinite(v) ? ojson(v) : ojson(nullptr); }

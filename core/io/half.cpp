@@ -73,6 +73,19 @@ std::uint16_t floatToBf16(float f)
     return static_cast<std::uint16_t>((x + rounding) >> 16);
 }
 
+namespace {
+// dst[i] = toFloat(element i), elements of type Stored read unaligned from `p`.
+template <typename Stored, typename ToFloat>
+void convertEach(const unsigned char *p, float *dst, std::size_t count, ToFloat toFloat)
+{
+    for (std::size_t i = 0; i < count; ++i) {
+        Stored v;
+        std::memcpy(&v, p + sizeof(Stored) * i, sizeof(Stored));
+        dst[i] = toFloat(v);
+    }
+}
+} // namespace
+
 void convertToFloat(DType type, const void *src, float *dst, std::size_t count)
 {
     if (count == 0) // an empty tensor may have no data pointer; memcpy must not see null
@@ -83,26 +96,11 @@ void convertToFloat(DType type, const void *src, float *dst, std::size_t count)
         std::memcpy(dst, p, count * 4);
         return;
     case DType::F16:
-        for (std::size_t i = 0; i < count; ++i) {
-            std::uint16_t h;
-            std::memcpy(&h, p + 2 * i, 2);
-            dst[i] = halfToFloat(h);
-        }
-        return;
+        return convertEach<std::uint16_t>(p, dst, count, halfToFloat);
     case DType::BF16:
-        for (std::size_t i = 0; i < count; ++i) {
-            std::uint16_t h;
-            std::memcpy(&h, p + 2 * i, 2);
-            dst[i] = bf16ToFloat(h);
-        }
-        return;
+        return convertEach<std::uint16_t>(p, dst, count, bf16ToFloat);
     case DType::F64:
-        for (std::size_t i = 0; i < count; ++i) {
-            double d;
-            std::memcpy(&d, p + 8 * i, 8);
-            dst[i] = static_cast<float>(d);
-        }
-        return;
+        return convertEach<double>(p, dst, count, [](double d) { return static_cast<float>(d); });
     default:
         throw Error(std::string("cannot convert ") + std::string(dtypeName(type)) + " to float");
     }

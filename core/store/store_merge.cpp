@@ -6,6 +6,7 @@
 #include "core/store/statement.h"
 #include "core/store/transaction.h"
 #include "core/util/error.h"
+#include "core/util/text.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -40,20 +41,11 @@ struct TableInfo
     Match match = Match::InsertOrIgnore;
 };
 
-// An SQL identifier in double quotes, embedded quotes doubled (SQLite's quoting rule).
-std::string quoted(const std::string &ident)
-{
-    std::string q = "\"";
-    for (const char c : ident)
-        q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-}
-
 std::vector<std::string> indexColumns(Database &db, const std::string &schema, const std::string &index,
                                       bool &hasExpression)
 {
     std::vector<std::string> cols;
-    Statement st(db, "PRAGMA " + schema + ".index_info(" + quoted(index) + ")");
+    Statement st(db, "PRAGMA " + schema + ".index_info(" + doubleQuoted(index) + ")");
     while (st.step()) {
         if (st.isNull(2))
             hasExpression = true;
@@ -69,7 +61,7 @@ TableInfo describe(Database &db, const std::string &schema, const std::string &t
     t.name = table;
     std::set<std::string> pk, notNull;
     {
-        Statement st(db, "PRAGMA " + schema + ".table_info(" + quoted(table) + ")");
+        Statement st(db, "PRAGMA " + schema + ".table_info(" + doubleQuoted(table) + ")");
         while (st.step()) {
             const std::string col = st.columnText(1);
             if (st.columnInt(3))
@@ -83,7 +75,7 @@ TableInfo describe(Database &db, const std::string &schema, const std::string &t
     if (t.hasId)
         t.columns.erase(std::find(t.columns.begin(), t.columns.end(), "id"));
     {
-        Statement st(db, "PRAGMA " + schema + ".foreign_key_list(" + quoted(table) + ")");
+        Statement st(db, "PRAGMA " + schema + ".foreign_key_list(" + doubleQuoted(table) + ")");
         while (st.step()) {
             ForeignKey fk;
             fk.parent = st.columnText(2);
@@ -104,7 +96,7 @@ TableInfo describe(Database &db, const std::string &schema, const std::string &t
         declaredUnique.push_back(false);
     }
     {
-        Statement st(db, "PRAGMA " + schema + ".index_list(" + quoted(table) + ")");
+        Statement st(db, "PRAGMA " + schema + ".index_list(" + doubleQuoted(table) + ")");
         std::vector<std::pair<std::string, std::string>> unique;
         while (st.step())
             if (st.columnInt(2))
@@ -175,11 +167,11 @@ std::string selectList(const TableInfo &t)
                           std::count(t.columns.begin(), t.columns.end(), "owner_pid");
     std::string sel;
     for (const std::string &c : t.columns) {
-        std::string e = "s." + quoted(c);
+        std::string e = "s." + doubleQuoted(c);
         for (const ForeignKey &fk : t.fks)
             if (fk.column == c)
-                e = "(SELECT new FROM temp.merge_idmap WHERE tbl = '" + fk.parent + "' AND old = s." +
-                    quoted(c) + ")";
+                e = "(SELECT new FROM temp.merge_idmap WHERE tbl = '" + fk.parent +
+                    "' AND old = s." + doubleQuoted(c) + ")";
         if (runTable && c == "status")
             e = "CASE WHEN s.status = 'running' THEN 'interrupted' ELSE s.status END";
         if (runTable && c == "error_text")
@@ -197,7 +189,7 @@ std::string referencesMapped(const TableInfo &t)
     for (const ForeignKey &fk : t.fks)
         if (fk.notNull)
             w += " AND EXISTS (SELECT 1 FROM temp.merge_idmap WHERE tbl = '" + fk.parent +
-                 "' AND old = s." + quoted(fk.column) + ")";
+                 "' AND old = s." + doubleQuoted(fk.column) + ")";
     return w;
 }
 
@@ -205,7 +197,7 @@ std::string columnList(const TableInfo &t)
 {
     std::string cols;
     for (const std::string &c : t.columns)
-        cols += (cols.empty() ? "" : ", ") + quoted(c);
+        cols += (cols.empty() ? "" : ", ") + doubleQuoted(c);
     return cols;
 }
 
@@ -217,13 +209,15 @@ public:
     void mergeTable(const TableInfo &t, MergeReport &report)
     {
         std::int64_t added = 0;
-        const std::string insert = "INSERT INTO main." + quoted(t.name) + " (" + columnList(t) +
-                                   ") SELECT " + selectList(t) + " FROM src." + quoted(t.name) +
-                                   " s WHERE 1" + referencesMapped(t);
+        const std::string insert = "INSERT INTO main." + doubleQuoted(t.name) + " (" +
+                                   columnList(t) + ") SELECT " + selectList(t) + " FROM src." +
+                                   doubleQuoted(t.name) + " s WHERE 1" + referencesMapped(t);
         if (t.match == TableInfo::Match::Child) {
             Statement st(m_db, "INSERT OR IGNORE" + insert.substr(6) + " AND s." +
-                                   quoted(t.ownerColumn) + " IN (SELECT old FROM temp.merge_idmap "
-                                   "WHERE tbl = '" + t.owner + "' AND fresh = 1)");
+                                   doubleQuoted(t.ownerColumn) +
+                                   " IN (SELECT old FROM temp.merge_idmap "
+                                   "WHERE tbl = '" +
+                                   t.owner + "' AND fresh = 1)");
             st.run();
             added = m_db.changes();
         } else if (t.match == TableInfo::Match::InsertOrIgnore) {
@@ -242,15 +236,15 @@ private:
     {
         std::vector<std::int64_t> ids;
         {
-            Statement st(m_db, "SELECT id FROM src." + quoted(t.name) + " ORDER BY id");
+            Statement st(m_db, "SELECT id FROM src." + doubleQuoted(t.name) + " ORDER BY id");
             while (st.step())
                 ids.push_back(st.columnInt(0));
         }
         std::string keyMatch;
         for (const std::string &k : t.naturalKey)
-            keyMatch += " AND m." + quoted(k) + " IS s." + quoted(k);
-        Statement findKey(m_db, "SELECT m.id FROM main." + quoted(t.name) + " m, src." +
-                                    quoted(t.name) + " s WHERE s.id = ?" + keyMatch);
+            keyMatch += " AND m." + doubleQuoted(k) + " IS s." + doubleQuoted(k);
+        Statement findKey(m_db, "SELECT m.id FROM main." + doubleQuoted(t.name) + " m, src." +
+                                    doubleQuoted(t.name) + " s WHERE s.id = ?" + keyMatch);
         Statement findLedger(m_db, std::string("SELECT local_id FROM main.") + kLedger +
                                        " WHERE source = ? AND tbl = ? AND source_id = ?");
         Statement ins(m_db, insert + " AND s.id = ?");
@@ -363,7 +357,7 @@ MergeReport mergeStore(ExperimentStore &dest, const std::string &sourcePath, con
         TableInfo t = describe(db, "main", name);
         std::set<std::string> present;
         {
-            Statement st(db, "PRAGMA src.table_info(" + quoted(name) + ")");
+            Statement st(db, "PRAGMA src.table_info(" + doubleQuoted(name) + ")");
             while (st.step())
                 present.insert(st.columnText(1));
         }

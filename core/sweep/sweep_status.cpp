@@ -4,6 +4,7 @@
 #include "core/sweep/slurm_executor.h"
 #include "core/sweep/sweep_folder.h"
 #include "core/util/atomic_file.h"
+#include "core/util/text.h"
 
 #include <nlohmann/json.hpp>
 
@@ -127,16 +128,6 @@ std::vector<ordered_json> rows(const SweepFolder &folder, const SweepReport &rep
         out.push_back(std::move(r));
     }
     return out;
-}
-
-std::string csvField(const std::string &s)
-{
-    if (s.find_first_of(",\"\n") == std::string::npos)
-        return s;
-    std::string q = "\"";
-    for (char ch : s)
-        q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-    return q + "\"";
 }
 
 } // namespace

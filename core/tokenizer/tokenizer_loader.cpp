@@ -90,16 +90,27 @@ struct Loader
         fail(where + ": only literal String patterns are supported, got " + p.dump());
     }
 
+    // A step of a normalizer, pre-tokenizer, decoder or post-processor: true with its `type` to
+    // handle, or false when nothing is left to do -- the step is null, or a Sequence whose
+    // `listKey` steps have each been handed to `each` (nesting bounded).
+    bool singleStep(const json &step, const char *listKey, const std::string &where,
+                    std::string &type, void (Loader::*each)(const json &, const std::string &))
+    {
+        if (step.is_null()) return false;
+        type = str(step, "type", where);
+        if (type != "Sequence") return true;
+        const Nesting guard(*this, where);
+        for (const json &inner : need(step, listKey, where))
+            (this->*each)(inner, where + "." + listKey);
+        return false;
+    }
+
     void normalizer(const json &n, const std::string &where)
     {
-        if (n.is_null()) return;
-        const std::string type = str(n, "type", where);
+        std::string type;
+        if (!singleStep(n, "normalizers", where, type, &Loader::normalizer)) return;
         using K = Tokenizer::Impl::NormStep::Kind;
-        if (type == "Sequence") {
-            const Nesting guard(*this, where);
-            for (const json &step : need(n, "normalizers", where))
-                normalizer(step, where + ".normalizers");
-        } else if (type == "NFC") {
+        if (type == "NFC") {
             d.normalizer.push_back({K::Nfc, {}, {}});
         } else if (type == "Prepend") {
             d.normalizer.push_back({K::Prepend, str(n, "prepend", where), {}});
@@ -112,13 +123,9 @@ struct Loader
 
     void preTokenizer(const json &p, const std::string &where)
     {
-        if (p.is_null()) return;
-        const std::string type = str(p, "type", where);
-        if (type == "Sequence") {
-            const Nesting guard(*this, where);
-            for (const json &step : need(p, "pretokenizers", where))
-                preTokenizer(step, where + ".pretokenizers");
-        } else if (type == "ByteLevel") {
+        std::string type;
+        if (!singleStep(p, "pretokenizers", where, type, &Loader::preTokenizer)) return;
+        if (type == "ByteLevel") {
             byteLevelPre = true;
             d.preTokenizer.setByteLevelPrefixSpace(flag(p, "add_prefix_space", false));
             if (flag(p, "use_regex", true)) d.preTokenizer.addSplit(tok::SplitPattern::Gpt2);
@@ -153,16 +160,11 @@ struct Loader
 
     void decoder(const json &n, const std::string &where)
     {
-        if (n.is_null()) return;
-        const std::string type = str(n, "type", where);
+        std::string type;
+        if (!singleStep(n, "decoders", where, type, &Loader::decoder)) return;
         using K = tok::TokenDecoder::Step::Kind;
         tok::TokenDecoder::Step s{K::Fuse, {}, {}, 0, 0, false};
-        if (type == "Sequence") {
-            const Nesting guard(*this, where);
-            for (const json &step : need(n, "decoders", where))
-                decoder(step, where + ".decoders");
-            return;
-        } else if (type == "ByteLevel") {
+        if (type == "ByteLevel") {
             s.kind = K::ByteLevel;
         } else if (type == "Replace") {
             s.kind = K::Replace;
@@ -197,13 +199,9 @@ struct Loader
 
     void postProcessor(const json &p, const std::string &where)
     {
-        if (p.is_null()) return;
-        const std::string type = str(p, "type", where);
-        if (type == "Sequence") {
-            const Nesting guard(*this, where);
-            for (const json &step : need(p, "processors", where))
-                postProcessor(step, where + ".processors");
-        } else if (type == "ByteLevel") {
+        std::string type;
+        if (!singleStep(p, "processors", where, type, &Loader::postProcessor)) return;
+        if (type == "ByteLevel") {
             // offsets only
         } else if (type == "TemplateProcessing") {
             d.prefix.clear();
