@@ -88,6 +88,11 @@ function(lieq_add_test name)
     if(NOT T_TIMEOUT)
         set(T_TIMEOUT 600)
     endif()
+    # Under ASan/UBSan (-O1, shadow checks on every access) the same workload runs several times
+    # slower; the limits stay meant as "hung", not as a speed requirement.
+    if(LIEQ_ENABLE_ASAN)
+        math(EXPR T_TIMEOUT "${T_TIMEOUT} * 4")
+    endif()
     set_tests_properties(${name} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
         ENVIRONMENT "QT_QPA_PLATFORM=offscreen;${LIEQ_THREAD_ENV};LIEQ_SHARED_DIR=${PROJECT_SOURCE_DIR}/../shared;LIEQ_BUILD_DIR=${PROJECT_BINARY_DIR};${T_ENV}")
 endfunction()
