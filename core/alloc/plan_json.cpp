@@ -2,6 +2,7 @@
 
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/json_text.h"
 
 #include <cmath>
 #include <cstdint>
@@ -88,12 +89,8 @@ std::string planToJson(const BitPlan &plan, int indent)
 
 BitPlan planFromJson(const std::string &text, const std::string &source)
 {
-    json j;
-    try {
-        j = json::parse(text);
-    } catch (const json::exception &e) { // parse_error, or out_of_range for a number overflow
-        throw Error(source, std::string("bit plan: malformed JSON: ") + e.what());
-    }
+    // A malformed text, or a number out of range, is an error naming the file.
+    const json j = parseJson(text, source, "bit plan: malformed JSON: ");
     if (!j.is_object() || !j.contains("schema") || j.at("schema") != "lieq.bitplan")
         throw Error(source, "bit plan: not a LieQ bit plan (\"schema\" is not \"lieq.bitplan\")");
     const int version = field<int>(j, "schemaVersion", "plan", source);

@@ -3,6 +3,7 @@
 #include "core/io/projection.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/json_text.h"
 #include "core/util/text.h"
 
 #include <algorithm>
@@ -57,12 +58,7 @@ const char *scoreKey(const json &layer, const std::string &metric)
 ScoresInput scoresFromJson(const std::string &text, const std::string &source,
                            const std::string &metric)
 {
-    json j;
-    try {
-        j = json::parse(text);
-    } catch (const json::exception &e) {
-        throw Error(source, std::string("scores: malformed JSON: ") + e.what());
-    }
+    json j = parseJson(text, source, "scores: malformed JSON: ");
     ScoresInput in;
     json layers;
     if (j.is_array()) {

@@ -1,6 +1,7 @@
 #include "core/eval/kl_statistics.h"
 
 #include "core/util/error.h"
+#include "core/util/json_text.h"
 
 #include <nlohmann/json.hpp>
 
@@ -299,12 +300,7 @@ std::string klStatisticsToJson(const KlStatistics &s)
 
 KlStatistics klStatisticsFromJson(const std::string &text, const std::string &source)
 {
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::exception &e) {
-        throw Error(source, std::string("KL statistics: malformed JSON: ") + e.what());
-    }
+    nlohmann::json j = parseJson(text, source, "KL statistics: malformed JSON: ");
     if (!j.is_object() || j.value("schema", std::string()) != "lieq.klstats")
         throw Error(source, "KL statistics: not a LieQ KL statistics object");
     KlStatistics s;

@@ -7,6 +7,7 @@
 #include "core/store/statement.h"
 #include "core/store/transaction.h"
 #include "core/util/error.h"
+#include "core/util/json_text.h"
 
 #include <nlohmann/json.hpp>
 
@@ -356,12 +357,8 @@ void each(const json &doc, const char *key, const std::string &source, Fn fn)
 RestoreResult restoreExperiment(store::ExperimentStore &store, const std::string &snapshotJson,
                                 const std::string &source, const RestoreOptions &options)
 {
-    json doc;
-    try {
-        doc = json::parse(snapshotJson);
-    } catch (const json::exception &e) { // parse_error, or out_of_range for 1e999
-        throw Error(source, std::string("experiment snapshot: malformed JSON: ") + e.what());
-    }
+    // A malformed text, or a number out of range (1e999), is an error naming the file.
+    const json doc = parseJson(snapshotJson, source, "experiment snapshot: malformed JSON: ");
     if (!doc.is_object() || !doc.contains("schema") || doc.at("schema") != kExperimentSchema)
         throw Error(source, std::string("is not an experiment snapshot (schema \"") + kExperimentSchema +
                                 "\" expected)");

@@ -3,6 +3,7 @@
 #include "core/io/checkpoint.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/json_text.h"
 #include "kernels/gptq_pack.h"
 #include "kernels/row_codes.h"
 
@@ -29,12 +30,7 @@ QuantizedRunReader::QuantizedRunReader(const std::string &dir) : m_dir(dir)
     const std::string cfgPath = (std::filesystem::path(dir) / kConfigFile).string();
     if (!std::filesystem::is_regular_file(cfgPath))
         throw Error(dir, "is not a quantized checkpoint (no quantization_config.json)");
-    nlohmann::json cfg;
-    try {
-        cfg = nlohmann::json::parse(readFile(cfgPath));
-    } catch (const nlohmann::json::exception &e) {
-        throw Error(cfgPath, std::string("is not valid JSON: ") + e.what());
-    }
+    nlohmann::json cfg = parseJson(readFile(cfgPath), cfgPath, "is not valid JSON: ");
     if (!cfg.is_object() || cfg.value("format", "") != "lieq-quantized")
         throw Error(cfgPath, "is not a lieq quantized checkpoint (format \"lieq-quantized\" expected)");
     m_formatVersion = cfg.value("format_version", 0);

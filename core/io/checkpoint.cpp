@@ -2,6 +2,7 @@
 
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/json_text.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -124,12 +125,7 @@ Checkpoint::Checkpoint(const std::string &dir) : m_dir(dir)
     if (haveIndex) {
         // Sharded: the index maps tensor name -> shard file; every shard is opened and validated.
         const std::string ipath = indexPath.string();
-        json index;
-        try {
-            index = json::parse(readFile(ipath));
-        } catch (const json::exception &e) {
-            throw Error(ipath, std::string("not valid JSON: ") + e.what());
-        }
+        json index = parseJson(readFile(ipath), ipath, "not valid JSON: ");
         if (!index.is_object() || !index.contains("weight_map") || !index["weight_map"].is_object())
             throw Error(ipath, "no \"weight_map\" object");
         std::map<std::string, SafetensorsFile *> shards;

@@ -2,6 +2,7 @@
 
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/json_text.h"
 
 #include <filesystem>
 #include <map>
@@ -67,12 +68,7 @@ bool postProcessorAddsBos(const json &tok)
 GgufVocab GgufVocab::fromTokenizerJson(const std::string &path, std::int64_t vocabSize,
                                        const std::string &tokenizerConfigPath)
 {
-    json tok;
-    try {
-        tok = json::parse(readFile(path));
-    } catch (const json::exception &e) {
-        throw Error(path, std::string("not valid JSON: ") + e.what());
-    }
+    json tok = parseJson(readFile(path), path, "not valid JSON: ");
     if (!tok.is_object() || !tok.contains("model") || !tok["model"].is_object())
         throw Error(path, "no \"model\" object");
     const json &model = tok["model"];
@@ -162,13 +158,10 @@ GgufVocab GgufVocab::fromTokenizerJson(const std::string &path, std::int64_t voc
 
     v.addBos = sentencePiece || postProcessorAddsBos(tok);
     if (!tokenizerConfigPath.empty() && std::filesystem::is_regular_file(tokenizerConfigPath)) {
-        try {
-            const json tc = json::parse(readFile(tokenizerConfigPath));
-            if (tc.contains("add_bos_token") && tc["add_bos_token"].is_boolean())
-                v.addBos = tc["add_bos_token"].get<bool>();
-        } catch (const json::exception &e) {
-            throw Error(tokenizerConfigPath, std::string("not valid JSON: ") + e.what());
-        }
+        const json tc =
+            parseJson(readFile(tokenizerConfigPath), tokenizerConfigPath, "not valid JSON: ");
+        if (tc.contains("add_bos_token") && tc["add_bos_token"].is_boolean())
+            v.addBos = tc["add_bos_token"].get<bool>();
     }
     return v;
 }

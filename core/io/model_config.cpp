@@ -4,6 +4,7 @@
 
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/json_text.h"
 
 #include <nlohmann/json.hpp>
 
@@ -173,12 +174,7 @@ bool sizesFit(const ModelConfig &c)
 
 ModelConfig ModelConfig::fromJson(const std::string &jsonText, const std::string &fileForErrors)
 {
-    json j;
-    try {
-        j = json::parse(jsonText);
-    } catch (const json::exception &e) {
-        throw Error(fileForErrors, std::string("not valid JSON: ") + e.what());
-    }
+    json j = parseJson(jsonText, fileForErrors, "not valid JSON: ");
     if (!j.is_object())
         throw Error(fileForErrors, "not a JSON object");
     const ConfigReader r(j, fileForErrors);

@@ -9,6 +9,7 @@
 #include "core/util/atomic_file.h"
 #include "core/util/atomic_folder.h"
 #include "core/util/error.h"
+#include "core/util/json_text.h"
 #include "kernels/gptq_pack.h"
 #include "kernels/row_codes.h"
 
@@ -343,12 +344,7 @@ SavedCheckpoint saveQuantizedCheckpoint(Model &model, const alloc::BitPlan &plan
 std::unique_ptr<Model> loadQuantizedModel(const std::string &dir, const ModelOptions &options)
 {
     const std::string cfgPath = (fs::path(dir) / kQuantConfigFile).string();
-    nlohmann::json cfg;
-    try {
-        cfg = nlohmann::json::parse(readFile(cfgPath));
-    } catch (const nlohmann::json::exception &e) {
-        throw Error(cfgPath, std::string("is not valid JSON: ") + e.what());
-    }
+    nlohmann::json cfg = parseJson(readFile(cfgPath), cfgPath, "is not valid JSON: ");
     if (!cfg.is_object() || cfg.value("format", "") != kFormat)
         throw Error(cfgPath, std::string("is not a lieq quantized checkpoint (format \"") +
                                  kFormat + "\" expected)");

@@ -3,6 +3,7 @@
 #include "core/store/sha256.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/json_text.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -82,12 +83,7 @@ ModelRecord describeModel(const std::string &modelDir)
     if (!fs::exists(configPath))
         throw Error(configPath, "missing config.json");
     const std::string configText = readFile(configPath);
-    json config;
-    try {
-        config = json::parse(configText);
-    } catch (const json::exception &e) {
-        throw Error(configPath, std::string("invalid JSON: ") + e.what());
-    }
+    json config = parseJson(configText, configPath, "invalid JSON: ");
 
     std::vector<fs::path> shards;
     for (const auto &entry : fs::directory_iterator(dir))
@@ -111,12 +107,7 @@ ModelRecord describeModel(const std::string &modelDir)
         sha.update(h.text);
         hashWeightSample(in, h, sha);
         m.bytes += static_cast<std::int64_t>(h.fileSize);
-        json header;
-        try {
-            header = json::parse(h.text);
-        } catch (const json::exception &e) {
-            throw Error(file, std::string("invalid safetensors header JSON: ") + e.what());
-        }
+        json header = parseJson(h.text, file, "invalid safetensors header JSON: ");
         for (const auto &[name, info] : header.items()) {
             if (name == "__metadata__" || !info.is_object())
                 continue;

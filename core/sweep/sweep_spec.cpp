@@ -2,6 +2,7 @@
 
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/json_text.h"
 
 #include <nlohmann/json.hpp>
 
@@ -222,12 +223,7 @@ Budget parseBudget(const std::string &text)
 SweepSpec parseSweepSpec(const std::string &jsonText, const std::string &source,
                          const std::string &baseDir)
 {
-    json j;
-    try {
-        j = json::parse(jsonText);
-    } catch (const json::exception &e) {
-        throw Error(source, std::string("sweep spec is not valid JSON: ") + e.what());
-    }
+    json j = parseJson(jsonText, source, "sweep spec is not valid JSON: ");
     const Reader r(source, baseDir);
     if (!j.is_object())
         r.fail("(top level)", "expected an object");

@@ -6,6 +6,7 @@
 #include "core/tokenizer/unicode_text.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/json_text.h"
 
 #include <nlohmann/json.hpp>
 
@@ -333,11 +334,7 @@ struct Loader
         const auto cfgPath = std::filesystem::path(path).parent_path() / "tokenizer_config.json";
         json cfg = json::object();
         if (std::filesystem::exists(cfgPath)) {
-            try {
-                cfg = json::parse(readFile(cfgPath.string()));
-            } catch (const json::exception &e) {
-                throw Error(cfgPath.string(), std::string("invalid JSON: ") + e.what());
-            }
+            cfg = parseJson(readFile(cfgPath.string()), cfgPath.string(), "invalid JSON: ");
         }
         d.bos = configToken(cfg, "bos_token");
         d.eos = configToken(cfg, "eos_token");
