@@ -188,10 +188,6 @@
 <context>
     <name>lieq::ui::ExportDialog</name>
     <message>
-        <source>Export folder</source>
-        <translation>Exportordner</translation>
-    </message>
-    <message>
         <source>Exporting…</source>
         <translation>Exportiere…</translation>
     </message>
@@ -202,14 +198,6 @@
     <message>
         <source>Export</source>
         <translation>Exportieren</translation>
-    </message>
-    <message>
-        <source>Folder:</source>
-        <translation>Ordner:</translation>
-    </message>
-    <message>
-        <source>File name prefix:</source>
-        <translation>Dateinamen-Präfix:</translation>
     </message>
     <message>
         <source>Bit plan (JSON)</source>
@@ -226,6 +214,21 @@
     <message>
         <source>Model as F16 GGUF (llama.cpp)</source>
         <translation>Modell als F16-GGUF (llama.cpp)</translation>
+    </message>
+</context>
+<context>
+    <name>lieq::ui::ExportTarget</name>
+    <message>
+        <source>Export folder</source>
+        <translation>Exportordner</translation>
+    </message>
+    <message>
+        <source>Folder:</source>
+        <translation>Ordner:</translation>
+    </message>
+    <message>
+        <source>File name prefix:</source>
+        <translation>Dateinamen-Präfix:</translation>
     </message>
 </context>
 <context>

@@ -188,10 +188,6 @@
 <context>
     <name>lieq::ui::ExportDialog</name>
     <message>
-        <source>Export folder</source>
-        <translation>导出文件夹</translation>
-    </message>
-    <message>
         <source>Exporting…</source>
         <translation>正在导出…</translation>
     </message>
@@ -202,14 +198,6 @@
     <message>
         <source>Export</source>
         <translation>导出</translation>
-    </message>
-    <message>
-        <source>Folder:</source>
-        <translation>文件夹：</translation>
-    </message>
-    <message>
-        <source>File name prefix:</source>
-        <translation>文件名前缀：</translation>
     </message>
     <message>
         <source>Bit plan (JSON)</source>
@@ -226,6 +214,21 @@
     <message>
         <source>Model as F16 GGUF (llama.cpp)</source>
         <translation>模型导出为 F16 GGUF（llama.cpp）</translation>
+    </message>
+</context>
+<context>
+    <name>lieq::ui::ExportTarget</name>
+    <message>
+        <source>Export folder</source>
+        <translation>导出文件夹</translation>
+    </message>
+    <message>
+        <source>Folder:</source>
+        <translation>文件夹：</translation>
+    </message>
+    <message>
+        <source>File name prefix:</source>
+        <translation>文件名前缀：</translation>
     </message>
 </context>
 <context>

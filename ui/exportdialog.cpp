@@ -1,18 +1,13 @@
 #include "ui/exportdialog.h"
-#include "ui/retranslator.h"
 
+#include "ui/exporttarget.h"
 #include "ui/jobrunner.h"
+#include "ui/retranslator.h"
 
 #include <QCheckBox>
 #include <QDialogButtonBox>
-#include <QDir>
-#include <QFileDialog>
-#include <QFormLayout>
-#include <QHBoxLayout>
 #include <QLabel>
-#include <QLineEdit>
 #include <QPushButton>
-#include <QToolButton>
 #include <QVBoxLayout>
 
 namespace lieq::ui {
@@ -21,19 +16,8 @@ ExportDialog::ExportDialog(JobRunner *jobs, ExportRequest request, QWidget *pare
     : QDialog(parent), m_jobs(jobs), m_request(std::move(request))
 {
     auto *outer = new QVBoxLayout(this);
-    auto *form = new QFormLayout;
-    auto *dirRow = new QHBoxLayout;
-    m_dir = new QLineEdit(QDir::homePath(), this);
-    auto *browse = new QToolButton(this);
-    browse->setText(QStringLiteral("…"));
-    dirRow->addWidget(m_dir, 1);
-    dirRow->addWidget(browse);
-    m_base = new QLineEdit(QString::fromStdString(m_request.baseName), this);
-    m_dirLabel = new QLabel(this);
-    m_baseLabel = new QLabel(this);
-    form->addRow(m_dirLabel, dirRow);
-    form->addRow(m_baseLabel, m_base);
-    outer->addLayout(form);
+    m_target = new ExportTarget(QString::fromStdString(m_request.baseName), this);
+    outer->addWidget(m_target);
     m_plan = new QCheckBox(this);
     m_json = new QCheckBox(this);
     m_csv = new QCheckBox(this);
@@ -51,24 +35,19 @@ ExportDialog::ExportDialog(JobRunner *jobs, ExportRequest request, QWidget *pare
     outer->addWidget(m_status);
     m_buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Close, this);
     outer->addWidget(m_buttons);
-    connect(browse, &QToolButton::clicked, this, [this] {
-        const QString d = QFileDialog::getExistingDirectory(this, tr("Export folder"), m_dir->text());
-        if (!d.isEmpty())
-            m_dir->setText(d);
-    });
     connect(m_buttons, &QDialogButtonBox::accepted, this, &ExportDialog::startExport);
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     Retranslator::attach(this, [this] { retranslate(); });
     resize(520, sizeHint().height());
 }
 
-void ExportDialog::setDirectory(const QString &dir) { m_dir->setText(dir); }
+void ExportDialog::setDirectory(const QString &dir) { m_target->setDirectory(dir); }
 
 ExportRequest ExportDialog::request() const
 {
     ExportRequest r = m_request;
-    r.directory = m_dir->text().trimmed().toStdString();
-    r.baseName = m_base->text().trimmed().toStdString();
+    r.directory = m_target->directory().toStdString();
+    r.baseName = m_target->baseName().toStdString();
     r.planJson = m_plan->isChecked();
     r.metricsJson = m_json->isChecked();
     r.metricsCsv = m_csv->isChecked();
@@ -109,8 +88,6 @@ void ExportDialog::startExport()
 void ExportDialog::retranslate()
 {
     setWindowTitle(tr("Export"));
-    m_dirLabel->setText(tr("Folder:"));
-    m_baseLabel->setText(tr("File name prefix:"));
     m_plan->setText(tr("Bit plan (JSON)"));
     m_json->setText(tr("Layer metrics and plan report (JSON)"));
     m_csv->setText(tr("Layer metrics (CSV)"));

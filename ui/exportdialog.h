@@ -7,10 +7,10 @@
 class QCheckBox;
 class QDialogButtonBox;
 class QLabel;
-class QLineEdit;
 
 namespace lieq::ui {
 
+class ExportTarget;
 class JobRunner;
 
 // One dialog for every export of the current model and plan: plan JSON, per-layer metrics
@@ -37,11 +37,9 @@ private:
     void retranslate();
     JobRunner *m_jobs;
     ExportRequest m_request;
-    QLineEdit *m_dir;
-    QLineEdit *m_base;
+    ExportTarget *m_target;
     QCheckBox *m_plan, *m_json, *m_csv, *m_gguf;
     QLabel *m_status;
-    QLabel *m_dirLabel, *m_baseLabel;
     QDialogButtonBox *m_buttons;
 };
 

@@ -2,19 +2,16 @@
 
 #include "core/export/gguf_tensor_encoder.h"
 #include "ui/aboutdialog.h"
+#include "ui/exporttarget.h"
 #include "ui/retranslator.h"
 
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
-#include <QFileDialog>
-#include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
-#include <QLineEdit>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QToolButton>
 #include <QVBoxLayout>
 
 namespace lieq::ui {
@@ -26,22 +23,11 @@ RunExportDialog::RunExportDialog(JobRunner *jobs, QString storePath, std::vector
     auto *outer = new QVBoxLayout(this);
     m_runsLabel = new QLabel(this);
     outer->addWidget(m_runsLabel);
-    auto *form = new QFormLayout;
-    auto *dirRow = new QHBoxLayout;
-    m_dir = new QLineEdit(QDir::homePath(), this);
-    auto *browse = new QToolButton(this);
-    browse->setText(QStringLiteral("…"));
-    dirRow->addWidget(m_dir, 1);
-    dirRow->addWidget(browse);
     QString base = QStringLiteral("lieq");
     for (const auto &r : m_runs)
         base += QLatin1Char('-') + QString::fromStdString(r.text());
-    m_base = new QLineEdit(base, this);
-    m_dirLabel = new QLabel(this);
-    m_baseLabel = new QLabel(this);
-    form->addRow(m_dirLabel, dirRow);
-    form->addRow(m_baseLabel, m_base);
-    outer->addLayout(form);
+    m_target = new ExportTarget(base, this);
+    outer->addWidget(m_target);
 
     m_gguf = new QCheckBox(this);
     m_embedType = new QComboBox(this);
@@ -94,11 +80,6 @@ RunExportDialog::RunExportDialog(JobRunner *jobs, QString storePath, std::vector
     m_export->setDefault(true);
     m_cancel->setEnabled(false);
 
-    connect(browse, &QToolButton::clicked, this, [this] {
-        const QString d = QFileDialog::getExistingDirectory(this, tr("Export folder"), m_dir->text());
-        if (!d.isEmpty())
-            m_dir->setText(d);
-    });
     connect(m_export, &QPushButton::clicked, this, &RunExportDialog::startExport);
     connect(m_cancel, &QPushButton::clicked, this, &RunExportDialog::cancelExport);
     connect(m_close, &QPushButton::clicked, this, &RunExportDialog::reject);
@@ -133,14 +114,14 @@ bool RunExportDialog::oneQuantRun() const
     return m_runs.size() == 1 && m_runs.front().kind == store::RunKind::Quant;
 }
 
-void RunExportDialog::setDirectory(const QString &dir) { m_dir->setText(dir); }
-void RunExportDialog::setBaseName(const QString &name) { m_base->setText(name); }
+void RunExportDialog::setDirectory(const QString &dir) { m_target->setDirectory(dir); }
+void RunExportDialog::setBaseName(const QString &name) { m_target->setBaseName(name); }
 
 bundle::RunExportRequest RunExportDialog::request() const
 {
     bundle::RunExportRequest r;
     r.runs = m_runs;
-    const QString base = QDir(m_dir->text().trimmed()).filePath(m_base->text().trimmed());
+    const QString base = QDir(m_target->directory()).filePath(m_target->baseName());
     auto path = [&base](const char *suffix) { return QString(base + QLatin1String(suffix)).toStdString(); };
     if (m_gguf->isChecked() && m_gguf->isEnabled()) {
         r.ggufPath = path(".gguf");
@@ -170,7 +151,7 @@ void RunExportDialog::setBusy(bool busy)
         m_job = 0;
     m_export->setEnabled(!busy);
     m_cancel->setEnabled(busy);
-    for (QWidget *w : std::initializer_list<QWidget *>{m_dir, m_base, m_pdf, m_html, m_bundle})
+    for (QWidget *w : std::initializer_list<QWidget *>{m_target, m_pdf, m_html, m_bundle})
         w->setEnabled(!busy);
 }
 
@@ -181,8 +162,8 @@ void RunExportDialog::startExport()
         m_status->setText(tr("Choose at least one thing to export."));
         return;
     }
-    if (!QDir(m_dir->text().trimmed()).exists()) {
-        m_status->setText(tr("The folder %1 does not exist.").arg(m_dir->text().trimmed()));
+    if (!QDir(m_target->directory()).exists()) {
+        m_status->setText(tr("The folder %1 does not exist.").arg(m_target->directory()));
         return;
     }
     const QString store = m_storePath;
@@ -230,8 +211,6 @@ void RunExportDialog::retranslate()
     for (const auto &r : m_runs)
         names << QString::fromStdString(r.text());
     m_runsLabel->setText(tr("Runs: %1").arg(names.join(QStringLiteral(", "))));
-    m_dirLabel->setText(tr("Folder:"));
-    m_baseLabel->setText(tr("File name prefix:"));
     m_gguf->setText(tr("GGUF with the plan's per-tensor types (llama.cpp, Ollama, LM Studio)"));
     m_embedType->setToolTip(tr("Type of the token embeddings and the output layer"));
     m_gptq->setText(tr("GPTQ checkpoint (vLLM, GPTQModel, transformers)"));

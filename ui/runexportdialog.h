@@ -11,12 +11,12 @@
 class QCheckBox;
 class QComboBox;
 class QLabel;
-class QLineEdit;
 class QProgressBar;
 class QPushButton;
 
 namespace lieq::ui {
 
+class ExportTarget;
 // Exports stored runs (chosen in History): a GGUF and a GPTQ checkpoint of one quantization
 // run, the report as PDF and HTML, and a bundle of all of them, in a worker thread with a
 // progress bar and Cancel. Every file is written atomically and recorded in the store, so
@@ -60,8 +60,8 @@ private:
     QString m_storePath;
     std::vector<exchange::RunRef> m_runs;
     JobId m_job = 0;
-    QLabel *m_runsLabel, *m_dirLabel, *m_baseLabel, *m_status;
-    QLineEdit *m_dir, *m_base;
+    QLabel *m_runsLabel, *m_status;
+    ExportTarget *m_target;
     QCheckBox *m_gguf, *m_gptq, *m_pdf, *m_html, *m_bundle, *m_withCheckpoint;
     QComboBox *m_embedType, *m_gptqFormat;
     QProgressBar *m_progress;
