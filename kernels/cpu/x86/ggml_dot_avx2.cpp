@@ -27,14 +27,6 @@ inline float hsum(__m256 v)
     return _mm_cvtss_f32(s);
 }
 
-inline int hsumInt(__m256i v)
-{
-    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
-    return _mm_cvtsi128_si32(s);
-}
-
 // fp16 -> fp32 by F16C (exact, like fp16ToFp32, without its branches: a block's scales are
 // converted once per 18..210 bytes of weights, and the software version weighed on Q4_0/Q8_0).
 inline float h2f(fp16_t h)
@@ -49,6 +41,22 @@ alignas(32) constexpr std::uint8_t kPairMasks[4][32] = {
     {4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7},
     {8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11},
     {12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15}};
+
+// Byte shuffles that broadcast int16 element k (0..7) of a 128-bit lane to all of its eight.
+alignas(32) constexpr std::uint8_t kWordMasks[8][32] = {
+    {0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1},
+    {2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3},
+    {4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5},
+    {6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7},
+    {8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9},
+    {10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11},
+    {12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13},
+    {14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15}};
+
+inline __m256i wordOf(__m256i v, int k)
+{
+    return _mm256_shuffle_epi8(v, _mm256_load_si256(reinterpret_cast<const __m256i *>(kWordMasks[k])));
+}
 
 // The int16 scales of sub-blocks 8h + 2s (low half: 8 products) and 8h + 2s + 1 (high half),
 // where `half` is half h of the 16 scales broadcast to both halves (halfOf).
@@ -104,14 +112,13 @@ float dotQ2K(std::int64_t n, const void *wv, const void *xv)
 {
     const auto *w = static_cast<const BlockQ2K *>(wv);
     const auto *x = static_cast<const BlockQ8K *>(xv);
-    __m256 acc = _mm256_setzero_ps();
-    float minTerm = 0;
+    __m256 acc = _mm256_setzero_ps(), accMin = _mm256_setzero_ps();
     const __m256i m2 = _mm256_set1_epi8(3);
     for (std::int64_t b = 0; b < n / kQKK; ++b) {
         const __m128i sc8 = _mm_loadu_si128(reinterpret_cast<const __m128i *>(w[b].scales));
         const __m256i mins16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(sc8, 4), _mm_set1_epi8(0x0f)));
         const __m256i scales16 = _mm256_cvtepu8_epi16(_mm_and_si128(sc8, _mm_set1_epi8(0x0f)));
-        const int mins = hsumInt(_mm256_madd_epi16(mins16, loadu(x[b].bsums)));
+        const __m256i minProd = _mm256_madd_epi16(mins16, loadu(x[b].bsums));
         __m256i sumi = _mm256_setzero_si256();
         for (int h = 0; h < 2; ++h) {
             const __m256i q = loadu(w[b].qs + 32 * h);
@@ -124,9 +131,9 @@ float dotQ2K(std::int64_t n, const void *wv, const void *xv)
         }
         const float d = x[b].d * h2f(w[b].d);
         acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
-        minTerm += x[b].d * h2f(w[b].dmin) * float(mins);
+        accMin = _mm256_fmadd_ps(_mm256_set1_ps(x[b].d * h2f(w[b].dmin)), _mm256_cvtepi32_ps(minProd), accMin);
     }
-    return hsum(acc) - minTerm;
+    return hsum(acc) - hsum(accMin);
 }
 
 float dotQ3K(std::int64_t n, const void *wv, const void *xv)
@@ -137,18 +144,19 @@ float dotQ3K(std::int64_t n, const void *wv, const void *xv)
     const __m256i m2 = _mm256_set1_epi8(3), four = _mm256_set1_epi8(4);
     for (std::int64_t b = 0; b < n / kQKK; ++b) {
         // The 16 6-bit scales (low 4 bits in bytes 0..7, high 2 bits in bytes 8..11), unpacked
-        // four per 32-bit word as ggml does.
-        std::uint32_t aux[4];
+        // four per 32-bit word as ggml does, kept in registers (no store-forwarding stall).
+        std::uint32_t aux[3];
         std::memcpy(aux, w[b].scales, 12);
         const std::uint32_t high = aux[2], low4 = 0x0f0f0f0fu, low2 = 0x03030303u;
-        aux[2] = ((aux[0] >> 4) & low4) | (((high >> 4) & low2) << 4);
-        aux[3] = ((aux[1] >> 4) & low4) | (((high >> 6) & low2) << 4);
-        aux[0] = (aux[0] & low4) | ((high & low2) << 4);
-        aux[1] = (aux[1] & low4) | (((high >> 2) & low2) << 4);
-        const __m256i scales16 = _mm256_cvtepi8_epi16(_mm_sub_epi8(
-            _mm_loadu_si128(reinterpret_cast<const __m128i *>(aux)), _mm_set1_epi8(32)));
-        // The -4 offset of every code, through the activation sums.
-        const int offset = hsumInt(_mm256_madd_epi16(scales16, loadu(x[b].bsums)));
+        const std::uint32_t s0 = (aux[0] & low4) | ((high & low2) << 4);
+        const std::uint32_t s1 = (aux[1] & low4) | (((high >> 2) & low2) << 4);
+        const std::uint32_t s2 = ((aux[0] >> 4) & low4) | (((high >> 4) & low2) << 4);
+        const std::uint32_t s3 = ((aux[1] >> 4) & low4) | (((high >> 6) & low2) << 4);
+        const __m256i scales16 = _mm256_cvtepi8_epi16(
+            _mm_sub_epi8(_mm_setr_epi32(int(s0), int(s1), int(s2), int(s3)), _mm_set1_epi8(32)));
+        // The -4 offset of every code, through the activation sums: 4 * scale * bsum per
+        // 16 values, taken off the integer sum as a vector.
+        const __m256i offset = _mm256_slli_epi32(_mm256_madd_epi16(scales16, loadu(x[b].bsums)), 2);
         const __m256i hm = loadu(w[b].hmask);
         __m256i sumi = _mm256_setzero_si256();
         for (int h = 0; h < 2; ++h) {
@@ -165,9 +173,7 @@ float dotQ3K(std::int64_t n, const void *wv, const void *xv)
             }
         }
         const float d = x[b].d * h2f(w[b].d);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(d),
-                              _mm256_cvtepi32_ps(_mm256_sub_epi32(sumi, _mm256_setr_epi32(4 * offset, 0, 0, 0, 0, 0, 0, 0))),
-                              acc);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(_mm256_sub_epi32(sumi, offset)), acc);
     }
     return hsum(acc);
 }
@@ -177,39 +183,41 @@ float dotQ4K(std::int64_t n, const void *wv, const void *xv)
     const auto *w = static_cast<const BlockQ4K *>(wv);
     const auto *x = static_cast<const BlockQ8K *>(xv);
     __m256 acc = _mm256_setzero_ps();
-    float minTerm = 0;
+    __m128 accMin = _mm_setzero_ps();
     const __m256i m4 = _mm256_set1_epi8(0x0f);
     for (std::int64_t b = 0; b < n / kQKK; ++b) {
-        // detail::scaleMinK4 for all eight at once (ggml's unpacking): scales in bytes 0..7
-        // of u, mins in bytes 8..15.
-        std::uint32_t u[4];
+        // detail::scaleMinK4 for all eight at once (ggml's unpacking), kept in registers (a
+        // vector load of words just stored stalls on store forwarding): scales in bytes 0..7,
+        // mins in bytes 8..15, widened to int16.
+        std::uint32_t u[3];
         std::memcpy(u, w[b].scales, 12);
         const std::uint32_t low6 = 0x3f3f3f3fu, low4 = 0x0f0f0f0fu, low2 = 0x03030303u;
-        u[3] = ((u[2] >> 4) & low4) | (((u[1] >> 6) & low2) << 4);
-        const std::uint32_t lowMins = u[1] & low6;
-        u[1] = (u[2] & low4) | (((u[0] >> 6) & low2) << 4);
-        u[2] = lowMins;
-        u[0] &= low6;
-        std::uint8_t sc[8];
-        std::memcpy(sc, u, 8);
-        // Each min twice: it covers two 16-value activation sums.
-        const __m128i mins8 = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i *>(u)),
-                                               _mm_setr_epi8(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15));
-        const int minSum = hsumInt(_mm256_madd_epi16(_mm256_cvtepu8_epi16(mins8), loadu(x[b].bsums)));
+        const std::uint32_t s0 = u[0] & low6, m0 = u[1] & low6;
+        const std::uint32_t s1 = (u[2] & low4) | (((u[0] >> 6) & low2) << 4);
+        const std::uint32_t m1 = ((u[2] >> 4) & low4) | (((u[1] >> 6) & low2) << 4);
+        const __m256i sm16 = _mm256_cvtepu8_epi16(_mm_setr_epi32(int(s0), int(s1), int(m0), int(m1)));
+        // Mins against the activation sums of their 32 values (pairs of 16-value bsums),
+        // accumulated as vectors and summed once at the end.
+        const __m256i bsums = loadu(x[b].bsums);
+        const __m128i sums32 = _mm_hadd_epi16(_mm256_castsi256_si128(bsums), _mm256_extracti128_si256(bsums, 1));
+        const __m128i minProd = _mm_madd_epi16(_mm256_extracti128_si256(sm16, 1), sums32);
+        accMin = _mm_fmadd_ps(_mm_set1_ps(x[b].d * h2f(w[b].dmin)), _mm_cvtepi32_ps(minProd), accMin);
+        const __m256i scales = _mm256_permute2x128_si256(sm16, sm16, 0x00);
         __m256i sumi = _mm256_setzero_si256();
         for (int p = 0; p < 4; ++p) {
             const __m256i q = loadu(w[b].qs + 32 * p);
             const __m256i lo = _mm256_maddubs_epi16(_mm256_and_si256(q, m4), loadu(x[b].qs + 64 * p));
             const __m256i hi = _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4),
                                                     loadu(x[b].qs + 64 * p + 32));
-            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(lo, _mm256_set1_epi16(sc[2 * p])));
-            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(hi, _mm256_set1_epi16(sc[2 * p + 1])));
+            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(lo, wordOf(scales, 2 * p)));
+            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(hi, wordOf(scales, 2 * p + 1)));
         }
         const float d = x[b].d * h2f(w[b].d);
         acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
-        minTerm += x[b].d * h2f(w[b].dmin) * float(minSum);
     }
-    return hsum(acc) - minTerm;
+    __m128 m = _mm_add_ps(accMin, _mm_movehl_ps(accMin, accMin));
+    m = _mm_add_ss(m, _mm_movehdup_ps(m));
+    return hsum(acc) - _mm_cvtss_f32(m);
 }
 
 float dotQ6K(std::int64_t n, const void *wv, const void *xv)
@@ -220,7 +228,7 @@ float dotQ6K(std::int64_t n, const void *wv, const void *xv)
     const __m256i m4 = _mm256_set1_epi8(0x0f), m2 = _mm256_set1_epi8(3);
     for (std::int64_t b = 0; b < n / kQKK; ++b) {
         const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i *>(w[b].scales)));
-        const int offset = hsumInt(_mm256_madd_epi16(sc16, loadu(x[b].bsums)));
+        const __m256i offset = _mm256_slli_epi32(_mm256_madd_epi16(sc16, loadu(x[b].bsums)), 5);
         __m256i sumi = _mm256_setzero_si256();
         for (int h = 0; h < 2; ++h) {
             const __m256i ql0 = loadu(w[b].ql + 64 * h), ql1 = loadu(w[b].ql + 64 * h + 32);
@@ -240,9 +248,7 @@ float dotQ6K(std::int64_t n, const void *wv, const void *xv)
             }
         }
         const float d = x[b].d * h2f(w[b].d);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(d),
-                              _mm256_cvtepi32_ps(_mm256_sub_epi32(sumi, _mm256_setr_epi32(32 * offset, 0, 0, 0, 0, 0, 0, 0))),
-                              acc);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(_mm256_sub_epi32(sumi, offset)), acc);
     }
     return hsum(acc);
 }
