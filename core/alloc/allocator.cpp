@@ -121,9 +121,7 @@ Budget budgetOf(const AllocationRequest &r, const std::vector<PlanUnit> &units, 
 
 void allocatePaper(const AllocationRequest &r, std::vector<PlanUnit> &units)
 {
-    std::vector<int> bits = r.bitSet;
-    std::sort(bits.begin(), bits.end());
-    bits.erase(std::unique(bits.begin(), bits.end()), bits.end());
+    const std::vector<int> bits = distinctBits(r.bitSet);
     if (bits.size() != 2)
         throw Error("allocation: the paper rule uses exactly two bit-widths (e.g. --bits 2,4); "
                     "use the knapsack for other bit sets");
@@ -301,9 +299,7 @@ BitPlan allocate(const AllocationRequest &r)
 {
     BitPlan plan;
     plan.units = allocationUnits(r);
-    std::vector<int> bits = r.bitSet;
-    std::sort(bits.begin(), bits.end());
-    bits.erase(std::unique(bits.begin(), bits.end()), bits.end());
+    const std::vector<int> bits = distinctBits(r.bitSet);
     auto negateScores = [&plan] {
         for (PlanUnit &u : plan.units)
             u.score = -u.score;
@@ -348,10 +344,14 @@ double planObjective(const BitPlan &plan)
 
 AllocMethod defaultMethod(const std::vector<int> &bitSet)
 {
-    std::vector<int> bits = bitSet;
-    std::sort(bits.begin(), bits.end());
-    bits.erase(std::unique(bits.begin(), bits.end()), bits.end());
-    return bits.size() == 2 ? AllocMethod::Paper : AllocMethod::Knapsack;
+    return distinctBits(bitSet).size() == 2 ? AllocMethod::Paper : AllocMethod::Knapsack;
+}
+
+std::vector<int> distinctBits(std::vector<int> bitSet)
+{
+    std::sort(bitSet.begin(), bitSet.end());
+    bitSet.erase(std::unique(bitSet.begin(), bitSet.end()), bitSet.end());
+    return bitSet;
 }
 
 const EnumNames<AllocMethod, 3> kMethodNames{"allocation method",
@@ -417,9 +417,7 @@ std::vector<int> parseBitSet(const std::string &spec)
     }
     if (bits.empty())
         throw Error("bit set '" + spec + "' is empty");
-    std::sort(bits.begin(), bits.end());
-    bits.erase(std::unique(bits.begin(), bits.end()), bits.end());
-    return bits;
+    return distinctBits(std::move(bits));
 }
 
 } // namespace lieq::alloc

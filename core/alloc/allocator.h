@@ -61,6 +61,9 @@ double planObjective(const BitPlan &plan);
 // those sweeps.
 AllocMethod defaultMethod(const std::vector<int> &bitSet);
 
+// The bit-widths of a bit set, ascending, each once.
+std::vector<int> distinctBits(std::vector<int> bitSet);
+
 std::string methodName(AllocMethod m);
 AllocMethod methodFromName(const std::string &name); // throws lieq::Error
 

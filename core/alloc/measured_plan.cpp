@@ -20,9 +20,7 @@ BitPlan measuredPlan(const AllocationRequest &request, const std::vector<double>
     if (request.perProjection)
         throw Error("measured plan: gains are measured per layer; per-projection plans need "
                     "per-projection measurements");
-    std::vector<int> bits = request.bitSet;
-    std::sort(bits.begin(), bits.end());
-    bits.erase(std::unique(bits.begin(), bits.end()), bits.end());
+    const std::vector<int> bits = distinctBits(request.bitSet);
     if (bits.size() != 2)
         throw Error("measured plan: the measured gains are for one low and one high bit-width "
                     "(e.g. --bits 2,4)");
