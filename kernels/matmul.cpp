@@ -80,7 +80,9 @@ void matmulRows(const WeightView &w, const float *x, std::int64_t m, float *y, B
     if (w.type == QuantType::F32 || w.type == QuantType::F16 || w.type == QuantType::BF16) {
         dot = b != Backend::Scalar ? x86::floatVecDotAvx2(w.type) : floatDotRef(w.type);
     } else {
-        dot = b != Backend::Scalar ? x86::ggmlVecDotAvx2(w.type) : t.vecDotRef;
+        dot = b == Backend::Vnni   ? x86vnni::ggmlVecDotAvx2(w.type)
+              : b == Backend::Avx2 ? x86::ggmlVecDotAvx2(w.type)
+                                   : t.vecDotRef;
         const TypeTraits &xt = typeTraits(t.vecDotType);
         xBytes = rowBytes(xt.type, w.cols);
         xq.resize(std::size_t(xBytes * m));

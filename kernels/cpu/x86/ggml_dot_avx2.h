@@ -10,3 +10,10 @@ namespace lieq::kernels::x86 {
 VecDotFn ggmlVecDotAvx2(QuantType type);
 
 } // namespace lieq::kernels::x86
+
+// The same dots with AVX512-VNNI/VL (callers check cpuFeatures().x86Vnni()); same results.
+namespace lieq::kernels::x86vnni {
+
+VecDotFn ggmlVecDotAvx2(QuantType type);
+
+} // namespace lieq::kernels::x86vnni
