@@ -86,14 +86,7 @@ void ExperimentStore::requireWritable() const
 
 void ExperimentStore::requireRunning(const char *table, std::int64_t runId)
 {
-    Statement st(*m_db, std::string("SELECT status FROM ") + table + " WHERE id = ?");
-    st.bind(1, runId);
-    if (!st.step())
-        throw Error(m_db->path(), std::string(table) + ": no run with id " + std::to_string(runId));
-    const std::string status = st.columnText(0);
-    if (status != "running")
-        throw Error(m_db->path(), std::string(table) + ": run " + std::to_string(runId) +
-                                      " is " + status + ", not running; it cannot change");
+    requireRunningRun(*m_db, table, runId);
 }
 
 // A run still "running" whose owner process on this host is gone was cut off by a crash or

@@ -49,17 +49,7 @@ void ExperimentStore::appendLayerMetrics(std::int64_t runId, const std::vector<L
 void ExperimentStore::finishAnalysisRun(std::int64_t runId, const RunOutcome &outcome)
 {
     requireWritable();
-    if (outcome.status == RunStatus::Running)
-        throw Error(m_db->path(), "finishAnalysisRun: a finished run cannot be 'running'");
-    const std::string timings = canonicalJson(outcome.timingsJson, m_db->path() + ": timings");
-    Transaction tx(*m_db);
-    requireRunning("analysis_runs", runId);
-    Statement st(*m_db, "UPDATE analysis_runs SET status = ?, error_text = ?, timings_json = ?, "
-                        "wall_seconds = ?, finished_at = ? WHERE id = ?");
-    st.bind(1, runStatusName(outcome.status)).bind(2, outcome.errorText).bind(3, timings)
-        .bind(4, outcome.wallSeconds).bind(5, nowMs()).bind(6, runId);
-    st.run();
-    tx.commit();
+    finishRun(*m_db, "analysis_runs", runId, outcome, "finishAnalysisRun");
 }
 
 std::optional<std::int64_t> ExperimentStore::findReusableAnalysisRun(const std::string &modelFingerprint,

@@ -83,17 +83,10 @@ void ExperimentStore::finishQuantRun(std::int64_t runId, const RunOutcome &outco
                                      const std::string &outputPath, std::int64_t outputBytes)
 {
     requireWritable();
-    if (outcome.status == RunStatus::Running)
-        throw Error(m_db->path(), "finishQuantRun: a finished run cannot be 'running'");
-    const std::string timings = canonicalJson(outcome.timingsJson, m_db->path() + ": timings");
     Transaction tx(*m_db);
-    requireRunning("quant_runs", runId);
-    Statement st(*m_db, "UPDATE quant_runs SET status = ?, error_text = ?, timings_json = ?, "
-                        "wall_seconds = ?, output_path = ?, output_bytes = ?, finished_at = ? "
-                        "WHERE id = ?");
-    st.bind(1, runStatusName(outcome.status)).bind(2, outcome.errorText).bind(3, timings)
-        .bind(4, outcome.wallSeconds).bind(5, outputPath).bind(6, outputBytes).bind(7, nowMs())
-        .bind(8, runId);
+    finishRun(*m_db, "quant_runs", runId, outcome, "finishQuantRun");
+    Statement st(*m_db, "UPDATE quant_runs SET output_path = ?, output_bytes = ? WHERE id = ?");
+    st.bind(1, outputPath).bind(2, outputBytes).bind(3, runId);
     st.run();
     tx.commit();
 }

@@ -36,6 +36,39 @@ std::int64_t returnedId(Database &db, Statement &st, const char *what)
     return id;
 }
 
+void requireRunningRun(Database &db, const char *table, std::int64_t runId)
+{
+    Statement st(db, std::string("SELECT status FROM ") + table + " WHERE id = ?");
+    st.bind(1, runId);
+    if (!st.step())
+        throw Error(db.path(), std::string(table) + ": no run with id " + std::to_string(runId));
+    const std::string status = st.columnText(0);
+    if (status != "running")
+        throw Error(db.path(), std::string(table) + ": run " + std::to_string(runId) + " is " +
+                                   status + ", not running; it cannot change");
+}
+
+void finishRun(Database &db, const char *table, std::int64_t runId, const RunOutcome &outcome,
+               const char *caller)
+{
+    if (outcome.status == RunStatus::Running)
+        throw Error(db.path(), std::string(caller) + ": a finished run cannot be 'running'");
+    const std::string timings = canonicalJson(outcome.timingsJson, db.path() + ": timings");
+    Transaction tx(db);
+    requireRunningRun(db, table, runId);
+    Statement st(db, std::string("UPDATE ") + table +
+                         " SET status = ?, error_text = ?, timings_json = ?, wall_seconds = ?, "
+                         "finished_at = ? WHERE id = ?");
+    st.bind(1, runStatusName(outcome.status))
+        .bind(2, outcome.errorText)
+        .bind(3, timings)
+        .bind(4, outcome.wallSeconds)
+        .bind(5, nowMs())
+        .bind(6, runId);
+    st.run();
+    tx.commit();
+}
+
 std::int64_t insertRunningRun(Database &db, const RunningRunRow &row)
 {
     Transaction tx(db);

@@ -50,6 +50,14 @@ struct RunningRunRow
     std::optional<std::int64_t> seed;
 };
 std::int64_t insertRunningRun(Database &db, const RunningRunRow &row); // the new run's id
+// Throws lieq::Error unless run `runId` of `table` exists and is still "running".
+void requireRunningRun(Database &db, const char *table, std::int64_t runId);
+// Ends run `runId` of `table` (analysis_runs or quant_runs), which must still be running: its
+// status, error text, timings, wall time and finish time from `outcome`, in one transaction (a
+// savepoint inside the caller's). `caller` names the function in the error for an outcome that
+// is itself "running".
+void finishRun(Database &db, const char *table, std::int64_t runId, const RunOutcome &outcome,
+               const char *caller);
 std::string hostName();
 int processId();
 
