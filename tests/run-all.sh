@@ -16,3 +16,7 @@ fi
 cmake --preset release
 cmake --build --preset release
 ctest --preset release -LE bench -j2 --timeout 1200
+# Memory safety: the torch-free tests again under AddressSanitizer + UBSan + LeakSanitizer (asan
+# preset, build-asan); fails on any test failure or sanitizer report. Cost and scope:
+# tests/sanitizers/asan-ci.sh and docs/robustness.md, "Sanitizers".
+tests/sanitizers/asan-ci.sh
