@@ -4,6 +4,8 @@
 #include "core/util/thread_pool.h"
 
 #include <algorithm>
+#include <atomic>
+#include <vector>
 
 namespace lieq {
 
@@ -122,6 +124,92 @@ void parallelAddmm_(torch::Tensor &c, const torch::Tensor &a, const torch::Tenso
             rows.addmm_(a.narrow(0, r0, r1 - r0), b, beta, alpha);
         },
         featureGrain(N, K));
+}
+
+namespace {
+
+// Rows per chunk for rows of `cols` elements: about 16k elements.
+std::int64_t rowGrain(std::int64_t cols)
+{
+    return std::max<std::int64_t>(1, (kMinParallelElements / 4) / std::max<std::int64_t>(1, cols));
+}
+
+// A tensor as rows along dimension 0 ([rows, rest]); a 0-d or 1-d tensor is one row or rows of 1.
+std::int64_t rowLength(const torch::Tensor &t)
+{
+    return t.dim() == 0 || t.size(0) == 0 ? 1 : t.numel() / t.size(0);
+}
+
+} // namespace
+
+void parallelForRows(const torch::Tensor &like, std::int64_t rows, std::int64_t cols,
+                     const std::function<void(std::int64_t, std::int64_t)> &fn)
+{
+    if (rows <= 1 || rows * std::max<std::int64_t>(1, cols) < kMinParallelElements ||
+        !like.device().is_cpu() || ThreadPool::global().threads() <= 1) {
+        fn(0, rows);
+        return;
+    }
+    parallelFor(rows, fn, rowGrain(cols));
+}
+
+void parallelCopy_(const torch::Tensor &dst, const torch::Tensor &src)
+{
+    if (dst.sizes() != src.sizes())
+        throw Error("parallel copy: shapes do not agree");
+    if (dst.dim() == 0) {
+        dst.copy_(src);
+        return;
+    }
+    parallelForRows(dst, dst.size(0), rowLength(dst), [&](std::int64_t r0, std::int64_t r1) {
+        dst.narrow(0, r0, r1 - r0).copy_(src.narrow(0, r0, r1 - r0));
+    });
+}
+
+torch::Tensor parallelContiguousCopy(const torch::Tensor &src, torch::ScalarType dtype)
+{
+    torch::Tensor out = torch::empty(src.sizes(), src.options().dtype(dtype));
+    parallelCopy_(out, src);
+    return out;
+}
+
+bool parallelAllFinite(const torch::Tensor &t)
+{
+    if (!t.is_floating_point())
+        return true;
+    const torch::Tensor flat = t.reshape({-1});
+    const std::int64_t chunk = kMinParallelElements * 4, n = flat.numel();
+    std::atomic<bool> finite{true};
+    // Chunks keep the boolean mask small; a found NaN stops the remaining chunks early.
+    parallelForRows(flat, (n + chunk - 1) / chunk, chunk, [&](std::int64_t c0, std::int64_t c1) {
+        for (std::int64_t c = c0; c < c1 && finite.load(std::memory_order_relaxed); ++c) {
+            const std::int64_t e0 = c * chunk, e1 = std::min(n, e0 + chunk);
+            if (!torch::isfinite(flat.narrow(0, e0, e1 - e0)).all().item<bool>())
+                finite = false;
+        }
+    });
+    return finite;
+}
+
+double parallelDotSum(const torch::Tensor &a, const torch::Tensor &b)
+{
+    if (a.sizes() != b.sizes())
+        throw Error("parallel dot: shapes do not agree");
+    const torch::Tensor x = a.reshape({-1}), y = b.reshape({-1});
+    const std::int64_t chunk = kMinParallelElements, n = x.numel();
+    std::vector<double> partial(std::size_t((n + chunk - 1) / chunk), 0.0);
+    parallelForRows(x, std::int64_t(partial.size()), chunk, [&](std::int64_t c0, std::int64_t c1) {
+        for (std::int64_t c = c0; c < c1; ++c) {
+            const std::int64_t e0 = c * chunk, e1 = std::min(n, e0 + chunk);
+            partial[std::size_t(c)] = (x.narrow(0, e0, e1 - e0) * y.narrow(0, e0, e1 - e0))
+                                          .sum(torch::kFloat64)
+                                          .item<double>();
+        }
+    });
+    double sum = 0;
+    for (double p : partial)
+        sum += p;
+    return sum;
 }
 
 } // namespace lieq

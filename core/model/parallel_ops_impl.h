@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <functional>
 
 namespace lieq {
 
@@ -30,5 +31,29 @@ torch::Tensor parallelMm(const torch::Tensor &a, const torch::Tensor &b);
 // c = beta c + alpha (a @ b), in place, split by rows of c (contiguous [M, N]); a [M, K].
 void parallelAddmm_(torch::Tensor &c, const torch::Tensor &a, const torch::Tensor &b,
                     double beta = 1.0, double alpha = 1.0);
+
+// Elements below which an element-wise step stays on the calling thread (about 20 us of work).
+inline constexpr std::int64_t kMinParallelElements = 1 << 16;
+
+// fn(r0, r1) over row blocks of [0, rows), rows of `cols` elements each: split over the pool in
+// chunks of about 16k elements when the whole is large enough to pay for waking a thread and
+// `like` is on the CPU, else one call on the caller.
+void parallelForRows(const torch::Tensor &like, std::int64_t rows, std::int64_t cols,
+                     const std::function<void(std::int64_t, std::int64_t)> &fn);
+
+// dst <- src (the same shape, any strides and dtypes), split by rows of dimension 0.
+void parallelCopy_(const torch::Tensor &dst, const torch::Tensor &src);
+
+// A contiguous copy of src (any strides) as `dtype`, always a new tensor; split like
+// parallelCopy_. Replaces clone()/contiguous()/to() of large matrices in the backends.
+torch::Tensor parallelContiguousCopy(const torch::Tensor &src,
+                                     torch::ScalarType dtype = torch::kFloat32);
+
+// Whether every element is finite (no NaN, no +-Inf); split over the pool when large.
+bool parallelAllFinite(const torch::Tensor &t);
+
+// sum(a * b) over all elements in fp64 (a, b the same shape, fp32). Partial sums over fixed
+// chunks added in order, so the result does not depend on the thread count.
+double parallelDotSum(const torch::Tensor &a, const torch::Tensor &b);
 
 } // namespace lieq

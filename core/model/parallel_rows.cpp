@@ -1,29 +1,14 @@
 #include "core/model/parallel_rows_impl.h"
 
+#include "core/model/parallel_ops_impl.h"
 #include "core/model/tensor_ops_impl.h"
 #include "core/util/error.h"
-#include "core/util/thread_pool.h"
 
 #include <algorithm>
 
 namespace lieq {
 
 namespace {
-
-// fn(r0, r1) over [0, rows) in chunks of about 16k elements, on the pool when the whole is
-// large enough to pay for waking a thread, else inline.
-template <typename Fn>
-void forRows(const torch::Tensor &x, std::int64_t rows, std::int64_t cols, const Fn &fn)
-{
-    const std::int64_t perRow = std::max<std::int64_t>(1, cols);
-    if (rows <= 1 || rows * perRow < kMinParallelElements || !x.device().is_cpu() ||
-        ThreadPool::global().threads() <= 1) {
-        fn(std::int64_t{0}, rows);
-        return;
-    }
-    const std::int64_t grain = std::max<std::int64_t>(1, (kMinParallelElements / 4) / perRow);
-    parallelFor(rows, fn, grain);
-}
 
 torch::Tensor rows2d(const torch::Tensor &x)
 {
@@ -54,7 +39,7 @@ torch::Tensor parallelRmsNorm(const torch::Tensor &x, const torch::Tensor &weigh
 {
     const torch::Tensor in = rows2d(x.contiguous());
     torch::Tensor out = torch::empty_like(in);
-    forRows(in, in.size(0), in.size(1), [&](std::int64_t r0, std::int64_t r1) {
+    parallelForRows(in, in.size(0), in.size(1), [&](std::int64_t r0, std::int64_t r1) {
         const torch::Tensor xs = in.narrow(0, r0, r1 - r0);
         torch::Tensor os = out.narrow(0, r0, r1 - r0);
         torch::mul_out(os, xs, torch::rsqrt(xs.square().mean(-1, /*keepdim=*/true) + eps))
@@ -84,7 +69,7 @@ AttentionInputs parallelAttentionInputs(const torch::Tensor &q, const torch::Ten
         return w.defined() ? rmsNorm(x, w, eps) : x;
     };
     // One row is one position of one sequence: all its heads of q, k and v.
-    forRows(q, B * T, (nh + 2 * nkv) * D, [&](std::int64_t r0, std::int64_t r1) {
+    parallelForRows(q, B * T, (nh + 2 * nkv) * D, [&](std::int64_t r0, std::int64_t r1) {
         for (std::int64_t b = r0 / T; b * T < r1; ++b) {
             const std::int64_t t0 = std::max(r0 - b * T, std::int64_t{0});
             const std::int64_t t1 = std::min(r1 - b * T, T), n = t1 - t0;
@@ -107,7 +92,7 @@ torch::Tensor &parallelSiluMul_(torch::Tensor &gate, const torch::Tensor &up)
     // start on a vector boundary give the unsplit bits.
     const torch::Tensor g = gate.view({-1}), u = up.reshape({-1});
     const std::int64_t n = g.numel(), vec = 64;
-    forRows(g, (n + vec - 1) / vec, vec, [&](std::int64_t b0, std::int64_t b1) {
+    parallelForRows(g, (n + vec - 1) / vec, vec, [&](std::int64_t b0, std::int64_t b1) {
         const std::int64_t e0 = b0 * vec, e1 = std::min(n, b1 * vec);
         torch::Tensor gs = g.narrow(0, e0, e1 - e0);
         torch::silu_(gs).mul_(u.narrow(0, e0, e1 - e0));
@@ -121,7 +106,7 @@ torch::Tensor &parallelAdd_(torch::Tensor &y, const torch::Tensor &x)
     if (!y.is_contiguous())
         y = y.contiguous();
     const torch::Tensor a = rows2d(y), b = rows2d(x);
-    forRows(a, a.size(0), a.size(1), [&](std::int64_t r0, std::int64_t r1) {
+    parallelForRows(a, a.size(0), a.size(1), [&](std::int64_t r0, std::int64_t r1) {
         a.narrow(0, r0, r1 - r0).add_(b.narrow(0, r0, r1 - r0));
     });
     return y;

@@ -13,9 +13,6 @@
 
 namespace lieq {
 
-// Elements below which an element-wise step stays on the calling thread (about 20 us of work).
-inline constexpr std::int64_t kMinParallelElements = 1 << 16;
-
 // rmsNorm(x, weight, eps) of tensor_ops_impl.h over the last dimension; x any shape, fp32.
 torch::Tensor parallelRmsNorm(const torch::Tensor &x, const torch::Tensor &weight, double eps);
 

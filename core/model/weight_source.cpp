@@ -1,9 +1,8 @@
 #include "core/model/weight_source_impl.h"
 
+#include "core/model/parallel_ops_impl.h"
 #include "core/util/error.h"
-#include "core/util/thread_pool.h"
 
-#include <atomic>
 #include <mutex>
 #include <sstream>
 #include <unordered_set>
@@ -35,52 +34,14 @@ std::string shapeText(const std::vector<std::int64_t> &s)
     return os.str();
 }
 
-// Elements per chunk of the split conversions and checks below (a few hundred microseconds).
-constexpr std::int64_t kChunk = std::int64_t(1) << 18;
-
-bool splitOnPool(const torch::Tensor &t)
-{
-    return t.device().is_cpu() && t.numel() >= 2 * kChunk && ThreadPool::global().threads() > 1;
-}
-
-// t as fp32 on `device`. On the CPU a large tensor is converted in chunks over the pool: the
+// t as fp32 on `device`. On the CPU a large tensor is widened in row chunks over the pool: the
 // conversion of each layer (bf16 -> fp32) was single-threaded work on the caller while the
-// other threads waited (perf of lieq analyze, issue 10). Widening is exact, so the chunks give
-// the same bits.
+// other threads waited (perf of lieq analyze, issue 10). Widening is exact: the same bits.
 torch::Tensor toFloat32(const torch::Tensor &t, torch::Device device)
 {
-    if (!device.is_cpu() || !splitOnPool(t) || !t.is_contiguous())
+    if (!device.is_cpu())
         return t.to(device, torch::kFloat32);
-    torch::Tensor out = torch::empty(t.sizes(), t.options().dtype(torch::kFloat32));
-    const torch::Tensor src = t.view({-1}), dst = out.view({-1});
-    parallelFor(
-        (src.numel() + kChunk - 1) / kChunk,
-        [&](std::int64_t c0, std::int64_t c1) {
-            const std::int64_t e0 = c0 * kChunk, e1 = std::min(src.numel(), c1 * kChunk);
-            dst.narrow(0, e0, e1 - e0).copy_(src.narrow(0, e0, e1 - e0));
-        },
-        1);
-    return out;
-}
-
-// Whether every element of the flat tensor is finite, in chunks (over the pool when large), so
-// that the boolean mask of a large matrix stays small.
-bool allFinite(const torch::Tensor &flat)
-{
-    std::atomic<bool> finite{true};
-    const auto check = [&](std::int64_t c0, std::int64_t c1) {
-        for (std::int64_t c = c0; c < c1 && finite.load(std::memory_order_relaxed); ++c) {
-            const std::int64_t e0 = c * kChunk, e1 = std::min(flat.numel(), e0 + kChunk);
-            if (!torch::isfinite(flat.narrow(0, e0, e1 - e0)).all().item<bool>())
-                finite = false;
-        }
-    };
-    const std::int64_t chunks = (flat.numel() + kChunk - 1) / kChunk;
-    if (splitOnPool(flat))
-        parallelFor(chunks, check, 1);
-    else
-        check(0, chunks);
-    return finite;
+    return parallelContiguousCopy(t, torch::kFloat32);
 }
 
 } // namespace
@@ -106,7 +67,7 @@ void WeightSource::requireFinite(const std::string &name) const
     }
     const TensorView &v = m_checkpoint->tensor(name);
     const torch::Tensor flat = raw(name).reshape({-1});
-    if (!allFinite(flat)) {
+    if (!parallelAllFinite(flat)) {
         const std::int64_t bad = flat.numel() - torch::isfinite(flat).sum().item<std::int64_t>();
         throw Error(v.file, "tensor " + name + " holds " + std::to_string(bad) + " NaN or infinite "
                                 "value(s) of " + std::to_string(flat.numel()) +

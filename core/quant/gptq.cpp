@@ -26,7 +26,7 @@ constexpr double kMinPivotRatio = 1e-6;
 std::optional<torch::Tensor> dampedInverseFactor(const torch::Tensor &h, double damp,
                                                  double meanDiag)
 {
-    torch::Tensor hd = h.clone();
+    torch::Tensor hd = parallelContiguousCopy(h);
     hd.diagonal().add_(damp);
     std::optional<GptqInverseFactor> f = gptqInverseFactor(hd);
     if (!f || !std::isfinite(f->minPivotSquared) || f->minPivotSquared < kMinPivotRatio * meanDiag)
@@ -49,7 +49,7 @@ void checkInputs(const torch::Tensor &weight, const torch::Tensor &hessian,
     if (!(options.dampPercent >= 0.0 && options.dampPercent < 1.0) ||
         !(options.dampIncrement > 0.0))
         throw Error("GPTQ: damping must be in [0, 1) with a positive increment");
-    if (!torch::isfinite(hessian).all().item<bool>())
+    if (!parallelAllFinite(hessian))
         throw Error("GPTQ: the Hessian holds non-finite values (check the calibration inputs)");
 }
 
@@ -66,8 +66,8 @@ public:
         m_result.samples = samples;
         // Work on W^T ([cols, rows]) later so that a weight column is contiguous in the inner
         // loop; the copies are ours to modify.
-        m_w = weight.to(torch::kFloat32).contiguous().clone();
-        m_h = hessian.to(torch::kFloat32).clone();
+        m_w = parallelContiguousCopy(weight);
+        m_h = parallelContiguousCopy(hessian);
     }
 
     GptqResult run()
@@ -154,7 +154,7 @@ private:
     // then update the columns after the block at once (the lazy batch update).
     void quantizeColumns()
     {
-        m_wt = m_w.t().contiguous(); // [cols, rows], updated block by block
+        m_wt = parallelContiguousCopy(m_w.t()); // [cols, rows], updated block by block
         m_w = torch::Tensor();
         m_codesT.assign(std::size_t(m_rows * m_cols), 0);
         if (!m_options.staticGroups)
@@ -176,8 +176,8 @@ private:
     torch::Tensor quantizeBlock(std::int64_t i1, std::int64_t i2)
     {
         const std::int64_t count = i2 - i1;
-        torch::Tensor w1 = m_wt.index({Slice(i1, i2)}).clone();
-        torch::Tensor err1 = torch::zeros({count, m_rows}, torch::kFloat32);
+        torch::Tensor w1 = parallelContiguousCopy(m_wt.index({Slice(i1, i2)}));
+        torch::Tensor err1 = torch::empty({count, m_rows}, torch::kFloat32); // all written below
         const torch::Tensor hinv1 = m_hinv.index({Slice(i1, i2), Slice(i1, i2)}).contiguous();
         float *w1p = w1.data_ptr<float>();
         float *errp = err1.data_ptr<float>();
@@ -242,10 +242,22 @@ private:
         for (std::int64_t k = 0; k < m_cols; ++k) {
             const std::int64_t c = m_perm.empty() ? k : m_perm[k];
             q.gIdx[c] = std::int32_t(m_options.staticGroups ? c / m_gs : k / m_gs);
-            const std::uint8_t *src = m_codesT.data() + k * m_rows;
-            for (std::int64_t r = 0; r < m_rows; ++r)
-                q.codes[r * m_cols + c] = src[r];
         }
+        // The transpose of the codes, by bands of 64 rows over the pool (each band reads 64
+        // consecutive bytes of every processed column).
+        const std::int64_t band = 64;
+        parallelFor(
+            (m_rows + band - 1) / band,
+            [&](std::int64_t b0, std::int64_t b1) {
+                const std::int64_t r0 = b0 * band, r1 = std::min(m_rows, b1 * band);
+                for (std::int64_t k = 0; k < m_cols; ++k) {
+                    const std::int64_t c = m_perm.empty() ? k : m_perm[k];
+                    const std::uint8_t *src = m_codesT.data() + k * m_rows;
+                    for (std::int64_t r = r0; r < r1; ++r)
+                        q.codes[r * m_cols + c] = src[r];
+                }
+            },
+            std::max<std::int64_t>(1, (m_rows / band) / 16));
         const std::vector<GridParams> &grids = m_options.staticGroups ? m_staticGrid : m_dynGrid;
         for (std::size_t i = 0; i < grids.size(); ++i) {
             q.scales[i] = grids[i].scale;

@@ -15,46 +15,52 @@ constexpr std::int64_t kLeafSize = 192;
 
 struct Factor
 {
-    torch::Tensor inverse;      // L^-1 for H = L L^T, lower triangular
-    double minPivotSquared = 0; // smallest diag(L)^2 (L itself is not needed)
+    torch::Tensor inverse;      // U^-1 for H = U U^T, upper triangular
+    double minPivotSquared = 0; // smallest diag(U)^2 (U itself is not needed)
 };
 
-// Cholesky factor and its inverse together, by halves:
-//   [A  B^T]   [L11  0 ] [L11^T L21^T]      L21 = B L11^-T,  L22 = chol(C - L21 L21^T)
-//   [B  C  ] = [L21 L22] [0     L22^T],     (L^-1)21 = -L22^-1 L21 L11^-1.
+// H = U U^T with U upper triangular (the "UL" Cholesky: J H J = L L^T for the order reversal J
+// gives U = J L J), and U^-1 with it, by halves:
+//   [A    B ]   [U11 U12] [U11^T  0    ]      U22 = ul(C),  U12 = B U22^-T,
+//   [B^T  C ] = [0   U22] [U12^T  U22^T],     U11 = ul(A - U12 U12^T),
+//                                             (U^-1)12 = -U11^-1 U12 U22^-1.
 // 4/3 n^3 flops as for potrf + potri, but as GEMMs split over the pool (LAPACK's own
 // factorisations run on one thread here: the BLAS is held at one thread, see compute_threads).
-std::optional<Factor> choleskyWithInverse(const torch::Tensor &h)
+// Working on H in its own order (no reversal of the whole matrix) and writing each block of the
+// result in place keeps the copies, which run on the caller alone, to the leaves.
+std::optional<Factor> upperWithInverse(const torch::Tensor &h)
 {
     const std::int64_t n = h.size(0);
     if (n <= kLeafSize) {
-        auto [lower, info] = torch::linalg_cholesky_ex(h, /*upper=*/false, /*check_errors=*/false);
+        auto [lower, info] =
+            torch::linalg_cholesky_ex(h.flip({0, 1}), /*upper=*/false, /*check_errors=*/false);
         if (info.item<int>() != 0)
             return std::nullopt;
         const torch::Tensor eye = torch::eye(n, h.options());
-        torch::Tensor inverse = torch::linalg_solve_triangular(lower, eye, /*upper=*/false);
-        return Factor{inverse, lower.diagonal().square().min().item<double>()};
+        const torch::Tensor inverse = torch::linalg_solve_triangular(lower, eye, /*upper=*/false);
+        return Factor{inverse.flip({0, 1}), lower.diagonal().square().min().item<double>()};
     }
-    const std::int64_t k = n / 2;
+    const std::int64_t k = n - n / 2; // the trailing n/2 indices form C
     using torch::indexing::Slice;
-    const torch::Tensor a = h.index({Slice(0, k), Slice(0, k)});
-    const torch::Tensor b = h.index({Slice(k), Slice(0, k)});
-    std::optional<Factor> top = choleskyWithInverse(a.contiguous());
-    if (!top)
-        return std::nullopt;
-    const torch::Tensor l21 = parallelMm(b.contiguous(), top->inverse.t().contiguous());
-    torch::Tensor schur = h.index({Slice(k), Slice(k)}).contiguous();
-    parallelAddmm_(schur, l21, l21.t().contiguous(), 1.0, -1.0);
-    std::optional<Factor> bottom = choleskyWithInverse(schur);
+    std::optional<Factor> bottom =
+        upperWithInverse(parallelContiguousCopy(h.index({Slice(k), Slice(k)})));
     if (!bottom)
+        return std::nullopt;
+    const torch::Tensor b = parallelContiguousCopy(h.index({Slice(0, k), Slice(k)}));
+    const torch::Tensor u12 = parallelMm(b, parallelContiguousCopy(bottom->inverse.t()));
+    torch::Tensor schur = parallelContiguousCopy(h.index({Slice(0, k), Slice(0, k)}));
+    parallelAddmm_(schur, u12, parallelContiguousCopy(u12.t()), 1.0, -1.0);
+    std::optional<Factor> top = upperWithInverse(schur);
+    if (!top)
         return std::nullopt;
     Factor f;
     f.minPivotSquared = std::min(top->minPivotSquared, bottom->minPivotSquared);
-    f.inverse = torch::zeros({n, n}, h.options());
-    f.inverse.index_put_({Slice(0, k), Slice(0, k)}, top->inverse);
-    f.inverse.index_put_({Slice(k), Slice(0, k)},
-                         parallelMm(bottom->inverse, parallelMm(l21, top->inverse)).neg_());
-    f.inverse.index_put_({Slice(k), Slice(k)}, bottom->inverse);
+    f.inverse = torch::empty({n, n}, h.options());
+    parallelCopy_(f.inverse.index({Slice(0, k), Slice(0, k)}), top->inverse);
+    parallelCopy_(f.inverse.index({Slice(k), Slice(k)}), bottom->inverse);
+    parallelCopy_(f.inverse.index({Slice(0, k), Slice(k)}),
+                  parallelMm(top->inverse, parallelMm(u12, bottom->inverse)).neg_());
+    f.inverse.index({Slice(k), Slice(0, k)}).zero_();
     return f;
 }
 
@@ -62,16 +68,15 @@ std::optional<Factor> choleskyWithInverse(const torch::Tensor &h)
 
 std::optional<GptqInverseFactor> gptqInverseFactor(const torch::Tensor &h)
 {
-    // With J the order reversal, J H J = L' L'^T gives H^-1 = (J L'^-1 J)^T (J L'^-1 J), and
-    // J L'^-1 J is upper triangular: the upper Cholesky factor of H^-1 that GPTQ needs, without
-    // forming H^-1 and factoring it again.
-    std::optional<Factor> f = choleskyWithInverse(h.flip({0, 1}).contiguous());
+    // H^-1 = U^-T U^-1, and U^-1 is upper triangular: the upper Cholesky factor of H^-1 that
+    // GPTQ needs, without forming H^-1 and factoring it again.
+    std::optional<Factor> f = upperWithInverse(h.is_contiguous() ? h : h.contiguous());
     if (!f)
         return std::nullopt;
     GptqInverseFactor out;
     out.minPivotSquared = f->minPivotSquared;
-    out.upper = f->inverse.flip({0, 1}).contiguous();
-    if (!torch::isfinite(out.upper).all().item<bool>())
+    out.upper = f->inverse;
+    if (!parallelAllFinite(out.upper))
         return std::nullopt;
     return out;
 }

@@ -270,10 +270,14 @@ void outputErrors(const torch::Tensor &effective, const torch::Tensor &reference
     const double k = double(h.samples()) / 2.0 / tokens;
     const torch::Tensor &hm = h.matrix();
     const auto quadratic = [&](const torch::Tensor &m) {
-        return parallelLinear(m, hm).mul_(m).sum(torch::kFloat64).item<double>() * k;
+        return parallelDotSum(parallelLinear(m, hm), m) * k;
     };
     const torch::Tensor w = reference.to(torch::kCPU, torch::kFloat32).contiguous();
-    report.outputError = quadratic((effective.to(torch::kCPU, torch::kFloat32) - w).contiguous());
+    torch::Tensor d = parallelContiguousCopy(effective.to(torch::kCPU));
+    parallelForRows(d, d.size(0), d.size(1), [&](std::int64_t r0, std::int64_t r1) {
+        d.narrow(0, r0, r1 - r0).sub_(w.narrow(0, r0, r1 - r0));
+    });
+    report.outputError = quadratic(d);
     const double signal = quadratic(w);
     report.relativeError = signal > 0 ? report.outputError / signal : 0.0;
 }

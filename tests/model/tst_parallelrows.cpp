@@ -4,6 +4,7 @@
 #include "core/io/checkpoint.h"
 #include "core/model/compute_threads.h"
 #include "core/model/model.h"
+#include "core/model/parallel_ops_impl.h"
 #include "core/model/parallel_rows_impl.h"
 #include "core/model/tensor_ops_impl.h"
 
@@ -39,6 +40,11 @@ AttentionInputs referenceInputs(const torch::Tensor &q, const torch::Tensor &k,
     return {applyRope(qn, c, s).permute({0, 2, 1, 3}).contiguous(),
             applyRope(kn, c, s).permute({0, 2, 1, 3}).contiguous(),
             v.permute({0, 2, 1, 3}).contiguous()};
+}
+
+torch::Tensor into0()
+{
+    return torch::zeros({3, 3});
 }
 
 } // namespace
@@ -156,6 +162,41 @@ private Q_SLOTS:
             QVERIFY2(what.contains(QString::fromStdString(name)) && what.contains(QLatin1String("1 NaN")),
                      qPrintable(what));
         }
+    }
+
+    // The split copies, checks and sums of the backends (core/model/parallel_ops_impl.h).
+    void splitCopiesChecksAndSums()
+    {
+        const torch::Tensor a = randn({700, 333}, 20), b = randn({700, 333}, 21);
+        double sums[3] = {};
+        for (int threads : {1, 2, 3}) {
+            setComputeThreads(threads);
+            // A transposed (strided) source, widened from bf16, copied exactly.
+            const torch::Tensor t = a.to(torch::kBFloat16).t();
+            const torch::Tensor c = parallelContiguousCopy(t);
+            QVERIFY(c.is_contiguous() && c.scalar_type() == torch::kFloat32);
+            QVERIFY(torch::equal(c, t.to(torch::kFloat32)));
+            torch::Tensor into = torch::zeros({333, 700});
+            parallelCopy_(into.narrow(1, 0, 700), a.t());
+            QVERIFY(torch::equal(into, a.t()));
+
+            QVERIFY(parallelAllFinite(a));
+            for (std::int64_t at : {std::int64_t(0), a.numel() / 2, a.numel() - 1}) {
+                torch::Tensor bad = a.clone();
+                bad.view({-1})[at] = at % 2 ? std::numeric_limits<float>::infinity()
+                                            : std::numeric_limits<float>::quiet_NaN();
+                QVERIFY2(!parallelAllFinite(bad), qPrintable(QString::number(at)));
+            }
+
+            sums[threads - 1] = parallelDotSum(a, b);
+        }
+        // Fixed chunks summed in order: the same sum at every thread count, and the true one.
+        QCOMPARE(sums[1], sums[0]);
+        QCOMPARE(sums[2], sums[0]);
+        const double exact = (a.to(torch::kFloat64) * b.to(torch::kFloat64)).sum().item<double>();
+        QVERIFY(std::abs(sums[0] - exact) < 1e-4 * std::max(1.0, std::abs(exact)));
+        QVERIFY_THROWS_EXCEPTION(std::exception, parallelDotSum(a, b.t()));
+        QVERIFY_THROWS_EXCEPTION(std::exception, parallelCopy_(into0(), a));
     }
 
     void shapeMismatchIsRefused()
