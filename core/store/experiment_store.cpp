@@ -7,6 +7,7 @@
 #include "core/store/store_rows_impl.h"
 #include "core/store/transaction.h"
 #include "core/util/error.h"
+#include "core/util/host.h"
 
 #include <cerrno>
 #include <csignal>

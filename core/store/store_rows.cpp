@@ -6,6 +6,7 @@
 #include "core/store/transaction.h"
 #include "core/util/enum_names.h"
 #include "core/util/error.h"
+#include "core/util/host.h"
 
 #include <chrono>
 #include <unistd.h>
@@ -82,14 +83,6 @@ std::int64_t insertRunningRun(Database &db, const RunningRunRow &row)
     const std::int64_t id = db.lastInsertId();
     tx.commit();
     return id;
-}
-
-std::string hostName()
-{
-    char buf[256] = {};
-    if (::gethostname(buf, sizeof buf - 1) != 0)
-        return "localhost";
-    return buf;
 }
 
 int processId() { return static_cast<int>(::getpid()); }

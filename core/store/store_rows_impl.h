@@ -58,7 +58,6 @@ void requireRunningRun(Database &db, const char *table, std::int64_t runId);
 // is itself "running".
 void finishRun(Database &db, const char *table, std::int64_t runId, const RunOutcome &outcome,
                const char *caller);
-std::string hostName();
 int processId();
 
 // Reads consecutive columns, from `first` on, into `fields`, each as its type asks: integers,

@@ -3,6 +3,7 @@
 #include "core/sweep/process.h"
 #include "core/sweep/sweep_folder.h"
 #include "core/util/error.h"
+#include "core/util/host.h"
 
 #include <cerrno>
 #include <chrono>

@@ -2,6 +2,7 @@
 
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/host.h"
 
 #include <nlohmann/json.hpp>
 
@@ -45,14 +46,6 @@ std::string newUid()
         s += buf;
     }
     return s;
-}
-
-std::string hostName()
-{
-    char buf[256] = {};
-    if (::gethostname(buf, sizeof buf - 1) != 0)
-        return "unknown";
-    return buf;
 }
 
 std::int64_t nowMs()

@@ -63,7 +63,5 @@ private:
 // A random 128-bit id as 32 hex digits.
 std::string newUid();
 std::int64_t nowMs();
-// This machine's name, as cell status files record it.
-std::string hostName();
 
 } // namespace lieq::sweep

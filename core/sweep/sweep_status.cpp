@@ -4,6 +4,7 @@
 #include "core/sweep/slurm_executor.h"
 #include "core/sweep/sweep_folder.h"
 #include "core/util/atomic_file.h"
+#include "core/util/host.h"
 #include "core/util/text.h"
 
 #include <nlohmann/json.hpp>
