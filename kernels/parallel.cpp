@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -14,7 +16,19 @@ namespace {
 
 std::mutex g_mutex;
 std::shared_ptr<const ParallelForFn> g_parallelFor;
-std::atomic<SplitPolicy> g_policy{SplitPolicy::Adaptive};
+// LIEQ_SPLIT=never|always in the environment fixes the policy from the start (to tell the
+// kernels' splitting apart from other threading costs in a whole-model run).
+SplitPolicy initialPolicy()
+{
+    const char *env = std::getenv("LIEQ_SPLIT");
+    if (env && std::strcmp(env, "never") == 0)
+        return SplitPolicy::Never;
+    if (env && std::strcmp(env, "always") == 0)
+        return SplitPolicy::Always;
+    return SplitPolicy::Adaptive;
+}
+
+std::atomic<SplitPolicy> g_policy{initialPolicy()};
 
 // One chooser per (site, size class). A few hundred in a model (its linears times the batch
 // sizes seen); the table is bounded because weights come and go (a site is only a cache key:

@@ -29,7 +29,7 @@ void parallelForTimed(const void *site, int sizeClass, std::int64_t n, const Ran
 inline constexpr int kAlwaysSplitSizeClass = 4;
 
 // How parallelForTimed decides: by timing (the default), or always / never split (tests and
-// the benchmarks' baselines).
+// the benchmarks' baselines; LIEQ_SPLIT=always|never in the environment sets it at start-up).
 enum class SplitPolicy { Adaptive, Always, Never };
 void setSplitPolicy(SplitPolicy policy);
 SplitPolicy splitPolicy();
