@@ -18,10 +18,30 @@ void put(std::string &out, T v)
     out.append(b, sizeof(T));
 }
 
-void putString(std::string &out, const std::string &s)
+void put(std::string &out, const std::string &s)
 {
     put<std::uint64_t>(out, s.size());
     out += s;
+}
+
+// The bytes of one metadata value (a number or a string).
+template <typename T> std::string payload(const T &v)
+{
+    std::string p;
+    put(p, v);
+    return p;
+}
+
+// The bytes of an array value: element type, count, the elements.
+template <typename T>
+std::string arrayPayload(GgufValueType elementType, const std::vector<T> &values)
+{
+    std::string p;
+    put<std::uint32_t>(p, static_cast<std::uint32_t>(elementType));
+    put<std::uint64_t>(p, values.size());
+    for (const T &v : values)
+        put(p, v);
+    return p;
 }
 
 std::size_t padTo(std::size_t n, std::size_t a) { return (n + a - 1) / a * a; }
@@ -53,30 +73,24 @@ void GgufWriter::addKey(const std::string &key, GgufValueType type, std::string 
     if (std::find(m_keys.begin(), m_keys.end(), key) != m_keys.end())
         throw Error("GGUF key " + key + " added twice");
     m_keys.push_back(key);
-    putString(m_meta, key);
+    put(m_meta, key);
     put<std::uint32_t>(m_meta, static_cast<std::uint32_t>(type));
     m_meta += payload;
 }
 
 void GgufWriter::addUInt32(const std::string &key, std::uint32_t v)
 {
-    std::string p;
-    put(p, v);
-    addKey(key, GgufValueType::U32, p);
+    addKey(key, GgufValueType::U32, payload(v));
 }
 
 void GgufWriter::addInt32(const std::string &key, std::int32_t v)
 {
-    std::string p;
-    put(p, v);
-    addKey(key, GgufValueType::I32, p);
+    addKey(key, GgufValueType::I32, payload(v));
 }
 
 void GgufWriter::addFloat32(const std::string &key, float v)
 {
-    std::string p;
-    put(p, v);
-    addKey(key, GgufValueType::F32, p);
+    addKey(key, GgufValueType::F32, payload(v));
 }
 
 void GgufWriter::addBool(const std::string &key, bool v)
@@ -86,39 +100,22 @@ void GgufWriter::addBool(const std::string &key, bool v)
 
 void GgufWriter::addString(const std::string &key, const std::string &v)
 {
-    std::string p;
-    putString(p, v);
-    addKey(key, GgufValueType::String, p);
+    addKey(key, GgufValueType::String, payload(v));
 }
 
 void GgufWriter::addStringArray(const std::string &key, const std::vector<std::string> &v)
 {
-    std::string p;
-    put<std::uint32_t>(p, static_cast<std::uint32_t>(GgufValueType::String));
-    put<std::uint64_t>(p, v.size());
-    for (const auto &s : v)
-        putString(p, s);
-    addKey(key, GgufValueType::Array, p);
+    addKey(key, GgufValueType::Array, arrayPayload(GgufValueType::String, v));
 }
 
 void GgufWriter::addFloat32Array(const std::string &key, const std::vector<float> &v)
 {
-    std::string p;
-    put<std::uint32_t>(p, static_cast<std::uint32_t>(GgufValueType::F32));
-    put<std::uint64_t>(p, v.size());
-    for (float x : v)
-        put(p, x);
-    addKey(key, GgufValueType::Array, p);
+    addKey(key, GgufValueType::Array, arrayPayload(GgufValueType::F32, v));
 }
 
 void GgufWriter::addInt32Array(const std::string &key, const std::vector<std::int32_t> &v)
 {
-    std::string p;
-    put<std::uint32_t>(p, static_cast<std::uint32_t>(GgufValueType::I32));
-    put<std::uint64_t>(p, v.size());
-    for (auto x : v)
-        put(p, x);
-    addKey(key, GgufValueType::Array, p);
+    addKey(key, GgufValueType::Array, arrayPayload(GgufValueType::I32, v));
 }
 
 void GgufWriter::addTensor(const std::string &name, GgmlType type,
@@ -151,7 +148,7 @@ void GgufWriter::write(const std::string &path, const ProgressFn &progress) cons
     head += m_meta;
     std::size_t offset = 0;
     for (const auto &t : m_tensors) {
-        putString(head, t.name);
+        put(head, t.name);
         put<std::uint32_t>(head, static_cast<std::uint32_t>(t.shape.size()));
         for (auto it = t.shape.rbegin(); it != t.shape.rend(); ++it)
             put<std::uint64_t>(head, static_cast<std::uint64_t>(*it));

@@ -43,32 +43,17 @@ public:
 
     double doubleOr(const char *key, double fallback) const
     {
-        if (!present(key))
-            return fallback;
-        const auto &v = m_j.at(key);
-        if (!v.is_number())
-            fail(std::string("\"") + key + "\" is not a number");
-        return v.get<double>();
+        return valueOr(key, fallback, &json::is_number, "a number");
     }
 
     bool boolOr(const char *key, bool fallback) const
     {
-        if (!present(key))
-            return fallback;
-        const auto &v = m_j.at(key);
-        if (!v.is_boolean())
-            fail(std::string("\"") + key + "\" is not true/false");
-        return v.get<bool>();
+        return valueOr(key, fallback, &json::is_boolean, "true/false");
     }
 
     std::string stringOr(const char *key, const std::string &fallback) const
     {
-        if (!present(key))
-            return fallback;
-        const auto &v = m_j.at(key);
-        if (!v.is_string())
-            fail(std::string("\"") + key + "\" is not a string");
-        return v.get<std::string>();
+        return valueOr(key, fallback, &json::is_string, "a string");
     }
 
     const std::string &file() const { return m_file; }
@@ -76,6 +61,18 @@ public:
     [[noreturn]] void fail(const std::string &problem) const { throw Error(m_file, problem); }
 
 private:
+    // `key`'s value when present, `fallback` when absent or null; a value of another type
+    // (isType false) is an error saying it is not `what`.
+    template <typename T>
+    T valueOr(const char *key, const T &fallback, bool (json::*isType)() const noexcept,
+              const char *what) const
+    {
+        if (!present(key)) return fallback;
+        const auto &v = m_j.at(key);
+        if (!(v.*isType)()) fail(std::string("\"") + key + "\" is not " + what);
+        return v.get<T>();
+    }
+
     std::int64_t intValue(const char *key) const
     {
         const auto &v = m_j.at(key);
