@@ -29,6 +29,15 @@ torch::Tensor symmetrized(const torch::Tensor &g)
     return (g + g.t()).mul_(0.5);
 }
 
+// [w; wr] ([2 out, in]) for one product over both weights, copied on the pool.
+torch::Tensor stacked(const torch::Tensor &w, const torch::Tensor &wr)
+{
+    torch::Tensor both = torch::empty({2 * w.size(0), w.size(1)}, w.options());
+    parallelCopy_(both.narrow(0, 0, w.size(0)), w);
+    parallelCopy_(both.narrow(0, w.size(0), wr.size(0)), wr);
+    return both;
+}
+
 } // namespace
 
 std::vector<double> symmetricEigenvalues(const torch::Tensor &gram)
@@ -132,7 +141,8 @@ EnergyPair CapturedInput::energies(const torch::Tensor &weight, const torch::Ten
     torch::Tensor gt, gr;
     if (r == M && M < std::min(in, out)) {
         e.route = "zz-tok";
-        const torch::Tensor z = parallelMm(m_h, torch::cat({w, wr}, 0).t()).to(torch::kDouble);
+        const torch::Tensor z =
+            parallelContiguousCopy(parallelMm(m_h, stacked(w, wr).t()), torch::kDouble);
         const torch::Tensor zt = z.slice(1, 0, out), zr = z.slice(1, out, 2 * out);
         gt = parallelMm(zt, zt.t());
         gr = parallelMm(zr, zr.t());
@@ -140,7 +150,7 @@ EnergyPair CapturedInput::energies(const torch::Tensor &weight, const torch::Ten
         e.route = "rar";
         const torch::Tensor &R = factor();
         auto gram = [&R](const torch::Tensor &wf) {
-            const torch::Tensor wd = wf.to(torch::kDouble);
+            const torch::Tensor wd = parallelContiguousCopy(wf, torch::kDouble);
             return parallelMm(parallelMm(R, parallelMm(wd.t(), wd)), R.t());
         };
         gt = gram(w);
@@ -149,28 +159,28 @@ EnergyPair CapturedInput::energies(const torch::Tensor &weight, const torch::Ten
         e.route = "wcw";
         const torch::Tensor &C = covariance();
         auto gram = [&C](const torch::Tensor &wf) {
-            const torch::Tensor wd = wf.to(torch::kDouble);
+            const torch::Tensor wd = parallelContiguousCopy(wf, torch::kDouble);
             return parallelMm(parallelMm(wd, C), wd.t());
         };
         gt = gram(w);
         gr = gram(wr);
     } else {
         e.route = "zz-out";
-        const torch::Tensor both = torch::cat({w, wr}, 0).t().contiguous(); // [in, 2 out]
+        const torch::Tensor both = parallelContiguousCopy(stacked(w, wr).t()); // [in, 2 out]
         gt = torch::zeros({out, out}, m_h.options().dtype(torch::kDouble));
         gr = torch::zeros_like(gt);
         for (std::int64_t a = 0; a < M; a += kTokenChunk) {
             const torch::Tensor z = parallelMm(m_h.slice(0, a, std::min(M, a + kTokenChunk)), both);
             const torch::Tensor zt = z.slice(1, 0, out), zr = z.slice(1, out, 2 * out);
-            gt.add_(parallelMm(zt.t(), zt).to(torch::kDouble));
-            gr.add_(parallelMm(zr.t(), zr).to(torch::kDouble));
+            gt.add_(parallelContiguousCopy(parallelMm(zt.t(), zt), torch::kDouble));
+            gr.add_(parallelContiguousCopy(parallelMm(zr.t(), zr), torch::kDouble));
         }
     }
-    // The two eigenproblems are independent and single-threaded: side by side on the pool.
-    const torch::Tensor gtSym = symmetrized(gt), grSym = symmetrized(gr);
+    // The two eigenproblems (and their symmetrisations) are independent and single-threaded:
+    // side by side on the pool.
     parallelFor(2, [&](std::int64_t first, std::int64_t last) {
         for (std::int64_t i = first; i < last; ++i)
-            (i == 0 ? e.trained : e.random) = symmetricEigenvalues(i == 0 ? gtSym : grSym);
+            (i == 0 ? e.trained : e.random) = symmetricEigenvalues(symmetrized(i == 0 ? gt : gr));
     });
     e.trained.resize(static_cast<std::size_t>(r));
     e.random.resize(static_cast<std::size_t>(r));
