@@ -34,11 +34,14 @@ constexpr int kMaxRowsPerPass = 4;
 // what takes a multiply, a pair sum and an add in AVX2. The sums are the same integers: the AVX2
 // path's int16 partial sums never saturate (at most 8 x 2 x 15 x 127 = 30480 for 4 bits).
 #if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+// Two accumulators taken in turn (step j into j & 1): vpdpbusd's latency on one chain of 8
+// limited the 2-bit GEMV (cache-resident gptq2 62 -> 68 Gw/s with two; from memory 55 -> 62% of
+// the read bandwidth).
 struct ByteDot
 {
-    __m256i v = _mm256_setzero_si256();
-    void add(__m256i codes, __m256i x) { v = _mm256_dpbusd_epi32(v, codes, x); }
-    __m256i sum() const { return v; }
+    __m256i v[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+    void add(int j, __m256i codes, __m256i x) { v[j & 1] = _mm256_dpbusd_epi32(v[j & 1], codes, x); }
+    __m256i sum() const { return _mm256_add_epi32(v[0], v[1]); }
 };
 inline __m256i addPairs(__m256i acc, __m256i a, __m256i b)
 {
@@ -49,7 +52,7 @@ inline __m256i addPairs(__m256i acc, __m256i a, __m256i b)
 struct ByteDot
 {
     __m256i v = _mm256_setzero_si256();
-    void add(__m256i codes, __m256i x) { v = _mm256_add_epi16(v, _mm256_maddubs_epi16(codes, x)); }
+    void add(int, __m256i codes, __m256i x) { v = _mm256_add_epi16(v, _mm256_maddubs_epi16(codes, x)); }
     __m256i sum() const { return _mm256_madd_epi16(v, _mm256_set1_epi16(1)); }
 };
 inline __m256i addPairs(__m256i acc, __m256i a, __m256i b)
@@ -188,7 +191,7 @@ void tileGroup(const TileArgs &a, std::int64_t g, std::int64_t n0, std::int64_t 
                 xb[r] = a.in->q8.data() + (i0 + r) * a.x->paddedCols + 32 * b;
             decodeBlock<Bits>(qw, n, [&](int j, __m256i codes) {
                 for (int r = 0; r < R; ++r)
-                    acc[r].add(codes, broadcast4(xb[r] + 4 * j));
+                    acc[r].add(0, codes, broadcast4(xb[r] + 4 * j)); // R rows: chains enough
             });
             for (int r = 0; r < R; ++r)
                 t[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[r].sum()),
@@ -266,7 +269,8 @@ void gemvBits(const TileArgs &a, std::int64_t nBegin, std::int64_t nEnd)
                         for (int k = 0; k < Bits; ++k)
                             _mm_prefetch(reinterpret_cast<const char *>(ahead + k * n + n0), _MM_HINT_T1);
                     ByteDot acc;
-                    decodeBlock<Bits>(qrow + n0, n, [&](int j, __m256i codes) { acc.add(codes, xb[j]); });
+                    // (3 bits measured 2-3 points lower with two chains: its decoding is the limit.)
+                    decodeBlock<Bits>(qrow + n0, n, [&](int j, __m256i codes) { acc.add(Bits == 3 ? 0 : j, codes, xb[j]); });
                     _mm256_storeu_ps(t + n0, _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc.sum()), d,
                                                              _mm256_loadu_ps(t + n0)));
                 }
