@@ -1,6 +1,7 @@
 #include "core/export/quantized_run_reader.h"
 
 #include "core/io/checkpoint.h"
+#include "core/quant/quant_config.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/json_text.h"
@@ -73,15 +74,11 @@ const QuantizedModuleInfo *QuantizedRunReader::module(const std::string &stem) c
 
 QuantizedTensor QuantizedRunReader::tensor(const QuantizedModuleInfo &m) const
 {
-    QuantizedTensor q;
-    q.rows = m.rows;
-    q.cols = m.cols;
-    q.bits = m.bits;
-    q.groupSize = m.groupSize;
-    q.symmetric = m.symmetric;
-    const std::int64_t gs = m.groupSize > 0 ? m.groupSize : m.cols;
-    q.numGroups = (m.cols + gs - 1) / gs;
-    auto need = [&](const char *suffix, DType dtype, std::vector<std::int64_t> shape) -> const TensorView & {
+    const QuantConfig config{m.bits, m.groupSize, m.symmetric};
+    QuantizedTensor q = allocateQuantizedTensor(m.rows, m.cols, config);
+    const std::size_t cells = q.scales.size(); // rows x groups
+    auto need = [&](const char *suffix, DType dtype,
+                    std::vector<std::int64_t> shape) -> const TensorView & {
         const std::string name = m.stem + suffix;
         if (!m_ckpt->contains(name))
             throw Error(m_dir, "tensor " + name + " is missing (listed in quantization_config.json)");
@@ -91,11 +88,6 @@ QuantizedTensor QuantizedRunReader::tensor(const QuantizedModuleInfo &m) const
                                     "-bit " + std::to_string(m.rows) + "x" + std::to_string(m.cols) + " module");
         return v;
     };
-    const std::size_t cells = static_cast<std::size_t>(m.rows * q.numGroups);
-    q.codes.resize(static_cast<std::size_t>(m.rows * m.cols));
-    q.scales.resize(cells);
-    q.zeros.resize(cells);
-    q.gIdx.resize(static_cast<std::size_t>(m.cols));
     std::memcpy(q.gIdx.data(), need(".g_idx", DType::I32, {m.cols}).data, q.gIdx.size() * 4);
     if (m_formatVersion == 1) { // codes U8 along rows, F32 scales, U8 zeros (kernels/row_codes.h)
         const TensorView &codes = need(".qcodes", DType::U8, {m.rows, kernels::rowCodesBytes(m.cols, m.bits)});
@@ -108,7 +100,7 @@ QuantizedTensor QuantizedRunReader::tensor(const QuantizedModuleInfo &m) const
             std::memcpy(q.perm.data(), need(".perm", DType::I32, {m.cols}).data, q.perm.size() * 4);
         }
     } else { // GPTQ v1 tensors (kernels/gptq_pack.h); copied out, the mapping may be unaligned
-        const kernels::GptqShape s{m.rows, m.cols, m.bits, gs};
+        const kernels::GptqShape s{m.rows, m.cols, m.bits, config.effectiveGroupSize(m.cols)};
         std::vector<std::int32_t> qweight(static_cast<std::size_t>(s.qweightWords()));
         std::vector<std::int32_t> qzeros(static_cast<std::size_t>(s.qzerosWords()));
         std::vector<kernels::fp16_t> scales(cells);

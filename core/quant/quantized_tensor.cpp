@@ -19,6 +19,24 @@ void validateQuantConfig(const QuantConfig &config)
                     " is invalid (use a positive size or -1 for per-channel)");
 }
 
+QuantizedTensor allocateQuantizedTensor(std::int64_t rows, std::int64_t cols,
+                                        const QuantConfig &config)
+{
+    QuantizedTensor q;
+    q.rows = rows;
+    q.cols = cols;
+    q.bits = config.bits;
+    q.groupSize = config.groupSize;
+    q.symmetric = config.symmetric;
+    const std::int64_t gs = config.effectiveGroupSize(cols);
+    q.numGroups = (cols + gs - 1) / gs;
+    q.codes.resize(std::size_t(rows * cols));
+    q.scales.resize(std::size_t(rows * q.numGroups));
+    q.zeros.resize(std::size_t(rows * q.numGroups));
+    q.gIdx.resize(std::size_t(cols));
+    return q;
+}
+
 bool QuantizedTensor::hasTrivialGroups() const
 {
     const std::int64_t gs = groupSize > 0 ? groupSize : cols;

@@ -8,6 +8,8 @@
 
 namespace lieq {
 
+struct QuantConfig;
+
 // A weight matrix [rows = out features, cols = in features] quantized to a b-bit integer grid,
 // in the layout the packed kernels and the GPTQ/GGUF exporters consume:
 //
@@ -40,6 +42,11 @@ struct QuantizedTensor
     // True when gIdx[c] == c / groupSize for every column, i.e. no g_idx needs storing.
     bool hasTrivialGroups() const;
 };
+
+// A rows x cols tensor laid out as `config` says (bits, group size, symmetry, numGroups), its
+// codes, scales, zeros and gIdx sized and zero, perm empty: what a quantizer or a reader fills.
+QuantizedTensor allocateQuantizedTensor(std::int64_t rows, std::int64_t cols,
+                                        const QuantConfig &config);
 
 // Exact reconstruction W = scale * (code - zero), row-major rows * cols.
 std::vector<float> dequantize(const QuantizedTensor &q);

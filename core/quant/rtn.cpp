@@ -34,18 +34,8 @@ QuantizedTensor quantizeRtn(MatrixView weight, const QuantConfig &config)
 {
     validateQuantConfig(config);
     checkWeight(weight, "RTN");
-    QuantizedTensor q;
-    q.rows = weight.rows;
-    q.cols = weight.cols;
-    q.bits = config.bits;
-    q.groupSize = config.groupSize;
-    q.symmetric = config.symmetric;
+    QuantizedTensor q = allocateQuantizedTensor(weight.rows, weight.cols, config);
     const std::int64_t gs = config.effectiveGroupSize(weight.cols);
-    q.numGroups = (weight.cols + gs - 1) / gs;
-    q.codes.resize(std::size_t(q.rows * q.cols));
-    q.scales.resize(std::size_t(q.rows * q.numGroups));
-    q.zeros.resize(std::size_t(q.rows * q.numGroups));
-    q.gIdx.resize(std::size_t(q.cols));
     for (std::int64_t c = 0; c < q.cols; ++c)
         q.gIdx[c] = std::int32_t(c / gs);
     const int maxq = config.maxq();
