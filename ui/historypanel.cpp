@@ -8,6 +8,7 @@
 #include "ui/historymodel.h"
 #include "ui/jobrunner.h"
 #include "ui/retranslator.h"
+#include "ui/rowtableview.h"
 #include "ui/runexportdialog.h"
 #include "ui/storedquantrun.h"
 
@@ -209,11 +210,7 @@ HistoryPanel::HistoryPanel(JobRunner *jobs, QWidget *parent) : QWidget(parent), 
     bar->addWidget(m_importButton);
     outer->addLayout(bar);
     auto *split = new QSplitter(Qt::Vertical, this);
-    m_table = new QTableView(split);
-    m_table->setModel(m_model);
-    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    m_table->verticalHeader()->hide();
+    m_table = newRowTableView(m_model, QAbstractItemView::ExtendedSelection, split);
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_compare = new QTextBrowser(split);
     split->addWidget(m_table);

@@ -4,6 +4,7 @@
 #include "ui/correlationview.h"
 #include "ui/layerchart.h"
 #include "ui/layermetricsmodel.h"
+#include "ui/rowtableview.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -45,11 +46,7 @@ LayerView::LayerView(LayerMetricsModel *model, QWidget *parent) : QWidget(parent
     outer->addLayout(bar);
 
     auto *splitter = new QSplitter(Qt::Horizontal, this);
-    m_table = new QTableView(splitter);
-    m_table->setModel(m_model);
-    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_table->verticalHeader()->hide();
+    m_table = newRowTableView(m_model, QAbstractItemView::SingleSelection, splitter);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->setContextMenuPolicy(Qt::CustomContextMenu);
     // Wide enough for every column: recomputed (after the event that changed values, once the

@@ -3,6 +3,7 @@
 #include "core/data/calibration.h"
 #include "core/tasks/task_loaders.h"
 #include "ui/retranslator.h"
+#include "ui/rowtableview.h"
 #include "ui/runcomparison.h"
 #include "ui/runqueue.h"
 #include "ui/runqueuemodel.h"
@@ -84,11 +85,7 @@ RunsPanel::RunsPanel(RunQueue *queue, QWidget *parent)
     outer->addLayout(buttons);
 
     auto *splitter = new QSplitter(Qt::Vertical, this);
-    m_table = new QTableView(splitter);
-    m_table->setModel(m_model);
-    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    m_table->verticalHeader()->hide();
+    m_table = newRowTableView(m_model, QAbstractItemView::ExtendedSelection, splitter);
     // Sized when rows come and go, not on every progress tick (ResizeToContents would
     // measure every cell of the table on each update).
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
