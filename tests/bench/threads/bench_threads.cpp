@@ -7,7 +7,12 @@
 // read their settings at start), best of --reps timed runs after a warm-up. The machine load
 // (/proc/loadavg) is printed beside every row. Prints figures; never fails on timings.
 //
-//   bench_threads [--ops ppl,generate,analyze,rtn,gptq,awq,eval] [--max-threads N]
+// A "machine" row before and after the operations measures the machine's own parallel capacity
+// at that moment (independent floating-point loops, one per thread): on a shared or virtual
+// machine two threads do not always get two cores, and the operations' speed-ups are to be read
+// against it.
+//
+//   bench_threads [--ops machine,ppl,generate,analyze,rtn,gptq,awq,eval,machine] [--max-threads N]
 //                 [--policies pool,library] [--busy 0,1] [--layers 8] [--reps 2] [--small]
 //                 [--model DIR]   (a generated model kept in DIR, or any HF folder there)
 //
@@ -145,7 +150,7 @@ Row parseResult(const std::string &out)
 int main(int argc, char **argv)
 {
     std::map<std::string, std::string> opt = {
-        {"ops", "ppl,generate,analyze,rtn,gptq,awq,eval"},
+        {"ops", "machine,ppl,generate,analyze,rtn,gptq,awq,eval,machine"},
         {"policies", "pool,library"},
         {"busy", "0,1"},
         {"layers", "8"},
@@ -206,6 +211,8 @@ int main(int argc, char **argv)
         for (const std::string &busyFlag : split(opt["busy"])) {
             const bool busy = busyFlag == "1";
             for (const std::string &policy : split(opt["policies"])) {
+                if (op == "machine" && policy != split(opt["policies"]).front())
+                    continue; // no library involved: one policy is enough
                 double base = 0;
                 for (int t = 1; t <= maxThreads; ++t) {
                     std::map<std::string, std::string> env;
@@ -237,6 +244,6 @@ int main(int argc, char **argv)
         }
     }
     std::printf("\nrate units: ppl/analyze/eval/gptq/awq tokens/s, generate new tokens/s, "
-                "rtn weights/s (millions)\n");
+                "rtn weights/s (millions), machine Gflop/s of independent loops\n");
     return 0;
 }

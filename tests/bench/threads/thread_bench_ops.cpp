@@ -16,6 +16,8 @@
 #include <functional>
 #include <memory>
 #include <random>
+#include <thread>
+#include <vector>
 
 namespace lieq::bench {
 
@@ -119,6 +121,29 @@ int runThreadBenchChild(const std::string &modelDir, const std::string &op, int 
                      return double(scorer.stats().forwardTokens);
                  },
                  "tokens/s"};
+        } else if (op == "machine") {
+            // The machine's own parallel capacity at this moment, as a ceiling for the rows
+            // beside it: independent floating-point chains, one per thread, no memory traffic
+            // and no synchronisation but the join. On a shared or virtual machine two threads
+            // often get less than two cores' worth (measured 1.0-2.0x here, minute to minute).
+            m = {[threads] {
+                     constexpr long kSteps = 150'000'000;
+                     std::vector<std::thread> pool;
+                     std::vector<double> sink(std::size_t(threads), 0.0);
+                     for (int t = 0; t < threads; ++t)
+                         pool.emplace_back([&sink, t] {
+                             double x[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+                             for (long i = 0; i < kSteps; ++i)
+                                 for (double &v : x)
+                                     v = v * 0.999999 + 1e-7;
+                             for (double v : x)
+                                 sink[std::size_t(t)] += v;
+                         });
+                     for (std::thread &th : pool)
+                         th.join();
+                     return double(threads) * kSteps * 8 * 2 + (sink[0] > 0 ? 0 : 1);
+                 },
+                 "Gflop/s", 1e9};
         } else {
             std::fprintf(stderr, "unknown op %s\n", op.c_str());
             return 2;
