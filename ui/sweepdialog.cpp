@@ -228,15 +228,16 @@ void SweepDialog::updateGrid()
     m_submit->setEnabled(m_cells > 0 && !busy && slurmAvailable());
 }
 
-bool SweepDialog::writeSpec(QString &specPath)
+std::shared_ptr<const sweep::SweepFolder> SweepDialog::prepareFolder()
 {
     if (!QDir().mkpath(folder())) {
         m_summary->setText(tr("Cannot create the sweep folder %1").arg(folder()));
-        return false;
+        return nullptr;
     }
-    specPath = QDir(folder()).filePath(QStringLiteral("spec.json"));
-    writeFileAtomic(specPath.toStdString(), m_form->specJson(m_name->text()).toStdString());
-    return true;
+    const std::string specPath = QDir(folder()).filePath(QStringLiteral("spec.json")).toStdString();
+    writeFileAtomic(specPath, m_form->specJson(m_name->text()).toStdString());
+    return std::make_shared<const sweep::SweepFolder>(
+        sweep::SweepFolder::createOrUpdate(folder().toStdString(), sweep::loadSweepSpec(specPath)));
 }
 
 void SweepDialog::setBusy(bool busy)
@@ -248,13 +249,9 @@ void SweepDialog::setBusy(bool busy)
 
 void SweepDialog::runLocally()
 {
-    QString specPath;
     try {
-        if (!writeSpec(specPath))
-            return;
-        const sweep::SweepSpec spec = sweep::loadSweepSpec(specPath.toStdString());
-        const auto dir = std::make_shared<const sweep::SweepFolder>(
-            sweep::SweepFolder::createOrUpdate(folder().toStdString(), spec));
+        const auto dir = prepareFolder();
+        if (!dir) return;
         sweep::LocalRunOptions o;
         o.program = m_program.toStdString();
         o.workers = m_workers->value();
@@ -282,12 +279,9 @@ void SweepDialog::runLocally()
 
 void SweepDialog::submitToSlurm()
 {
-    QString specPath;
     try {
-        if (!writeSpec(specPath))
-            return;
-        const sweep::SweepSpec spec = sweep::loadSweepSpec(specPath.toStdString());
-        const sweep::SweepFolder dir = sweep::SweepFolder::createOrUpdate(folder().toStdString(), spec);
+        const auto dir = prepareFolder();
+        if (!dir) return;
         sweep::SlurmOptions o;
         // Never this GUI's own executable: lieq beside it, else lieq on the nodes' PATH.
         o.program = m_program.isEmpty() ? std::string("lieq") : m_program.toStdString();
@@ -295,7 +289,7 @@ void SweepDialog::submitToSlurm()
         o.time = m_time->text().toStdString();
         o.mem = m_mem->text().toStdString();
         o.gres = m_gres->text().toStdString();
-        const sweep::SlurmSubmission sub = sweep::submitSlurm(dir, o);
+        const sweep::SlurmSubmission sub = sweep::submitSlurm(*dir, o);
         m_summary->setText(tr("Submitted Slurm job array %1 (tasks %2). Follow it with "
                               "`lieq sweep status %3`; gather it with `lieq sweep collect %3`.")
                                .arg(QString::fromStdString(sub.jobId), QString::fromStdString(sub.array),

@@ -4,12 +4,18 @@
 
 #include <QDialog>
 
+#include <memory>
+
 class QLabel;
 class QLineEdit;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
 class QGroupBox;
+
+namespace lieq::sweep {
+class SweepFolder;
+}
 
 namespace lieq::ui {
 
@@ -54,7 +60,9 @@ Q_SIGNALS:
 private:
     void updateGrid();
     QString defaultFolder(const QString &name) const;
-    bool writeSpec(QString &specPath);
+    // Writes the form's spec.json into the sweep folder and opens the folder for it; null, with
+    // the reason shown, when the folder cannot be created. Throws on a spec that does not load.
+    std::shared_ptr<const sweep::SweepFolder> prepareFolder();
     void setBusy(bool busy);
     JobRunner *m_jobs;
     QString m_store;
