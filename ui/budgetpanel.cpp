@@ -1,7 +1,8 @@
 #include "ui/budgetpanel.h"
 
-#include "core/util/error.h"
 #include "core/alloc/layer_specs.h"
+#include "core/util/error.h"
+#include "ui/chartaxes.h"
 #include "ui/damagechart.h"
 #include "ui/modelsummary.h"
 #include "ui/refreshcoalescer.h"
@@ -437,9 +438,7 @@ int BudgetPanel::chartBarCount() const
 void BudgetPanel::redrawChart()
 {
     QChart *c = m_chart->chart();
-    c->removeAllSeries();
-    for (QAbstractAxis *a : c->axes())
-        c->removeAxis(a);
+    clearChart(c);
     if (!m_plan || !m_hasModel)
         return;
     const std::vector<int> bits = m_plan->layerBits();
@@ -496,10 +495,7 @@ void BudgetPanel::redrawChart()
     y->setTickCount(maxBits <= 4 ? maxBits + 1 : 5);
     y->setLabelFormat(QStringLiteral("%d"));
     y->setTitleText(tr("bits"));
-    c->addAxis(x, Qt::AlignBottom);
-    c->addAxis(y, Qt::AlignLeft);
-    series->attachAxis(x);
-    series->attachAxis(y);
+    setChartAxes(c, x, y); // the bars are the chart's only series
     // Hide legend entries of bit-widths the plan does not use.
     const auto markers = c->legend()->markers(series);
     for (QLegendMarker *m : markers) {

@@ -1,5 +1,6 @@
 #include "ui/correlationview.h"
 
+#include "ui/chartaxes.h"
 #include "ui/layermetricsmodel.h"
 #include "ui/refreshcoalescer.h"
 #include "ui/retranslator.h"
@@ -175,9 +176,7 @@ void CorrelationView::recompute()
     const std::vector<double> xs = values(xKey()), ys = values(yKey());
     std::vector<double> x, y;
     QChart *c = m_chart->chart();
-    c->removeAllSeries();
-    for (QAbstractAxis *a : c->axes())
-        c->removeAxis(a);
+    clearChart(c);
     auto *points = new QScatterSeries;
     points->setMarkerSize(9);
     for (std::size_t l = 0; l < std::min(xs.size(), ys.size()); ++l)
@@ -193,10 +192,7 @@ void CorrelationView::recompute()
     yAxis->setTitleText(labelOf(yKey()));
     setPaddedRange(xAxis, x);
     setPaddedRange(yAxis, y);
-    c->addAxis(xAxis, Qt::AlignBottom);
-    c->addAxis(yAxis, Qt::AlignLeft);
-    points->attachAxis(xAxis);
-    points->attachAxis(yAxis);
+    setChartAxes(c, xAxis, yAxis); // the points are the chart's only series
     c->setTitle(tr("%1 vs %2 across layers").arg(labelOf(yKey()), labelOf(xKey())));
 
     m_stats.reset();

@@ -280,11 +280,7 @@ void HistoryPanel::setStorePath(const QString &path)
 
 QList<int> HistoryPanel::selectedRows() const
 {
-    QList<int> rows;
-    for (const QModelIndex &i : m_table->selectionModel()->selectedRows())
-        rows << i.row();
-    std::sort(rows.begin(), rows.end());
-    return rows;
+    return selectedRowNumbers(m_table);
 }
 
 store::RunFilter HistoryPanel::filter() const

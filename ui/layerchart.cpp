@@ -1,5 +1,6 @@
 #include "ui/layerchart.h"
 
+#include "ui/chartaxes.h"
 #include "ui/layermetricsmodel.h"
 #include "ui/refreshcoalescer.h"
 
@@ -79,11 +80,7 @@ int LayerChart::redrawCount() const { return m_refresh->refreshCount(); }
 void LayerChart::rebuild(const QStringList &names)
 {
     QChart *c = chart();
-    c->removeAllSeries();
-    for (QAbstractAxis *a : c->axes()) {
-        c->removeAxis(a); // hands ownership back
-        delete a;
-    }
+    clearChart(c);
     m_x = new QValueAxis;
     m_x->setLabelFormat(QStringLiteral("%d"));
     if (m_log) {

@@ -1,7 +1,10 @@
 #include "ui/rowtableview.h"
 
 #include <QHeaderView>
+#include <QItemSelectionModel>
 #include <QTableView>
+
+#include <algorithm>
 
 namespace lieq::ui {
 
@@ -14,6 +17,15 @@ QTableView *newRowTableView(QAbstractItemModel *model, QAbstractItemView::Select
     view->setSelectionMode(mode);
     view->verticalHeader()->hide();
     return view;
+}
+
+QList<int> selectedRowNumbers(const QTableView *view)
+{
+    QList<int> rows;
+    for (const QModelIndex &i : view->selectionModel()->selectedRows())
+        rows << i.row();
+    std::sort(rows.begin(), rows.end());
+    return rows;
 }
 
 } // namespace lieq::ui

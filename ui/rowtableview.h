@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QAbstractItemView>
+#include <QList>
 
 class QTableView;
 
@@ -10,5 +11,8 @@ namespace lieq::ui {
 // whole rows selected (`mode`: single or extended), no row numbers.
 QTableView *newRowTableView(QAbstractItemModel *model, QAbstractItemView::SelectionMode mode,
                             QWidget *parent);
+
+// The rows selected in `view`, ascending.
+QList<int> selectedRowNumbers(const QTableView *view);
 
 } // namespace lieq::ui

@@ -2,6 +2,7 @@
 
 #include "core/data/calibration.h"
 #include "core/tasks/task_loaders.h"
+#include "ui/chartaxes.h"
 #include "ui/retranslator.h"
 #include "ui/rowtableview.h"
 #include "ui/runcomparison.h"
@@ -182,11 +183,7 @@ bool RunsPanel::anyTaskData() const
 
 QList<int> RunsPanel::selectedRows() const
 {
-    QList<int> rows;
-    for (const QModelIndex &i : m_table->selectionModel()->selectedRows())
-        rows << i.row();
-    std::sort(rows.begin(), rows.end());
-    return rows;
+    return selectedRowNumbers(m_table);
 }
 
 void RunsPanel::selectRow(int row)
@@ -238,9 +235,7 @@ int RunsPanel::paretoPointCount() const
 void RunsPanel::refreshChart()
 {
     QChart *c = m_chart->chart();
-    c->removeAllSeries();
-    for (QAbstractAxis *a : c->axes())
-        c->removeAxis(a);
+    clearChart(c);
     c->setTitle(tr("Perplexity vs effective bits"));
     std::map<std::string, QScatterSeries *> byBackend;
     double xmin = 16, xmax = 2, ymin = 0, ymax = 1;
@@ -285,12 +280,7 @@ void RunsPanel::refreshChart()
     y->setTitleText(tr("PPL"));
     const double pad = any ? std::max(0.05 * (ymax - ymin), 0.05 * ymax) : 0;
     y->setRange(any ? std::max(0.0, ymin - pad) : 0, any ? ymax + pad : 10);
-    c->addAxis(x, Qt::AlignBottom);
-    c->addAxis(y, Qt::AlignLeft);
-    for (auto *s : c->series()) {
-        s->attachAxis(x);
-        s->attachAxis(y);
-    }
+    setChartAxes(c, x, y);
 }
 
 void RunsPanel::retranslate()

@@ -1,5 +1,7 @@
 #include "ui/sweepchart.h"
 
+#include "ui/chartaxes.h"
+
 #include <QChart>
 #include <QLineSeries>
 #include <QScatterSeries>
@@ -50,9 +52,7 @@ QStringList SweepChart::seriesNames() const
 void SweepChart::rebuild()
 {
     QChart *c = chart();
-    c->removeAllSeries();
-    for (QAbstractAxis *a : c->axes())
-        c->removeAxis(a);
+    clearChart(c);
     const bool kl = m_metric == Metric::Kl;
     c->setTitle(m_view.sweep.name.empty()
                     ? tr("No sweep")
@@ -103,12 +103,7 @@ void SweepChart::rebuild()
     y->setTitleText(kl ? tr("mean KL (nats/token)") : tr("PPL"));
     const double ypad = any ? std::max({0.08 * (ymax - ymin), 0.02 * std::abs(ymax), 1e-6}) : 0;
     y->setRange(any ? std::max(0.0, ymin - ypad) : 0, any ? ymax + ypad : 1);
-    c->addAxis(x, Qt::AlignBottom);
-    c->addAxis(y, Qt::AlignLeft);
-    for (auto *s : c->series()) {
-        s->attachAxis(x);
-        s->attachAxis(y);
-    }
+    setChartAxes(c, x, y);
 }
 
 } // namespace lieq::ui
