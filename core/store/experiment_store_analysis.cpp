@@ -77,38 +77,40 @@ std::optional<AnalysisRunDetail> ExperimentStore::loadAnalysisRun(std::int64_t i
     // One snapshot: a writer appending a layer meanwhile cannot make the run, its layer rows
     // and its projection rows disagree.
     ReadSnapshot snapshot(*m_db);
-    AnalysisRunDetail d;
-    {
-        Statement st(*m_db, std::string("SELECT ") + kAnalysisColumns + ", " + kModelColumns +
-                                ", " + kDatasetColumns +
-                                " FROM analysis_runs r JOIN models m ON m.id = r.model_id "
-                                "JOIN datasets d ON d.id = r.dataset_id WHERE r.id = ?");
-        st.bind(1, id);
-        if (!st.step())
-            return std::nullopt;
-        d.run = readAnalysisRun(st, 0);
-        d.model = readModel(st, 13);
-        d.dataset = readDataset(st, 23);
-    }
-    {
-        Statement st(*m_db, "SELECT layer, metric, value FROM analysis_layer_metrics "
-                            "WHERE run_id = ? ORDER BY layer, metric");
-        st.bind(1, id);
-        while (st.step())
-            d.layers.push_back({static_cast<int>(st.columnInt(0)), st.columnText(1),
-                                st.columnDouble(2)});
-    }
-    Statement st(*m_db, "SELECT layer, projection, metric, head, value "
-                        "FROM analysis_projection_metrics WHERE run_id = ? "
-                        "ORDER BY layer, projection, metric, ifnull(head, -1)");
-    st.bind(1, id);
-    while (st.step()) {
-        ProjectionMetric p{static_cast<int>(st.columnInt(0)), st.columnText(1), st.columnText(2),
-                           std::nullopt, st.columnDouble(4)};
-        if (!st.isNull(3))
-            p.head = static_cast<int>(st.columnInt(3));
-        d.projections.push_back(std::move(p));
-    }
+    std::optional<AnalysisRunDetail> d = queryRow(
+        *m_db,
+        std::string("SELECT ") + kAnalysisColumns + ", " + kModelColumns + ", " + kDatasetColumns +
+            " FROM analysis_runs r JOIN models m ON m.id = r.model_id "
+            "JOIN datasets d ON d.id = r.dataset_id WHERE r.id = ?",
+        [](const Statement &st) {
+            AnalysisRunDetail r;
+            r.run = readAnalysisRun(st, 0);
+            r.model = readModel(st, 13);
+            r.dataset = readDataset(st, 23);
+            return r;
+        },
+        id);
+    if (!d) return std::nullopt;
+    d->layers = queryRows(
+        *m_db,
+        "SELECT layer, metric, value FROM analysis_layer_metrics WHERE run_id = ? "
+        "ORDER BY layer, metric",
+        [](const Statement &st) {
+            return LayerMetric{static_cast<int>(st.columnInt(0)), st.columnText(1),
+                               st.columnDouble(2)};
+        },
+        id);
+    d->projections = queryRows(
+        *m_db,
+        "SELECT layer, projection, metric, head, value FROM analysis_projection_metrics "
+        "WHERE run_id = ? ORDER BY layer, projection, metric, ifnull(head, -1)",
+        [](const Statement &st) {
+            ProjectionMetric p{static_cast<int>(st.columnInt(0)), st.columnText(1),
+                               st.columnText(2), std::nullopt, st.columnDouble(4)};
+            if (!st.isNull(3)) p.head = static_cast<int>(st.columnInt(3));
+            return p;
+        },
+        id);
     return d;
 }
 

@@ -105,29 +105,32 @@ std::optional<std::int64_t> ExperimentStore::findReusableQuantRun(std::int64_t p
 std::optional<QuantRunDetail> ExperimentStore::loadQuantRun(std::int64_t id)
 {
     ReadSnapshot snapshot(*m_db);
-    QuantRunDetail d;
-    {
-        Statement st(*m_db, std::string("SELECT ") + kQuantColumns + ", " + kPlanColumns +
-                                " FROM quant_runs q JOIN plans p ON p.id = q.plan_id WHERE q.id = ?");
-        st.bind(1, id);
-        if (!st.step())
-            return std::nullopt;
-        d.run = readQuantRun(st, 0);
-        d.plan = readPlan(st, 16);
-    }
-    Statement st(*m_db, "SELECT layer, module, bits, loss, seconds FROM quant_module_losses "
-                        "WHERE run_id = ? ORDER BY layer, module");
-    st.bind(1, id);
-    while (st.step()) {
-        ModuleLoss l;
-        l.layer = static_cast<int>(st.columnInt(0));
-        l.module = st.columnText(1);
-        if (!st.isNull(2))
-            l.bits = static_cast<int>(st.columnInt(2));
-        l.loss = st.columnDouble(3);
-        l.seconds = st.columnDouble(4);
-        d.losses.push_back(std::move(l));
-    }
+    std::optional<QuantRunDetail> d = queryRow(
+        *m_db,
+        std::string("SELECT ") + kQuantColumns + ", " + kPlanColumns +
+            " FROM quant_runs q JOIN plans p ON p.id = q.plan_id WHERE q.id = ?",
+        [](const Statement &st) {
+            QuantRunDetail r;
+            r.run = readQuantRun(st, 0);
+            r.plan = readPlan(st, 16);
+            return r;
+        },
+        id);
+    if (!d) return std::nullopt;
+    d->losses = queryRows(
+        *m_db,
+        "SELECT layer, module, bits, loss, seconds FROM quant_module_losses WHERE run_id = ? "
+        "ORDER BY layer, module",
+        [](const Statement &st) {
+            ModuleLoss l;
+            l.layer = static_cast<int>(st.columnInt(0));
+            l.module = st.columnText(1);
+            if (!st.isNull(2)) l.bits = static_cast<int>(st.columnInt(2));
+            l.loss = st.columnDouble(3);
+            l.seconds = st.columnDouble(4);
+            return l;
+        },
+        id);
     return d;
 }
 
