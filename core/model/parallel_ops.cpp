@@ -2,6 +2,7 @@
 
 #include "core/util/error.h"
 #include "core/util/thread_pool.h"
+#include "kernels/parallel.h"
 
 #include <algorithm>
 #include <atomic>
@@ -10,6 +11,16 @@
 namespace lieq {
 
 namespace {
+
+// The kernels split their work through the engine's one pool, so lieq::setComputeThreads
+// governs them like every other operation. Installed here, in the file every runtime product
+// goes through, so any binary that runs a model has it.
+const bool g_kernelThreads = [] {
+    kernels::setParallelFor([](std::int64_t n, const kernels::RangeFn &fn, std::int64_t grain) {
+        ThreadPool::global().parallelFor(n, fn, grain);
+    });
+    return true;
+}();
 
 // Output features per chunk: a multiple of 16 (whole SIMD rows for BLAS), and large enough that
 // a chunk is worth a BLAS call of its own.
@@ -35,7 +46,10 @@ torch::Tensor linearOneRow(const torch::Tensor &x, const torch::Tensor &weight, 
     if (ThreadPool::global().threads() <= 1 || in * outFeatures < kMinParallelMacs)
         rows(0, outFeatures);
     else
-        parallelFor(outFeatures, rows, featureGrain(1, in));
+        // Timed both ways per weight, as the kernels' GEMVs are: a decode step's products are
+        // short enough that a second thread sharing its core with another process made them
+        // slower than one thread (bench_threads generate, one core busy: 0.91x).
+        kernels::parallelForTimed(weight.data_ptr(), 0, outFeatures, rows, featureGrain(1, in));
     if (bias.defined())
         y.add_(bias);
     std::vector<std::int64_t> shape(x.sizes().begin(), x.sizes().end());

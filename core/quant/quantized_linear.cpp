@@ -1,24 +1,9 @@
 #include "core/quant/quantized_linear_impl.h"
 
 #include "core/util/error.h"
-#include "core/util/thread_pool.h"
 #include "kernels/gptq_pack.h"
-#include "kernels/parallel.h"
 
 namespace lieq {
-
-namespace {
-
-// The kernels split their work through the engine's one pool, so lieq::setComputeThreads
-// governs them like every other operation.
-const bool g_kernelThreads = [] {
-    kernels::setParallelFor([](std::int64_t n, const kernels::RangeFn &fn, std::int64_t grain) {
-        ThreadPool::global().parallelFor(n, fn, grain);
-    });
-    return true;
-}();
-
-} // namespace
 
 QuantizedLinear::QuantizedLinear(const QuantizedTensor &tensor, torch::Tensor bias,
                                  std::vector<float> inputScales, bool cacheDense)
