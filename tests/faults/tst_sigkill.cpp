@@ -86,12 +86,17 @@ void TestSigkill::killDuringStoreWrites()
         p.start(test::cliPath(), command(i));
         QVERIFY(p.waitForStarted());
         const qint64 delay = when(rng);
-        if (!p.waitForFinished(int(delay))) {
+        bool finishedFirst = p.waitForFinished(int(delay));
+        if (!finishedFirst) {
             ::kill(pid_t(p.processId()), SIGKILL);
             QVERIFY(p.waitForFinished(30000));
-            QCOMPARE(p.exitStatus(), QProcess::CrashExit);
-            ++killed;
-        } else {
+            // The run may end between the wait's deadline and the signal: then it simply
+            // completed, and is checked as a completed run.
+            finishedFirst = p.exitStatus() == QProcess::NormalExit;
+            if (!finishedFirst)
+                ++killed;
+        }
+        if (finishedFirst) {
             QVERIFY2(p.exitCode() == 0, qPrintable(QString::fromUtf8(p.readAllStandardError())));
             ++completed;
         }
