@@ -1,5 +1,7 @@
 #pragma once
 
+#include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <functional>
 
@@ -25,6 +27,19 @@ void parallelFor(std::int64_t n, const RangeFn &fn, std::int64_t grain);
 // output row is computed by one call, the same way in every sub-range).
 void parallelForTimed(const void *site, int sizeClass, std::int64_t n, const RangeFn &fn,
                       std::int64_t grain);
+// A parallelForTimed site for repeated work that has no stable address of its own (a fresh
+// matrix on every call, as in GPTQ's blocks and RTN's rows): one per Tag type and power of two of
+// each size, so calls of a similar shape share their timings.
+template <typename Tag>
+const void *sizeTimingSite(std::int64_t rows, std::int64_t cols = 1)
+{
+    static char sites[64][64];
+    const auto log2Class = [](std::int64_t v) {
+        return std::min<int>(63, std::bit_width(std::uint64_t(std::max<std::int64_t>(v, 0))));
+    };
+    return &sites[log2Class(rows)][log2Class(cols)];
+}
+
 // sizeClass (log2 of the activation rows) from which parallelForTimed splits without timing.
 inline constexpr int kAlwaysSplitSizeClass = 4;
 

@@ -6,7 +6,6 @@
 #include "core/util/thread_pool.h"
 #include "kernels/parallel.h"
 
-#include <bit>
 #include <chrono>
 #include <cmath>
 #include <optional>
@@ -18,6 +17,8 @@ namespace lieq {
 namespace {
 
 using torch::indexing::Slice;
+
+struct GptqBlockRows; // the timing sites of a GPTQ block's row split
 
 // A Cholesky factor whose smallest pivot^2 falls below this fraction of mean(diag H) is
 // numerically singular in fp32 (rank-deficient inputs without damping): its inverse would
@@ -190,8 +191,7 @@ private:
         // the split is timed against one thread and kept only where it pays (with one core busy
         // elsewhere, always splitting made GPTQ 0.92x of one thread: bench_threads, load 1.6-2.4).
         const std::int64_t grain = std::max<std::int64_t>(16, m_rows / 64);
-        static char sites[64]; // one timing site per power of two of the row count
-        const void *site = &sites[std::min<int>(63, std::bit_width(std::uint64_t(m_rows)))];
+        const void *site = kernels::sizeTimingSite<GptqBlockRows>(m_rows);
         kernels::parallelForTimed(site, 0, m_rows, [&](std::int64_t r0, std::int64_t r1) {
             for (std::int64_t i = 0; i < count; ++i) {
                 const std::int64_t col = i1 + i;

@@ -5,7 +5,6 @@
 #include "kernels/parallel.h"
 
 #include <algorithm>
-#include <bit>
 #include <string>
 
 namespace lieq {
@@ -18,6 +17,8 @@ void checkWeight(MatrixView w, const char *what)
         throw Error(std::string(what) + ": empty weight matrix");
 }
 
+struct RtnRows; // the timing sites of RTN's row splits
+
 // Rows are independent; split them over the engine's threads in chunks of at least 256K
 // weights (smaller matrices are not worth waking a thread for). The split is timed against one
 // thread per matrix shape class and kept only where it pays: with one core busy elsewhere an
@@ -26,10 +27,8 @@ template<typename Fn>
 void forEachRow(std::int64_t rows, std::int64_t cols, Fn fn)
 {
     const std::int64_t grain = std::max<std::int64_t>(1, (1 << 18) / std::max<std::int64_t>(cols, 1));
-    static char sites[64][64]; // one timing site per power of two of rows and of columns
-    const void *site = &sites[std::min<int>(63, std::bit_width(std::uint64_t(rows)))]
-                             [std::min<int>(63, std::bit_width(std::uint64_t(cols)))];
-    kernels::parallelForTimed(site, 0, rows, [&](std::int64_t r0, std::int64_t r1) {
+    kernels::parallelForTimed(kernels::sizeTimingSite<RtnRows>(rows, cols), 0, rows,
+                              [&](std::int64_t r0, std::int64_t r1) {
         for (std::int64_t r = r0; r < r1; ++r)
             fn(r);
     }, grain);
