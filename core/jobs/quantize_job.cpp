@@ -11,11 +11,14 @@
 #include "core/quant/pipeline_checkpoint.h"
 #include "core/store/experiment_store.h"
 #include "core/tokenizer/tokenizer.h"
+#include "core/util/atomic_folder.h"
 #include "core/util/error.h"
 
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <filesystem>
+#include <unistd.h>
 
 namespace lieq::jobs {
 
@@ -118,6 +121,22 @@ void fillSizes(const QuantizeRequest &request, QuantizeResult &out)
     out.sizeBytes = out.sizeEstimated ? static_cast<std::int64_t>(est.totalBytes) : out.outputBytes;
 }
 
+// A run that fails after its checkpoint folder was put in place (storing its evaluation rows, say)
+// does not leave that folder under its final name, as a killed run does not (undoFolderAtomic,
+// ExperimentStore's recovery): the complete folder is kept beside it. Returns what to add to the
+// run's error text.
+std::string setAsideOutput(const std::string &dir, std::int64_t runId)
+{
+    const std::string aside = dir + ".interrupted-run" + std::to_string(runId);
+    try {
+        if (undoFolderAtomic(dir, static_cast<long>(::getpid()), aside))
+            return "; its checkpoint folder was complete and is kept as " + aside;
+    } catch (const std::filesystem::filesystem_error &e) {
+        return "; its checkpoint folder " + dir + " could not be moved aside: " + e.what();
+    }
+    return {};
+}
+
 } // namespace
 
 QuantizeResult runQuantize(const QuantizeRequest &request, const JobContext &context)
@@ -154,7 +173,11 @@ QuantizeResult runQuantize(const QuantizeRequest &request, const JobContext &con
         out.evaluation.quantized = true;
         if (!request.outDir.empty()) {
             const SavedCheckpoint saved = saveQuantizedCheckpoint(
-                *model, out.plan.plan, request.settings, request.outDir, context.progress);
+                *model, out.plan.plan, request.settings, request.outDir, context.progress,
+                [&](const std::string &dir) {
+                    if (db)
+                        db->setPendingOutput(out.runId, dir);
+                });
             out.outputDir = saved.dir;
             out.outputBytes = saved.bytes;
         }
@@ -178,8 +201,10 @@ QuantizeResult runQuantize(const QuantizeRequest &request, const JobContext &con
         work();
         return out;
     }
-    recordOutcome(work, [&](store::RunStatus status, const std::string &error) {
+    recordOutcome(work, [&](store::RunStatus status, std::string error) {
         const bool done = status == store::RunStatus::Done;
+        if (!done && !out.outputDir.empty())
+            error += setAsideOutput(out.outputDir, out.runId);
         db->finishQuantRun(out.runId, store::RunOutcome(status, error, timingsJson(out), since(t0)),
                            done ? out.outputDir : std::string(), done ? out.outputBytes : 0);
     });

@@ -6,6 +6,7 @@
 #include "core/util/progress.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -44,10 +45,13 @@ struct SavedCheckpoint
 // Writes `model` (quantized in place by quantizeModel) to `dir` atomically: everything goes to
 // a temporary sibling folder that is renamed into place at the end, so a failure or cancel
 // leaves no `dir`. An existing `dir` is replaced only when it is itself a quantized checkpoint
-// (or empty); anything else is refused with a lieq::Error.
+// (or empty); anything else is refused with a lieq::Error. `beforePlace(absoluteDir)` runs once
+// the temporary folder is complete, before it is renamed into place (writeFolderAtomic): the
+// quantize job records the pending folder in the store there.
 SavedCheckpoint saveQuantizedCheckpoint(Model &model, const alloc::BitPlan &plan,
                                         const PipelineSettings &settings, const std::string &dir,
-                                        const ProgressFn &progress = {});
+                                        const ProgressFn &progress = {},
+                                        const std::function<void(const std::string &)> &beforePlace = {});
 
 bool isQuantizedCheckpoint(const std::string &dir);
 

@@ -6,6 +6,7 @@
 #include "core/store/statement.h"
 #include "core/store/store_rows_impl.h"
 #include "core/store/transaction.h"
+#include "core/util/atomic_folder.h"
 #include "core/util/error.h"
 #include "core/util/host.h"
 
@@ -99,29 +100,44 @@ int ExperimentStore::markInterruptedRuns()
     {
         const char *table;
         std::int64_t id, pid;
+        std::string error;
     };
     std::vector<Dead> dead;
     for (const char *table : {"analysis_runs", "quant_runs"}) {
-        Statement st(*m_db, std::string("SELECT id, owner_pid FROM ") + table +
-                                " WHERE status = 'running' AND owner_host = ?");
+        const bool quant = std::string(table) == "quant_runs";
+        Statement st(*m_db, std::string("SELECT id, owner_pid, ") + (quant ? "output_path" : "''") +
+                                " FROM " + table + " WHERE status = 'running' AND owner_host = ?");
         st.bind(1, host);
         while (st.step())
             if (processGone(st.columnInt(1)))
-                dead.push_back({table, st.columnInt(0), st.columnInt(1)});
+                dead.push_back({table, st.columnInt(0), st.columnInt(1), st.columnText(2)});
     }
     if (dead.empty())
         return 0; // the common case: opening writes nothing
+    for (Dead &d : dead) {
+        const std::string output = std::move(d.error);
+        d.error = "process " + std::to_string(d.pid) + " on " + host + " ended without finishing the run";
+        if (output.empty())
+            continue;
+        // The run had begun to put its checkpoint folder in place (setPendingOutput): undo it
+        // before the row changes, so that a kill in between repeats this step on the next open.
+        const std::filesystem::path aside = output + ".interrupted-run" + std::to_string(d.id);
+        try {
+            if (undoFolderAtomic(output, static_cast<long>(d.pid), aside))
+                d.error += "; its checkpoint folder was complete and is kept as " + aside.string();
+        } catch (const std::filesystem::filesystem_error &e) {
+            d.error += "; its checkpoint folder " + output + " could not be put back: " + e.what();
+        }
+    }
     int marked = 0;
     Transaction tx(*m_db);
     for (const Dead &d : dead) {
         // The status guard makes a concurrent finish (or another opener) win cleanly.
         Statement up(*m_db, std::string("UPDATE ") + d.table +
-                                " SET status = 'interrupted', finished_at = ?, error_text = ?"
+                                " SET status = 'interrupted', finished_at = ?, error_text = ?" +
+                                (std::string(d.table) == "quant_runs" ? ", output_path = ''" : "") +
                                 " WHERE id = ? AND status = 'running'");
-        up.bind(1, nowMs())
-            .bind(2, "process " + std::to_string(d.pid) + " on " + host +
-                         " ended without finishing the run")
-            .bind(3, d.id);
+        up.bind(1, nowMs()).bind(2, d.error).bind(3, d.id);
         up.run();
         marked += m_db->changes();
     }

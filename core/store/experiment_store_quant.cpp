@@ -79,6 +79,17 @@ void ExperimentStore::appendModuleLosses(std::int64_t runId, const std::vector<M
     tx.commit();
 }
 
+void ExperimentStore::setPendingOutput(std::int64_t runId, const std::string &outputPath)
+{
+    requireWritable();
+    Transaction tx(*m_db);
+    requireRunning("quant_runs", runId);
+    Statement st(*m_db, "UPDATE quant_runs SET output_path = ?, output_bytes = 0 WHERE id = ?");
+    st.bind(1, outputPath).bind(2, runId);
+    st.run();
+    tx.commit();
+}
+
 void ExperimentStore::finishQuantRun(std::int64_t runId, const RunOutcome &outcome,
                                      const std::string &outputPath, std::int64_t outputBytes)
 {

@@ -6,17 +6,21 @@
 #include "core/store/schema.h"
 #include "core/store/statement.h"
 #include "tests/store/store_qtest.h"
+#include "core/util/atomic_file.h"
+#include "core/util/atomic_folder.h"
 #include "core/util/error.h"
 
 #include <QTemporaryDir>
 #include <QTest>
 #include <cmath>
+#include <filesystem>
 #include <set>
 #include <sys/wait.h>
 #include <unistd.h>
 
 using namespace lieq;
 using namespace lieq::store;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -347,6 +351,82 @@ private Q_SLOTS:
         QCOMPARE(s.loadAnalysisRun(runs[0].id)->layers.size(), std::size_t(3)); // layer 0 kept
         ExperimentStore again(path);
         QCOMPARE(again.interruptedOnOpen(), 0);
+    }
+
+    // A quantize process killed after it recorded its pending checkpoint folder, before or after
+    // the rename that puts it in place, but before finishQuantRun: the next open keeps the
+    // complete new folder aside, so that a folder under the final name belongs to a finished run
+    // only. The run replaces an earlier checkpoint: killed before the rename, that one stays;
+    // after, it was already removed (the undo from every intermediate step: tst_atomicfile).
+    void crashedQuantRunOutputIsUndone_data()
+    {
+        QTest::addColumn<bool>("placed");
+        QTest::newRow("killed after the rename") << true;
+        QTest::newRow("killed before the rename") << false;
+    }
+
+    void crashedQuantRunOutputIsUndone()
+    {
+        QFETCH(bool, placed);
+        QTemporaryDir dir;
+        const std::string path = dir.filePath(QStringLiteral("crash.sqlite")).toStdString();
+        const std::string out = dir.filePath(QStringLiteral("q")).toStdString();
+        fs::create_directories(out);
+        writeFileAtomic(out + "/weights", "earlier");
+        std::int64_t planId = 0, data = 0;
+        {
+            ExperimentStore s(path);
+            Plan plan;
+            plan.modelId = s.upsertModel(makeModel("tiny"));
+            plan.method = "uniform";
+            plan.budgetBits = 4;
+            planId = s.addPlan(plan);
+            data = s.upsertDataset(makeDataset("h1"));
+        }
+        const pid_t child = ::fork();
+        if (child == 0) {
+            try {
+                ExperimentStore s(path);
+                const auto id = s.beginQuantRun({planId, data, "rtn", "{}", {}});
+                writeFolderAtomic(
+                    out, [](const fs::path &tmp) { writeFileAtomic((tmp / "weights").string(), "new"); },
+                    [&] {
+                        s.setPendingOutput(id, out);
+                        if (!placed)
+                            ::_exit(0); // dies with the temporary complete, before any rename
+                    });
+            } catch (...) {
+                ::_exit(3);
+            }
+            ::_exit(0); // folder in place, no finishQuantRun: like a kill
+        }
+        QVERIFY(child > 0);
+        int status = 0;
+        QCOMPARE(::waitpid(child, &status, 0), child);
+        QVERIFY(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+        ExperimentStore s(path);
+        QCOMPARE(s.interruptedOnOpen(), 1);
+        const auto runs = s.listRuns().runs;
+        QCOMPARE(runs.size(), std::size_t(1));
+        QCOMPARE(runs[0].status, RunStatus::Interrupted);
+        QCOMPARE(s.loadQuantRun(runs[0].id)->run.outputPath, std::string());
+        QCOMPARE(fs::exists(out), !placed);
+        if (!placed)
+            QCOMPARE(readFile(out + "/weights"), std::string("earlier"));
+        const std::string aside = out + ".interrupted-run" + std::to_string(runs[0].id);
+        QCOMPARE(readFile(aside + "/weights"), std::string("new"));
+        QVERIFY(runs[0].errorText.find(aside) != std::string::npos);
+        // Nothing else beside it: no temporary, no replaced or half-removed folder.
+        for (const auto &e : fs::directory_iterator(dir.path().toStdString())) {
+            const std::string name = e.path().filename().string();
+            QVERIFY2(name.rfind("crash.sqlite", 0) == 0 || name == "q" || e.path() == fs::path(aside),
+                     name.c_str());
+        }
+        ExperimentStore again(path); // nothing more to do, nothing moved again
+        QCOMPARE(again.interruptedOnOpen(), 0);
+        QCOMPARE(fs::exists(out), !placed);
+        QCOMPARE(readFile(aside + "/weights"), std::string("new"));
     }
 
     void liveRunIsNotInterrupted()
