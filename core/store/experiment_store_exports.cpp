@@ -5,7 +5,6 @@
 #include "core/store/fingerprint.h"
 #include "core/store/statement.h"
 #include "core/store/store_rows_impl.h"
-#include "core/store/transaction.h"
 #include "core/util/error.h"
 
 namespace lieq::store {
@@ -19,16 +18,12 @@ std::int64_t ExperimentStore::addExport(const ExportRecord &r)
         throw Error(m_db->path(), "export of '" + r.path + "' names no run and no model");
     const std::string settings = canonicalJson(r.settingsJson, m_db->path() + ": export settings");
     const std::string summary = canonicalJson(r.summaryJson, m_db->path() + ": export summary");
-    Transaction tx(*m_db);
     Statement st(*m_db, "INSERT INTO exports (quant_run_id, analysis_run_id, model_id, kind, path, bytes, "
                         "sha256, settings_json, summary_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     st.bind(1, r.quantRunId).bind(2, r.analysisRunId).bind(3, r.modelId).bind(4, r.kind).bind(5, r.path)
         .bind(6, r.bytes).bind(7, r.sha256).bind(8, settings).bind(9, summary)
         .bind(10, r.createdAtMs > 0 ? r.createdAtMs : nowMs());
-    st.run();
-    const std::int64_t id = m_db->lastInsertId();
-    tx.commit();
-    return id;
+    return st.insert();
 }
 
 std::vector<ExportRecord> ExperimentStore::exports(const ExportFilter &f)

@@ -41,8 +41,7 @@ std::int64_t ExperimentStore::addKlStats(const KlStatsRecord &r)
         .bind(9, r.klStderr).bind(10, r.klMax).bind(11, r.klP99).bind(12, r.klMedian)
         .bind(13, r.top1).bind(14, r.deltaPRms).bind(15, r.pplRatio).bind(16, r.lnPplCorrelation)
         .bind(17, stats).bind(18, settings).bind(19, nowMs());
-    ins.run();
-    const std::int64_t id = m_db->lastInsertId();
+    const std::int64_t id = ins.insert();
     tx.commit();
     return id;
 }

@@ -9,9 +9,30 @@ namespace lieq::store {
 
 namespace {
 
+// The columns of a run table (analysis_runs in version 1, quant_runs in version 2) after its
+// own: the run's settings and outcome, then who ran it and when. Part of released migrations,
+// so frozen to the byte like them (tst_storemigrations checks every step's SQL text).
+const char *kRunOutcomeColumns = R"SQL(
+    settings_json TEXT    NOT NULL DEFAULT '{}',
+    settings_hash TEXT    NOT NULL,
+    seed          INTEGER,
+    status        TEXT    NOT NULL CHECK (status IN
+                      ('running', 'done', 'failed', 'cancelled', 'interrupted')),
+    error_text    TEXT    NOT NULL DEFAULT '',
+    timings_json  TEXT    NOT NULL DEFAULT '{}',
+    wall_seconds  REAL,)SQL";
+const char *kRunOwnerColumns = R"SQL(
+    owner_host    TEXT    NOT NULL DEFAULT '',
+    owner_pid     INTEGER NOT NULL DEFAULT 0,
+    created_at    INTEGER NOT NULL,
+    finished_at   INTEGER
+);)SQL";
+
 // Version 1: what issue 3 needs -- models, datasets, analysis runs and their metric rows.
 // Times are Unix milliseconds (UTC). Metric values may be NULL (NaN in the API).
-const char *kV1 = R"SQL(
+std::string v1Sql()
+{
+    return R"SQL(
 PRAGMA application_id = 1281975633;
 CREATE TABLE models (
     id           INTEGER PRIMARY KEY,
@@ -38,20 +59,7 @@ CREATE TABLE analysis_runs (
     id            INTEGER PRIMARY KEY,
     model_id      INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
     dataset_id    INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
-    backend       TEXT    NOT NULL DEFAULT 'cpu',
-    settings_json TEXT    NOT NULL DEFAULT '{}',
-    settings_hash TEXT    NOT NULL,
-    seed          INTEGER,
-    status        TEXT    NOT NULL CHECK (status IN
-                      ('running', 'done', 'failed', 'cancelled', 'interrupted')),
-    error_text    TEXT    NOT NULL DEFAULT '',
-    timings_json  TEXT    NOT NULL DEFAULT '{}',
-    wall_seconds  REAL,
-    owner_host    TEXT    NOT NULL DEFAULT '',
-    owner_pid     INTEGER NOT NULL DEFAULT 0,
-    created_at    INTEGER NOT NULL,
-    finished_at   INTEGER
-);
+    backend       TEXT    NOT NULL DEFAULT 'cpu',)SQL" + std::string(kRunOutcomeColumns) + R"SQL()SQL" + kRunOwnerColumns + R"SQL(
 CREATE INDEX analysis_runs_reuse ON analysis_runs (model_id, dataset_id, settings_hash, status);
 CREATE INDEX analysis_runs_dataset ON analysis_runs (dataset_id);
 CREATE INDEX analysis_runs_created ON analysis_runs (created_at);
@@ -74,10 +82,13 @@ CREATE TABLE analysis_projection_metrics (
 CREATE UNIQUE INDEX analysis_projection_metrics_key
     ON analysis_projection_metrics (run_id, layer, projection, metric, ifnull(head, -1));
 )SQL";
+}
 
 // Version 2: issues 4 and 6 -- bit plans, quantization runs with per-module losses, and
 // evaluation results for either a base model (quant_run_id NULL) or a quantized run.
-const char *kV2 = R"SQL(
+std::string v2Sql()
+{
+    return R"SQL(
 CREATE TABLE plans (
     id             INTEGER PRIMARY KEY,
     model_id       INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
@@ -97,22 +108,9 @@ CREATE TABLE quant_runs (
     id            INTEGER PRIMARY KEY,
     plan_id       INTEGER NOT NULL REFERENCES plans(id) ON DELETE CASCADE,
     dataset_id    INTEGER REFERENCES datasets(id) ON DELETE SET NULL,
-    method        TEXT    NOT NULL,
-    settings_json TEXT    NOT NULL DEFAULT '{}',
-    settings_hash TEXT    NOT NULL,
-    seed          INTEGER,
-    status        TEXT    NOT NULL CHECK (status IN
-                      ('running', 'done', 'failed', 'cancelled', 'interrupted')),
-    error_text    TEXT    NOT NULL DEFAULT '',
-    timings_json  TEXT    NOT NULL DEFAULT '{}',
-    wall_seconds  REAL,
+    method        TEXT    NOT NULL,)SQL" + std::string(kRunOutcomeColumns) + R"SQL(
     output_path   TEXT    NOT NULL DEFAULT '',
-    output_bytes  INTEGER NOT NULL DEFAULT 0,
-    owner_host    TEXT    NOT NULL DEFAULT '',
-    owner_pid     INTEGER NOT NULL DEFAULT 0,
-    created_at    INTEGER NOT NULL,
-    finished_at   INTEGER
-);
+    output_bytes  INTEGER NOT NULL DEFAULT 0,)SQL" + kRunOwnerColumns + R"SQL(
 CREATE INDEX quant_runs_plan ON quant_runs (plan_id);
 CREATE INDEX quant_runs_dataset ON quant_runs (dataset_id);
 CREATE INDEX quant_runs_created ON quant_runs (created_at);
@@ -142,6 +140,7 @@ CREATE INDEX eval_results_model ON eval_results (model_id, task);
 CREATE INDEX eval_results_quant ON eval_results (quant_run_id);
 CREATE INDEX eval_results_dataset ON eval_results (dataset_id);
 )SQL";
+}
 
 // Version 3: issue 11 -- where each export went (GGUF, GPTQ checkpoint, report, bundle), per
 // run or model, so History can show it. One row per (export, run) it covers.
@@ -248,8 +247,8 @@ int applicationId(Database &db)
 const std::vector<Migration> &migrations()
 {
     static const std::vector<Migration> m = {
-        {1, "models, datasets, analysis runs and metrics", kV1},
-        {2, "plans, quantization runs, module losses, evaluation results", kV2},
+        {1, "models, datasets, analysis runs and metrics", v1Sql()},
+        {2, "plans, quantization runs, module losses, evaluation results", v2Sql()},
         {3, "exports: where each GGUF, checkpoint, report and bundle went", kV3},
         {4, "sweeps, their cells, and the ledger of merged cell stores", kV4},
         {5, "KL statistics of models and quantization runs against their FP16 reference", kV5},

@@ -14,7 +14,7 @@ struct Migration
 {
     int version;     // user_version after this step
     const char *what;
-    const char *sql;
+    std::string sql;
 };
 
 const std::vector<Migration> &migrations();

@@ -74,6 +74,12 @@ void Statement::run()
     sqlite3_reset(m_stmt);
 }
 
+std::int64_t Statement::insert()
+{
+    run();
+    return m_db.lastInsertId();
+}
+
 void Statement::reset()
 {
     sqlite3_reset(m_stmt);

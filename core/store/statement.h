@@ -37,6 +37,7 @@ public:
 
     bool step();       // true: a row is available
     void run();        // executes to completion (rows, if any, are ignored), then resets
+    std::int64_t insert(); // run() for an INSERT: the new row's id
     void reset();      // rewinds for another execution; keeps bindings until rebound
 
     bool isNull(int column) const;

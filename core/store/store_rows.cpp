@@ -79,31 +79,12 @@ std::int64_t insertRunningRun(Database &db, const RunningRunRow &row)
     st.bind(1, row.ownerId).bind(2, row.datasetId).bind(3, row.kind).bind(4, row.settingsJson)
         .bind(5, settingsHash(row.settingsJson)).bind(6, row.seed).bind(7, hostName())
         .bind(8, processId()).bind(9, nowMs());
-    st.run();
-    const std::int64_t id = db.lastInsertId();
+    const std::int64_t id = st.insert();
     tx.commit();
     return id;
 }
 
 int processId() { return static_cast<int>(::getpid()); }
-
-ReadSnapshot::ReadSnapshot(Database &db) : m_db(db)
-{
-    if (!db.inTransaction()) {
-        db.exec("BEGIN");
-        m_own = true;
-    }
-}
-
-ReadSnapshot::~ReadSnapshot()
-{
-    if (!m_own)
-        return;
-    try {
-        m_db.exec("COMMIT"); // ends a read: cannot lose data, only releases the snapshot
-    } catch (...) {
-    }
-}
 
 // As the schema's CHECK constraints and the runs listing spell them.
 const EnumNames<RunStatus, 5> kStatusNames{"run status",

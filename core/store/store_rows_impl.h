@@ -4,6 +4,7 @@
 
 #include "core/store/records.h"
 #include "core/store/statement.h"
+#include "core/store/transaction.h"
 
 #include <cstdint>
 #include <optional>
@@ -16,19 +17,11 @@ namespace lieq::store {
 
 class Database;
 
-// A consistent read over several SELECTs (deferred BEGIN ... COMMIT); nothing is written.
-// Inside an already open transaction it does nothing.
-class ReadSnapshot
+// A consistent read over several SELECTs: a deferred transaction that writes nothing and
+// ends when it goes out of scope.
+struct ReadSnapshot : Transaction
 {
-public:
-    explicit ReadSnapshot(Database &db);
-    ~ReadSnapshot();
-    ReadSnapshot(const ReadSnapshot &) = delete;
-    ReadSnapshot &operator=(const ReadSnapshot &) = delete;
-
-private:
-    Database &m_db;
-    bool m_own = false;
+    explicit ReadSnapshot(Database &db) : Transaction(db, Lock::Read) {}
 };
 
 std::int64_t nowMs();

@@ -10,13 +10,13 @@ namespace {
 std::atomic<unsigned> g_savepointCounter{0};
 }
 
-Transaction::Transaction(Database &db) : m_db(db)
+Transaction::Transaction(Database &db, Lock lock) : m_db(db)
 {
     if (db.inTransaction()) {
         m_savepoint = "lieq_sp_" + std::to_string(++g_savepointCounter);
         m_db.exec("SAVEPOINT " + m_savepoint);
     } else {
-        m_db.exec("BEGIN IMMEDIATE");
+        m_db.exec(lock == Lock::Write ? "BEGIN IMMEDIATE" : "BEGIN");
     }
     m_open = true;
 }

@@ -4,12 +4,14 @@
 #include "core/store/database.h"
 #include "core/store/experiment_store.h"
 #include "core/store/schema.h"
+#include "core/store/sha256.h"
 #include "core/store/statement.h"
 #include "tests/store/store_qtest.h"
 
 #include <QTemporaryDir>
 #include <QTest>
 #include <cmath>
+#include <iterator>
 
 using namespace lieq;
 using namespace lieq::store;
@@ -95,6 +97,25 @@ private Q_SLOTS:
             QCOMPARE(m.version, expected++);
         QCOMPARE(latestSchemaVersion(), expected - 1);
         QVERIFY(latestSchemaVersion() >= 2);
+    }
+
+    // Released steps are never edited: each step's SQL text hashes as that release wrote it
+    // (the hashes were taken from the literals before the run tables' shared columns were
+    // factored out of versions 1 and 2).
+    void releasedMigrationSqlIsUnchanged()
+    {
+        const char *released[] = {
+            "411dbfeb78cbeca98c9f75b2e5856ebc8305fc7273afd3188c0a36edd9687307",
+            "f134cf69b366d2208e614a4fd786132d82cda6d501a2f05d30b1b3f9ea6dd96d",
+            "c5d7c935e5a627196b5be15f6c6ec21c4515fb9f61dfadd353e4f37cff8e7d9b",
+            "69632d15e3e0ae8b2d0fb9ae809735e5e047647b0cf9e28d9d43058f897434d8",
+            "531e2143e4d51ae4a8c08013a9b3cb0397a207a467036376ff4e5330b6a0f19f",
+        };
+        for (const Migration &m : migrations()) {
+            if (m.version > int(std::size(released)))
+                break;
+            QCOMPARE(Sha256::hex(m.sql), std::string(released[m.version - 1]));
+        }
     }
 
     void v1FileMigratesForwardKeepingRows()
