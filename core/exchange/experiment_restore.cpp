@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <functional>
 #include <type_traits>
 #include <optional>
@@ -64,6 +65,23 @@ public:
             fail(key, "is not an array");
         return m_obj.at(key);
     }
+    // The rows of the array `key`, each an array of `columns` ("layer, metric, value") read
+    // into a T by `read`; a row of another length or of the wrong types is an error.
+    template <typename T, typename Read>
+    std::vector<T> rows(const char *key, std::size_t width, const char *columns, Read read) const
+    {
+        std::vector<T> out;
+        for (const json &row : array(key)) {
+            if (!row.is_array() || row.size() != width)
+                fail(key, std::string("holds a row that is not [") + columns + "]");
+            try {
+                out.push_back(read(row));
+            } catch (const json::exception &) {
+                fail(key, "holds a row of the wrong types");
+            }
+        }
+        return out;
+    }
     [[noreturn]] void fail(const std::string &key, const std::string &what) const
     {
         throw Error(m_source, "experiment snapshot: " + m_where + (key.empty() ? "" : "." + key) + " " + what);
@@ -81,6 +99,13 @@ std::int64_t mapped(const Ids &ids, std::int64_t id, const Fields &f, const char
     if (it == ids.end())
         f.fail(key, "refers to " + std::to_string(id) + ", which the snapshot does not hold");
     return it->second;
+}
+
+// Row cells that may be null: NaN, or no value.
+double numberCell(const json &cell) { return cell.is_null() ? store::kNoValue : cell.get<double>(); }
+std::optional<int> intCell(const json &cell)
+{
+    return cell.is_null() ? std::nullopt : std::optional<int>(cell.get<int>());
 }
 
 std::optional<std::int64_t> existing(store::Database &db, const std::string &sql,
@@ -130,9 +155,56 @@ struct Restorer
     RestoreResult result;
     Ids models, datasets, analyses, plans, quants;
 
-    void model(const json &j, std::size_t i)
+    // Maps the snapshot's model or dataset row `f` to the store's: the store's own record
+    // when it holds the same one (its path stays), else the row `add` writes.
+    void keep(Ids &ids, const Fields &f, std::optional<std::int64_t> have, const std::function<std::int64_t()> &add)
     {
-        const Fields f(j, "models[" + std::to_string(i) + "]", source);
+        ids[f.get<std::int64_t>("id")] = have ? *have : add();
+        if (!have)
+            ++result.added;
+    }
+
+    // A plan or evaluation row: `have`, the identical row the store already holds, else the
+    // row `add` writes, stamped with the snapshot's creation time. Returns the local id.
+    std::int64_t keepRow(std::optional<std::int64_t> have, const char *table, std::int64_t created,
+                         const std::function<std::int64_t()> &add)
+    {
+        if (have) {
+            ++result.alreadyPresent;
+            return *have;
+        }
+        const std::int64_t id = add();
+        restoreTimes(db, table, id, created, std::nullopt, false);
+        ++result.added;
+        return id;
+    }
+
+    // A run of the snapshot restored as `id` (`added`) or found identical in the store: the
+    // snapshot's id maps to it and the result lists it.
+    void keepRun(Ids &ids, const Fields &f, store::RunKind kind, std::int64_t id, bool added)
+    {
+        ids[f.get<std::int64_t>("id")] = id;
+        result.runs.push_back({kind, id});
+        ++(added ? result.added : result.alreadyPresent);
+    }
+
+    // A run just written as `id` into `table`: its times and owner as the snapshot has them.
+    void addedRun(Ids &ids, const Fields &f, store::RunKind kind, std::int64_t id, const char *table,
+                  std::int64_t created)
+    {
+        restoreTimes(db, table, id, created, f.optional<std::int64_t>("finished_at"), true);
+        keepRun(ids, f, kind, id, true);
+    }
+
+    // The outcome a run row of the snapshot records.
+    static store::RunOutcome outcome(const Fields &f)
+    {
+        return store::RunOutcome(finishedStatus(f), f.get<std::string>("error"), f.get<std::string>("timings_json"),
+                                 f.number("wall_seconds"));
+    }
+
+    void model(const Fields &f)
+    {
         store::ModelRecord m;
         m.path = f.get<std::string>("path");
         m.name = f.get<std::string>("name");
@@ -144,34 +216,27 @@ struct Restorer
         m.bytes = f.get<std::int64_t>("bytes");
         if (m.fingerprint.empty())
             f.fail("fingerprint", "is empty");
-        if (auto have = store.modelByFingerprint(m.fingerprint)) {
-            models[f.get<std::int64_t>("id")] = have->id; // the local record (path) stays
-            return;
-        }
-        models[f.get<std::int64_t>("id")] = store.upsertModel(m);
-        ++result.added;
+        const auto have = store.modelByFingerprint(m.fingerprint);
+        keep(models, f, have ? std::optional(have->id) : std::nullopt, [&] { return store.upsertModel(m); });
     }
 
-    void dataset(const json &j, std::size_t i)
+    void dataset(const Fields &f)
     {
-        const Fields f(j, "datasets[" + std::to_string(i) + "]", source);
         store::DatasetRecord d;
         d.path = f.get<std::string>("path");
         d.kind = f.get<std::string>("kind");
         d.contentHash = f.get<std::string>("content_hash");
         d.bytes = f.get<std::int64_t>("bytes");
-        for (const store::DatasetRecord &have : store.datasets())
-            if (have.contentHash == d.contentHash && have.kind == d.kind) {
-                datasets[f.get<std::int64_t>("id")] = have.id;
-                return;
-            }
-        datasets[f.get<std::int64_t>("id")] = store.upsertDataset(d);
-        ++result.added;
+        const std::vector<store::DatasetRecord> all = store.datasets();
+        const auto have = std::find_if(all.begin(), all.end(), [&](const store::DatasetRecord &r) {
+            return r.contentHash == d.contentHash && r.kind == d.kind;
+        });
+        keep(datasets, f, have != all.end() ? std::optional(have->id) : std::nullopt,
+             [&] { return store.upsertDataset(d); });
     }
 
-    void analysisRun(const json &j, std::size_t i)
+    void analysisRun(const Fields &f)
     {
-        const Fields f(j, "analysis_runs[" + std::to_string(i) + "]", source);
         store::AnalysisRunSpec spec;
         spec.modelId = mapped(models, f.get<std::int64_t>("model_id"), f, "model_id");
         spec.datasetId = mapped(datasets, f.get<std::int64_t>("dataset_id"), f, "dataset_id");
@@ -186,47 +251,25 @@ struct Restorer
                                        st.bind(1, spec.modelId).bind(2, spec.datasetId).bind(3, hash).bind(4, created);
                                    });
         if (have) {
-            analyses[f.get<std::int64_t>("id")] = *have;
-            result.runs.push_back({store::RunKind::Analysis, *have});
-            ++result.alreadyPresent;
+            keepRun(analyses, f, store::RunKind::Analysis, *have, false);
             return;
         }
-        std::vector<store::LayerMetric> layers;
-        for (const json &row : f.array("layer_metrics")) {
-            if (!row.is_array() || row.size() != 3)
-                f.fail("layer_metrics", "holds a row that is not [layer, metric, value]");
-            try {
-                layers.push_back({row[0].get<int>(), row[1].get<std::string>(),
-                                  row[2].is_null() ? store::kNoValue : row[2].get<double>()});
-            } catch (const json::exception &) {
-                f.fail("layer_metrics", "holds a row of the wrong types");
-            }
-        }
-        std::vector<store::ProjectionMetric> projections;
-        for (const json &row : f.array("projection_metrics")) {
-            if (!row.is_array() || row.size() != 5)
-                f.fail("projection_metrics", "holds a row that is not [layer, projection, metric, head, value]");
-            try {
-                projections.push_back({row[0].get<int>(), row[1].get<std::string>(), row[2].get<std::string>(),
-                                       row[3].is_null() ? std::nullopt : std::optional<int>(row[3].get<int>()),
-                                       row[4].is_null() ? store::kNoValue : row[4].get<double>()});
-            } catch (const json::exception &) {
-                f.fail("projection_metrics", "holds a row of the wrong types");
-            }
-        }
+        const auto layers = f.rows<store::LayerMetric>("layer_metrics", 3, "layer, metric, value", [](const json &r) {
+            return store::LayerMetric{r[0].get<int>(), r[1].get<std::string>(), numberCell(r[2])};
+        });
+        const auto projections = f.rows<store::ProjectionMetric>(
+            "projection_metrics", 5, "layer, projection, metric, head, value", [](const json &r) {
+                return store::ProjectionMetric{r[0].get<int>(), r[1].get<std::string>(), r[2].get<std::string>(),
+                                               intCell(r[3]), numberCell(r[4])};
+            });
         const std::int64_t id = store.beginAnalysisRun(spec);
         store.appendLayerMetrics(id, layers, projections);
-        store.finishAnalysisRun(id, store::RunOutcome(finishedStatus(f), f.get<std::string>("error"),
-                                                      f.get<std::string>("timings_json"), f.number("wall_seconds")));
-        restoreTimes(db, "analysis_runs", id, created, f.optional<std::int64_t>("finished_at"), true);
-        analyses[f.get<std::int64_t>("id")] = id;
-        result.runs.push_back({store::RunKind::Analysis, id});
-        ++result.added;
+        store.finishAnalysisRun(id, outcome(f));
+        addedRun(analyses, f, store::RunKind::Analysis, id, "analysis_runs", created);
     }
 
-    void plan(const json &j, std::size_t i)
+    void plan(const Fields &f)
     {
-        const Fields f(j, "plans[" + std::to_string(i) + "]", source);
         store::Plan p;
         p.modelId = mapped(models, f.get<std::int64_t>("model_id"), f, "model_id");
         if (const auto src = f.optional<std::int64_t>("source_run_id"))
@@ -243,20 +286,11 @@ struct Restorer
         const std::string bits = store::canonicalJson(p.bitsJson, source + ": plan bits");
         const auto have = existing(db, "SELECT id FROM plans WHERE model_id = ? AND created_at = ? AND bits_json = ?",
                                    [&](store::Statement &st) { st.bind(1, p.modelId).bind(2, created).bind(3, bits); });
-        if (have) {
-            plans[f.get<std::int64_t>("id")] = *have;
-            ++result.alreadyPresent;
-            return;
-        }
-        const std::int64_t id = store.addPlan(p);
-        restoreTimes(db, "plans", id, created, std::nullopt, false);
-        plans[f.get<std::int64_t>("id")] = id;
-        ++result.added;
+        plans[f.get<std::int64_t>("id")] = keepRow(have, "plans", created, [&] { return store.addPlan(p); });
     }
 
-    void quantRun(const json &j, std::size_t i)
+    void quantRun(const Fields &f)
     {
-        const Fields f(j, "quant_runs[" + std::to_string(i) + "]", source);
         const auto sourceId = f.get<std::int64_t>("id");
         store::QuantRunSpec spec;
         spec.planId = mapped(plans, f.get<std::int64_t>("plan_id"), f, "plan_id");
@@ -279,40 +313,22 @@ struct Restorer
                 st.bind(1, output).bind(2, *have);
                 st.run();
             }
-            quants[sourceId] = *have;
-            result.runs.push_back({store::RunKind::Quant, *have});
-            ++result.alreadyPresent;
+            keepRun(quants, f, store::RunKind::Quant, *have, false);
             return;
         }
-        std::vector<store::ModuleLoss> losses;
-        for (const json &row : f.array("losses")) {
-            if (!row.is_array() || row.size() != 5)
-                f.fail("losses", "holds a row that is not [layer, module, bits, loss, seconds]");
-            try {
-                losses.push_back({row[0].get<int>(), row[1].get<std::string>(),
-                                  row[2].is_null() ? std::nullopt : std::optional<int>(row[2].get<int>()),
-                                  row[3].is_null() ? store::kNoValue : row[3].get<double>(),
-                                  row[4].is_null() ? store::kNoValue : row[4].get<double>()});
-            } catch (const json::exception &) {
-                f.fail("losses", "holds a row of the wrong types");
-            }
-        }
+        const auto losses = f.rows<store::ModuleLoss>("losses", 5, "layer, module, bits, loss, seconds", [](const json &r) {
+            return store::ModuleLoss{r[0].get<int>(), r[1].get<std::string>(), intCell(r[2]), numberCell(r[3]),
+                                     numberCell(r[4])};
+        });
         const std::int64_t id = store.beginQuantRun(spec);
         if (!losses.empty())
             store.appendModuleLosses(id, losses);
-        store.finishQuantRun(id,
-                             store::RunOutcome(finishedStatus(f), f.get<std::string>("error"),
-                                               f.get<std::string>("timings_json"), f.number("wall_seconds")),
-                             output, f.get<std::int64_t>("output_bytes"));
-        restoreTimes(db, "quant_runs", id, created, f.optional<std::int64_t>("finished_at"), true);
-        quants[sourceId] = id;
-        result.runs.push_back({store::RunKind::Quant, id});
-        ++result.added;
+        store.finishQuantRun(id, outcome(f), output, f.get<std::int64_t>("output_bytes"));
+        addedRun(quants, f, store::RunKind::Quant, id, "quant_runs", created);
     }
 
-    void eval(const json &j, std::size_t i)
+    void eval(const Fields &f)
     {
-        const Fields f(j, "evals[" + std::to_string(i) + "]", source);
         store::EvalResult e;
         e.modelId = mapped(models, f.get<std::int64_t>("model_id"), f, "model_id");
         if (const auto q = f.optional<std::int64_t>("quant_run_id"))
@@ -332,13 +348,7 @@ struct Restorer
                                        st.bind(1, e.modelId).bind(2, e.quantRunId).bind(3, e.task)
                                            .bind(4, e.metric).bind(5, created);
                                    });
-        if (have) {
-            ++result.alreadyPresent;
-            return;
-        }
-        const std::int64_t id = store.addEvalResults({e}).front();
-        restoreTimes(db, "eval_results", id, created, std::nullopt, false);
-        ++result.added;
+        keepRow(have, "eval_results", created, [&] { return store.addEvalResults({e}).front(); });
     }
 };
 
@@ -349,7 +359,7 @@ void each(const json &doc, const char *key, const std::string &source, Fn fn)
         throw Error(source, std::string("experiment snapshot: \"") + key + "\" is missing or not an array");
     const json &list = doc.at(key);
     for (std::size_t i = 0; i < list.size(); ++i)
-        fn(list[i], i);
+        fn(Fields(list[i], key + ("[" + std::to_string(i) + "]"), source));
 }
 
 } // namespace
@@ -370,12 +380,12 @@ RestoreResult restoreExperiment(store::ExperimentStore &store, const std::string
     store::Transaction tx(db);
     Restorer r{store, db, source, options, {}, {}, {}, {}, {}, {}};
     try {
-        each(doc, "models", source, [&](const json &j, std::size_t i) { r.model(j, i); });
-        each(doc, "datasets", source, [&](const json &j, std::size_t i) { r.dataset(j, i); });
-        each(doc, "analysis_runs", source, [&](const json &j, std::size_t i) { r.analysisRun(j, i); });
-        each(doc, "plans", source, [&](const json &j, std::size_t i) { r.plan(j, i); });
-        each(doc, "quant_runs", source, [&](const json &j, std::size_t i) { r.quantRun(j, i); });
-        each(doc, "evals", source, [&](const json &j, std::size_t i) { r.eval(j, i); });
+        each(doc, "models", source, [&](const Fields &f) { r.model(f); });
+        each(doc, "datasets", source, [&](const Fields &f) { r.dataset(f); });
+        each(doc, "analysis_runs", source, [&](const Fields &f) { r.analysisRun(f); });
+        each(doc, "plans", source, [&](const Fields &f) { r.plan(f); });
+        each(doc, "quant_runs", source, [&](const Fields &f) { r.quantRun(f); });
+        each(doc, "evals", source, [&](const Fields &f) { r.eval(f); });
     } catch (const Error &e) {
         // A row the store refuses (a duplicate metric, a broken reference) or a field a helper
         // rejects (settings that are not JSON) is a fault of the snapshot: name the snapshot.

@@ -29,7 +29,7 @@ std::vector<std::int32_t> words(const TensorView &v)
 
 } // namespace
 
-GptqCheckpointReader::GptqCheckpointReader(const std::string &dir) : m_dir(dir)
+GptqCheckpointReader::GptqCheckpointReader(const std::string &dir) : CheckpointFolder(dir)
 {
     const std::string cfgPath = (fs::path(dir) / "config.json").string();
     nlohmann::json qc;
@@ -51,13 +51,11 @@ GptqCheckpointReader::GptqCheckpointReader(const std::string &dir) : m_dir(dir)
     } catch (const nlohmann::json::exception &e) {
         throw Error(cfgPath, std::string("has no usable quantization_config: ") + e.what());
     }
-    m_ckpt = std::make_unique<Checkpoint>(dir);
-    for (const std::string &n : m_ckpt->tensorNames())
+    openShards();
+    for (const std::string &n : checkpoint().tensorNames())
         if (n.size() > 8 && n.compare(n.size() - 8, 8, ".qweight") == 0)
             m_modules.push_back(n.substr(0, n.size() - 8));
 }
-
-GptqCheckpointReader::~GptqCheckpointReader() = default;
 
 int GptqCheckpointReader::configBits(const std::string &stem) const
 {
@@ -75,9 +73,7 @@ QuantizedTensor GptqCheckpointReader::tensor(const std::string &stem) const
 {
     auto get = [&](const char *suffix, DType dtype) -> const TensorView & {
         const std::string name = stem + suffix;
-        if (!m_ckpt->contains(name))
-            throw Error(m_dir, "tensor " + name + " is missing");
-        const TensorView &v = m_ckpt->tensor(name);
+        const TensorView &v = requiredTensor(name);
         if (v.dtype != dtype || v.shape.empty() || v.shape.size() > 2)
             throw Error(v.file, "tensor " + name + " has the wrong dtype or rank");
         return v;
@@ -139,8 +135,8 @@ void GptqCheckpointReader::writeRunnableCopy(const std::string &outDir) const
                 writeFileAtomic((tmp / name).string(), readFile(e.path().string()));
         }
         SafetensorsShardWriter out(tmp.string(), std::uint64_t(1) << 62);
-        for (const std::string &name : m_ckpt->tensorNames()) {
-            const TensorView &v = m_ckpt->tensor(name);
+        for (const std::string &name : checkpoint().tensorNames()) {
+            const TensorView &v = checkpoint().tensor(name);
             std::vector<std::uint8_t> bytes(v.nbytes);
             std::memcpy(bytes.data(), v.data, v.nbytes);
             if (m_v2 && name.size() > 7 && name.compare(name.size() - 7, 7, ".qzeros") == 0) {
@@ -158,7 +154,7 @@ void GptqCheckpointReader::writeRunnableCopy(const std::string &outDir) const
             std::smatch m;
             if (!std::regex_match(stem, m, stemRe))
                 throw Error(m_dir, "module " + stem + " is not a decoder projection");
-            const TensorView &g = m_ckpt->tensor(stem + ".g_idx"), &w = m_ckpt->tensor(stem + ".qweight");
+            const TensorView &g = checkpoint().tensor(stem + ".g_idx"), &w = checkpoint().tensor(stem + ".qweight");
             const std::int64_t cols = g.shape[0], rows = w.shape[1];
             const int bits = int(w.shape[0] / ((cols + 31) / 32));
             const std::int64_t gs = m_groupSize > 0 ? m_groupSize : cols;

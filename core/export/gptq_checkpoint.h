@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/export/checkpoint_folder.h"
 #include "core/quant/quantized_tensor.h"
 
 #include <memory>
@@ -8,21 +9,16 @@
 
 namespace lieq {
 
-class Checkpoint;
-
 // Reads a GPTQ checkpoint (config.json quantization_config with quant_method "gptq", sharded
 // safetensors with qweight/qzeros/scales/g_idx per quantized linear) back into the exact
 // QuantizedTensor each module holds, v1 (zero - 1 stored) or v2 (checkpoint_format gptq_v2).
 // Each module's bit-width comes from its tensor shapes and must agree with what the config
 // (bits and the `dynamic` patterns) says for it. Errors name the file and the module.
-class GptqCheckpointReader
+class GptqCheckpointReader : public CheckpointFolder
 {
 public:
     explicit GptqCheckpointReader(const std::string &dir);
-    ~GptqCheckpointReader();
 
-    const std::string &dir() const { return m_dir; }
-    const Checkpoint &checkpoint() const { return *m_ckpt; }
     const std::vector<std::string> &modules() const { return m_modules; } // stems, file order
     QuantizedTensor tensor(const std::string &stem) const;
     bool v2() const { return m_v2; }
@@ -33,8 +29,6 @@ public:
     void writeRunnableCopy(const std::string &outDir) const;
 
 private:
-    std::string m_dir;
-    std::unique_ptr<Checkpoint> m_ckpt;
     std::vector<std::string> m_modules;
     int m_bits = 4, m_groupSize = -1;
     bool m_sym = false, m_descAct = false, m_v2 = false;

@@ -26,7 +26,7 @@ bool isQuantizedRunFolder(const std::string &dir)
     return std::filesystem::is_regular_file(std::filesystem::path(dir) / kConfigFile);
 }
 
-QuantizedRunReader::QuantizedRunReader(const std::string &dir) : m_dir(dir)
+QuantizedRunReader::QuantizedRunReader(const std::string &dir) : CheckpointFolder(dir)
 {
     const std::string cfgPath = (std::filesystem::path(dir) / kConfigFile).string();
     if (!std::filesystem::is_regular_file(cfgPath))
@@ -59,10 +59,8 @@ QuantizedRunReader::QuantizedRunReader(const std::string &dir) : m_dir(dir)
     } catch (const nlohmann::json::exception &e) {
         throw Error(cfgPath, std::string("is malformed: ") + e.what());
     }
-    m_ckpt = std::make_unique<Checkpoint>(dir);
+    openShards();
 }
-
-QuantizedRunReader::~QuantizedRunReader() = default;
 
 const QuantizedModuleInfo *QuantizedRunReader::module(const std::string &stem) const
 {
@@ -80,9 +78,7 @@ QuantizedTensor QuantizedRunReader::tensor(const QuantizedModuleInfo &m) const
     auto need = [&](const char *suffix, DType dtype,
                     std::vector<std::int64_t> shape) -> const TensorView & {
         const std::string name = m.stem + suffix;
-        if (!m_ckpt->contains(name))
-            throw Error(m_dir, "tensor " + name + " is missing (listed in quantization_config.json)");
-        const TensorView &v = m_ckpt->tensor(name);
+        const TensorView &v = requiredTensor(name, "quantization_config.json");
         if (v.dtype != dtype || v.shape != shape)
             throw Error(v.file, "tensor " + name + " has the wrong dtype or shape for a " + std::to_string(m.bits) +
                                     "-bit " + std::to_string(m.rows) + "x" + std::to_string(m.cols) + " module");

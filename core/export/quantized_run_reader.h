@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/export/checkpoint_folder.h"
 #include "core/quant/quantized_tensor.h"
 
 #include <memory>
@@ -7,8 +8,6 @@
 #include <vector>
 
 namespace lieq {
-
-class Checkpoint;
 
 // One quantized linear of a quantization run's checkpoint folder.
 struct QuantizedModuleInfo
@@ -27,14 +26,11 @@ struct QuantizedModuleInfo
 // "lieq-quantized" version 1 or 2) without the model runtime: the float tensors through
 // Checkpoint, each quantized linear back as the exact QuantizedTensor the run produced.
 // Exporters (GGUF, GPTQ) start from here. Errors name the file and the module.
-class QuantizedRunReader
+class QuantizedRunReader : public CheckpointFolder
 {
 public:
     explicit QuantizedRunReader(const std::string &dir);
-    ~QuantizedRunReader();
 
-    const std::string &dir() const { return m_dir; }
-    const Checkpoint &checkpoint() const { return *m_ckpt; }
     const std::vector<QuantizedModuleInfo> &modules() const { return m_modules; }
     const QuantizedModuleInfo *module(const std::string &stem) const;
     // Unpacked and validated.
@@ -47,8 +43,6 @@ public:
     int formatVersion() const { return m_formatVersion; } // 1: U8 row codes; 2: GPTQ v1 tensors
 
 private:
-    std::string m_dir;
-    std::unique_ptr<Checkpoint> m_ckpt;
     std::vector<QuantizedModuleInfo> m_modules;
     std::string m_method, m_settings, m_plan, m_sourceModel;
     int m_formatVersion = 0;
