@@ -50,6 +50,17 @@ T field(const json &obj, const char *key, const std::string &where, const std::s
     }
 }
 
+// Reads each element of `array` (at JSON path `path`) with `read(element, where)`, `where`
+// naming it in errors ("layers[3]"); an error naming `path` when it is not an array.
+template <typename Read>
+void readArray(const json &array, const std::string &path, const std::string &source, Read read)
+{
+    if (!array.is_array())
+        throw Error(source, "bit plan: " + path + " is not an array");
+    for (std::size_t i = 0; i < array.size(); ++i)
+        read(array[i], path + "[" + std::to_string(i) + "]");
+}
+
 } // namespace
 
 std::string planToJson(const BitPlan &plan, int indent)
@@ -128,52 +139,39 @@ BitPlan planFromJson(const std::string &text, const std::string &source)
             throw Error(source, "bit plan: pin \"" + key + "\" is not LAYER: BITS");
         }
     }
-    const json layers = field<json>(j, "layers", "plan", source);
-    if (!layers.is_array())
-        throw Error(source, "bit plan: \"layers\" is not an array");
-    for (std::size_t i = 0; i < layers.size(); ++i) {
-        const std::string where = "layers[" + std::to_string(i) + "]";
+    readArray(field<json>(j, "layers", "plan", source), "layers", source, [&](const json &e, const std::string &where) {
         LayerSpec l;
-        l.index = field<int>(layers[i], "index", where, source);
-        l.score = field<double>(layers[i], "score", where, source);
-        l.params = field<std::int64_t>(layers[i], "params", where, source);
-        if (layers[i].contains("linears")) {
-            const json &ls = layers[i].at("linears");
-            if (!ls.is_array())
-                throw Error(source, "bit plan: " + where + ".linears is not an array");
-            for (std::size_t k = 0; k < ls.size(); ++k) {
-                const std::string w = where + ".linears[" + std::to_string(k) + "]";
+        l.index = field<int>(e, "index", where, source);
+        l.score = field<double>(e, "score", where, source);
+        l.params = field<std::int64_t>(e, "params", where, source);
+        if (e.contains("linears"))
+            readArray(e.at("linears"), where + ".linears", source, [&](const json &ls, const std::string &w) {
                 LinearShape s;
-                s.name = field<std::string>(ls[k], "name", w, source);
-                s.rows = field<std::int64_t>(ls[k], "rows", w, source);
-                s.cols = field<std::int64_t>(ls[k], "cols", w, source);
-                if (ls[k].contains("score"))
-                    s.score = field<double>(ls[k], "score", w, source);
+                s.name = field<std::string>(ls, "name", w, source);
+                s.rows = field<std::int64_t>(ls, "rows", w, source);
+                s.cols = field<std::int64_t>(ls, "cols", w, source);
+                if (ls.contains("score"))
+                    s.score = field<double>(ls, "score", w, source);
                 l.linears.push_back(s);
-            }
-        }
+            });
         p.layers.push_back(l);
-    }
-    const json units = field<json>(j, "units", "plan", source);
-    if (!units.is_array())
-        throw Error(source, "bit plan: \"units\" is not an array");
-    for (std::size_t i = 0; i < units.size(); ++i) {
-        const std::string where = "units[" + std::to_string(i) + "]";
+    });
+    readArray(field<json>(j, "units", "plan", source), "units", source, [&](const json &e, const std::string &where) {
         PlanUnit u;
-        u.layer = field<int>(units[i], "layer", where, source);
-        u.group = field<std::string>(units[i], "group", where, source);
-        u.projections = field<std::vector<std::string>>(units[i], "projections", where, source);
-        u.params = field<std::int64_t>(units[i], "params", where, source);
-        u.score = field<double>(units[i], "score", where, source);
-        u.bits = field<int>(units[i], "bits", where, source);
-        u.pinned = field<bool>(units[i], "pinned", where, source);
+        u.layer = field<int>(e, "layer", where, source);
+        u.group = field<std::string>(e, "group", where, source);
+        u.projections = field<std::vector<std::string>>(e, "projections", where, source);
+        u.params = field<std::int64_t>(e, "params", where, source);
+        u.score = field<double>(e, "score", where, source);
+        u.bits = field<int>(e, "bits", where, source);
+        u.pinned = field<bool>(e, "pinned", where, source);
         if (!isQuantBits(u.bits) && u.bits != 16)
             throw Error(source, "bit plan: " + where + ".bits = " + std::to_string(u.bits) +
                                     " is not 2, 3, 4, 8 or 16");
         if (u.params <= 0)
             throw Error(source, "bit plan: " + where + ".params must be positive");
         p.units.push_back(u);
-    }
+    });
     if (p.units.empty())
         throw Error(source, "bit plan: no units");
     return p;

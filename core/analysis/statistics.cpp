@@ -161,18 +161,33 @@ double kendallPermutationP(const std::vector<double> &x, const std::vector<doubl
     return double(hits) / double(total);
 }
 
-double statistic(CorrelationMethod method, const std::vector<double> &x,
-                 const std::vector<double> &y)
+// A correlation method: its bare statistic (what the bootstrap resamples) and the whole
+// correlation with its p-value.
+struct Method
 {
+    using Sample = std::vector<double>;
+    double (*statistic)(const Sample &x, const Sample &y);
+    Correlation (*correlation)(const Sample &x, const Sample &y);
+};
+
+Method methodOf(CorrelationMethod method)
+{
+    using V = Method::Sample;
     switch (method) {
     case CorrelationMethod::Pearson:
-        return pearsonR(x, y);
+        return {pearsonR, pearson};
     case CorrelationMethod::Spearman:
-        return pearsonR(averageRanks(x), averageRanks(y));
+        return {[](const V &x, const V &y) { return pearsonR(averageRanks(x), averageRanks(y)); }, spearman};
     case CorrelationMethod::Kendall:
-        return kendallCounts(x, y).tau;
+        return {[](const V &x, const V &y) { return kendallCounts(x, y).tau; },
+                [](const V &x, const V &y) { return kendallTauB(x, y); }};
     }
-    return kNaN;
+    return {[](const V &, const V &) { return kNaN; }, [](const V &, const V &) { return Correlation{}; }};
+}
+
+double statistic(CorrelationMethod method, const std::vector<double> &x, const std::vector<double> &y)
+{
+    return methodOf(method).statistic(x, y);
 }
 
 // Linear interpolation between order statistics (numpy's default percentile rule).
@@ -277,15 +292,7 @@ Correlation kendallTauB(const std::vector<double> &x, const std::vector<double> 
 Correlation correlate(CorrelationMethod method, const std::vector<double> &x,
                       const std::vector<double> &y)
 {
-    switch (method) {
-    case CorrelationMethod::Pearson:
-        return pearson(x, y);
-    case CorrelationMethod::Spearman:
-        return spearman(x, y);
-    case CorrelationMethod::Kendall:
-        return kendallTauB(x, y);
-    }
-    return {};
+    return methodOf(method).correlation(x, y);
 }
 
 ConfidenceInterval bootstrapCi(CorrelationMethod method, const std::vector<double> &x,

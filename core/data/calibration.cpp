@@ -26,11 +26,7 @@ CalibrationSet sampleCalibrationTokens(const std::vector<std::int32_t> &tokens,
     CalibrationSet set;
     set.samples = spec.samples;
     set.seqlen = spec.seqlen;
-    set.info.path = spec.path;
-    set.info.field = spec.field;
-    set.info.samples = spec.samples;
-    set.info.seqlen = spec.seqlen;
-    set.info.seed = spec.seed;
+    static_cast<CalibrationSpec &>(set.info) = spec;
     set.info.corpusTokens = n;
     set.ids.reserve(static_cast<std::size_t>(spec.samples * spec.seqlen));
     // Plain modulo of a 64-bit draw: the bias is below 2^-40 for any real corpus, and unlike

@@ -27,14 +27,16 @@ struct CalibrationSpec
     std::uint64_t seed = 0; // window start positions
 };
 
-// What a calibration set was drawn from, as results record it.
-struct CalibrationInfo
+// What a calibration set was drawn from, as results record it: its spec (samples and seqlen 0
+// until one is drawn) and what the draw found.
+struct CalibrationInfo : CalibrationSpec
 {
-    std::string path;
-    std::string field;
-    std::int64_t samples = 0;
-    std::int64_t seqlen = 0;
-    std::uint64_t seed = 0;
+    CalibrationInfo()
+    {
+        samples = 0;
+        seqlen = 0;
+    }
+
     std::int64_t corpusTokens = 0;    // tokens of the whole corpus before sampling
     std::vector<std::int64_t> starts; // sampled window start positions (token offsets)
 };

@@ -56,13 +56,8 @@ std::int64_t CalibratedRunStore::beginRun(const std::string &backend, const std:
 {
     if (!db)
         return 0;
-    store::AnalysisRunSpec spec;
-    spec.modelId = modelId;
-    spec.datasetId = datasetId;
-    spec.backend = backend;
-    spec.settingsJson = settingsJson;
-    spec.seed = seed;
-    return db->beginAnalysisRun(spec);
+    return db->beginAnalysisRun(
+        {.modelId = modelId, .datasetId = datasetId, .backend = backend, .settingsJson = settingsJson, .seed = seed});
 }
 
 void recordOutcome(const std::function<void()> &work,

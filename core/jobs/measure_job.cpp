@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <type_traits>
 
 namespace lieq::jobs {
 
@@ -44,21 +45,30 @@ std::vector<store::LayerMetric> rowsOf(const std::string &stage, const LayerSens
     return rows;
 }
 
+// The measure pass's counts and times as timings_json stores them: `visit(key, field)` for
+// each, so that writing and reading back go through one list. Result: MeasureResult, const or not.
+template <typename Result, typename Visit>
+void forEachTiming(Result &r, Visit visit)
+{
+    visit("total_s", r.cost.seconds);
+    visit("forward_s", r.cost.forwardSeconds);
+    visit("forward_multiple", r.cost.forwardMultiple);
+    visit("layer_quantizations", r.cost.layerQuantizations);
+    visit("probe_layer_forwards", r.cost.probeLayerForwards);
+    visit("calibration_layer_forwards", r.cost.calibrationLayerForwards);
+    visit("head_evaluations", r.cost.headEvaluations);
+    visit("reference_cached", r.cost.referenceCached);
+    visit("reference_bytes", r.cost.referenceBytes);
+    visit("cached_input_bytes", r.cost.cachedInputBytes);
+    visit("calibration_windows", r.calibrationWindows);
+    visit("probe_windows", r.probeWindows);
+    visit("probe_seqlen", r.seqlen);
+}
+
 std::string timingsJson(const MeasureResult &r)
 {
-    nlohmann::json j{{"total_s", r.cost.seconds},
-                     {"forward_s", r.cost.forwardSeconds},
-                     {"forward_multiple", r.cost.forwardMultiple},
-                     {"layer_quantizations", r.cost.layerQuantizations},
-                     {"probe_layer_forwards", r.cost.probeLayerForwards},
-                     {"calibration_layer_forwards", r.cost.calibrationLayerForwards},
-                     {"head_evaluations", r.cost.headEvaluations},
-                     {"reference_cached", r.cost.referenceCached},
-                     {"reference_bytes", r.cost.referenceBytes},
-                     {"cached_input_bytes", r.cost.cachedInputBytes},
-                     {"calibration_windows", r.calibrationWindows},
-                     {"probe_windows", r.probeWindows},
-                     {"probe_seqlen", r.seqlen}};
+    nlohmann::json j = nlohmann::json::object();
+    forEachTiming(r, [&j](const char *key, const auto &v) { j[key] = v; });
     if (std::isfinite(r.klAllLow)) {
         j["kl_all_low"] = r.klAllLow;
         j["top1_all_low"] = r.top1AllLow;
@@ -100,19 +110,7 @@ MeasureJobResult fromStored(const store::AnalysisRunDetail &d, const std::string
     const nlohmann::json t = nlohmann::json::parse(d.run.timingsJson);
     r.klAllLow = value<double>(t, "kl_all_low", kNaN);
     r.top1AllLow = value<double>(t, "top1_all_low", kNaN);
-    r.calibrationWindows = value<std::int64_t>(t, "calibration_windows", 0);
-    r.probeWindows = value<std::int64_t>(t, "probe_windows", 0);
-    r.seqlen = value<std::int64_t>(t, "probe_seqlen", 0);
-    r.cost.seconds = value<double>(t, "total_s", 0);
-    r.cost.forwardSeconds = value<double>(t, "forward_s", 0);
-    r.cost.forwardMultiple = value<double>(t, "forward_multiple", 0);
-    r.cost.layerQuantizations = value<std::int64_t>(t, "layer_quantizations", 0);
-    r.cost.probeLayerForwards = value<std::int64_t>(t, "probe_layer_forwards", 0);
-    r.cost.calibrationLayerForwards = value<std::int64_t>(t, "calibration_layer_forwards", 0);
-    r.cost.headEvaluations = value<std::int64_t>(t, "head_evaluations", 0);
-    r.cost.referenceCached = value<bool>(t, "reference_cached", false);
-    r.cost.referenceBytes = value<std::int64_t>(t, "reference_bytes", 0);
-    r.cost.cachedInputBytes = value<std::int64_t>(t, "cached_input_bytes", 0);
+    forEachTiming(r, [&t](const char *key, auto &v) { v = value(t, key, std::decay_t<decltype(v)>{}); });
     r.layers.resize(std::size_t(std::max<std::int64_t>(0, d.model.layerCount)));
     for (std::size_t l = 0; l < r.layers.size(); ++l)
         r.layers[l].layer = int(l);

@@ -188,17 +188,17 @@ std::vector<store::EvalResult> evaluationRows(store::ExperimentStore &db, const 
     std::vector<store::EvalResult> rows;
     auto row = [&](const std::string &task, const char *metric, double value, double se,
                    std::int64_t n, std::int64_t datasetId, const std::string &settings) {
-        store::EvalResult r;
-        r.modelId = modelId;
-        r.quantRunId = quantRunId;
-        r.datasetId = datasetId;
-        r.task = task;
-        r.metric = metric;
-        r.value = value;
-        r.stderrValue = se;
-        r.n = n;
-        r.settingsJson = settings;
-        rows.push_back(r);
+        rows.push_back({.id = 0, // not stored yet
+                        .modelId = modelId,
+                        .quantRunId = quantRunId,
+                        .datasetId = datasetId,
+                        .task = task,
+                        .metric = metric,
+                        .value = value,
+                        .stderrValue = se,
+                        .n = n,
+                        .settingsJson = settings,
+                        .createdAtMs = 0}); // stamped when stored
     };
     if (report.ppl) {
         const PerplexityFigures &p = *report.ppl;

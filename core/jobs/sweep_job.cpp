@@ -329,17 +329,20 @@ SweepView loadSweep(const JobContext &context, std::int64_t sweepId)
     if (!found)
         throw Error(context.storeFile(), "no sweep with id " + std::to_string(sweepId));
     for (const store::SweepCellRecord &c : store::sweepCells(*db, sweepId)) {
-        SweepPoint p;
-        p.cell = c.cellIndex;
-        p.label = c.label;
-        p.status = c.status;
-        p.error = c.errorText;
-        p.quantRunId = c.quantRunId;
         const nlohmann::json params = nlohmann::json::parse(c.paramsJson, nullptr, false);
-        if (params.is_object()) {
-            p.plan = params.value("plan", std::string());
-            p.backend = params.value("backend", std::string());
-        }
+        const auto param = [&params](const char *key) {
+            return params.is_object() ? params.value(key, std::string()) : std::string();
+        };
+        SweepPoint p{.cell = c.cellIndex,
+                     .label = c.label,
+                     .plan = param("plan"),
+                     .backend = param("backend"),
+                     .status = c.status,
+                     .error = c.errorText,
+                     .quantRunId = c.quantRunId,
+                     .nominalBits = store::kNoValue, // from the run, below
+                     .ppl = store::kNoValue,
+                     .kl = store::kNoValue};
         if (c.quantRunId) {
             if (const auto run = db->loadQuantRun(*c.quantRunId))
                 p.nominalBits = run->plan.nominalBits;

@@ -26,6 +26,11 @@ QuantizedLinear::QuantizedLinear(const kernels::WeightView &weight, std::shared_
 {
     if (kernels::typeTraits(weight.type).gptqColumns)
         throw Error("QuantizedLinear: a GPTQ matrix comes as a PackedWeight");
+    checkViewAndBias();
+}
+
+void QuantizedLinear::checkViewAndBias() const
+{
     try {
         kernels::validate(m_view);
     } catch (const std::invalid_argument &e) {
@@ -52,13 +57,7 @@ void QuantizedLinear::init()
 {
     const kernels::GptqShape &s = m_packed.shape;
     m_view = kernels::gptqView(m_packed.matrix());
-    try {
-        kernels::validate(m_view);
-    } catch (const std::invalid_argument &e) {
-        throw Error(std::string("QuantizedLinear: ") + e.what());
-    }
-    if (m_bias.defined() && (m_bias.dim() != 1 || m_bias.size(0) != s.rows))
-        throw Error("QuantizedLinear: bias does not match the weight's output size");
+    checkViewAndBias();
     if (!m_inputScales.empty()) {
         if (static_cast<std::int64_t>(m_inputScales.size()) != s.cols)
             throw Error("QuantizedLinear: one input scale per input column is required");

@@ -60,6 +60,8 @@ public:
 
 private:
     void init();
+    // The view passes the kernels' checks and the bias, if any, has one value per output row.
+    void checkViewAndBias() const;
     torch::Tensor dequantized() const; // Q(W s) as fp32 [out, in], original column order
 
     PackedWeight m_packed;               // GPTQ types

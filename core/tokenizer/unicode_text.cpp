@@ -2,6 +2,9 @@
 
 #include "core/util/error.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include <unicode/uchar.h>
 #include <unicode/unorm2.h>
 #include <unicode/ustring.h>
@@ -26,32 +29,40 @@ std::array<uint8_t, 128> makeAsciiClasses()
 
 const std::array<uint8_t, 128> kAscii = makeAsciiClasses();
 
+// The lead bytes of well-formed UTF-8 sequences longer than one byte (Unicode 15, table 3-7):
+// the sequence length and the range of the second byte; later bytes are 80..BF.
+struct LeadByte
+{
+    unsigned char first, last; // lead bytes of this row
+    std::size_t length;
+    unsigned char secondLo, secondHi;
+};
+
+constexpr LeadByte kLeadBytes[] = {
+    {0xc2, 0xdf, 2, 0x80, 0xbf},
+    {0xe0, 0xe0, 3, 0xa0, 0xbf},
+    {0xe1, 0xec, 3, 0x80, 0xbf},
+    {0xed, 0xed, 3, 0x80, 0x9f},
+    {0xee, 0xef, 3, 0x80, 0xbf},
+    {0xf0, 0xf0, 4, 0x90, 0xbf},
+    {0xf1, 0xf3, 4, 0x80, 0xbf},
+    {0xf4, 0xf4, 4, 0x80, 0x8f},
+};
+
 // Length of a valid UTF-8 sequence at s[i], or 0 with `bad` = how many bytes form the maximal
 // invalid subpart to replace by one U+FFFD.
 std::size_t validSequenceLength(std::string_view s, std::size_t i, std::size_t &bad)
 {
     const auto b0 = static_cast<unsigned char>(s[i]);
     if (b0 < 0x80) return 1;
-    std::size_t len = 0;
-    unsigned char lo = 0x80, hi = 0xbf;
-    if (b0 >= 0xc2 && b0 <= 0xdf) {
-        len = 2;
-    } else if (b0 >= 0xe0 && b0 <= 0xef) {
-        len = 3;
-        if (b0 == 0xe0)
-            lo = 0xa0;
-        else if (b0 == 0xed)
-            hi = 0x9f;
-    } else if (b0 >= 0xf0 && b0 <= 0xf4) {
-        len = 4;
-        if (b0 == 0xf0)
-            lo = 0x90;
-        else if (b0 == 0xf4)
-            hi = 0x8f;
-    } else {
+    const auto lead = std::find_if(std::begin(kLeadBytes), std::end(kLeadBytes),
+                                   [b0](const LeadByte &l) { return b0 >= l.first && b0 <= l.last; });
+    if (lead == std::end(kLeadBytes)) {
         bad = 1;
         return 0;
     }
+    const std::size_t len = lead->length;
+    const unsigned char lo = lead->secondLo, hi = lead->secondHi;
     for (std::size_t k = 1; k < len; ++k) {
         if (i + k >= s.size()) {
             bad = k;
