@@ -33,6 +33,8 @@ CpuFeatures detect()
         f.avx2 = b & (1u << 5);
         f.avx512vl = zmmSaved && (b & (1u << 16)) && (b & (1u << 31)); // AVX512F and VL
         f.avx512vnni = zmmSaved && (c & (1u << 11));
+        f.avx512bw = zmmSaved && (b & (1u << 30));
+        f.avx512vbmi = zmmSaved && (c & (1u << 1));
     }
     f.fma = f.fma && ymmSaved;
     f.f16c = f.f16c && ymmSaved;

@@ -10,10 +10,14 @@ struct CpuFeatures
     bool f16c = false;
     bool avx512vl = false;   // with the OS saving the opmask and zmm state
     bool avx512vnni = false;
+    bool avx512bw = false;
+    bool avx512vbmi = false;
 
     bool x86Avx2() const { return avx2 && fma && f16c; } // what kernels/cpu/x86 needs
-    // The VNNI builds (vpdpbusd/vpdpwssd on 256-bit registers, EVEX-encoded).
-    bool x86Vnni() const { return x86Avx2() && avx512vl && avx512vnni; }
+    // The VNNI builds (vpdpbusd/vpdpwssd, and VBMI's vpmultishiftqb for 3-bit codes, on
+    // 256-bit registers, EVEX-encoded): Ice Lake, Zen 4 and later. (Cascade Lake has VNNI
+    // without VBMI: it runs the AVX2 build.)
+    bool x86Vnni() const { return x86Avx2() && avx512vl && avx512vnni && avx512bw && avx512vbmi; }
 };
 
 const CpuFeatures &cpuFeatures();

@@ -73,6 +73,7 @@ void matmulRows(const WeightView &w, const float *x, std::int64_t m, float *y, B
 {
     const TypeTraits &t = typeTraits(w.type);
     VecDotFn dot = nullptr;
+    x86::GemvRowsFn gemv = nullptr; // several weight rows per activation row, where there is one
     thread_local std::vector<std::uint8_t> tlsQuantized;
     std::vector<std::uint8_t> &xq = tlsQuantized;
     std::int64_t xBytes = w.cols * std::int64_t(sizeof(float));
@@ -83,6 +84,9 @@ void matmulRows(const WeightView &w, const float *x, std::int64_t m, float *y, B
         dot = b == Backend::Vnni   ? x86vnni::ggmlVecDotAvx2(w.type)
               : b == Backend::Avx2 ? x86::ggmlVecDotAvx2(w.type)
                                    : t.vecDotRef;
+        gemv = b == Backend::Vnni   ? x86vnni::ggmlGemvAvx2(w.type)
+               : b == Backend::Avx2 ? x86::ggmlGemvAvx2(w.type)
+                                    : nullptr;
         const TypeTraits &xt = typeTraits(t.vecDotType);
         xBytes = rowBytes(xt.type, w.cols);
         xq.resize(std::size_t(xBytes * m));
@@ -94,6 +98,16 @@ void matmulRows(const WeightView &w, const float *x, std::int64_t m, float *y, B
     const auto *wp = static_cast<const std::uint8_t *>(w.data);
     const auto *xp = static_cast<const std::uint8_t *>(xs);
     parallelForTimed(w.data, sizeClass(m), w.rows, [&](std::int64_t r0, std::int64_t r1) {
+        if (gemv) {
+            // Chunks of 16 rows (at most 16 x 6 KiB for the longest rows here) against every
+            // activation row while they are in L1/L2; a row's value does not depend on the chunk.
+            for (std::int64_t c0 = r0; c0 < r1; c0 += (m == 1 ? r1 - r0 : 16)) {
+                const std::int64_t c1 = m == 1 ? r1 : std::min(r1, c0 + 16);
+                for (std::int64_t i = 0; i < m; ++i)
+                    gemv(w.cols, wp + c0 * wBytes, wBytes, c1 - c0, xp + i * xBytes, y + i * w.rows + c0);
+            }
+            return;
+        }
         for (std::int64_t r = r0; r < r1; ++r)
             for (std::int64_t i = 0; i < m; ++i)
                 y[i * w.rows + r] = dot(w.cols, wp + r * wBytes, xp + i * xBytes);

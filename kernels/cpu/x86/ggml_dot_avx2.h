@@ -9,11 +9,20 @@ namespace lieq::kernels::x86 {
 
 VecDotFn ggmlVecDotAvx2(QuantType type);
 
+// y[r] = the dot of weight row r (rows `rowBytes` apart from w) with activation row x, for
+// r in [0, rows): several rows per pass share the activation loads. Each y[r] has the bits
+// the type's VecDotFn gives for that row alone. Null where ggmlVecDotAvx2 is.
+using GemvRowsFn = void (*)(std::int64_t n, const void *w, std::int64_t rowBytes,
+                            std::int64_t rows, const void *x, float *y);
+GemvRowsFn ggmlGemvAvx2(QuantType type);
+
 } // namespace lieq::kernels::x86
 
 // The same dots with AVX512-VNNI/VL (callers check cpuFeatures().x86Vnni()); same results.
 namespace lieq::kernels::x86vnni {
 
 VecDotFn ggmlVecDotAvx2(QuantType type);
+using x86::GemvRowsFn;
+GemvRowsFn ggmlGemvAvx2(QuantType type);
 
 } // namespace lieq::kernels::x86vnni

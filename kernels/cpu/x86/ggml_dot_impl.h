@@ -17,7 +17,9 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 namespace lieq::kernels::LIEQ_X86_NS {
 
@@ -102,22 +104,34 @@ inline __m256i addPairs(__m256i acc, __m256i a, __m256i b)
 #endif
 }
 
-float dotQ4_0(std::int64_t n, const void *wv, const void *xv)
+// Unsigned bytes u times signed bytes x, summed in fours into the int32 lanes of acc.
+inline __m256i addDot(__m256i acc, __m256i u, __m256i x)
 {
-    const auto *w = static_cast<const BlockQ4_0 *>(wv);
-    const auto *x = static_cast<const BlockQ8_0 *>(xv);
-    __m256 acc = _mm256_setzero_ps();
-    const __m256i m4 = _mm256_set1_epi8(0x0f), eight = _mm256_set1_epi8(8);
-    for (std::int64_t b = 0; b < n / kQK4_0; ++b) {
-        const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i *>(w[b].qs));
-        const __m256i codes = _mm256_and_si256(
-            _mm256_setr_m128i(q, _mm_srli_epi16(q, 4)), m4);
-        const __m256i sum = signedDot(_mm256_sub_epi8(codes, eight), loadu(x[b].qs));
-        const float d = h2f(w[b].d) * h2f(x[b].d);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sum), acc);
-    }
-    return hsum(acc);
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+    return _mm256_dpbusd_epi32(acc, u, x);
+#else
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, x), _mm256_set1_epi16(1)));
+#endif
 }
+
+// The same for two byte pairs (u0, x0) and (u1, x1) into a zero accumulator. AVX2 adds the
+// two int16 pair sums before widening (|sum| <= 4 * 255 * 127: no overflow when u <= 15).
+inline __m256i dot2(__m256i u0, __m256i x0, __m256i u1, __m256i x1)
+{
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+    return _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), u0, x0), u1, x1);
+#else
+    return _mm256_madd_epi16(_mm256_add_epi16(_mm256_maddubs_epi16(u0, x0), _mm256_maddubs_epi16(u1, x1)),
+                             _mm256_set1_epi16(1));
+#endif
+}
+
+inline __m256i load2x128(const void *lo, const void *hi)
+{
+    return _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128(static_cast<const __m128i *>(lo))),
+                                   _mm_loadu_si128(static_cast<const __m128i *>(hi)), 1);
+}
+
 
 float dotQ8_0(std::int64_t n, const void *wv, const void *xv)
 {
@@ -143,16 +157,20 @@ float dotQ2K(std::int64_t n, const void *wv, const void *xv)
         const __m256i mins16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(sc8, 4), _mm_set1_epi8(0x0f)));
         const __m256i scales16 = _mm256_cvtepu8_epi16(_mm_and_si128(sc8, _mm_set1_epi8(0x0f)));
         const __m256i minProd = _mm256_madd_epi16(mins16, loadu(x[b].bsums));
-        __m256i sumi = _mm256_setzero_si256();
+        // Four integer sums (one per shift s), added at the end: one chain of eight vpdpwssd
+        // (latency 4-5) per block was the limit. (Sub-block sums reduced by vphaddd and scaled
+        // by one vpmaddwd measured 5-10% slower than this on Zen 4.)
+        __m256i sums[4];
         for (int h = 0; h < 2; ++h) {
             const __m256i q = loadu(w[b].qs + 32 * h);
             const __m256i half = halfOf(scales16, h);
             for (int s = 0; s < 4; ++s) {
                 const __m256i codes = _mm256_and_si256(_mm256_srli_epi16(q, 2 * s), m2);
                 const __m256i p = _mm256_maddubs_epi16(codes, loadu(x[b].qs + 128 * h + 32 * s));
-                sumi = addPairs(sumi, p, pairOf(half, s));
+                sums[s] = h == 0 ? _mm256_madd_epi16(p, pairOf(half, s)) : addPairs(sums[s], p, pairOf(half, s));
             }
         }
+        const __m256i sumi = _mm256_add_epi32(_mm256_add_epi32(sums[0], sums[1]), _mm256_add_epi32(sums[2], sums[3]));
         const float d = x[b].d * h2f(w[b].d);
         acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
         accMin = _mm256_fmadd_ps(_mm256_set1_ps(x[b].d * h2f(w[b].dmin)), _mm256_cvtepi32_ps(minProd), accMin);
@@ -182,20 +200,25 @@ float dotQ3K(std::int64_t n, const void *wv, const void *xv)
         // 16 values, taken off the integer sum as a vector.
         const __m256i offset = _mm256_slli_epi32(_mm256_madd_epi16(scales16, loadu(x[b].bsums)), 2);
         const __m256i hm = loadu(w[b].hmask);
-        __m256i sumi = _mm256_setzero_si256();
+        // Four integer sums (one per shift s), added at the end: one chain of eight vpdpwssd
+        // (latency 4-5) per block was the limit. (Sub-block sums reduced by vphaddd and scaled
+        // by one vpmaddwd measured 5-10% slower than this on Zen 4.)
+        __m256i sums[4];
         for (int h = 0; h < 2; ++h) {
             const __m256i q = loadu(w[b].qs + 32 * h);
             const __m256i half = halfOf(scales16, h);
             for (int s = 0; s < 4; ++s) {
-                const __m256i bit = _mm256_set1_epi8(char(1 << (4 * h + s)));
-                const __m256i high = _mm256_and_si256(
-                    _mm256_cmpeq_epi8(_mm256_and_si256(hm, bit), bit), four);
+                // Bit 4h + s of every hmask byte moved to bit 2 (16-bit shifts: the bits that
+                // cross a byte boundary are masked off).
+                const int k = 4 * h + s;
+                const __m256i high = _mm256_and_si256(k < 2 ? _mm256_slli_epi16(hm, 2 - k) : _mm256_srli_epi16(hm, k - 2), four);
                 const __m256i codes =
                     _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 2 * s), m2), high);
                 const __m256i p = _mm256_maddubs_epi16(codes, loadu(x[b].qs + 128 * h + 32 * s));
-                sumi = addPairs(sumi, p, pairOf(half, s));
+                sums[s] = h == 0 ? _mm256_madd_epi16(p, pairOf(half, s)) : addPairs(sums[s], p, pairOf(half, s));
             }
         }
+        const __m256i sumi = _mm256_add_epi32(_mm256_add_epi32(sums[0], sums[1]), _mm256_add_epi32(sums[2], sums[3]));
         const float d = x[b].d * h2f(w[b].d);
         acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(_mm256_sub_epi32(sumi, offset)), acc);
     }
@@ -227,15 +250,16 @@ float dotQ4K(std::int64_t n, const void *wv, const void *xv)
         const __m128i minProd = _mm_madd_epi16(_mm256_extracti128_si256(sm16, 1), sums32);
         accMin = _mm_fmadd_ps(_mm_set1_ps(x[b].d * h2f(w[b].dmin)), _mm_cvtepi32_ps(minProd), accMin);
         const __m256i scales = _mm256_permute2x128_si256(sm16, sm16, 0x00);
-        __m256i sumi = _mm256_setzero_si256();
+        __m256i sumLo = _mm256_setzero_si256(), sumHi = _mm256_setzero_si256(); // two chains
         for (int p = 0; p < 4; ++p) {
             const __m256i q = loadu(w[b].qs + 32 * p);
             const __m256i lo = _mm256_maddubs_epi16(_mm256_and_si256(q, m4), loadu(x[b].qs + 64 * p));
             const __m256i hi = _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4),
                                                     loadu(x[b].qs + 64 * p + 32));
-            sumi = addPairs(sumi, lo, wordOf(scales, 2 * p));
-            sumi = addPairs(sumi, hi, wordOf(scales, 2 * p + 1));
+            sumLo = addPairs(sumLo, lo, wordOf(scales, 2 * p));
+            sumHi = addPairs(sumHi, hi, wordOf(scales, 2 * p + 1));
         }
+        const __m256i sumi = _mm256_add_epi32(sumLo, sumHi);
         const float d = x[b].d * h2f(w[b].d);
         acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
     }
@@ -253,7 +277,7 @@ float dotQ6K(std::int64_t n, const void *wv, const void *xv)
     for (std::int64_t b = 0; b < n / kQKK; ++b) {
         const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i *>(w[b].scales)));
         const __m256i offset = _mm256_slli_epi32(_mm256_madd_epi16(sc16, loadu(x[b].bsums)), 5);
-        __m256i sumi = _mm256_setzero_si256();
+        __m256i sums[4]; // independent chains (see dotQ3K)
         for (int h = 0; h < 2; ++h) {
             const __m256i ql0 = loadu(w[b].ql + 64 * h), ql1 = loadu(w[b].ql + 64 * h + 32);
             const __m256i qh = loadu(w[b].qh + 32 * h);
@@ -268,26 +292,121 @@ float dotQ6K(std::int64_t n, const void *wv, const void *xv)
             const __m256i half = halfOf(sc16, h);
             for (int q = 0; q < 4; ++q) {
                 const __m256i p = _mm256_maddubs_epi16(codes[q], loadu(x[b].qs + 128 * h + 32 * q));
-                sumi = addPairs(sumi, p, pairOf(half, q));
+                sums[q] = h == 0 ? _mm256_madd_epi16(p, pairOf(half, q)) : addPairs(sums[q], p, pairOf(half, q));
             }
         }
+        const __m256i sumi = _mm256_add_epi32(_mm256_add_epi32(sums[0], sums[1]), _mm256_add_epi32(sums[2], sums[3]));
         const float d = x[b].d * h2f(w[b].d);
         acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(_mm256_sub_epi32(sumi, offset)), acc);
     }
     return hsum(acc);
 }
 
+// How far ahead of the rows in use the multi-row GEMVs prefetch (bytes past the next group).
+constexpr std::int64_t kAheadBytes = 16 << 10;
+
+// Q4_0 GEMV, four rows and two blocks per step. Codes stay unsigned (0..15) so that one
+// vpdpbusd (AVX2: vpmaddubsw) takes them without the sign trick; the -8 comes off as 8 times
+// the activation block's sum. A step's 4 x 2 integer sums are reduced by vphaddd into one
+// vector, lane k row k's even block, lane 4 + k its odd block, scaled there by the 8 weight
+// scales times the activation scales (8 scalar loads of the fp16 scales: vpgatherdd was 20%
+// slower). Row k's sum is lane k + lane 4 + k.
+// Per row, the float steps do not depend on the other rows of the step (rows past the end
+// repeat the last one), so a row's result is the same in any split and alone.
+void gemvQ4_0(std::int64_t n, const void *wv, std::int64_t rowBytes, std::int64_t rows,
+              const void *xv, float *y)
+{
+    const auto *x = static_cast<const BlockQ8_0 *>(xv);
+    const auto *base = static_cast<const std::uint8_t *>(wv);
+    const std::int64_t nb = n / kQK4_0, pairs = (nb + 1) / 2;
+    // Per block pair: the activation scales [d_b x4 | d_b+1 x4] and 8 x their sums, likewise.
+    thread_local std::vector<float> xdv;
+    thread_local std::vector<std::int32_t> xsv;
+    xdv.resize(std::size_t(8 * pairs));
+    xsv.resize(std::size_t(8 * pairs));
+    float *xd = xdv.data();
+    std::int32_t *xs = xsv.data();
+    static const BlockQ8_0 zeroX{};
+    static const BlockQ4_0 zeroW{};
+    const __m256i ones = _mm256_set1_epi8(1);
+    for (std::int64_t p = 0; p < pairs; ++p) {
+        const BlockQ8_0 &x0 = x[2 * p], &x1 = 2 * p + 1 < nb ? x[2 * p + 1] : zeroX;
+        const __m256i sum = dot2(ones, load2x128(x0.qs, x1.qs), ones, load2x128(x0.qs + 16, x1.qs + 16));
+        const __m256i s4 = _mm256_hadd_epi32(sum, sum);
+        _mm256_storeu_si256(reinterpret_cast<__m256i *>(xs + 8 * p), _mm256_slli_epi32(_mm256_hadd_epi32(s4, s4), 3));
+        _mm256_storeu_ps(xd + 8 * p, _mm256_set_m128(_mm_set1_ps(h2f(x1.d)), _mm_set1_ps(h2f(x0.d))));
+    }
+    const __m256i m4 = _mm256_set1_epi8(0x0f);
+    const std::int64_t total = rows * rowBytes;
+    for (std::int64_t r0 = 0; r0 < rows; r0 += 4) {
+        const std::uint8_t *row[4];
+        for (int k = 0; k < 4; ++k)
+            row[k] = base + std::min(r0 + k, rows - 1) * rowBytes;
+        __m256 acc = _mm256_setzero_ps();
+        // Four row streams at once are more than the hardware prefetchers keep up with from
+        // memory (4096x4096: 34% of the read bandwidth without this, against 61% for one
+        // row at a time in the same run): the rows after these (back to back in memory) are prefetched into L2 as
+        // one linear region, 144 bytes (the step's share of four rows) per step, kAheadBytes
+        // past the next four rows.
+        const std::int64_t ahead = (r0 + 4) * rowBytes + kAheadBytes;
+        for (std::int64_t p = 0; p < pairs; ++p) {
+            const std::int64_t b = 2 * p;
+            const bool full = b + 1 < nb;
+            if (ahead + 144 * p < total) {
+                const char *f = reinterpret_cast<const char *>(base + ahead + 144 * p);
+                _mm_prefetch(f, _MM_HINT_T1);
+                _mm_prefetch(f + 64, _MM_HINT_T1);
+                _mm_prefetch(f + 128, _MM_HINT_T1);
+            }
+            const BlockQ8_0 &x0 = x[b], &x1 = full ? x[b + 1] : zeroX;
+            const __m256i xlo = load2x128(x0.qs, x1.qs), xhi = load2x128(x0.qs + 16, x1.qs + 16);
+            __m256i s[4];
+            for (int k = 0; k < 4; ++k) {
+                const auto *w0 = reinterpret_cast<const BlockQ4_0 *>(row[k]) + b;
+                const __m256i q = load2x128(w0->qs, full ? w0[1].qs : zeroW.qs);
+                s[k] = dot2(_mm256_and_si256(q, m4), xlo, _mm256_and_si256(_mm256_srli_epi16(q, 4), m4), xhi);
+            }
+            const __m256i sums = _mm256_sub_epi32(
+                _mm256_hadd_epi32(_mm256_hadd_epi32(s[0], s[1]), _mm256_hadd_epi32(s[2], s[3])), loadu(xs + 8 * p));
+            const auto d16 = [&](int k, std::int64_t blk) {
+                std::uint16_t v;
+                std::memcpy(&v, row[k] + blk * 18, 2);
+                return v;
+            };
+            const std::int64_t b1 = full ? b + 1 : b;
+            const __m128i h = _mm_setr_epi16(short(d16(0, b)), short(d16(1, b)), short(d16(2, b)), short(d16(3, b)),
+                                             short(d16(0, b1)), short(d16(1, b1)), short(d16(2, b1)), short(d16(3, b1)));
+            const __m256 dwf = _mm256_cvtph_ps(h);
+            acc = _mm256_fmadd_ps(_mm256_mul_ps(dwf, _mm256_loadu_ps(xd + 8 * p)), _mm256_cvtepi32_ps(sums), acc);
+        }
+        alignas(32) float a[8];
+        _mm256_store_ps(a, acc);
+        for (int k = 0; k < 4 && r0 + k < rows; ++k)
+            y[r0 + k] = a[k] + a[4 + k];
+    }
+}
+
+float dotQ4_0(std::int64_t n, const void *wv, const void *xv)
+{
+    float y;
+    gemvQ4_0(n, wv, 0, 1, xv, &y);
+    return y;
+}
+
+// One row at a time through the type's dot (types without a multi-row kernel).
+template <float (*Dot)(std::int64_t, const void *, const void *)>
+void gemvByRow(std::int64_t n, const void *w, std::int64_t rowBytes, std::int64_t rows,
+               const void *x, float *y)
+{
+    const auto *p = static_cast<const std::uint8_t *>(w);
+    for (std::int64_t r = 0; r < rows; ++r)
+        y[r] = Dot(n, p + r * rowBytes, x);
+}
+
 } // namespace
 
 VecDotFn ggmlVecDotAvx2(QuantType type)
 {
-#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
-    // Measured on Zen 4 (1 thread, cache-resident): vpdpwssd on the block's serial integer sum
-    // gained on Q3_K (+11%) but lost 2-5% on Q2_K/Q4_K/Q6_K (its latency lengthens the chain),
-    // so those keep the AVX2 build; Q4_0/Q8_0 gain 3-9% from vpdpbusd.
-    if (type == QuantType::Q2_K || type == QuantType::Q4_K || type == QuantType::Q6_K)
-        return x86::ggmlVecDotAvx2(type);
-#endif
     switch (type) {
     case QuantType::Q4_0: return dotQ4_0;
     case QuantType::Q8_0: return dotQ8_0;
@@ -295,6 +414,19 @@ VecDotFn ggmlVecDotAvx2(QuantType type)
     case QuantType::Q3_K: return dotQ3K;
     case QuantType::Q4_K: return dotQ4K;
     case QuantType::Q6_K: return dotQ6K;
+    default: return nullptr;
+    }
+}
+
+GemvRowsFn ggmlGemvAvx2(QuantType type)
+{
+    switch (type) {
+    case QuantType::Q4_0: return gemvQ4_0;
+    case QuantType::Q8_0: return gemvByRow<dotQ8_0>;
+    case QuantType::Q2_K: return gemvByRow<dotQ2K>;
+    case QuantType::Q3_K: return gemvByRow<dotQ3K>;
+    case QuantType::Q4_K: return gemvByRow<dotQ4K>;
+    case QuantType::Q6_K: return gemvByRow<dotQ6K>;
     default: return nullptr;
     }
 }

@@ -106,6 +106,27 @@ inline void decodeBlock(const std::int32_t *qw, std::int64_t n, Use &&use)
         }
     } else {
         const __m256i w0 = load8(qw), w1 = load8(qw + n), w2 = load8(qw + 2 * n);
+#if defined(__AVX512VBMI__) && defined(__AVX512VL__)
+        // vpmultishiftqb takes 8 bits at any bit offset of a qword (two outputs' lanes) into
+        // each byte: four codes per lane in one instruction and a mask, where spread3 takes
+        // seven. A field may run past its lane (bit 29 + 8): only its low 3 bits are kept.
+        // Codes 0..7 are w0's bits 0..23; 24..31 w2's bits 8..31; 8..15 and 16..23 cross a
+        // word boundary and are taken from the joined words as before.
+        const __m256i m3 = _mm256_set1_epi8(0x07);
+        const __m256i c0 = _mm256_set1_epi64x(0x2926232009060300), c1 = _mm256_set1_epi64x(0x35322f2c15120f0c);
+        const __m256i c0hi = _mm256_set1_epi64x(0x312e2b28110e0b08), c1hi = _mm256_set1_epi64x(0x3d3a37341d1a1714);
+        const __m256i t1 = _mm256_or_si256(_mm256_srli_epi32(w0, 24), _mm256_slli_epi32(w1, 8));
+        const __m256i t2 = _mm256_or_si256(_mm256_srli_epi32(w1, 16), _mm256_slli_epi32(w2, 16));
+        use(0, _mm256_and_si256(_mm256_multishift_epi64_epi8(c0, w0), m3));
+        use(1, _mm256_and_si256(_mm256_multishift_epi64_epi8(c1, w0), m3));
+        use(2, _mm256_and_si256(_mm256_multishift_epi64_epi8(c0, t1), m3));
+        use(3, _mm256_and_si256(_mm256_multishift_epi64_epi8(c1, t1), m3));
+        use(4, _mm256_and_si256(_mm256_multishift_epi64_epi8(c0, t2), m3));
+        use(5, _mm256_and_si256(_mm256_multishift_epi64_epi8(c1, t2), m3));
+        use(6, _mm256_and_si256(_mm256_multishift_epi64_epi8(c0hi, w2), m3));
+        use(7, _mm256_and_si256(_mm256_multishift_epi64_epi8(c1hi, w2), m3));
+        return;
+#endif
         const __m256i t[4] = {
             w0, _mm256_or_si256(_mm256_srli_epi32(w0, 24), _mm256_slli_epi32(w1, 8)),
             _mm256_or_si256(_mm256_srli_epi32(w1, 16), _mm256_slli_epi32(w2, 16)),
