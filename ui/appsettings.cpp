@@ -2,6 +2,7 @@
 
 #include "core/jobs/job_context.h"
 #include "core/store/experiment_store.h"
+#include "ui/jobrunner.h"
 
 #include <QDir>
 #include <QSettings>
@@ -53,6 +54,8 @@ QString AppSettings::storePath()
     return str("store/path", QString::fromStdString(store::ExperimentStore::defaultPath()));
 }
 void AppSettings::setStorePath(const QString &p) { put("store/path", p); }
+
+jobs::JobContext AppSettings::jobContext() { return ui::jobContext(storePath(), device(), threads()); }
 
 QString AppSettings::language() { return str("ui/language", QStringLiteral("en")); }
 void AppSettings::setLanguage(const QString &code) { put("ui/language", code); }

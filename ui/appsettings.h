@@ -3,6 +3,10 @@
 #include <QString>
 #include <QStringList>
 
+namespace lieq::jobs {
+struct JobContext;
+}
+
 namespace lieq::ui {
 
 // The workbench's persistent settings, one place over QSettings so that keys and defaults are
@@ -23,6 +27,8 @@ public:
     static void setDataDirectory(const QString &path);
     static QString storePath();           // SQLite experiment store
     static void setStorePath(const QString &path);
+    // The context of a job run with these settings: the store, the device and the threads.
+    static jobs::JobContext jobContext();
     static QString language();            // "en", "de", "zh_CN"
     static void setLanguage(const QString &code);
 

@@ -4,6 +4,7 @@
 #include "core/util/error.h"
 #include "ui/chartaxes.h"
 #include "ui/damagechart.h"
+#include "ui/messagelabel.h"
 #include "ui/modelsummary.h"
 #include "ui/refreshcoalescer.h"
 #include "ui/retranslator.h"
@@ -129,12 +130,9 @@ void BudgetPanel::buildUi()
     form->addWidget(m_groupLabel);
     form->addLayout(groupRow);
 
-    m_summary = new QLabel(controls);
+    m_summary = newMessageLabel(controls);
     m_summary->setObjectName(QStringLiteral("budgetSummary"));
-    m_summary->setWordWrap(true);
-    m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_error = new QLabel(controls);
-    m_error->setWordWrap(true);
+    m_error = newMessageLabel(controls);
     m_error->setStyleSheet(QStringLiteral("color: #b00020;"));
     m_hint = new QLabel(controls);
     m_hint->setWordWrap(true);

@@ -2,6 +2,7 @@
 
 #include "ui/exporttarget.h"
 #include "ui/jobrunner.h"
+#include "ui/messagelabel.h"
 #include "ui/retranslator.h"
 
 #include <QCheckBox>
@@ -10,7 +11,37 @@
 #include <QPushButton>
 #include <QVBoxLayout>
 
+#include <iterator>
+
 namespace lieq::ui {
+
+namespace {
+
+// The files the dialog offers: the request's switch for each and its label.
+struct FileChoice
+{
+    bool ExportRequest::*chosen;
+    const char *label;
+};
+
+const FileChoice kFiles[] = {
+    {&ExportRequest::planJson, QT_TRANSLATE_NOOP("lieq::ui::ExportDialog", "Bit plan (JSON)")},
+    {&ExportRequest::metricsJson, QT_TRANSLATE_NOOP("lieq::ui::ExportDialog", "Layer metrics and plan report (JSON)")},
+    {&ExportRequest::metricsCsv, QT_TRANSLATE_NOOP("lieq::ui::ExportDialog", "Layer metrics (CSV)")},
+    {&ExportRequest::ggufF16, QT_TRANSLATE_NOOP("lieq::ui::ExportDialog", "Model as F16 GGUF (llama.cpp)")},
+};
+
+// Whether the request holds what the file is written from (a plan, a checkpoint).
+bool canWrite(const ExportRequest &r, bool ExportRequest::*chosen)
+{
+    if (chosen == &ExportRequest::planJson)
+        return r.plan.has_value();
+    if (chosen == &ExportRequest::ggufF16)
+        return r.checkpoint != nullptr;
+    return true;
+}
+
+} // namespace
 
 ExportDialog::ExportDialog(JobRunner *jobs, ExportRequest request, QWidget *parent)
     : QDialog(parent), m_jobs(jobs), m_request(std::move(request))
@@ -18,20 +49,16 @@ ExportDialog::ExportDialog(JobRunner *jobs, ExportRequest request, QWidget *pare
     auto *outer = new QVBoxLayout(this);
     m_target = new ExportTarget(QString::fromStdString(m_request.baseName), this);
     outer->addWidget(m_target);
-    m_plan = new QCheckBox(this);
-    m_json = new QCheckBox(this);
-    m_csv = new QCheckBox(this);
-    m_gguf = new QCheckBox(this);
-    m_plan->setChecked(m_request.plan.has_value());
-    m_plan->setEnabled(m_request.plan.has_value());
-    m_json->setChecked(true);
-    m_csv->setChecked(true);
-    m_gguf->setEnabled(m_request.checkpoint != nullptr);
-    for (QCheckBox *b : {m_plan, m_json, m_csv, m_gguf})
-        outer->addWidget(b);
-    m_status = new QLabel(this);
-    m_status->setWordWrap(true);
-    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // Checked as the request's defaults choose, where it can be written.
+    for (const FileChoice &f : kFiles) {
+        auto *box = new QCheckBox(this);
+        const bool possible = canWrite(m_request, f.chosen);
+        box->setEnabled(possible);
+        box->setChecked(possible && m_request.*f.chosen);
+        outer->addWidget(box);
+        m_files.push_back(box);
+    }
+    m_status = newMessageLabel(this);
     outer->addWidget(m_status);
     m_buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Close, this);
     outer->addWidget(m_buttons);
@@ -48,10 +75,8 @@ ExportRequest ExportDialog::request() const
     ExportRequest r = m_request;
     r.directory = m_target->directory().toStdString();
     r.baseName = m_target->baseName().toStdString();
-    r.planJson = m_plan->isChecked();
-    r.metricsJson = m_json->isChecked();
-    r.metricsCsv = m_csv->isChecked();
-    r.ggufF16 = m_gguf->isChecked();
+    for (std::size_t i = 0; i < std::size(kFiles); ++i)
+        r.*kFiles[i].chosen = m_files[i]->isChecked();
     return r;
 }
 
@@ -88,10 +113,8 @@ void ExportDialog::startExport()
 void ExportDialog::retranslate()
 {
     setWindowTitle(tr("Export"));
-    m_plan->setText(tr("Bit plan (JSON)"));
-    m_json->setText(tr("Layer metrics and plan report (JSON)"));
-    m_csv->setText(tr("Layer metrics (CSV)"));
-    m_gguf->setText(tr("Model as F16 GGUF (llama.cpp)"));
+    for (std::size_t i = 0; i < std::size(kFiles); ++i)
+        m_files[i]->setText(tr(kFiles[i].label));
 }
 
 } // namespace lieq::ui

@@ -4,6 +4,8 @@
 
 #include <QDialog>
 
+#include <vector>
+
 class QCheckBox;
 class QDialogButtonBox;
 class QLabel;
@@ -38,7 +40,7 @@ private:
     JobRunner *m_jobs;
     ExportRequest m_request;
     ExportTarget *m_target;
-    QCheckBox *m_plan, *m_json, *m_csv, *m_gguf;
+    std::vector<QCheckBox *> m_files; // one per file kind, in kFiles order
     QLabel *m_status;
     QDialogButtonBox *m_buttons;
 };

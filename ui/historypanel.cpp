@@ -173,7 +173,7 @@ QString comparisonHtml(const RunDetail &a, const RunDetail &b)
 }
 } // namespace
 
-HistoryPanel::HistoryPanel(JobRunner *jobs, QWidget *parent) : QWidget(parent), m_jobs(jobs)
+HistoryPanel::HistoryPanel(JobRunner *jobs, QWidget *parent) : StorePanel(jobs, parent)
 {
     qRegisterMetaType<lieq::store::AnalysisRunDetail>();
     qRegisterMetaType<lieq::ui::StoredQuantRun>();
@@ -272,12 +272,6 @@ HistoryPanel::HistoryPanel(JobRunner *jobs, QWidget *parent) : QWidget(parent), 
     Retranslator::attach(this, [this] { retranslate(); });
 }
 
-void HistoryPanel::setStorePath(const QString &path)
-{
-    m_storePath = path;
-    refresh();
-}
-
 QList<int> HistoryPanel::selectedRows() const
 {
     return selectedRowNumbers(m_table);
@@ -298,9 +292,9 @@ store::RunFilter HistoryPanel::filter() const
 
 void HistoryPanel::refresh()
 {
-    if (m_storePath.isEmpty())
+    if (storePath().isEmpty())
         return;
-    const QString path = m_storePath;
+    const QString path = storePath();
     const store::RunFilter f = filter();
     const qint64 sweepId = m_sweep->currentData().toLongLong();
     const auto sweep = sweepId > 0 ? std::optional<std::int64_t>(sweepId) : std::nullopt;
@@ -334,21 +328,24 @@ void HistoryPanel::fillSweepFilter(const std::vector<store::SweepRecord> &sweeps
     m_sweep->setCurrentIndex(keep >= 0 ? keep : 0);
 }
 
-void HistoryPanel::reopen(int row)
+template<typename T>
+void HistoryPanel::startOnRun(int row, const QString &key, RunWork<T> work, std::function<void(T)> done)
 {
     if (row < 0 || row >= m_model->rowCount())
         return;
-    const store::RunSummary r = m_model->at(row);
-    const QString path = m_storePath;
-    m_jobs->start<RunDetail>(
-        QStringLiteral("history-detail"),
-        [path, r](const lieq::ProgressFn &) { return loadDetail(path, r); },
-        [this](RunDetail d) {
-            if (auto *a = std::get_if<store::AnalysisRunDetail>(&d))
-                Q_EMIT analysisReopened(*a);
-            else
-                Q_EMIT quantRunReopened(std::get<StoredQuantRun>(d));
-        });
+    m_jobs->start<T>(
+        key, [path = storePath(), r = m_model->at(row), work = std::move(work)](const lieq::ProgressFn &) { return work(path, r); },
+        std::move(done));
+}
+
+void HistoryPanel::reopen(int row)
+{
+    startOnRun<RunDetail>(row, QStringLiteral("history-detail"), loadDetail, [this](RunDetail d) {
+        if (auto *a = std::get_if<store::AnalysisRunDetail>(&d))
+            Q_EMIT analysisReopened(*a);
+        else
+            Q_EMIT quantRunReopened(std::get<StoredQuantRun>(d));
+    });
 }
 
 void HistoryPanel::compare(int rowA, int rowB)
@@ -356,7 +353,7 @@ void HistoryPanel::compare(int rowA, int rowB)
     if (std::max(rowA, rowB) >= m_model->rowCount() || std::min(rowA, rowB) < 0)
         return;
     const store::RunSummary a = m_model->at(rowA), b = m_model->at(rowB);
-    const QString path = m_storePath;
+    const QString path = storePath();
     m_jobs->start<QString>(
         QStringLiteral("history-compare"),
         [path, a, b](const lieq::ProgressFn &) {
@@ -370,13 +367,9 @@ void HistoryPanel::compare(int rowA, int rowB)
 
 void HistoryPanel::remove(int row)
 {
-    if (row < 0 || row >= m_model->rowCount())
-        return;
-    const store::RunSummary r = m_model->at(row);
-    const QString path = m_storePath;
-    m_jobs->start<bool>(
-        QStringLiteral("history-delete"),
-        [path, r](const lieq::ProgressFn &) { return jobs::deleteRun(historyContext(path), r.kind, r.id); },
+    startOnRun<bool>(
+        row, QStringLiteral("history-delete"),
+        [](const QString &path, const store::RunSummary &r) { return jobs::deleteRun(historyContext(path), r.kind, r.id); },
         [this](bool) { refresh(); });
 }
 
@@ -388,7 +381,7 @@ RunExportDialog *HistoryPanel::exportRows(const QList<int> &rows)
             refs.push_back({m_model->at(row).kind, m_model->at(row).id});
     if (refs.empty())
         return nullptr;
-    auto *d = new RunExportDialog(m_jobs, m_storePath, refs, this);
+    auto *d = new RunExportDialog(m_jobs, storePath(), refs, this);
     d->setAttribute(Qt::WA_DeleteOnClose);
     // Exports are recorded in the store: the detail pane shows them once written.
     connect(d, &RunExportDialog::exportAvailable, this, [this] {
@@ -401,20 +394,16 @@ RunExportDialog *HistoryPanel::exportRows(const QList<int> &rows)
 
 void HistoryPanel::showExports(int row)
 {
-    if (row < 0 || row >= m_model->rowCount())
-        return;
-    const store::RunSummary r = m_model->at(row);
-    const QString path = m_storePath;
-    const QString label = (r.kind == store::RunKind::Quant ? QStringLiteral("q") : QStringLiteral("a")) + QString::number(r.id);
-    m_jobs->start<std::vector<store::ExportRecord>>(
-        QStringLiteral("history-exports"),
-        [path, r](const lieq::ProgressFn &) {
+    startOnRun<QString>(
+        row, QStringLiteral("history-exports"),
+        [](const QString &path, const store::RunSummary &r) {
+            const bool quant = r.kind == store::RunKind::Quant;
             store::ExportFilter f;
-            (r.kind == store::RunKind::Quant ? f.quantRunId : f.analysisRunId) = r.id;
-            return jobs::listExports(historyContext(path), f);
+            (quant ? f.quantRunId : f.analysisRunId) = r.id;
+            const QString label = (quant ? QStringLiteral("q") : QStringLiteral("a")) + QString::number(r.id);
+            return exportsHtml(label, jobs::listExports(historyContext(path), f));
         },
-        [this, label](std::vector<store::ExportRecord> rows) {
-            const QString html = exportsHtml(label, rows);
+        [this](QString html) {
             m_compare->setHtml(html);
             Q_EMIT exportsAvailable(html);
         });
@@ -422,7 +411,7 @@ void HistoryPanel::showExports(int row)
 
 void HistoryPanel::importBundle(const QString &bundlePath)
 {
-    const QString store = m_storePath;
+    const QString store = storePath();
     const JobId id = m_jobs->start<bundle::ImportResult>(
         QStringLiteral("history-import"),
         [bundlePath, store](const lieq::ProgressFn &progress) {

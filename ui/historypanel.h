@@ -4,8 +4,11 @@
 #include "core/store/sweep_records.h"
 #include "ui/storedquantrun.h"
 
+#include "ui/storepanel.h"
+
 #include <QMetaType>
-#include <QWidget>
+
+#include <functional>
 
 class QComboBox;
 class QLabel;
@@ -17,27 +20,22 @@ class QTextBrowser;
 namespace lieq::ui {
 
 class HistoryModel;
-class JobRunner;
 
 // The experiment history from the SQLite store: filter by model, backend and kind; reopen an
 // analysis in the layer view; compare two runs side by side; delete. Store access runs in
 // worker threads, each job with its own connection (the store is one-connection-per-thread).
-class HistoryPanel : public QWidget
+class HistoryPanel : public StorePanel
 {
     Q_OBJECT
 public:
     HistoryPanel(JobRunner *jobs, QWidget *parent = nullptr);
 
-    void setStorePath(const QString &path);
-    QString storePath() const { return m_storePath; }
     HistoryModel *model() const { return m_model; }
     QTableView *table() const { return m_table; }
     QLineEdit *modelFilter() const { return m_modelFilter; }
-    QComboBox *kindFilter() const { return m_kind; }
     // All runs, or only the quantization runs of one collected sweep (the Sweep column says
     // which sweep and cell every run came from).
     QComboBox *sweepFilter() const { return m_sweep; }
-    QTextBrowser *comparison() const { return m_compare; }
 
     void reopen(int row);
     void compare(int rowA, int rowB);
@@ -60,7 +58,7 @@ Q_SIGNALS:
     void bundleImported(const QString &summary);
 
 public Q_SLOTS:
-    void refresh();
+    void refresh() override;
 
 
 private:
@@ -70,9 +68,13 @@ private:
     QList<int> selectedRows() const;
     void fillSweepFilter(const std::vector<store::SweepRecord> &sweeps);
     void reportFailure(quint64 job); // the job's failure (a JobId) becomes historyFailed
+    template<typename T>
+    using RunWork = std::function<T(const QString &storePath, const store::RunSummary &run)>;
+    // Runs `work` on the store and the run in `row` in a worker thread under job `key`, then
+    // `done` with its value in the GUI thread; nothing when `row` is not in the table.
+    template<typename T>
+    void startOnRun(int row, const QString &key, RunWork<T> work, std::function<void(T)> done);
 
-    JobRunner *m_jobs;
-    QString m_storePath;
     HistoryModel *m_model;
     QLineEdit *m_modelFilter;
     QLineEdit *m_backendFilter;

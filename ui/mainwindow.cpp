@@ -107,19 +107,35 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
 
 MainWindow::~MainWindow() = default;
 
+QMenu *MainWindow::addBarMenu(const char *title)
+{
+    QMenu *menu = menuBar()->addMenu(QString());
+    m_menuTexts.emplace_back(menu->menuAction(), title);
+    return menu;
+}
+
+template<typename Slot>
+QAction *MainWindow::addMenuAction(QMenu *menu, const char *text, Slot slot)
+{
+    QAction *action = menu->addAction(QString(), this, slot);
+    m_menuTexts.emplace_back(action, text);
+    return action;
+}
+
 void MainWindow::createActions()
 {
-    m_fileMenu = menuBar()->addMenu(QString());
-    m_openAction = m_fileMenu->addAction(QIcon::fromTheme(QStringLiteral("document-open")), QString(),
-                                         this, &MainWindow::showOpenDialog);
-    m_openAction->setShortcut(QKeySequence::Open);
-    m_recentMenu = m_fileMenu->addMenu(QString());
-    m_closeAction = m_fileMenu->addAction(QString(), this, &MainWindow::closeModel);
+    QMenu *file = addBarMenu(QT_TR_NOOP("&File"));
+    QAction *openAction = addMenuAction(file, QT_TR_NOOP("&Open model folder…"), &MainWindow::showOpenDialog);
+    openAction->setIcon(QIcon::fromTheme(QStringLiteral("document-open")));
+    openAction->setShortcut(QKeySequence::Open);
+    m_recentMenu = file->addMenu(QString());
+    m_menuTexts.emplace_back(m_recentMenu->menuAction(), QT_TR_NOOP("Open &recent"));
+    m_closeAction = addMenuAction(file, QT_TR_NOOP("&Close model"), &MainWindow::closeModel);
     m_closeAction->setShortcut(QKeySequence::Close);
-    m_exportAction = m_fileMenu->addAction(QString(), this, &MainWindow::exportRequested);
+    m_exportAction = addMenuAction(file, QT_TR_NOOP("&Export…"), &MainWindow::exportRequested);
     m_exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     // File > Import: a bundle's runs go into the store History shows (HistoryPanel imports).
-    m_importAction = m_fileMenu->addAction(QString(), this, [this] {
+    addMenuAction(file, QT_TR_NOOP("&Import bundle…"), [this] {
         auto *history = findChild<HistoryPanel *>();
         const QString path = QFileDialog::getOpenFileName(this, tr("Import a bundle"), QString(),
                                                           tr("LieQ bundles (*.zip);;All files (*)"));
@@ -129,29 +145,28 @@ void MainWindow::createActions()
                 tabs->setCurrentWidget(history);
         }
     });
-    m_fileMenu->addSeparator();
-    m_quitAction = m_fileMenu->addAction(QString(), this, &QWidget::close);
-    m_quitAction->setShortcut(QKeySequence::Quit);
-    m_quitAction->setMenuRole(QAction::QuitRole);
+    file->addSeparator();
+    QAction *quit = addMenuAction(file, QT_TR_NOOP("&Quit"), &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+    quit->setMenuRole(QAction::QuitRole);
 
-    m_viewMenu = menuBar()->addMenu(QString());
-    m_toolsMenu = menuBar()->addMenu(QString());
-    m_cancelAction = m_toolsMenu->addAction(QString(), this, [this] {
+    m_viewMenu = addBarMenu(QT_TR_NOOP("&View"));
+    m_toolsMenu = addBarMenu(QT_TR_NOOP("&Tools"));
+    m_cancelAction = addMenuAction(m_toolsMenu, QT_TR_NOOP("Cancel running job"), [this] {
         if (m_shownJob)
             m_jobs->cancel(m_shownJob);
     });
     m_cancelAction->setShortcut(Qt::Key_Escape);
     m_cancelAction->setEnabled(false);
     m_toolsMenu->addSeparator();
-    m_settingsAction = m_toolsMenu->addAction(QString(), this, &MainWindow::showSettings);
-    m_settingsAction->setShortcut(QKeySequence::Preferences);
-    if (m_settingsAction->shortcut().isEmpty())
-        m_settingsAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Comma));
-    m_settingsAction->setMenuRole(QAction::PreferencesRole);
+    QAction *settings = addMenuAction(m_toolsMenu, QT_TR_NOOP("&Settings…"), &MainWindow::showSettings);
+    settings->setShortcut(QKeySequence::Preferences);
+    if (settings->shortcut().isEmpty())
+        settings->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Comma));
+    settings->setMenuRole(QAction::PreferencesRole);
 
-    m_helpMenu = menuBar()->addMenu(QString());
-    m_aboutAction = m_helpMenu->addAction(QString(), this, &MainWindow::showAbout);
-    m_aboutAction->setMenuRole(QAction::AboutRole);
+    QMenu *help = addBarMenu(QT_TR_NOOP("&Help"));
+    addMenuAction(help, QT_TR_NOOP("&About LieQ Workbench"), &MainWindow::showAbout)->setMenuRole(QAction::AboutRole);
     rebuildRecentMenu();
 }
 
@@ -174,19 +189,8 @@ void MainWindow::addView(QWidget *view, const QString &objectName)
 
 void MainWindow::retranslate()
 {
-    m_fileMenu->setTitle(tr("&File"));
-    m_openAction->setText(tr("&Open model folder…"));
-    m_recentMenu->setTitle(tr("Open &recent"));
-    m_closeAction->setText(tr("&Close model"));
-    m_exportAction->setText(tr("&Export…"));
-    m_importAction->setText(tr("&Import bundle…"));
-    m_quitAction->setText(tr("&Quit"));
-    m_viewMenu->setTitle(tr("&View"));
-    m_toolsMenu->setTitle(tr("&Tools"));
-    m_cancelAction->setText(tr("Cancel running job"));
-    m_settingsAction->setText(tr("&Settings…"));
-    m_helpMenu->setTitle(tr("&Help"));
-    m_aboutAction->setText(tr("&About LieQ Workbench"));
+    for (const auto &[item, source] : m_menuTexts)
+        item->setText(tr(source));
     m_cancelButton->setText(tr("Cancel"));
     m_cancelButton->setToolTip(tr("Cancel the running job (Esc)"));
     if (!m_jobBar->isVisible())

@@ -5,6 +5,8 @@
 #include <QMainWindow>
 
 #include <optional>
+#include <utility>
+#include <vector>
 
 class QLabel;
 class QMenu;
@@ -64,6 +66,11 @@ protected:
 
 private:
     void createActions();
+    // A menu of the menu bar, and an action of `menu` calling `slot`, whose texts (QT_TR_NOOP
+    // sources) retranslate() keeps in the current language.
+    QMenu *addBarMenu(const char *title);
+    template<typename Slot>
+    QAction *addMenuAction(QMenu *menu, const char *text, Slot slot);
     void retranslate();
     void rebuildRecentMenu();
     void onJobProgress(const JobProgress &p);
@@ -80,18 +87,14 @@ private:
     QProgressBar *m_jobBar;
     QToolButton *m_cancelButton;
     QLabel *m_memoryLabel;
-    QMenu *m_fileMenu = nullptr;
+    // Every menu title and action text with its untranslated source (a menu's title is its
+    // menuAction's text).
+    std::vector<std::pair<QAction *, const char *>> m_menuTexts;
     QMenu *m_recentMenu = nullptr;
     QMenu *m_viewMenu = nullptr;
     QMenu *m_toolsMenu = nullptr;
-    QMenu *m_helpMenu = nullptr;
-    QAction *m_openAction = nullptr;
     QAction *m_closeAction = nullptr;
     QAction *m_exportAction = nullptr;
-    QAction *m_importAction = nullptr;
-    QAction *m_quitAction = nullptr;
-    QAction *m_settingsAction = nullptr;
-    QAction *m_aboutAction = nullptr;
     QAction *m_cancelAction = nullptr;
     QList<QAction *> m_viewActions;
     std::optional<OpenedModel> m_model;

@@ -4,7 +4,7 @@
 #include "ui/appsettings.h"
 #include "ui/budgetpanel.h"
 #include "ui/mainwindow.h"
-#include "ui/measurecontroller.h"
+#include "ui/keyedjob.h"
 #include "ui/messagebar.h"
 #include "ui/plandriver.h"
 #include "ui/runspanel.h"
@@ -14,12 +14,15 @@
 #include <QFileInfo>
 #include <QMenu>
 
+#include <optional>
+
 namespace lieq::ui {
 
 MeasureSetup::MeasureSetup(Workbench &wb, QMenu *menu) : QObject(wb.window()), m_wb(wb)
 {
     MainWindow *w = wb.window();
-    m_controller = new MeasureController(w->jobs(), this);
+    m_job = new KeyedJob(w->jobs(), QStringLiteral("measure"), this);
+    m_load = new KeyedJob(w->jobs(), QStringLiteral("measure:load"), this);
     m_action = new QAction(tr("&Measure sensitivity"), this);
     m_action->setToolTip(tr("Quantize one layer at a time and measure the KL divergence from the "
                             "FP16 model: the budget panel can then plan from measured gains"));
@@ -28,19 +31,18 @@ MeasureSetup::MeasureSetup(Workbench &wb, QMenu *menu) : QObject(wb.window()), m
         menu->addAction(m_action);
     connect(m_action, &QAction::triggered, this, &MeasureSetup::start);
     connect(w, &MainWindow::modelChanged, this, [this] {
-        m_action->setEnabled(m_wb.window()->currentModel().has_value() && !m_controller->isRunning());
+        m_action->setEnabled(m_wb.window()->currentModel().has_value() && !m_job->isRunning());
     });
     // A model opened: its newest stored measure pass, if any (nothing happens without one).
     connect(w, &MainWindow::modelOpened, this, [this] {
         if (const auto &m = m_wb.window()->currentModel())
-            m_controller->loadLatest(m->summary.path, AppSettings::storePath());
+            loadLatest(m->summary.path);
     });
-    connect(m_controller, &MeasureController::measureAvailable, this, &MeasureSetup::apply);
-    connect(m_controller, &MeasureController::measureFailed, this, [this](const QString &msg) {
+    connect(m_job, &KeyedJob::failed, this, [this](const QString &msg) {
         m_action->setEnabled(m_wb.window()->currentModel().has_value());
         m_wb.window()->messageBar()->showError(tr("Measure pass: %1").arg(msg));
     });
-    connect(m_controller, &MeasureController::measureCancelled, this, [this] {
+    connect(m_job, &KeyedJob::cancelled, this, [this] {
         m_action->setEnabled(m_wb.window()->currentModel().has_value());
     });
 }
@@ -57,19 +59,41 @@ void MeasureSetup::start()
         m_wb.window()->messageBar()->showError(tr("Choose calibration data in Settings first."));
         return;
     }
-    MeasureController::Request r;
-    r.modelDir = m->summary.path;
+    jobs::MeasureRequest r;
+    r.modelDir = m->summary.path.toStdString();
     r.calibration.path = calib.toStdString();
     r.calibration.samples = m_wb.runsPanel()->calibrationSamples();
     r.settings.backend.method = quantMethodFromName(m_wb.runsPanel()->backend().toStdString());
     r.settings.backend.groupSize = m_wb.runsPanel()->groupSize();
     r.settings.backend.symmetric = m_wb.runsPanel()->symmetric();
     r.settings.backend.actOrder = m_wb.runsPanel()->actOrder();
-    r.storePath = AppSettings::storePath();
-    r.device = AppSettings::device();
-    r.threads = AppSettings::threads();
     m_action->setEnabled(false);
-    m_controller->start(r);
+    m_job->start<jobs::MeasureJobResult>([r](const jobs::JobContext &c) { return jobs::runMeasure(r, c); },
+                                         AppSettings::jobContext(),
+                                         [this](jobs::MeasureJobResult result) { apply(result); });
+}
+
+void MeasureSetup::loadLatest(const QString &modelDir)
+{
+    const QString storePath = AppSettings::storePath();
+    if (storePath.isEmpty() || !QFileInfo::exists(storePath))
+        return;
+    const std::string dir = modelDir.toStdString();
+    // Reading the store fingerprints the model folder (hashing its files): off the GUI thread.
+    m_load->start<std::optional<jobs::MeasureJobResult>>(
+        [dir](const jobs::JobContext &c) -> std::optional<jobs::MeasureJobResult> {
+            const auto id = jobs::latestMeasureRun(c, dir);
+            if (!id)
+                return std::nullopt;
+            jobs::MeasureJobResult r = jobs::loadMeasure(c, *id);
+            r.modelDir = dir;
+            return r;
+        },
+        jobContext(storePath),
+        [this](std::optional<jobs::MeasureJobResult> r) {
+            if (r)
+                apply(*r);
+        });
 }
 
 void MeasureSetup::apply(const jobs::MeasureJobResult &result)

@@ -9,7 +9,7 @@ class QMenu;
 
 namespace lieq::ui {
 
-class MeasureController;
+class KeyedJob;
 class Workbench;
 
 // The measure pass in the workbench: a "Measure sensitivity" action (in `menu` when given)
@@ -25,9 +25,10 @@ public:
     MeasureSetup(Workbench &wb, QMenu *menu);
 
     QAction *action() const { return m_action; }
-    MeasureController *controller() const { return m_controller; }
     // Starts the pass on the open model (a message when no model or no calibration data).
     void start();
+    // Applies the newest finished measure run of the model in the store, if there is one.
+    void loadLatest(const QString &modelDir);
 
 Q_SIGNALS:
     // The budget panel has the pass's result (after a run or a reload from the store).
@@ -36,7 +37,8 @@ Q_SIGNALS:
 private:
     void apply(const jobs::MeasureJobResult &result);
     Workbench &m_wb;
-    MeasureController *m_controller;
+    KeyedJob *m_job; // the pass
+    KeyedJob *m_load; // reading a stored pass (fingerprints the model folder)
     QAction *m_action;
 };
 

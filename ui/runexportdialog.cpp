@@ -3,6 +3,7 @@
 #include "core/export/gguf_tensor_encoder.h"
 #include "ui/aboutdialog.h"
 #include "ui/exporttarget.h"
+#include "ui/messagelabel.h"
 #include "ui/retranslator.h"
 
 #include <QCheckBox>
@@ -63,9 +64,7 @@ RunExportDialog::RunExportDialog(JobRunner *jobs, QString storePath, std::vector
     m_progress = new QProgressBar(this);
     m_progress->setRange(0, 1000);
     m_progress->setValue(0);
-    m_status = new QLabel(this);
-    m_status->setWordWrap(true);
-    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_status = newMessageLabel(this);
     outer->addWidget(m_progress);
     outer->addWidget(m_status);
     auto *buttons = new QHBoxLayout;

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace lieq::ui {
 
@@ -82,9 +83,20 @@ const RunQueueModel::Entry *RunQueueModel::entry(int id) const
     return row < 0 ? nullptr : &m_entries[std::size_t(row)];
 }
 
-void RunQueueModel::touch(int row)
+RunQueueModel::Entry *RunQueueModel::mutableEntry(int id)
 {
-    Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
+    return const_cast<Entry *>(std::as_const(*this).entry(id));
+}
+
+int RunQueueModel::rowOf(const Entry &e) const
+{
+    return int(&e - m_entries.data());
+}
+
+void RunQueueModel::touch(const Entry &e, int firstColumn, int lastColumn)
+{
+    const int row = rowOf(e);
+    Q_EMIT dataChanged(index(row, firstColumn), index(row, lastColumn));
 }
 
 void RunQueueModel::resultsUpdated()
@@ -100,39 +112,37 @@ void RunQueueModel::resultsUpdated()
 
 void RunQueueModel::setStatus(int id, Status s, const QString &error)
 {
-    const int row = rowOf(id);
-    if (row < 0)
+    Entry *e = mutableEntry(id);
+    if (!e)
         return;
-    Entry &e = m_entries[std::size_t(row)];
-    e.status = s;
-    e.error = error;
+    e->status = s;
+    e->error = error;
     if (s != Status::Running)
-        e.etaSeconds = -1;
+        e->etaSeconds = -1;
     if (s == Status::Done)
-        e.fraction = 1;
-    touch(row);
+        e->fraction = 1;
+    touch(*e, 0, ColumnCount - 1);
     if (s == Status::Done)
         resultsUpdated();
 }
 
 void RunQueueModel::setProgress(int id, double fraction, double eta, const QString &stage)
 {
-    const int row = rowOf(id);
-    if (row < 0)
+    Entry *e = mutableEntry(id);
+    if (!e)
         return;
-    Entry &e = m_entries[std::size_t(row)];
-    e.fraction = fraction;
-    e.etaSeconds = eta;
-    e.stage = stage;
-    Q_EMIT dataChanged(index(row, StatusCol), index(row, ProgressCol));
+    e->fraction = fraction;
+    e->etaSeconds = eta;
+    e->stage = stage;
+    touch(*e, StatusCol, ProgressCol);
 }
 
 void RunQueueModel::setResult(int id, const RunResult &r)
 {
-    const int row = rowOf(id);
-    if (row < 0)
+    Entry *e = mutableEntry(id);
+    if (!e)
         return;
-    m_entries[std::size_t(row)].result = r;
+    e->result = r;
     resultsUpdated();
 }
 

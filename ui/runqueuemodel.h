@@ -71,7 +71,10 @@ protected:
     QStringList columnTitles() const override;
 
 private:
-    void touch(int row);
+    Entry *mutableEntry(int id); // nullptr when `id` is not in the table
+    int rowOf(const Entry &e) const;
+    // Repaints columns firstColumn..lastColumn of the entry's row.
+    void touch(const Entry &e, int firstColumn, int lastColumn);
     void resultsUpdated(); // recomputes the cached front and repaints result columns
     int baselineRow(int row) const;
     std::vector<Entry> m_entries;

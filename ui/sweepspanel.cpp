@@ -28,15 +28,18 @@ QString number(double v, int decimals)
 
 } // namespace
 
-SweepsPanel::SweepsPanel(JobRunner *jobs, QWidget *parent) : QWidget(parent), m_jobs(jobs)
+SweepsPanel::SweepsPanel(JobRunner *jobs, QWidget *parent) : StorePanel(jobs, parent)
 {
     m_sweeps = new QComboBox(this);
+    m_sweeps->setObjectName(QStringLiteral("sweepList"));
     m_sweeps->setMinimumContentsLength(24);
     m_metric = new QComboBox(this);
+    m_metric->setObjectName(QStringLiteral("sweepMetric"));
     m_metric->addItem(tr("KL from FP16"));
     m_metric->addItem(tr("Perplexity"));
     m_refresh = new QPushButton(tr("Refresh"), this);
     m_new = new QPushButton(tr("New sweep..."), this);
+    m_new->setObjectName(QStringLiteral("newSweep"));
     auto *bar = new QHBoxLayout;
     bar->addWidget(new QLabel(tr("Sweep"), this));
     bar->addWidget(m_sweeps, 1);
@@ -46,12 +49,14 @@ SweepsPanel::SweepsPanel(JobRunner *jobs, QWidget *parent) : QWidget(parent), m_
     m_info = new QLabel(this);
     m_info->setWordWrap(true);
     m_cells = new QTableWidget(0, 7, this);
+    m_cells->setObjectName(QStringLiteral("sweepCells"));
     m_cells->setHorizontalHeaderLabels({tr("Cell"), tr("Plan"), tr("Backend"), tr("State"),
                                         tr("Bits"), tr("PPL"), tr("KL")});
     m_cells->horizontalHeader()->setStretchLastSection(true);
     m_cells->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_cells->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_chart = new SweepChart(this);
+    m_chart->setObjectName(QStringLiteral("sweepChart"));
     auto *split = new QSplitter(Qt::Vertical, this);
     split->addWidget(m_cells);
     split->addWidget(m_chart);
@@ -79,16 +84,11 @@ SweepsPanel::SweepsPanel(JobRunner *jobs, QWidget *parent) : QWidget(parent), m_
             [] {});
 }
 
-void SweepsPanel::setStorePath(const QString &path)
-{
-    m_store = path;
-    m_shown = -1;
-    refresh();
-}
+void SweepsPanel::storeChanged() { m_shown = -1; }
 
 void SweepsPanel::refresh()
 {
-    const QString store = m_store;
+    const QString store = storePath();
     m_jobs->start<std::vector<store::SweepRecord>>(
         kListKey,
         [store](const ProgressFn &) { return jobs::listSweeps(jobContext(store)); },
@@ -112,7 +112,7 @@ void SweepsPanel::refresh()
 
 void SweepsPanel::showSweep(qint64 sweepId)
 {
-    const QString store = m_store;
+    const QString store = storePath();
     m_jobs->start<jobs::SweepView>(
         kViewKey,
         [store, sweepId](const ProgressFn &) { return jobs::loadSweep(jobContext(store), sweepId); },

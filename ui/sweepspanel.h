@@ -2,7 +2,7 @@
 
 #include "core/jobs/sweep_job.h"
 
-#include <QWidget>
+#include "ui/storepanel.h"
 
 class QComboBox;
 class QLabel;
@@ -11,26 +11,20 @@ class QTableWidget;
 
 namespace lieq::ui {
 
-class JobRunner;
 class SweepChart;
 
 // The sweeps collected into the experiment store: pick one, see every cell (plan, backend,
 // state, bits, perplexity, KL, why it failed) and the whole grid on the PPL/KL-vs-bits chart.
 // Store reads run in worker threads (JobRunner), one connection each. "New sweep..." asks the
 // workbench for the Sweep dialog, filled from the open model and plan settings.
-class SweepsPanel : public QWidget
+class SweepsPanel : public StorePanel
 {
     Q_OBJECT
 public:
     SweepsPanel(JobRunner *jobs, QWidget *parent = nullptr);
 
-    void setStorePath(const QString &path);
-    QComboBox *sweepBox() const { return m_sweeps; }
-    QComboBox *metricBox() const { return m_metric; }
-    QTableWidget *cells() const { return m_cells; }
-    SweepChart *chart() const { return m_chart; }
-    QPushButton *newSweepButton() const { return m_new; }
-
+    // Its widgets are found by object name: sweepList, sweepMetric, sweepCells, sweepChart,
+    // newSweep.
     void showSweep(qint64 sweepId);
 
 Q_SIGNALS:
@@ -40,12 +34,11 @@ Q_SIGNALS:
     void sweepsFailed(const QString &message);
 
 public Q_SLOTS:
-    void refresh(); // re-reads the list (and the shown sweep)
+    void refresh() override; // re-reads the list (and the shown sweep)
 
 private:
+    void storeChanged() override;
     void fillCells(const jobs::SweepView &view);
-    JobRunner *m_jobs;
-    QString m_store;
     qint64 m_shown = -1;
     QComboBox *m_sweeps;
     QComboBox *m_metric;

@@ -168,11 +168,11 @@ Workbench::Workbench()
                                                .arg(seconds, 0, 'f', 1));
                 m_history->refresh();
             });
-    connect(m_analysis, &AnalysisController::analysisFailed, this, [this](const QString &m) {
+    connect(m_analysis, &AnalysisController::failed, this, [this](const QString &m) {
         m_layerView->setAnalysisRunning(false);
         m_layerView->setStatusText(m);
     });
-    connect(m_analysis, &AnalysisController::analysisCancelled, this, [this] {
+    connect(m_analysis, &AnalysisController::cancelled, this, [this] {
         m_layerView->setAnalysisRunning(false);
         m_layerView->setStatusText(tr("Analysis cancelled."));
     });
@@ -288,10 +288,8 @@ void Workbench::startAnalysis(int samples, int seqlen)
         m_window->messageBar()->showError(tr("Open a model first."));
         return;
     }
-    AnalysisController::Request r;
-    r.modelDir = m->summary.path;
-    r.device = AppSettings::device();
-    r.threads = AppSettings::threads();
+    jobs::AnalysisRequest r;
+    r.modelDir = m->summary.path.toStdString();
     const QString calib = calibrationData();
     if (calib.isEmpty()) {
         m_window->messageBar()->showError(tr("Choose calibration data in Settings first."));
@@ -300,11 +298,10 @@ void Workbench::startAnalysis(int samples, int seqlen)
     r.calibration.path = calib.toStdString();
     r.calibration.samples = samples;
     r.calibration.seqlen = seqlen;
-    r.storePath = AppSettings::storePath();
     m_layers->clearMetrics();
     m_layerView->setAnalysisRunning(true);
     m_layerView->setStatusText(tr("Analysing %1…").arg(m->summary.name));
-    m_analysis->start(r);
+    m_analysis->start(r, AppSettings::jobContext());
 }
 
 QString Workbench::evaluationData() const

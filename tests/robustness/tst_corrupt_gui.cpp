@@ -18,6 +18,8 @@
 
 using lieq::test::CorruptCase;
 using lieq::ui::AnalysisController;
+using lieq::ui::jobContext;
+namespace jobs = lieq::jobs;
 using lieq::ui::MainWindow;
 using lieq::ui::MessageBar;
 
@@ -36,7 +38,8 @@ private Q_SLOTS:
 private:
     void rows(bool open);
     void openGood();
-    AnalysisController::Request request(const QString &model, const QString &data) const;
+    jobs::AnalysisRequest request(const QString &model, const QString &data) const;
+    jobs::JobContext context() const;
     QTemporaryDir m_tmp;
     std::vector<CorruptCase> m_cases;
     std::unique_ptr<MainWindow> m_window;
@@ -96,20 +99,23 @@ void TestCorruptGui::openRefused()
     openGood(); // the window keeps working
 }
 
-AnalysisController::Request TestCorruptGui::request(const QString &model, const QString &data) const
+jobs::AnalysisRequest TestCorruptGui::request(const QString &model, const QString &data) const
 {
-    AnalysisController::Request r;
-    r.modelDir = model;
+    jobs::AnalysisRequest r;
+    r.modelDir = model.toStdString();
     r.calibration.path = data.toStdString();
     r.calibration.samples = 2;
     r.calibration.seqlen = 16;
     r.settings.dppl = true;
     r.settings.compact = false;
     r.settings.energy = false;
-    r.threads = 1;
-    r.storePath = m_tmp.filePath(QStringLiteral("gui.sqlite"));
     r.reuse = false;
     return r;
+}
+
+jobs::JobContext TestCorruptGui::context() const
+{
+    return jobContext(m_tmp.filePath(QStringLiteral("gui.sqlite")), {}, 1);
 }
 
 void TestCorruptGui::analysisRefused_data() { rows(false); }
@@ -118,9 +124,9 @@ void TestCorruptGui::analysisRefused()
 {
     QFETCH(int, index);
     const CorruptCase &c = m_cases[std::size_t(index)];
-    QSignalSpy failed(m_analysis, &AnalysisController::analysisFailed);
+    QSignalSpy failed(m_analysis, &AnalysisController::failed);
     QSignalSpy done(m_analysis, &AnalysisController::analysisAvailable);
-    m_analysis->start(request(c.model, c.data));
+    m_analysis->start(request(c.model, c.data), context());
     QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 60000);
     QCOMPARE(done.count(), 0);
     const QString msg = failed.first().first().toString();
@@ -137,8 +143,9 @@ void TestCorruptGui::analysisStillRuns()
 {
     openGood();
     QSignalSpy done(m_analysis, &AnalysisController::analysisAvailable);
-    QSignalSpy failed(m_analysis, &AnalysisController::analysisFailed);
-    m_analysis->start(request(m_tmp.filePath(QStringLiteral("good")), m_tmp.filePath(QStringLiteral("good.txt"))));
+    QSignalSpy failed(m_analysis, &AnalysisController::failed);
+    m_analysis->start(request(m_tmp.filePath(QStringLiteral("good")), m_tmp.filePath(QStringLiteral("good.txt"))),
+                      context());
     QTRY_COMPARE_WITH_TIMEOUT(done.count() + failed.count(), 1, 120000);
     QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().first().toString()));
 }

@@ -148,7 +148,7 @@ private Q_SLOTS:
         setup->action()->trigger();
         ui::SweepDialog *dialog = wb.window()->findChild<ui::SweepDialog *>();
         QVERIFY(dialog && dialog->isVisible());
-        setup->panel()->newSweepButton()->click();
+        setup->panel()->findChild<QPushButton *>(QStringLiteral("newSweep"))->click();
         QCOMPARE(wb.window()->findChildren<ui::SweepDialog *>().size(), 1);
 
         const QJsonObject spec = QJsonDocument::fromJson(dialog->form()->specJson(QStringLiteral("x"))).object();
@@ -201,18 +201,21 @@ private Q_SLOTS:
         // The Sweeps view re-reads the store: the cell with its bits, PPL and KL, and the chart.
         QTRY_VERIFY_WITH_TIMEOUT(!shown.isEmpty(), 30000);
         ui::SweepsPanel *panel = setup->panel();
-        QCOMPARE(panel->sweepBox()->count(), 1);
-        QVERIFY(panel->sweepBox()->itemText(0).startsWith(name));
-        QCOMPARE(panel->cells()->rowCount(), 1);
-        QCOMPARE(panel->cells()->item(0, 3)->text(), QStringLiteral("done"));
-        QCOMPARE(panel->cells()->item(0, 4)->text(), QStringLiteral("2.000"));
-        QVERIFY(panel->cells()->item(0, 5)->text().toDouble() > 1);   // PPL
-        QVERIFY(panel->cells()->item(0, 6)->text().toDouble() > 0);   // KL from FP16
-        QCOMPARE(panel->chart()->pointCount(), 1);                    // KL vs bits
-        panel->metricBox()->setCurrentIndex(1);                       // perplexity
-        QCOMPARE(panel->chart()->pointCount(), 1);
-        QCOMPARE(panel->chart()->missingCount(), 0);
-        QVERIFY(panel->chart()->seriesNames().contains(QStringLiteral("uniform-2 rtn")));
+        auto *sweeps = panel->findChild<QComboBox *>(QStringLiteral("sweepList"));
+        auto *cells = panel->findChild<QTableWidget *>(QStringLiteral("sweepCells"));
+        auto *chart = panel->findChild<ui::SweepChart *>(QStringLiteral("sweepChart"));
+        QCOMPARE(sweeps->count(), 1);
+        QVERIFY(sweeps->itemText(0).startsWith(name));
+        QCOMPARE(cells->rowCount(), 1);
+        QCOMPARE(cells->item(0, 3)->text(), QStringLiteral("done"));
+        QCOMPARE(cells->item(0, 4)->text(), QStringLiteral("2.000"));
+        QVERIFY(cells->item(0, 5)->text().toDouble() > 1);   // PPL
+        QVERIFY(cells->item(0, 6)->text().toDouble() > 0);   // KL from FP16
+        QCOMPARE(chart->pointCount(), 1);                    // KL vs bits
+        panel->findChild<QComboBox *>(QStringLiteral("sweepMetric"))->setCurrentIndex(1); // perplexity
+        QCOMPARE(chart->pointCount(), 1);
+        QCOMPARE(chart->missingCount(), 0);
+        QVERIFY(chart->seriesNames().contains(QStringLiteral("uniform-2 rtn")));
 
         // History: the quantization run, in the Sweep column as "<sweep> #<cell>".
         ui::HistoryModel *history = wb.history()->model();

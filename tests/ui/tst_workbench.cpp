@@ -177,7 +177,7 @@ private Q_SLOTS:
         QSignalSpy opened(wb.window(), &MainWindow::modelOpened);
         wb.show(QString::fromStdString(modelDir));
         QTRY_COMPARE_WITH_TIMEOUT(opened.count(), 1, 20000);
-        QSignalSpy cancelled(wb.analysis(), &AnalysisController::analysisCancelled);
+        QSignalSpy cancelled(wb.analysis(), &AnalysisController::cancelled);
         QSignalSpy done(wb.analysis(), &AnalysisController::analysisAvailable);
         wb.startAnalysis(64, 512);
         QVERIFY(wb.analysis()->isRunning());

@@ -260,22 +260,23 @@ private:
         m_h += tableOpen() + QStringLiteral("<tr><th class=\"l\">Run</th><th class=\"l\">Settings</th>"
                                             "<th class=\"l\">Timings (s)</th></tr>");
         for (const auto &a : m_d.analyses)
-            m_h += QStringLiteral("<tr><td class=\"l\">a%1<br>%2<br>seed %3<br>wall %4 s</td><td class=\"kv\">%5</td>"
-                                  "<td class=\"kv\">%6</td></tr>")
-                       .arg(a.detail.run.id)
-                       .arg(esc(a.detail.run.backend),
-                            a.detail.run.seed ? QString::number(*a.detail.run.seed) : QStringLiteral("–"),
-                            num(a.detail.run.wallSeconds), keyValues(a.detail.run.settingsJson),
-                            keyValues(a.detail.run.timingsJson));
+            settingsRow(u'a', a.detail.run, a.detail.run.backend);
         for (const auto &q : m_d.quantRuns)
-            m_h += QStringLiteral("<tr><td class=\"l\">q%1<br>%2<br>seed %3<br>wall %4 s</td><td class=\"kv\">%5</td>"
-                                  "<td class=\"kv\">%6</td></tr>")
-                       .arg(q.detail.run.id)
-                       .arg(esc(q.detail.run.method),
-                            q.detail.run.seed ? QString::number(*q.detail.run.seed) : QStringLiteral("–"),
-                            num(q.detail.run.wallSeconds), keyValues(q.detail.run.settingsJson),
-                            keyValues(q.detail.run.timingsJson));
+            settingsRow(u'q', q.detail.run, q.detail.run.method);
         m_h += QStringLiteral("</table>");
+    }
+
+    // A run's row of the settings table: its label (a3, q5) with `how` it ran (backend or
+    // method), seed and wall time; its settings; its timings.
+    template <typename Run>
+    void settingsRow(QChar kind, const Run &run, const std::string &how)
+    {
+        m_h += QStringLiteral("<tr><td class=\"l\">%1%2<br>%3<br>seed %4<br>wall %5 s</td><td class=\"kv\">%6</td>"
+                              "<td class=\"kv\">%7</td></tr>")
+                   .arg(kind)
+                   .arg(run.id)
+                   .arg(esc(how), run.seed ? QString::number(*run.seed) : QStringLiteral("–"), num(run.wallSeconds),
+                        keyValues(run.settingsJson), keyValues(run.timingsJson));
     }
 
     void versions()
