@@ -90,8 +90,10 @@ void matmulRows(const WeightView &w, const float *x, std::int64_t m, float *y, B
         const TypeTraits &xt = typeTraits(t.vecDotType);
         xBytes = rowBytes(xt.type, w.cols);
         xq.resize(std::size_t(xBytes * m));
+        const FromFloatFn quantize =
+            b != Backend::Scalar && xt.type == QuantType::Q8_0 ? x86::quantizeRowQ8_0Avx2 : xt.fromFloatRef;
         for (std::int64_t i = 0; i < m; ++i)
-            xt.fromFloatRef(x + i * w.cols, xq.data() + i * xBytes, w.cols);
+            quantize(x + i * w.cols, xq.data() + i * xBytes, w.cols);
         xs = xq.data();
     }
     const std::int64_t wBytes = rowBytes(w.type, w.cols);
@@ -123,7 +125,10 @@ void matmulGptq(const WeightView &w, const float *x, std::int64_t m, float *y, B
     thread_local x86::GptqAvx2Input tlsInput;
     GptqActivations &xa = tlsActivations;
     x86::GptqAvx2Input &in = tlsInput;
-    quantizeGptqActivations(x, m, w.cols, xa);
+    if (b != Backend::Scalar)
+        x86::quantizeGptqActivationsAvx2(x, m, w.cols, xa);
+    else
+        quantizeGptqActivations(x, m, w.cols, xa);
     const std::int64_t tiles = (w.rows + 7) / 8;
     if (b != Backend::Scalar && gptqFastPath(w.gptq)) {
         x86::gptqPrepareAvx2(w.gptq, xa, in);

@@ -5,6 +5,10 @@
 // g_idx, and 1..64 activation rows. Work is split by a test parallel-for that runs chunks on
 // two threads in shuffled order, and the split result must equal the unsplit one bit for bit;
 // the VNNI build (AVX512-VNNI integer dots) must equal the AVX2 build bit for bit.
+#include "kernels/cpu/x86/ggml_dot_avx2.h"
+#include "kernels/cpu/x86/gptq_avx2.h"
+#include "kernels/cpu_features.h"
+#include "kernels/ggml_quants.h"
 #include "kernels/matmul.h"
 #include "kernels/parallel.h"
 #include "tests/kernels/test_data.h"
@@ -235,6 +239,41 @@ private Q_SLOTS:
                                 std::pair{"q4_K", 1.2e-2}, std::pair{"q6_K", 1e-3},
                                 std::pair{"q8_K", 1e-4}})
             QTest::newRow(t) << QString::fromLatin1(t) << limit;
+    }
+
+    // The SIMD activation quantizers must give the reference's bytes: the scalar backend and
+    // the SIMD ones quantize x with them, and the reference defines the codes. Rows include
+    // exact ties (amax 127: d = 1, so k + 0.5 stays a tie), zeros and a lone value.
+    void activationQuantizers()
+    {
+        if (!cpuFeatures().x86Avx2())
+            QSKIP("no AVX2");
+        std::mt19937 rng(7);
+        std::normal_distribution<float> nd(0.0f, 1.0f);
+        std::uniform_int_distribution<int> half(-254, 254);
+        for (int kind = 0; kind < 4; ++kind) {
+            for (const std::int64_t n : {32, 64, 1000, 1024}) {
+                std::vector<float> x(static_cast<std::size_t>(n));
+                for (std::int64_t i = 0; i < n; ++i)
+                    x[i] = kind == 0 ? nd(rng) * 3.0f : kind == 1 ? float(half(rng)) * 0.5f : 0.0f;
+                if (kind == 1)
+                    for (std::int64_t i = 0; i < n; i += 32)
+                        x[i] = 127.0f;
+                if (kind == 3)
+                    x[5] = -2.5f;
+                const std::int64_t n32 = n / 32 * 32;
+                std::vector<BlockQ8_0> ref(std::size_t(n32 / 32)), fast(ref.size());
+                quantizeRowQ8_0Ref(x.data(), ref.data(), n32);
+                x86::quantizeRowQ8_0Avx2(x.data(), fast.data(), n32);
+                QVERIFY2(std::memcmp(ref.data(), fast.data(), ref.size() * sizeof(BlockQ8_0)) == 0,
+                         qPrintable(QStringLiteral("q8_0 kind %1 n %2").arg(kind).arg(n)));
+                GptqActivations a, b;
+                quantizeGptqActivations(x.data(), 1, n, a);
+                x86::quantizeGptqActivationsAvx2(x.data(), 1, n, b);
+                QVERIFY2(a.q == b.q && a.d == b.d && a.sums == b.sums && a.paddedCols == b.paddedCols,
+                         qPrintable(QStringLiteral("gptq kind %1 n %2").arg(kind).arg(n)));
+            }
+        }
     }
 
     void quantizationError()

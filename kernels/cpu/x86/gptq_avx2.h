@@ -21,6 +21,9 @@ struct GptqAvx2Input
 
 void gptqPrepareAvx2(const GptqMatrix &w, const GptqActivations &x, GptqAvx2Input &out);
 
+// quantizeGptqActivations in AVX2: the same codes, scales and sums.
+void quantizeGptqActivationsAvx2(const float *x, std::int64_t m, std::int64_t cols, GptqActivations &out);
+
 // y[i][n] for n in [nBegin, nEnd) (nBegin a multiple of 8), every activation row i; outputs
 // past the last full tile of 8 go through gptqMatmulRef.
 void gptqMatmulAvx2(const GptqMatrix &w, const GptqActivations &x, const GptqAvx2Input &in,
