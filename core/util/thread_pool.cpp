@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <exception>
@@ -30,8 +31,6 @@ int defaultThreads()
     }
     return hardwareThreads();
 }
-
-} // namespace
 
 // One parallelFor call. Workers hold it by shared_ptr, so one that wakes after the call has
 // returned finds no chunk left and never touches the caller's function.
@@ -73,35 +72,110 @@ struct Job
     }
 };
 
+// How long a thread waits by spinning before it sleeps on a condition variable: a worker for
+// the next parallelFor, the caller for the workers' last chunks. Decode splits ~200 products a
+// token, a few microseconds apart; a sleeping thread costs a futex wake-up, and on a virtual
+// machine the wake-up of a halted vCPU (an IPI through the hypervisor), at every split. Short
+// enough that a thread whose work has ended gives its core back within a fraction of a
+// millisecond. LIEQ_POOL_SPIN_US overrides it (0: always sleep at once).
+std::chrono::nanoseconds spinLimit()
+{
+    static const std::chrono::nanoseconds limit = [] {
+        if (const char *env = std::getenv("LIEQ_POOL_SPIN_US")) {
+            const long us = std::atol(env);
+            if (us >= 0)
+                return std::chrono::nanoseconds(std::chrono::microseconds(us));
+        }
+        return std::chrono::nanoseconds(std::chrono::microseconds(100));
+    }();
+    return limit;
+}
+
+inline void cpuRelax()
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+// Spins until ready() or the spin limit; returns ready().
+template <class Ready>
+bool spinUntil(const Ready &ready)
+{
+    const std::chrono::nanoseconds limit = spinLimit();
+    if (limit.count() <= 0)
+        return ready();
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    for (int i = 0;; ++i) {
+        if (ready())
+            return true;
+        cpuRelax();
+        if ((i & 15) == 15 && std::chrono::steady_clock::now() >= deadline)
+            return ready();
+    }
+}
+
+thread_local int t_serialDepth = 0;
+
+} // namespace
+
+ThreadPool::SerialScope::SerialScope()
+{
+    ++t_serialDepth;
+}
+
+ThreadPool::SerialScope::~SerialScope()
+{
+    --t_serialDepth;
+}
+
+bool ThreadPool::SerialScope::active()
+{
+    return t_serialDepth > 0;
+}
+
 struct ThreadPool::State
 {
     int threads = 1;             // including the caller
     std::mutex callMutex;        // one parallelFor at a time
-    std::mutex mutex;            // guards the fields below
+    std::mutex mutex;            // guards job, sleepers, callerWaiting, workers
     std::condition_variable wake;
     std::condition_variable done;
     std::vector<std::thread> workers;
     std::shared_ptr<Job> job;
-    std::uint64_t generation = 0;
-    bool stopping = false;
+    // Written under `mutex`, read without it by spinning workers.
+    std::atomic<std::uint64_t> generation{0};
+    std::atomic<bool> stopping{false};
+    int sleepers = 0;            // workers blocked on `wake` (a notify is needed only then)
+    bool callerWaiting = false;  // the caller blocked on `done`
 
     void workerLoop()
     {
         t_isPoolWorker = true;
         std::uint64_t seen = 0;
         for (;;) {
+            const auto ready = [&] {
+                return stopping.load(std::memory_order_acquire) ||
+                       generation.load(std::memory_order_acquire) != seen;
+            };
             std::shared_ptr<Job> j;
             {
+                const bool spun = spinUntil(ready);
                 std::unique_lock lock(mutex);
-                wake.wait(lock, [&] { return stopping || generation != seen; });
-                if (stopping)
+                if (!spun) {
+                    ++sleepers;
+                    wake.wait(lock, ready);
+                    --sleepers;
+                }
+                if (stopping.load(std::memory_order_relaxed))
                     return;
-                seen = generation;
+                seen = generation.load(std::memory_order_relaxed);
                 j = job;
             }
             if (j && j->work()) {
                 std::lock_guard lock(mutex);
-                done.notify_all();
+                if (callerWaiting)
+                    done.notify_all();
             }
         }
     }
@@ -118,14 +192,14 @@ struct ThreadPool::State
     {
         {
             std::lock_guard lock(mutex);
-            stopping = true;
+            stopping.store(true, std::memory_order_release);
         }
         wake.notify_all();
         for (std::thread &t : workers)
             t.join();
         workers.clear();
         std::lock_guard lock(mutex);
-        stopping = false;
+        stopping.store(false, std::memory_order_release);
     }
 };
 
@@ -170,7 +244,7 @@ void ThreadPool::parallelFor(std::int64_t n, const RangeFn &fn, std::int64_t gra
     grain = std::max<std::int64_t>(1, grain);
     State &s = *m_state;
     std::unique_lock call(s.callMutex, std::defer_lock);
-    if (t_isPoolWorker || n <= grain || !call.try_lock()) {
+    if (t_isPoolWorker || t_serialDepth > 0 || n <= grain || !call.try_lock()) {
         fn(0, n);
         return;
     }
@@ -187,19 +261,28 @@ void ThreadPool::parallelFor(std::int64_t n, const RangeFn &fn, std::int64_t gra
     job->n = n;
     job->chunk = std::max(grain, (n + 4 * threads - 1) / (4 * threads));
     job->chunks = (n + job->chunk - 1) / job->chunk;
+    bool notify = false;
     {
         std::lock_guard lock(s.mutex);
         s.startWorkers();
         s.job = job;
-        ++s.generation;
+        s.generation.fetch_add(1, std::memory_order_release);
+        notify = s.sleepers > 0;
     }
-    s.wake.notify_all();
+    if (notify)
+        s.wake.notify_all();
     job->work();
+    const auto finished = [&] {
+        return job->completed.load(std::memory_order_acquire) == job->chunks;
+    };
     {
+        const bool spun = spinUntil(finished);
         std::unique_lock lock(s.mutex);
-        s.done.wait(lock, [&] {
-            return job->completed.load(std::memory_order_acquire) == job->chunks;
-        });
+        if (!spun) {
+            s.callerWaiting = true;
+            s.done.wait(lock, finished);
+            s.callerWaiting = false;
+        }
         s.job.reset();
     }
     if (job->error)

@@ -10,7 +10,9 @@ namespace lieq {
 // server are both held at one thread (see core/model/thread_settings.h): on a shared or small
 // machine their spinning waiters and static work splits made two threads up to 11x slower than
 // one. Work is split here instead, coarsely, with dynamic scheduling (a thread that is slowed
-// down by another process simply takes fewer chunks) and workers that sleep instead of spinning.
+// down by another process simply takes fewer chunks). Waiting threads spin for a fraction of a
+// millisecond before they sleep, so back-to-back splits (decode's ~200 products a token) do not
+// each pay a sleeping thread's wake-up.
 //
 // No torch and no Qt: kernels/ may use it too.
 class ThreadPool
@@ -36,8 +38,20 @@ public:
     // shorter), on the workers and the caller; returns when all are done. The first exception a
     // chunk throws is rethrown here (remaining chunks are skipped). Runs inline when the pool
     // has one thread, n <= grain, the caller is itself a pool worker (nested use), or another
-    // thread is using the pool at the moment.
+    // thread is using the pool at the moment, or a SerialScope is open on the calling thread.
     void parallelFor(std::int64_t n, const RangeFn &fn, std::int64_t grain = 1);
+
+    // While one exists, every parallelFor called from this thread (on any pool) runs inline:
+    // for work that has measured itself faster on one thread (decode steps, core/model).
+    class SerialScope
+    {
+    public:
+        SerialScope();
+        ~SerialScope();
+        SerialScope(const SerialScope &) = delete;
+        SerialScope &operator=(const SerialScope &) = delete;
+        static bool active(); // on the calling thread
+    };
 
 private:
     struct State;

@@ -1,0 +1,138 @@
+// The engine's thread pool (core/util/thread_pool.h): every index of every call computed exactly
+// once, with calls back to back (workers that spin between them) and with pauses longer than the
+// spin (workers that went to sleep); a chunk's exception reaches the caller; a SerialScope keeps
+// the calls of its thread inline (and only its thread's); resizing while workers spin or sleep.
+#include "core/util/thread_pool.h"
+
+#include <QTest>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+using namespace lieq;
+
+namespace {
+
+// Runs one call over n items; returns whether each index was visited exactly once.
+bool coversOnce(ThreadPool &pool, std::int64_t n, std::int64_t grain)
+{
+    std::vector<std::atomic<int>> hits(static_cast<std::size_t>(n));
+    pool.parallelFor(n, [&](std::int64_t b, std::int64_t e) {
+        for (std::int64_t i = b; i < e; ++i)
+            ++hits[static_cast<std::size_t>(i)];
+    }, grain);
+    for (const auto &h : hits)
+        if (h.load() != 1)
+            return false;
+    return true;
+}
+
+} // namespace
+
+class TestThreadPool : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void coversEveryIndexOnce_data()
+    {
+        QTest::addColumn<int>("threads");
+        QTest::addColumn<int>("pauseUs"); // between calls: 0 (workers spinning) or past the spin
+        for (int t : {1, 2, 3})
+            for (int p : {0, 2000})
+                QTest::addRow("threads=%d pause=%dus", t, p) << t << p;
+    }
+
+    void coversEveryIndexOnce()
+    {
+        QFETCH(int, threads);
+        QFETCH(int, pauseUs);
+        ThreadPool pool(threads);
+        for (int i = 0; i < (pauseUs ? 20 : 2000); ++i) {
+            const std::int64_t n = 1 + (i * 37) % 500;
+            QVERIFY2(coversOnce(pool, n, 1 + i % 7), qPrintable(QStringLiteral("call %1").arg(i)));
+            if (pauseUs)
+                std::this_thread::sleep_for(std::chrono::microseconds(pauseUs));
+        }
+    }
+
+    void usesTheWorkers()
+    {
+        ThreadPool pool(2);
+        std::mutex m;
+        std::set<std::thread::id> ids;
+        // Chunks long enough that the worker gets one while the caller works on its own.
+        for (int i = 0; i < 20 && ids.size() < 2; ++i)
+            pool.parallelFor(8, [&](std::int64_t, std::int64_t) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(2));
+                std::lock_guard lock(m);
+                ids.insert(std::this_thread::get_id());
+            }, 1);
+        QCOMPARE(ids.size(), std::size_t(2));
+    }
+
+    void rethrowsAChunksException()
+    {
+        ThreadPool pool(2);
+        for (int i = 0; i < 50; ++i) {
+            bool thrown = false;
+            try {
+                pool.parallelFor(64, [&](std::int64_t b, std::int64_t) {
+                    if (b == 32)
+                        throw std::runtime_error("chunk failed");
+                }, 1);
+            } catch (const std::runtime_error &) {
+                thrown = true;
+            }
+            QVERIFY(thrown);
+            QVERIFY(coversOnce(pool, 100, 1)); // and the pool still works
+        }
+    }
+
+    void serialScopeRunsInlineOnItsThreadOnly()
+    {
+        ThreadPool pool(2);
+        const std::thread::id self = std::this_thread::get_id();
+        {
+            ThreadPool::SerialScope scope;
+            QVERIFY(ThreadPool::SerialScope::active());
+            {
+                ThreadPool::SerialScope nested;
+            }
+            QVERIFY(ThreadPool::SerialScope::active());
+            int calls = 0;
+            pool.parallelFor(1000, [&](std::int64_t b, std::int64_t e) {
+                QVERIFY(std::this_thread::get_id() == self);
+                QCOMPARE(b, std::int64_t(0));
+                QCOMPARE(e, std::int64_t(1000));
+                ++calls;
+            }, 1);
+            QCOMPARE(calls, 1);
+            // Another thread is not affected by this thread's scope.
+            bool otherActive = true;
+            std::thread([&] { otherActive = ThreadPool::SerialScope::active(); }).join();
+            QVERIFY(!otherActive);
+        }
+        QVERIFY(!ThreadPool::SerialScope::active());
+    }
+
+    void resizesWhileWorkersWait()
+    {
+        ThreadPool pool(2);
+        for (int i = 0; i < 50; ++i) {
+            QVERIFY(coversOnce(pool, 300, 1));
+            if (i % 2)
+                std::this_thread::sleep_for(std::chrono::milliseconds(1)); // workers asleep
+            pool.resize(1 + i % 3);
+            QCOMPARE(pool.threads(), 1 + i % 3);
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestThreadPool)
+#include "tst_threadpool.moc"
