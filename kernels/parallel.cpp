@@ -29,6 +29,13 @@ SplitPolicy initialPolicy()
 }
 
 std::atomic<SplitPolicy> g_policy{initialPolicy()};
+thread_local int t_scopedPolicy = -1; // a ScopedSplitPolicy's, or -1
+
+SplitPolicy effectivePolicy()
+{
+    return t_scopedPolicy >= 0 ? static_cast<SplitPolicy>(t_scopedPolicy)
+                               : g_policy.load(std::memory_order_relaxed);
+}
 
 // One chooser per (site, size class). A few hundred in a model (its linears times the batch
 // sizes seen); the table is bounded because weights come and go (a site is only a cache key:
@@ -75,6 +82,16 @@ SplitPolicy splitPolicy()
     return g_policy.load();
 }
 
+ScopedSplitPolicy::ScopedSplitPolicy(SplitPolicy policy) : m_previous(t_scopedPolicy)
+{
+    t_scopedPolicy = static_cast<int>(policy);
+}
+
+ScopedSplitPolicy::~ScopedSplitPolicy()
+{
+    t_scopedPolicy = m_previous;
+}
+
 void clearSplitTimings()
 {
     std::lock_guard lock(g_sitesMutex);
@@ -104,7 +121,7 @@ void parallelForTimed(const void *site, int sizeClass, std::int64_t n, const Ran
     if (n <= 0)
         return;
     const std::shared_ptr<const ParallelForFn> p = currentParallelFor();
-    const SplitPolicy policy = g_policy.load(std::memory_order_relaxed);
+    const SplitPolicy policy = effectivePolicy();
     if (!p || n <= grain || policy == SplitPolicy::Never) {
         fn(0, n);
         return;

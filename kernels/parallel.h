@@ -49,6 +49,22 @@ enum class SplitPolicy { Adaptive, Always, Never };
 void setSplitPolicy(SplitPolicy policy);
 SplitPolicy splitPolicy();
 
+// The policy of parallelForTimed calls made from this thread while the scope exists, over the
+// process-wide one: for work whose split is chosen as a whole (core/model times whole decode
+// steps on one thread against all threads, so the products inside a step follow that choice
+// and their own timings are neither taken nor used). Scopes nest.
+class ScopedSplitPolicy
+{
+public:
+    explicit ScopedSplitPolicy(SplitPolicy policy);
+    ~ScopedSplitPolicy();
+    ScopedSplitPolicy(const ScopedSplitPolicy &) = delete;
+    ScopedSplitPolicy &operator=(const ScopedSplitPolicy &) = delete;
+
+private:
+    int m_previous;
+};
+
 // Forgets every timing (setParallelFor does it too: they were taken with the old one).
 void clearSplitTimings();
 // Sites (weight, size class) with timings: bounded (the table is dropped when full).

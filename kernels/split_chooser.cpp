@@ -17,7 +17,7 @@ SplitChooser::Choice SplitChooser::next()
         c.split = m_splitRuns < m_serialRuns;
         return c;
     }
-    c.recheck = m_calls % kRecheck == 0;
+    c.recheck = m_calls % m_recheck == 0;
     c.split = prefersSplit() != c.recheck;
     return c;
 }
@@ -28,14 +28,17 @@ void SplitChooser::record(const Choice &c, double seconds)
         return;
     int &runs = c.split ? m_splitRuns : m_serialRuns;
     double &mean = c.split ? m_split : m_serial;
-    // A recheck replaces the other way's old mean: if that way became faster (a core came free)
+    // The probes count alike (a plain mean: the first one is no better than the others). A
+    // recheck replaces the other way's old mean: if that way became faster (a core came free)
     // the choice flips at once, and if this one time was luck, the times of the way now chosen
     // flip it back within a few calls. The chosen way's own times are smoothed.
     if (runs == 0 || c.recheck)
         mean = seconds;
+    else if (runs < m_probeRuns)
+        mean += (seconds - mean) / (runs + 1);
     else
         mean = 0.75 * mean + 0.25 * seconds;
-    runs = std::min(runs + 1, kProbeRuns);
+    runs = std::min(runs + 1, m_probeRuns);
 }
 
 } // namespace lieq::kernels

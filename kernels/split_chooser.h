@@ -20,6 +20,12 @@ public:
     static constexpr int kProbeRuns = 3;          // timed runs each way before choosing
     static constexpr std::uint64_t kRecheck = 64; // then every kRecheck-th call the other way
 
+    // Other counts for work of another grain (whole decode steps: core/model/decode_threads.h).
+    explicit SplitChooser(int probeRuns = kProbeRuns, std::uint64_t recheck = kRecheck)
+        : m_probeRuns(probeRuns < 1 ? 1 : probeRuns), m_recheck(recheck < 2 ? 2 : recheck)
+    {
+    }
+
     struct Choice
     {
         bool split = false;
@@ -33,11 +39,13 @@ public:
 
     // The way chosen after probing (meaningless while probing()).
     bool prefersSplit() const { return m_split < m_serial; }
-    bool probing() const { return m_serialRuns < kProbeRuns || m_splitRuns < kProbeRuns; }
+    bool probing() const { return m_serialRuns < m_probeRuns || m_splitRuns < m_probeRuns; }
     double serialSeconds() const { return m_serial; }
     double splitSeconds() const { return m_split; }
 
 private:
+    int m_probeRuns;
+    std::uint64_t m_recheck;
     double m_serial = 0, m_split = 0; // running means of the recorded times, seconds
     int m_serialRuns = 0, m_splitRuns = 0;
     std::uint64_t m_calls = 0;        // calls to next()

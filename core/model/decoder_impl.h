@@ -6,6 +6,7 @@
 // weights are materialised (and, when streaming, read from the mapping) once per batch.
 
 #include "core/io/checkpoint.h"
+#include "core/model/decode_threads.h"
 #include "core/model/kv_cache_impl.h"
 #include "core/model/layer_weights_impl.h"
 #include "core/model/model_options.h"
@@ -79,6 +80,10 @@ public:
     // Checkpoint tensor name of a projection's weight.
     std::string linearTensorName(int layer, Projection proj) const;
 
+    // Whether decode steps (Model::generate) run on one thread or all, timed over this model's
+    // steps (core/model/decode_threads.h).
+    DecodeThreadChooser &decodeThreads() { return m_decodeThreads; }
+
 private:
     std::string layerPrefix(int layer) const;
     std::shared_ptr<LayerWeights> loadLayer(int layer) const;
@@ -103,6 +108,7 @@ private:
     torch::Tensor m_cos, m_sin;                            // [positions, headDim/2] fp32
     std::map<std::pair<int, Projection>, std::shared_ptr<const LinearOp>> m_overrides;
     std::mutex m_ropeMutex;
+    DecodeThreadChooser m_decodeThreads;
 };
 
 } // namespace lieq

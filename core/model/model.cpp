@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <set>
 
 namespace lieq {
@@ -94,10 +95,27 @@ GenerateResult Model::generate(const std::vector<std::int32_t> &prompt,
         } else {
             ids = idsTensor(sequence, 1, static_cast<std::int64_t>(sequence.size()));
         }
-        const torch::Tensor hidden = m_decoder->forwardHidden(ids, fo);
-        const torch::Tensor last = hidden.slice(1, hidden.size(1) - 1, hidden.size(1));
-        const auto next =
-            static_cast<std::int32_t>(m_decoder->logits(last).reshape({-1}).argmax().item<std::int64_t>());
+        // A decode step (one new token through the cache) on one thread or all, whichever its
+        // timing over this model's steps found faster (core/model/decode_threads.h).
+        const bool decodeStep = options.useKvCache && i > 0 && m_decoder->device().is_cpu() &&
+                                m_decoder->decodeThreads().policy() != DecodeThreadPolicy::PerProduct;
+        DecodeThreadChooser::Step way;
+        if (decodeStep)
+            way = m_decoder->decodeThreads().next(ThreadPool::global().threads());
+        const auto stepStart = std::chrono::steady_clock::now();
+        std::int32_t next = 0;
+        {
+            std::optional<DecodeStepScope> scope;
+            if (decodeStep)
+                scope.emplace(way.allThreads);
+            const torch::Tensor hidden = m_decoder->forwardHidden(ids, fo);
+            const torch::Tensor last = hidden.slice(1, hidden.size(1) - 1, hidden.size(1));
+            next = static_cast<std::int32_t>(
+                m_decoder->logits(last).reshape({-1}).argmax().item<std::int64_t>());
+        }
+        if (decodeStep)
+            m_decoder->decodeThreads().record(
+                way, std::chrono::duration<double>(std::chrono::steady_clock::now() - stepStart).count());
         result.tokens.push_back(next);
         sequence.push_back(next);
         pending = {next};

@@ -12,6 +12,10 @@
 // machine two threads do not always get two cores, and the operations' speed-ups are to be read
 // against it.
 //
+// "decode" (not in the default list; meant for --model DIR, a quantized checkpoint folder too)
+// times decode steps on one thread and on all, alternating step by step in the same run, beside
+// the default timed choice (core/model/decode_threads.h), whose rate is the row's.
+//
 //   bench_threads [--ops machine,ppl,generate,analyze,rtn,gptq,awq,eval,machine] [--max-threads N]
 //                 [--policies pool,library] [--busy 0,1] [--layers 8] [--reps 2] [--small]
 //                 [--model DIR]   (a generated model kept in DIR, or any HF folder there)
@@ -194,7 +198,10 @@ int main(int argc, char **argv)
     const std::string model = std::filesystem::exists(modelDir + "/config.json")
                                   ? modelDir
                                   : test::writeTinyCheckpoint(modelDir, spec);
-    std::printf("model: qwen3, %lld layers, hidden %lld, FFN %lld, %lld/%lld heads of %lld, "
+    if (opt.count("model"))
+        std::printf("model: %s\n", model.c_str());
+    else
+        std::printf("model: qwen3, %lld layers, hidden %lld, FFN %lld, %lld/%lld heads of %lld, "
                 "vocabulary %lld, bf16 (generated)\n",
                 static_cast<long long>(spec.layers), static_cast<long long>(spec.hidden),
                 static_cast<long long>(spec.intermediate), static_cast<long long>(spec.heads),
@@ -238,6 +245,10 @@ int main(int argc, char **argv)
                                 base > 0 ? r.rate / base : 0.0, loadavg().c_str());
                     if (r.unit.empty())
                         std::printf("  (child failed: %s)\n", out.c_str());
+                    const std::size_t steps = out.find("STEPS ");
+                    if (steps != std::string::npos && t > 1) // decode: both ways, same run
+                        std::printf("  steps alternating in the same run, tokens/s: %s\n",
+                                    out.substr(steps + 6, out.find('\n', steps) - steps - 6).c_str());
                     std::fflush(stdout);
                 }
             }

@@ -4,8 +4,10 @@
 #include "core/data/calibration.h"
 #include "core/data/token_windows.h"
 #include "core/eval/perplexity.h"
+#include "core/model/decoder_impl.h"
 #include "core/model/model.h"
 #include "core/quant/pipeline.h"
+#include "core/quant/pipeline_checkpoint.h"
 #include "core/tasks/loglikelihood_scorer.h"
 #include "core/tokenizer/tokenizer.h"
 
@@ -85,6 +87,50 @@ int runThreadBenchChild(const std::string &modelDir, const std::string &op, int 
                      return double(evaluatePerplexity(*model, windows).tokens + windows.count);
                  },
                  "tokens/s"};
+        } else if (op == "decode") {
+            // Decode steps on one thread and on all, alternating step by step in one run (set
+            // before each step from the progress callback), so that load changes hit both ways
+            // alike: the one-thread and all-thread step rates, and the default (timed) choice's.
+            model = loadAnyModel(modelDir); // quantized checkpoint folders too
+            const std::vector<std::int32_t> prompt = randomIds(16, model->config().vocabSize, 2);
+            const auto stepRates = [&model, prompt](bool alternate, double &oneRate, double &allRate) {
+                GenerateOptions g;
+                g.maxNewTokens = 65;
+                g.stopAtEos = false;
+                DecodeThreadChooser &chooser = model->decoder().decodeThreads();
+                double seconds[2] = {0, 0}, last = 0;
+                int steps[2] = {0, 0};
+                std::int64_t step = -1;
+                const auto t0 = std::chrono::steady_clock::now();
+                model->generate(prompt, g, [&](const Progress &p) {
+                    const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+                    if (step >= 1) { // step 0 is the prompt
+                        seconds[step % 2] += t - last;
+                        ++steps[step % 2];
+                    }
+                    step = p.done;
+                    last = t;
+                    if (alternate)
+                        chooser.setPolicy(step % 2 ? DecodeThreadPolicy::All : DecodeThreadPolicy::One);
+                    return true;
+                });
+                chooser.setPolicy(DecodeThreadPolicy::Auto);
+                oneRate = steps[0] / seconds[0];
+                allRate = steps[1] / seconds[1];
+                return double(steps[0] + steps[1]) / (seconds[0] + seconds[1]);
+            };
+            double oneRate = 0, allRate = 0, unused = 0;
+            stepRates(true, oneRate, allRate); // warm-up
+            double bestOne = 0, bestAll = 0, bestAuto = 0;
+            for (int r = 0; r < std::max(1, reps); ++r) {
+                stepRates(true, oneRate, allRate);
+                bestOne = std::max(bestOne, oneRate);
+                bestAll = std::max(bestAll, allRate);
+                bestAuto = std::max(bestAuto, stepRates(false, unused, unused));
+            }
+            std::printf("STEPS one %.2f all %.2f\n", bestOne, bestAll);
+            std::printf("RESULT %.3f %.4f tokens/s\n", bestAuto, 64 / bestAuto);
+            return 0;
         } else if (op == "generate") {
             const std::vector<std::int32_t> prompt = randomIds(8, vocab, 2);
             m = {[&model, prompt] {

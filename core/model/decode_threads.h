@@ -1,0 +1,80 @@
+#pragma once
+
+#include "kernels/parallel.h"
+#include "kernels/split_chooser.h"
+#include "core/util/thread_pool.h"
+
+#include <cstdint>
+#include <optional>
+
+// How many threads a decode step (one new token through the KV cache) runs on: one, or all of
+// the pool's. A step reads every weight once in ~200 short matrix-vector products, each too short
+// to time reliably by itself, and whether splitting them pays depends on the moment: on an idle
+// machine the second core adds memory bandwidth, with another process on that core every split
+// waits for it, and on a shared virtual machine the host decides. A whole step (~30 ms for a
+// 0.6B model) is long enough to time, so steps are timed on one thread and on all of them,
+// alternately at first, then the faster way is kept and the other tried again every
+// kRecheckSteps steps (kernels::SplitChooser, at the grain of steps). Inside a step every
+// product follows the step's choice: the per-product choosers (kernels::parallelForTimed) are
+// neither consulted nor fed, so a short generation does not spend its first tokens probing ~200
+// of them. Results do not depend on the choice (each output row is computed the same way on any
+// thread).
+//
+// LIEQ_DECODE_THREADS=1|all fixes the choice, =products restores the way before it (no step
+// scope: each product timed split/unsplit by itself), for benchmarks; auto (the default) times.
+namespace lieq {
+
+enum class DecodeThreadPolicy { Auto, One, All, PerProduct };
+
+// LIEQ_DECODE_THREADS (read once): "1" -> One, "all" -> All, "products" -> PerProduct,
+// anything else -> Auto.
+DecodeThreadPolicy decodeThreadPolicyFromEnvironment();
+
+class DecodeThreadChooser
+{
+public:
+    static constexpr int kProbeSteps = 3;            // timed steps each way before choosing
+    static constexpr std::uint64_t kRecheckSteps = 32; // then every 32nd step the other way
+
+    explicit DecodeThreadChooser(DecodeThreadPolicy policy = decodeThreadPolicyFromEnvironment());
+
+    struct Step
+    {
+        bool allThreads = false;
+        bool timed = false; // record() only uses timed steps
+        kernels::SplitChooser::Choice choice;
+    };
+
+    // The next step's way, for a pool of `threads` threads (a change of it restarts the timing).
+    // Under PerProduct the step has no scope of its own: the caller opens none.
+    Step next(int threads);
+    void record(const Step &step, double seconds);
+
+    DecodeThreadPolicy policy() const { return m_policy; }
+    // Replaces the policy and forgets the timings (tests, benchmarks).
+    void setPolicy(DecodeThreadPolicy policy);
+    bool probing() const { return m_chooser.probing(); }
+    bool prefersAllThreads() const { return m_chooser.prefersSplit(); }
+    double oneThreadSeconds() const { return m_chooser.serialSeconds(); }
+    double allThreadsSeconds() const { return m_chooser.splitSeconds(); }
+
+private:
+    DecodeThreadPolicy m_policy;
+    int m_threads = 0;
+    kernels::SplitChooser m_chooser{kProbeSteps, kRecheckSteps};
+};
+
+// Runs the calling thread's work in its scope the way a Step chose: on one thread, every pool
+// split runs inline and the kernels' timed products stay unsplit; on all threads, the kernels'
+// timed products split (the pool still runs tiny work inline).
+class DecodeStepScope
+{
+public:
+    explicit DecodeStepScope(bool allThreads);
+
+private:
+    std::optional<ThreadPool::SerialScope> m_serial;
+    kernels::ScopedSplitPolicy m_policy;
+};
+
+} // namespace lieq
