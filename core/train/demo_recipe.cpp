@@ -157,7 +157,7 @@ DemoRecipeResult runDemoRecipe(const DemoRecipeOptions &o, const ProgressFn &pro
     // never targets and decay towards zero).
     LmShape shape = o.shape;
     shape.vocabSize = (r.tokenizerVocab + 63) / 64 * 64;
-    shape.eosTokenId = eos;
+    shape.eosTokenIds = {eos};
     shape.bosTokenId = eos; // Qwen3 names <|endoftext|> as bos too; the tokenizer adds none
     LmTrainer trainer(shape, o.initSeed);
     r.parameters = trainer.parameterCount();

@@ -4,7 +4,26 @@
 
 #include <nlohmann/json.hpp>
 
+#include <vector>
+
 namespace lieq {
+
+LmShape::LmShape()
+{
+    arch = Architecture::Qwen3;
+    modelType = "qwen3";
+    vocabSize = 4096;
+    hiddenSize = 192;
+    intermediateSize = 512;
+    numLayers = 8;
+    numHeads = 6;
+    numKvHeads = 2;
+    headDim = 32;
+    maxPositionEmbeddings = 1024;
+    tieWordEmbeddings = true;
+    qkNorm = true;
+    torchDtype = "bfloat16";
+}
 
 void LmShape::validate() const
 {
@@ -29,9 +48,15 @@ void LmShape::validate() const
                     std::to_string(headDim));
     if (!(initializerRange > 0) || !(rmsNormEps > 0) || !(ropeTheta > 0))
         throw Error("model shape: initializer range, RMSNorm eps and rope theta must be positive");
-    for (const auto &id : {bosTokenId, eosTokenId})
-        if (id && (*id < 0 || *id >= vocabSize))
-            throw Error("model shape: special token id " + std::to_string(*id) +
+    if (eosTokenIds.size() > 1)
+        throw Error("model shape: at most one end-of-sequence token id, got " +
+                    std::to_string(eosTokenIds.size()));
+    std::vector<std::int64_t> specialIds = eosTokenIds;
+    if (bosTokenId)
+        specialIds.push_back(*bosTokenId);
+    for (const std::int64_t id : specialIds)
+        if (id < 0 || id >= vocabSize)
+            throw Error("model shape: special token id " + std::to_string(id) +
                         " is outside the vocabulary of " + std::to_string(vocabSize));
 }
 
@@ -42,7 +67,7 @@ std::string LmShape::configJson() const
     j["attention_bias"] = false;
     j["attention_dropout"] = 0.0;
     j["bos_token_id"] = bosTokenId ? nlohmann::ordered_json(*bosTokenId) : nullptr;
-    j["eos_token_id"] = eosTokenId ? nlohmann::ordered_json(*eosTokenId) : nullptr;
+    j["eos_token_id"] = !eosTokenIds.empty() ? nlohmann::ordered_json(eosTokenIds.front()) : nullptr;
     j["head_dim"] = headDim;
     j["hidden_act"] = "silu";
     j["hidden_size"] = hiddenSize;
@@ -67,11 +92,9 @@ std::string LmShape::configJson() const
     return j.dump(2) + "\n";
 }
 
-ModelConfig LmShape::toConfig() const { return ModelConfig::fromJson(configJson(), "config.json"); }
-
 std::int64_t LmShape::parameterCount() const
 {
-    const std::int64_t perLayer = toConfig().layerLinearParams() + 2 * hiddenSize + 2 * headDim;
+    const std::int64_t perLayer = layerLinearParams() + 2 * hiddenSize + 2 * headDim;
     return vocabSize * hiddenSize + numLayers * perLayer + hiddenSize;
 }
 

@@ -96,7 +96,7 @@ Qwen3LmImpl::Qwen3LmImpl(const LmShape &s) : shape(s)
 {
     s.validate();
     model = register_module("model", Qwen3Model(s));
-    const std::vector<double> f = ropeInverseFrequencies(s.toConfig());
+    const std::vector<double> f = ropeInverseFrequencies(s);
     invFreq = torch::tensor(f, torch::kFloat64);
 }
 

@@ -32,7 +32,7 @@ LmShape tinyShape()
     s.numKvHeads = 2;
     s.headDim = 8;
     s.maxPositionEmbeddings = 64;
-    s.eosTokenId = 63;
+    s.eosTokenIds = {63};
     return s;
 }
 
