@@ -57,11 +57,10 @@ json resultJson(const lieq::jobs::QuantizeRequest &req, const lieq::jobs::Quanti
            {"calibration", {{"path", req.calibration.path}, {"samples", req.calibration.samples},
                             {"seqlen", req.calibration.seqlen}, {"seed", req.calibration.seed},
                             {"tokens", r.calibrationTokens}}},
-           {"timings", {{"capture_s", r.captureSeconds}, {"quantize_s", r.quantizeSeconds},
-                        {"forward_s", r.forwardSeconds}, {"pipeline_s", r.totalSeconds},
-                        {"layer_forwards", r.layerForwards}, {"total_s", out.totalSeconds}}},
+           {"timings", lieq::jobs::pipelineTimingsJson(r)},
            {"effective_bits", out.effectiveBits},
            {"modules", mods}};
+    j["timings"]["total_s"] = out.totalSeconds;
     if (out.plan.sourceRunId)
         j["plan"]["source_run"] = *out.plan.sourceRunId;
     if (!out.outputDir.empty())

@@ -42,15 +42,10 @@ std::string runSettingsJson(const QuantizeRequest &r)
 
 std::string timingsJson(const QuantizeResult &out)
 {
-    const PipelineResult &r = out.pipeline;
-    nlohmann::json t{{"capture_s", r.captureSeconds},
-                     {"quantize_s", r.quantizeSeconds},
-                     {"forward_s", r.forwardSeconds},
-                     {"pipeline_s", r.totalSeconds},
-                     {"calibration_s", out.calibrationSeconds},
-                     {"layer_forwards", r.layerForwards},
-                     {"calibration_tokens", r.calibrationTokens},
-                     {"nominal_bits", r.nominalBits}};
+    nlohmann::json t = pipelineTimingsJson(out.pipeline);
+    t["calibration_s"] = out.calibrationSeconds;
+    t["calibration_tokens"] = out.pipeline.calibrationTokens;
+    t["nominal_bits"] = out.pipeline.nominalBits;
     if (out.evaluation.report.ppl)
         t["eval_ppl_s"] = out.evaluation.report.ppl->seconds;
     return t.dump();
@@ -138,6 +133,15 @@ std::string setAsideOutput(const std::string &dir, std::int64_t runId)
 }
 
 } // namespace
+
+nlohmann::json pipelineTimingsJson(const PipelineResult &r)
+{
+    return {{"capture_s", r.captureSeconds},
+            {"quantize_s", r.quantizeSeconds},
+            {"forward_s", r.forwardSeconds},
+            {"pipeline_s", r.totalSeconds},
+            {"layer_forwards", r.layerForwards}};
+}
 
 QuantizeResult runQuantize(const QuantizeRequest &request, const JobContext &context)
 {

@@ -6,6 +6,8 @@
 #include "core/jobs/plan_job.h"
 #include "core/quant/pipeline.h"
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -56,5 +58,9 @@ struct QuantizeResult
 };
 
 QuantizeResult runQuantize(const QuantizeRequest &request, const JobContext &context);
+
+// The pipeline's times and layer forwards as a stored run's timings and `lieq quantize --json`
+// report them: capture_s, quantize_s, forward_s, pipeline_s, layer_forwards.
+nlohmann::json pipelineTimingsJson(const PipelineResult &r);
 
 } // namespace lieq::jobs

@@ -95,21 +95,13 @@ std::optional<AnalysisRunDetail> ExperimentStore::loadAnalysisRun(std::int64_t i
         *m_db,
         "SELECT layer, metric, value FROM analysis_layer_metrics WHERE run_id = ? "
         "ORDER BY layer, metric",
-        [](const Statement &st) {
-            return LayerMetric{static_cast<int>(st.columnInt(0)), st.columnText(1),
-                               st.columnDouble(2)};
-        },
-        id);
+        recordReader<LayerMetric>([](LayerMetric &m) { return std::tie(m.layer, m.metric, m.value); }), id);
     d->projections = queryRows(
         *m_db,
         "SELECT layer, projection, metric, head, value FROM analysis_projection_metrics "
         "WHERE run_id = ? ORDER BY layer, projection, metric, ifnull(head, -1)",
-        [](const Statement &st) {
-            ProjectionMetric p{static_cast<int>(st.columnInt(0)), st.columnText(1),
-                               st.columnText(2), std::nullopt, st.columnDouble(4)};
-            if (!st.isNull(3)) p.head = static_cast<int>(st.columnInt(3));
-            return p;
-        },
+        recordReader<ProjectionMetric>(
+            [](ProjectionMetric &p) { return std::tie(p.layer, p.projection, p.metric, p.head, p.value); }),
         id);
     return d;
 }

@@ -28,12 +28,10 @@ std::int64_t ExperimentStore::addExport(const ExportRecord &r)
 
 std::vector<ExportRecord> ExperimentStore::exports(const ExportFilter &f)
 {
-    const auto read = [](const Statement &st) {
-        ExportRecord r;
-        readColumns(st, 0, r.id, r.quantRunId, r.analysisRunId, r.modelId, r.kind, r.path, r.bytes,
-                    r.sha256, r.settingsJson, r.summaryJson, r.createdAtMs);
-        return r;
-    };
+    const auto read = recordReader<ExportRecord>([](ExportRecord &r) {
+        return std::tie(r.id, r.quantRunId, r.analysisRunId, r.modelId, r.kind, r.path, r.bytes, r.sha256,
+                        r.settingsJson, r.summaryJson, r.createdAtMs);
+    });
     return queryRows(
         *m_db,
         "SELECT id, quant_run_id, analysis_run_id, model_id, kind, path, bytes, sha256, "

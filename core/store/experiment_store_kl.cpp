@@ -48,14 +48,11 @@ std::int64_t ExperimentStore::addKlStats(const KlStatsRecord &r)
 
 std::vector<KlStatsRecord> ExperimentStore::klStats(const KlStatsFilter &f)
 {
-    const auto read = [](const Statement &st) {
-        KlStatsRecord r;
-        readColumns(st, 0, r.id, r.modelId, r.quantRunId, r.referenceModelId, r.datasetId,
-                    r.windows, r.seqlen, r.positions, r.klMean, r.klStderr, r.klMax, r.klP99,
-                    r.klMedian, r.top1, r.deltaPRms, r.pplRatio, r.lnPplCorrelation, r.statsJson,
-                    r.settingsJson, r.createdAtMs);
-        return r;
-    };
+    const auto read = recordReader<KlStatsRecord>([](KlStatsRecord &r) {
+        return std::tie(r.id, r.modelId, r.quantRunId, r.referenceModelId, r.datasetId, r.windows, r.seqlen,
+                        r.positions, r.klMean, r.klStderr, r.klMax, r.klP99, r.klMedian, r.top1, r.deltaPRms,
+                        r.pplRatio, r.lnPplCorrelation, r.statsJson, r.settingsJson, r.createdAtMs);
+    });
     return queryRows(
         *m_db,
         "SELECT id, model_id, quant_run_id, reference_model_id, dataset_id, windows, "

@@ -132,15 +132,8 @@ std::optional<QuantRunDetail> ExperimentStore::loadQuantRun(std::int64_t id)
         *m_db,
         "SELECT layer, module, bits, loss, seconds FROM quant_module_losses WHERE run_id = ? "
         "ORDER BY layer, module",
-        [](const Statement &st) {
-            ModuleLoss l;
-            l.layer = static_cast<int>(st.columnInt(0));
-            l.module = st.columnText(1);
-            if (!st.isNull(2)) l.bits = static_cast<int>(st.columnInt(2));
-            l.loss = st.columnDouble(3);
-            l.seconds = st.columnDouble(4);
-            return l;
-        },
+        recordReader<ModuleLoss>(
+            [](ModuleLoss &l) { return std::tie(l.layer, l.module, l.bits, l.loss, l.seconds); }),
         id);
     return d;
 }
@@ -187,12 +180,10 @@ std::vector<std::int64_t> ExperimentStore::addEvalResults(const std::vector<Eval
 
 std::vector<EvalResult> ExperimentStore::evalResults(const EvalFilter &f)
 {
-    const auto read = [](const Statement &st) {
-        EvalResult r;
-        readColumns(st, 0, r.id, r.modelId, r.quantRunId, r.datasetId, r.task, r.metric, r.value,
-                    r.stderrValue, r.n, r.settingsJson, r.createdAtMs);
-        return r;
-    };
+    const auto read = recordReader<EvalResult>([](EvalResult &r) {
+        return std::tie(r.id, r.modelId, r.quantRunId, r.datasetId, r.task, r.metric, r.value, r.stderrValue, r.n,
+                        r.settingsJson, r.createdAtMs);
+    });
     return queryRows(*m_db,
                      "SELECT id, model_id, quant_run_id, dataset_id, task, metric, value, "
                      "stderr, n, settings_json, created_at FROM eval_results "

@@ -124,6 +124,11 @@ void readColumn(const Statement &st, int column, std::optional<std::int64_t> &va
 {
     value = st.columnOptionalInt(column);
 }
+void readColumn(const Statement &st, int column, std::optional<int> &value)
+{
+    const std::optional<std::int64_t> v = st.columnOptionalInt(column);
+    value = v ? std::optional<int>(static_cast<int>(*v)) : std::nullopt;
+}
 void readColumn(const Statement &st, int column, RunStatus &value)
 {
     value = runStatusFromString(st.columnText(column));

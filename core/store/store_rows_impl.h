@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <vector>
 
@@ -60,6 +61,7 @@ void readColumn(const Statement &st, int column, int &value);
 void readColumn(const Statement &st, int column, double &value);
 void readColumn(const Statement &st, int column, std::string &value);
 void readColumn(const Statement &st, int column, std::optional<std::int64_t> &value);
+void readColumn(const Statement &st, int column, std::optional<int> &value);
 void readColumn(const Statement &st, int column, RunStatus &value);
 void readColumn(const Statement &st, int column, RunKind &value);
 template<typename... Fields>
@@ -67,6 +69,18 @@ void readColumns(const Statement &st, int first, Fields &...fields)
 {
     int column = first;
     (readColumn(st, column++, fields), ...);
+}
+
+// A reader for queryRows/queryRow that makes a Record from the columns, from the first on:
+// `fields(record)` ties its fields in SELECT order.
+template <typename Record, typename Fields>
+auto recordReader(Fields fields)
+{
+    return [fields](const Statement &st) {
+        Record r;
+        std::apply([&st](auto &...f) { readColumns(st, 0, f...); }, fields(r));
+        return r;
+    };
 }
 
 // Binds `params` to ?1, ?2, ... in order.
