@@ -21,8 +21,12 @@ public:
     static constexpr std::uint64_t kRecheck = 64; // then every kRecheck-th call the other way
 
     // Other counts for work of another grain (whole decode steps: core/model/decode_threads.h).
-    explicit SplitChooser(int probeRuns = kProbeRuns, std::uint64_t recheck = kRecheck)
-        : m_probeRuns(probeRuns < 1 ? 1 : probeRuns), m_recheck(recheck < 2 ? 2 : recheck)
+    // decisiveRatio > 1 ends the probes early once both ways have run and one took that many
+    // times as long as the other (a split on a busy core): its remaining probes would only cost.
+    explicit SplitChooser(int probeRuns = kProbeRuns, std::uint64_t recheck = kRecheck,
+                          double decisiveRatio = 0)
+        : m_probeRuns(probeRuns < 1 ? 1 : probeRuns), m_recheck(recheck < 2 ? 2 : recheck),
+          m_decisive(decisiveRatio)
     {
     }
 
@@ -39,13 +43,23 @@ public:
 
     // The way chosen after probing (meaningless while probing()).
     bool prefersSplit() const { return m_split < m_serial; }
-    bool probing() const { return m_serialRuns < m_probeRuns || m_splitRuns < m_probeRuns; }
+    bool probing() const
+    {
+        return (m_serialRuns < m_probeRuns || m_splitRuns < m_probeRuns) && !decisive();
+    }
     double serialSeconds() const { return m_serial; }
     double splitSeconds() const { return m_split; }
 
 private:
+    bool decisive() const
+    {
+        return m_decisive > 1 && m_serialRuns > 0 && m_splitRuns > 0 &&
+               (m_split > m_decisive * m_serial || m_serial > m_decisive * m_split);
+    }
+
     int m_probeRuns;
     std::uint64_t m_recheck;
+    double m_decisive;
     double m_serial = 0, m_split = 0; // running means of the recorded times, seconds
     int m_serialRuns = 0, m_splitRuns = 0;
     std::uint64_t m_calls = 0;        // calls to next()

@@ -13,8 +13,8 @@
 // machine the second core adds memory bandwidth, with another process on that core every split
 // waits for it, and on a shared virtual machine the host decides. A whole step (~30 ms for a
 // 0.6B model) is long enough to time, so steps are timed on one thread and on all of them,
-// alternately at first, then the faster way is kept and the other tried again every
-// kRecheckSteps steps (kernels::SplitChooser, at the grain of steps). Inside a step every
+// alternately at first (until one is clearly slower), then the faster way is kept and the other
+// tried again every kRecheckSteps steps (kernels::SplitChooser, at the grain of steps). Inside a step every
 // product follows the step's choice: the per-product choosers (kernels::parallelForTimed) are
 // neither consulted nor fed, so a short generation does not spend its first tokens probing ~200
 // of them. Results do not depend on the choice (each output row is computed the same way on any
@@ -35,6 +35,10 @@ class DecodeThreadChooser
 public:
     static constexpr int kProbeSteps = 3;            // timed steps each way before choosing
     static constexpr std::uint64_t kRecheckSteps = 32; // then every 32nd step the other way
+    // A way that took this many times as long as the other in its first probe is dropped at
+    // once (all threads with a core busy elsewhere: ~1.5x), sparing a short generation the
+    // rest of its probes.
+    static constexpr double kDecisiveRatio = 1.25;
 
     explicit DecodeThreadChooser(DecodeThreadPolicy policy = decodeThreadPolicyFromEnvironment());
 
@@ -61,7 +65,7 @@ public:
 private:
     DecodeThreadPolicy m_policy;
     int m_threads = 0;
-    kernels::SplitChooser m_chooser{kProbeSteps, kRecheckSteps};
+    kernels::SplitChooser m_chooser{kProbeSteps, kRecheckSteps, kDecisiveRatio};
 };
 
 // Runs the calling thread's work in its scope the way a Step chose: on one thread, every pool
