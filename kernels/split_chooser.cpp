@@ -39,6 +39,17 @@ void SplitChooser::record(const Choice &c, double seconds)
     else
         mean = 0.75 * mean + 0.25 * seconds;
     runs = std::min(runs + 1, m_probeRuns);
+    if (probing())
+        return;
+    if (!m_chosen) {
+        m_chosen = true;
+        m_prefersSplit = m_split < m_serial;
+        return;
+    }
+    const double current = m_prefersSplit ? m_split : m_serial;
+    const double other = m_prefersSplit ? m_serial : m_split;
+    if (other * (1 + m_margin) < current)
+        m_prefersSplit = !m_prefersSplit;
 }
 
 } // namespace lieq::kernels

@@ -23,10 +23,13 @@ public:
     // Other counts for work of another grain (whole decode steps: core/model/decode_threads.h).
     // decisiveRatio > 1 ends the probes early once both ways have run and one took that many
     // times as long as the other (a split on a busy core): its remaining probes would only cost.
+    // After the probes the choice changes only when the other way is faster by more than
+    // switchMargin (a fraction): a way seen only in single rechecks, which may run under other
+    // conditions than in a long stretch, must win clearly.
     explicit SplitChooser(int probeRuns = kProbeRuns, std::uint64_t recheck = kRecheck,
-                          double decisiveRatio = 0)
+                          double decisiveRatio = 0, double switchMargin = 0)
         : m_probeRuns(probeRuns < 1 ? 1 : probeRuns), m_recheck(recheck < 2 ? 2 : recheck),
-          m_decisive(decisiveRatio)
+          m_decisive(decisiveRatio), m_margin(switchMargin < 0 ? 0 : switchMargin)
     {
     }
 
@@ -42,7 +45,7 @@ public:
     void record(const Choice &c, double seconds);
 
     // The way chosen after probing (meaningless while probing()).
-    bool prefersSplit() const { return m_split < m_serial; }
+    bool prefersSplit() const { return m_prefersSplit; }
     bool probing() const
     {
         return (m_serialRuns < m_probeRuns || m_splitRuns < m_probeRuns) && !decisive();
@@ -60,6 +63,8 @@ private:
     int m_probeRuns;
     std::uint64_t m_recheck;
     double m_decisive;
+    double m_margin;
+    bool m_chosen = false, m_prefersSplit = false;
     double m_serial = 0, m_split = 0; // running means of the recorded times, seconds
     int m_serialRuns = 0, m_splitRuns = 0;
     std::uint64_t m_calls = 0;        // calls to next()

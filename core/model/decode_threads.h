@@ -39,6 +39,10 @@ public:
     // once (all threads with a core busy elsewhere: ~1.5x), sparing a short generation the
     // rest of its probes.
     static constexpr double kDecisiveRatio = 1.25;
+    // After the probes the other way must be 5% faster to take over: with a core busy elsewhere
+    // a single all-thread recheck step ran as fast as one-thread steps (its worker had slept and
+    // was scheduled first), while a stretch of them ran slower.
+    static constexpr double kSwitchMargin = 0.05;
 
     explicit DecodeThreadChooser(DecodeThreadPolicy policy = decodeThreadPolicyFromEnvironment());
 
@@ -65,7 +69,7 @@ public:
 private:
     DecodeThreadPolicy m_policy;
     int m_threads = 0;
-    kernels::SplitChooser m_chooser{kProbeSteps, kRecheckSteps, kDecisiveRatio};
+    kernels::SplitChooser m_chooser{kProbeSteps, kRecheckSteps, kDecisiveRatio, kSwitchMargin};
 };
 
 // Runs the calling thread's work in its scope the way a Step chose: on one thread, every pool

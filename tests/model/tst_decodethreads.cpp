@@ -183,6 +183,29 @@ private Q_SLOTS:
                  qPrintable(QStringLiteral("switched at step %1 of the new load").arg(switched - change)));
     }
 
+    // After the probes a recheck of the other way must win by more than kSwitchMargin.
+    void aRecheckMustWinClearly_data()
+    {
+        QTest::addColumn<double>("recheck");
+        QTest::addColumn<bool>("switches");
+        QTest::newRow("3% faster: stays") << 0.0291 << false;
+        QTest::newRow("10% faster: switches") << 0.027 << true;
+    }
+
+    void aRecheckMustWinClearly()
+    {
+        QFETCH(double, recheck);
+        QFETCH(bool, switches);
+        DecodeThreadChooser c(DecodeThreadPolicy::Auto);
+        // Probes: one thread 0.030, all 0.033 (not decisive): one thread chosen. Then all-thread
+        // steps (rechecks only) take `recheck`.
+        const auto v = drive(c, 2, int(DecodeThreadChooser::kRecheckSteps) + 1,
+                             [](int) { return 0.030; },
+                             [&](int i) { return i < kProbeEnd ? 0.033 : recheck; });
+        QVERIFY(v[DecodeThreadChooser::kRecheckSteps - 1]); // the recheck ran on all threads
+        QCOMPARE(c.prefersAllThreads(), switches);
+    }
+
     void oneThreadPoolsAndFixedPoliciesAreNotTimed()
     {
         DecodeThreadChooser autoChooser(DecodeThreadPolicy::Auto);
