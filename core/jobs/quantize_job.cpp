@@ -178,9 +178,9 @@ QuantizeResult runQuantize(const QuantizeRequest &request, const JobContext &con
         if (!request.outDir.empty()) {
             const SavedCheckpoint saved = saveQuantizedCheckpoint(
                 *model, out.plan.plan, request.settings, request.outDir, context.progress,
-                [&](const std::string &dir) {
+                [&](const std::string &dir, FolderStep step) {
                     if (db)
-                        db->setPendingOutput(out.runId, dir);
+                        db->setPendingOutput(out.runId, dir, step == FolderStep::Placing);
                 });
             out.outputDir = saved.dir;
             out.outputBytes = saved.bytes;

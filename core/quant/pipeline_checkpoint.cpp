@@ -216,7 +216,7 @@ bool isQuantizedCheckpoint(const std::string &dir)
 SavedCheckpoint saveQuantizedCheckpoint(Model &model, const alloc::BitPlan &plan,
                                         const PipelineSettings &settings, const std::string &dir,
                                         const ProgressFn &progress,
-                                        const std::function<void(const std::string &)> &beforePlace)
+                                        const std::function<void(const std::string &, FolderStep)> &onStep)
 {
     torch::NoGradGuard noGrad;
     Decoder &dec = model.decoder();
@@ -338,9 +338,9 @@ SavedCheckpoint saveQuantizedCheckpoint(Model &model, const alloc::BitPlan &plan
         for (const auto &e : fs::directory_iterator(tmp))
             out.bytes += static_cast<std::int64_t>(e.file_size());
         out.tensorBytes = static_cast<std::int64_t>(fs::file_size(tmp / "model.safetensors"));
-    }, [&] {
-        if (beforePlace)
-            beforePlace(out.dir);
+    }, [&](FolderStep step) {
+        if (onStep)
+            onStep(out.dir, step);
     });
     return out;
 }

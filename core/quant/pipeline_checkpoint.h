@@ -3,6 +3,7 @@
 #include "core/alloc/bit_plan.h"
 #include "core/model/model_options.h"
 #include "core/quant/pipeline.h"
+#include "core/util/atomic_folder.h"
 #include "core/util/progress.h"
 
 #include <cstdint>
@@ -45,13 +46,12 @@ struct SavedCheckpoint
 // Writes `model` (quantized in place by quantizeModel) to `dir` atomically: everything goes to
 // a temporary sibling folder that is renamed into place at the end, so a failure or cancel
 // leaves no `dir`. An existing `dir` is replaced only when it is itself a quantized checkpoint
-// (or empty); anything else is refused with a lieq::Error. `beforePlace(absoluteDir)` runs once
-// the temporary folder is complete, before it is renamed into place (writeFolderAtomic): the
-// quantize job records the pending folder in the store there.
+// (or empty); anything else is refused with a lieq::Error. `onStep(absoluteDir, step)` is
+// writeFolderAtomic's: the quantize job records the pending folder in the store there.
 SavedCheckpoint saveQuantizedCheckpoint(Model &model, const alloc::BitPlan &plan,
                                         const PipelineSettings &settings, const std::string &dir,
                                         const ProgressFn &progress = {},
-                                        const std::function<void(const std::string &)> &beforePlace = {});
+                                        const std::function<void(const std::string &, FolderStep)> &onStep = {});
 
 bool isQuantizedCheckpoint(const std::string &dir);
 

@@ -101,16 +101,19 @@ int ExperimentStore::markInterruptedRuns()
         const char *table;
         std::int64_t id, pid;
         std::string error;
+        bool outputComplete;
     };
     std::vector<Dead> dead;
     for (const char *table : {"analysis_runs", "quant_runs"}) {
         const bool quant = std::string(table) == "quant_runs";
-        Statement st(*m_db, std::string("SELECT id, owner_pid, ") + (quant ? "output_path" : "''") +
-                                " FROM " + table + " WHERE status = 'running' AND owner_host = ?");
+        Statement st(*m_db, std::string("SELECT id, owner_pid, ") +
+                                (quant ? "output_path, output_bytes" : "'', 0") + " FROM " + table +
+                                " WHERE status = 'running' AND owner_host = ?");
         st.bind(1, host);
         while (st.step())
             if (processGone(st.columnInt(1)))
-                dead.push_back({table, st.columnInt(0), st.columnInt(1), st.columnText(2)});
+                dead.push_back({table, st.columnInt(0), st.columnInt(1), st.columnText(2),
+                                st.columnInt(3) >= 0});
     }
     if (dead.empty())
         return 0; // the common case: opening writes nothing
@@ -119,11 +122,13 @@ int ExperimentStore::markInterruptedRuns()
         d.error = "process " + std::to_string(d.pid) + " on " + host + " ended without finishing the run";
         if (output.empty())
             continue;
-        // The run had begun to put its checkpoint folder in place (setPendingOutput): undo it
-        // before the row changes, so that a kill in between repeats this step on the next open.
+        // The run was writing its checkpoint folder, or putting it in place (setPendingOutput):
+        // clean up before the row changes, so that a kill in between repeats it on the next open.
         const std::filesystem::path aside = output + ".interrupted-run" + std::to_string(d.id);
         try {
-            if (undoFolderAtomic(output, static_cast<long>(d.pid), aside))
+            if (!d.outputComplete)
+                removeFolderTemporary(output, static_cast<long>(d.pid));
+            else if (undoFolderAtomic(output, static_cast<long>(d.pid), aside))
                 d.error += "; its checkpoint folder was complete and is kept as " + aside.string();
         } catch (const std::filesystem::filesystem_error &e) {
             d.error += "; its checkpoint folder " + output + " could not be put back: " + e.what();

@@ -78,11 +78,13 @@ public:
     // Quantization runs.
     std::int64_t beginQuantRun(const QuantRunSpec &spec);
     void appendModuleLosses(std::int64_t runId, const std::vector<ModuleLoss> &rows);
-    // Records, while the run is still running, the folder it is about to put in place
-    // (writeFolderAtomic's beforePlace step). If its process dies before finishQuantRun, the next
-    // open undoes the folder (undoFolderAtomic): a folder under that name then belongs to a
-    // finished run only.
-    void setPendingOutput(std::int64_t runId, const std::string &outputPath);
+    // Records, while the run is still running, the folder it is writing (`complete` false:
+    // writeFolderAtomic's Writing step) or about to put in place (true: its Placing step); kept as
+    // output_path with output_bytes -1 or 0. If its process dies before finishQuantRun, the next
+    // open removes the partial temporary (removeFolderTemporary) or undoes the folder
+    // (undoFolderAtomic): a folder under that name then belongs to a finished run only, and no
+    // partial folder is left.
+    void setPendingOutput(std::int64_t runId, const std::string &outputPath, bool complete);
     void finishQuantRun(std::int64_t runId, const RunOutcome &outcome,
                         const std::string &outputPath = {}, std::int64_t outputBytes = 0);
     std::optional<std::int64_t> findReusableQuantRun(std::int64_t planId,

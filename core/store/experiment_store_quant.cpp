@@ -79,13 +79,14 @@ void ExperimentStore::appendModuleLosses(std::int64_t runId, const std::vector<M
     tx.commit();
 }
 
-void ExperimentStore::setPendingOutput(std::int64_t runId, const std::string &outputPath)
+void ExperimentStore::setPendingOutput(std::int64_t runId, const std::string &outputPath,
+                                       bool complete)
 {
     requireWritable();
     Transaction tx(*m_db);
     requireRunning("quant_runs", runId);
-    Statement st(*m_db, "UPDATE quant_runs SET output_path = ?, output_bytes = 0 WHERE id = ?");
-    st.bind(1, outputPath).bind(2, runId);
+    Statement st(*m_db, "UPDATE quant_runs SET output_path = ?, output_bytes = ? WHERE id = ?");
+    st.bind(1, outputPath).bind(2, std::int64_t(complete ? 0 : -1)).bind(3, runId);
     st.run();
     tx.commit();
 }

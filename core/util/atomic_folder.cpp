@@ -17,7 +17,7 @@ fs::path sibling(const fs::path &target, const char *what, long pid)
 } // namespace
 
 void writeFolderAtomic(const fs::path &target, const std::function<void(const fs::path &tmp)> &fill,
-                       const std::function<void()> &beforePlace)
+                       const std::function<void(FolderStep)> &onStep)
 {
     const long pid = static_cast<long>(::getpid());
     const fs::path tmp = sibling(target, ".tmp-", pid);
@@ -25,10 +25,12 @@ void writeFolderAtomic(const fs::path &target, const std::function<void(const fs
     std::error_code ec;
     fs::remove_all(tmp, ec); // left by an earlier process with this id
     try {
+        if (onStep)
+            onStep(FolderStep::Writing);
         fs::create_directories(tmp);
         fill(tmp);
-        if (beforePlace)
-            beforePlace();
+        if (onStep)
+            onStep(FolderStep::Placing);
         if (fs::exists(target)) {
             const fs::path del = sibling(target, ".del-", pid);
             fs::remove_all(old, ec);
@@ -47,6 +49,11 @@ void writeFolderAtomic(const fs::path &target, const std::function<void(const fs
             fs::rename(old, target, ec); // the second rename failed: put the first back
         throw;
     }
+}
+
+void removeFolderTemporary(const fs::path &target, long pid)
+{
+    fs::remove_all(sibling(target, ".tmp-", pid));
 }
 
 bool undoFolderAtomic(const fs::path &target, long pid, const fs::path &aside)

@@ -11,15 +11,21 @@ namespace lieq {
 // the new folder is in place, renamed to ".del-PID" and removed. When `fill` or a rename throws,
 // the temporary is removed, `target` is as it was, and the exception goes on.
 //
-// `beforePlace`, when given, runs once the temporary is complete and before the first rename, so
-// that a caller can record durably that `target` is about to change (a store row). If the
-// process then dies before the caller's own work is done, undoFolderAtomic puts things back.
+// `onStep`, when given, is called before each of the two steps, so that a caller can record
+// durably what a dead process would leave (a store row): Writing before the temporary is created
+// (a death then leaves at most a partial temporary: removeFolderTemporary), Placing once it is
+// complete and before the first rename (a death then needs undoFolderAtomic).
+enum class FolderStep { Writing, Placing };
 void writeFolderAtomic(const std::filesystem::path &target,
                        const std::function<void(const std::filesystem::path &tmp)> &fill,
-                       const std::function<void()> &beforePlace = {});
+                       const std::function<void(FolderStep)> &onStep = {});
+
+// Removes the temporary that writeFolderAtomic(target) of process `pid` was writing when it died
+// during its Writing step; `target` is untouched.
+void removeFolderTemporary(const std::filesystem::path &target, long pid);
 
 // Undoes what writeFolderAtomic(target) of process `pid` left when that process stopped after its
-// `beforePlace` step (a kill, or a failure of the caller's later work). The new folder was complete
+// Placing step (a kill, or a failure of the caller's later work). The new folder was complete
 // by then; wherever it is (the temporary, or `target` if it got there) it is renamed to `aside`, so
 // the work is kept, not deleted. A folder it replaced is put back under `target` if it had not
 // been removed yet. Idempotent: every step is one rename, and a second run after a partial one

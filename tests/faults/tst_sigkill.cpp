@@ -4,8 +4,9 @@
 // run's normal duration (the seed is printed; LIEQ_KILL_SEED repeats a sequence). After every
 // kill the store passes integrity_check and foreign_key_check, every run that had finished
 // before is still there with the same rows and values, the killed run is marked "interrupted"
-// when the store is next opened, and a checkpoint folder exists only under its final name when
-// its run finished (SQLite's WAL and the atomic folder rename make both hold).
+// when the store is next opened, a checkpoint folder exists only under its final name when its
+// run finished, and no partial folder is left (SQLite's WAL, the atomic folder rename, and the
+// store's record of a folder being written or placed, undone on the next open, make these hold).
 #include "core/store/experiment_store.h"
 #include "tests/faults/fault_fixture.h"
 
@@ -114,11 +115,19 @@ void TestSigkill::killDuringStoreWrites()
             store::ExperimentStore s(m_f->store);
         }
         QVERIFY2(test::runningRuns(m_f->store) == 0, qPrintable(where + QStringLiteral(": a run left running")));
-        // A checkpoint folder under its final name belongs to a finished run.
+        // A checkpoint folder under its final name belongs to a finished run (the path matched
+        // as a whole field: out/q1 is a prefix of out/q1001), and no partial temporary is left.
         const std::string out = m_f->path("out/q" + std::to_string(i));
+        const QRegularExpression outField(QStringLiteral(" ") +
+                                          QRegularExpression::escape(QString::fromStdString(out)) +
+                                          QStringLiteral(" "));
         if (i % 2 == 1 && fs::exists(out))
-            QVERIFY2(now.filter(QString::fromStdString(out)).size() == 1,
+            QVERIFY2(now.filter(outField).size() == 1,
                      qPrintable(where + QStringLiteral(": folder of an unfinished run: ") + QString::fromStdString(out)));
+        for (const auto &e : fs::directory_iterator(m_f->path("out")))
+            QVERIFY2(e.path().filename().string().find(".tmp-") == std::string::npos,
+                     qPrintable(where + QStringLiteral(": partial folder left: ") +
+                                QString::fromStdString(e.path().string())));
     }
     qInfo("%d kills survived, %d runs completed, %lld finished runs intact", killed, completed,
           qint64(finished.size()));

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <map>
 #include <stdexcept>
+#include <unistd.h>
+#include <vector>
 
 using namespace lieq;
 namespace fs = std::filesystem;
@@ -114,25 +116,32 @@ private Q_SLOTS:
         }
     }
 
-    // writeFolderAtomic replacing a folder; beforePlace sees the temporary whole and the target
-    // untouched; a failing beforePlace (a store that cannot record) leaves the target as it was.
-    void writeFolderReplacesAndCallsBeforePlace()
+    // writeFolderAtomic replacing a folder: onStep says Writing before the temporary exists and
+    // Placing once it is whole, with the target untouched; a failing onStep (a store that cannot
+    // record) leaves the target as it was and no temporary.
+    void writeFolderReplacesAndReportsSteps()
     {
         QTemporaryDir dir;
         const fs::path t = dir.filePath(QStringLiteral("ckpt")).toStdString();
         fs::create_directories(t);
         writeFileAtomic((t / "w").string(), "E");
         const auto fill = [](const fs::path &tmp) { writeFileAtomic((tmp / "w").string(), "N"); };
-        QVERIFY_THROWS_EXCEPTION(std::runtime_error,
-                                 writeFolderAtomic(t, fill, [] { throw std::runtime_error("store"); }));
-        QCOMPARE(readFile((t / "w").string()), std::string("E"));
-        QCOMPARE(std::distance(fs::directory_iterator(dir.path().toStdString()), {}), 1);
-        bool called = false;
-        writeFolderAtomic(t, fill, [&] {
-            called = true;
+        const fs::path tmp = t.string() + ".tmp-" + std::to_string(::getpid());
+        for (FolderStep failing : {FolderStep::Writing, FolderStep::Placing}) {
+            QVERIFY_THROWS_EXCEPTION(std::runtime_error, writeFolderAtomic(t, fill, [&](FolderStep s) {
+                                         if (s == failing)
+                                             throw std::runtime_error("store");
+                                     }));
+            QCOMPARE(readFile((t / "w").string()), std::string("E"));
+            QCOMPARE(std::distance(fs::directory_iterator(dir.path().toStdString()), {}), 1);
+        }
+        std::vector<FolderStep> steps;
+        writeFolderAtomic(t, fill, [&](FolderStep s) {
+            steps.push_back(s);
+            QCOMPARE(fs::exists(tmp / "w"), s == FolderStep::Placing);
             QCOMPARE(readFile((t / "w").string()), std::string("E"));
         });
-        QVERIFY(called);
+        QVERIFY((steps == std::vector<FolderStep>{FolderStep::Writing, FolderStep::Placing}));
         QCOMPARE(readFile((t / "w").string()), std::string("N"));
         QCOMPARE(std::distance(fs::directory_iterator(dir.path().toStdString()), {}), 1);
     }
