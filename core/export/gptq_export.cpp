@@ -26,14 +26,6 @@ namespace {
 const char *const kAttention[] = {"q", "k", "v", "o"};
 const char *const kMlp[] = {"gate", "up", "down"};
 
-std::string escapeDots(const std::string &s)
-{
-    std::string out;
-    for (char c : s)
-        out += c == '.' ? std::string("\\.") : std::string(1, c);
-    return out;
-}
-
 template <typename T>
 std::vector<std::uint8_t> bytesOf(const std::vector<T> &v)
 {
