@@ -53,7 +53,7 @@ std::vector<std::int32_t> randomIds(std::int64_t n, std::int64_t vocab, std::uin
 CalibrationSet randomCalibration(const Model &m, std::int64_t count, std::int64_t seqlen,
                                  std::uint64_t seed)
 {
-    return {randomIds(count * seqlen, m.config().vocabSize, seed), count, seqlen};
+    return {randomIds(count * seqlen, m.config().vocabSize, seed), count, seqlen, {}};
 }
 
 double pplOf(Model &m, const std::vector<std::int32_t> &ids, std::int64_t seqlen)
