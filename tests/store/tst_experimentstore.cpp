@@ -14,6 +14,8 @@
 #include <QTest>
 #include <cmath>
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <set>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -67,6 +69,36 @@ std::vector<ProjectionMetric> projectionRows(int layer)
     rows.push_back({layer, "q", "dr", 0, 0.2});
     rows.push_back({layer, "q", "dr", 1, 0.3});
     return rows;
+}
+
+// Runs `work` in a child process that then ends by _exit -- no finish call, no destructors: like
+// a kill -- and returns the child's pid once it has ended, or -1 when `work` threw or the child
+// did not exit with 0.
+pid_t dieAfter(const std::function<void()> &work)
+{
+    const pid_t child = ::fork();
+    if (child == 0) {
+        try {
+            work();
+        } catch (...) {
+            ::_exit(3);
+        }
+        ::_exit(0);
+    }
+    int status = 0;
+    if (child < 0 || ::waitpid(child, &status, 0) != child || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0)
+        return -1;
+    return child;
+}
+
+// The store's only run, marked interrupted by this open; nullopt when that is not the case.
+std::optional<RunSummary> onlyInterruptedRun(ExperimentStore &s)
+{
+    const auto runs = s.listRuns().runs;
+    if (s.interruptedOnOpen() != 1 || runs.size() != 1 || runs[0].status != RunStatus::Interrupted)
+        return std::nullopt;
+    return runs[0];
 }
 
 struct Fixture
@@ -326,29 +358,18 @@ private Q_SLOTS:
             data = s.upsertDataset(makeDataset("h1"));
         }
         // A child process starts a run, stores one layer and dies without finishing it.
-        const pid_t child = ::fork();
-        if (child == 0) {
-            try {
-                ExperimentStore s(path);
-                const auto id = s.beginAnalysisRun({model, data, "cpu", "{}", {}});
-                s.appendLayerMetrics(id, layerRows(0));
-            } catch (...) {
-                ::_exit(3);
-            }
-            ::_exit(0); // no finishAnalysisRun, no destructors: like a crash
-        }
+        const pid_t child = dieAfter([&] {
+            ExperimentStore s(path);
+            const auto id = s.beginAnalysisRun({model, data, "cpu", "{}", {}});
+            s.appendLayerMetrics(id, layerRows(0));
+        });
         QVERIFY(child > 0);
-        int status = 0;
-        QCOMPARE(::waitpid(child, &status, 0), child);
-        QVERIFY(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
         ExperimentStore s(path);
-        QCOMPARE(s.interruptedOnOpen(), 1);
-        const auto runs = s.listRuns().runs;
-        QCOMPARE(runs.size(), std::size_t(1));
-        QCOMPARE(runs[0].status, RunStatus::Interrupted);
-        QVERIFY(runs[0].errorText.find(std::to_string(child)) != std::string::npos);
-        QCOMPARE(s.loadAnalysisRun(runs[0].id)->layers.size(), std::size_t(3)); // layer 0 kept
+        const auto run = onlyInterruptedRun(s);
+        QVERIFY(run);
+        QVERIFY(run->errorText.find(std::to_string(child)) != std::string::npos);
+        QCOMPARE(s.loadAnalysisRun(run->id)->layers.size(), std::size_t(3)); // layer 0 kept
         ExperimentStore again(path);
         QCOMPARE(again.interruptedOnOpen(), 0);
     }
@@ -385,45 +406,33 @@ private Q_SLOTS:
             planId = s.addPlan(plan);
             data = s.upsertDataset(makeDataset("h1"));
         }
-        const pid_t child = ::fork();
-        if (child == 0) {
-            try {
-                ExperimentStore s(path);
-                const auto id = s.beginQuantRun({planId, data, "rtn", "{}", {}});
-                writeFolderAtomic(
-                    out,
-                    [&](const fs::path &tmp) {
-                        writeFileAtomic((tmp / "weights").string(), "new");
-                        if (!written)
-                            ::_exit(0); // dies with a partial temporary
-                    },
-                    [&](FolderStep step) {
-                        s.setPendingOutput(id, out, step == FolderStep::Placing);
-                        if (step == FolderStep::Placing && !placed)
-                            ::_exit(0); // dies with the temporary complete, before any rename
-                    });
-            } catch (...) {
-                ::_exit(3);
-            }
-            ::_exit(0); // folder in place, no finishQuantRun: like a kill
-        }
-        QVERIFY(child > 0);
-        int status = 0;
-        QCOMPARE(::waitpid(child, &status, 0), child);
-        QVERIFY(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        QVERIFY(dieAfter([&] { // after the rename: folder in place, no finishQuantRun
+                    ExperimentStore s(path);
+                    const auto id = s.beginQuantRun({planId, data, "rtn", "{}", {}});
+                    writeFolderAtomic(
+                        out,
+                        [&](const fs::path &tmp) {
+                            writeFileAtomic((tmp / "weights").string(), "new");
+                            if (!written)
+                                ::_exit(0); // dies with a partial temporary
+                        },
+                        [&](FolderStep step) {
+                            s.setPendingOutput(id, out, step == FolderStep::Placing);
+                            if (step == FolderStep::Placing && !placed)
+                                ::_exit(0); // dies with the temporary complete, before any rename
+                        });
+                }) > 0);
 
         ExperimentStore s(path);
-        QCOMPARE(s.interruptedOnOpen(), 1);
-        const auto runs = s.listRuns().runs;
-        QCOMPARE(runs.size(), std::size_t(1));
-        QCOMPARE(runs[0].status, RunStatus::Interrupted);
-        QCOMPARE(s.loadQuantRun(runs[0].id)->run.outputPath, std::string());
+        const auto run = onlyInterruptedRun(s);
+        QVERIFY(run);
+        QCOMPARE(s.loadQuantRun(run->id)->run.outputPath, std::string());
         QCOMPARE(fs::exists(out), !placed);
         if (!placed)
             QCOMPARE(readFile(out + "/weights"), std::string("earlier"));
-        const std::string aside = out + ".interrupted-run" + std::to_string(runs[0].id);
+        const std::string aside = out + ".interrupted-run" + std::to_string(run->id);
         QCOMPARE(fs::exists(aside), written);
-        QCOMPARE(runs[0].errorText.find(aside) != std::string::npos, written);
+        QCOMPARE(run->errorText.find(aside) != std::string::npos, written);
         if (written)
             QCOMPARE(readFile(aside + "/weights"), std::string("new"));
         // Nothing else beside it: no temporary, no replaced or half-removed folder.
