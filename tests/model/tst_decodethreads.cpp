@@ -23,6 +23,15 @@ using namespace lieq;
 
 namespace {
 
+// Installs the global pool as the kernels' parallel-for, counting the splits it is asked for.
+void countKernelSplits(std::atomic<int> &calls)
+{
+    kernels::setParallelFor([&calls](std::int64_t n, const kernels::RangeFn &fn, std::int64_t grain) {
+        ++calls;
+        ThreadPool::global().parallelFor(n, fn, grain);
+    });
+}
+
 // Feeds `steps` steps whose times are oneTime(step) / allTime(step); returns which ran on all.
 template <class OneFn, class AllFn>
 std::vector<bool> drive(DecodeThreadChooser &c, int threads, int steps, OneFn oneTime, AllFn allTime)
@@ -240,10 +249,7 @@ private Q_SLOTS:
     {
         setComputeThreads(2);
         std::atomic<int> splitCalls{0};
-        kernels::setParallelFor([&](std::int64_t n, const kernels::RangeFn &fn, std::int64_t grain) {
-            ++splitCalls;
-            ThreadPool::global().parallelFor(n, fn, grain);
-        });
+        countKernelSplits(splitCalls);
         const std::thread::id self = std::this_thread::get_id();
         {
             DecodeStepScope scope(false);
@@ -274,10 +280,7 @@ private Q_SLOTS:
     {
         setComputeThreads(2);
         std::atomic<int> splitCalls{0};
-        kernels::setParallelFor([&](std::int64_t n, const kernels::RangeFn &fn, std::int64_t grain) {
-            ++splitCalls;
-            ThreadPool::global().parallelFor(n, fn, grain);
-        });
+        countKernelSplits(splitCalls);
         std::atomic<std::int64_t> covered{0};
         {
             DecodeStepScope scope(true);
