@@ -116,22 +116,6 @@ void fillSizes(const QuantizeRequest &request, QuantizeResult &out)
     out.sizeBytes = out.sizeEstimated ? static_cast<std::int64_t>(est.totalBytes) : out.outputBytes;
 }
 
-// A run that fails after its checkpoint folder was put in place (storing its evaluation rows, say)
-// does not leave that folder under its final name, as a killed run does not (undoFolderAtomic,
-// ExperimentStore's recovery): the complete folder is kept beside it. Returns what to add to the
-// run's error text.
-std::string setAsideOutput(const std::string &dir, std::int64_t runId)
-{
-    const std::string aside = dir + ".interrupted-run" + std::to_string(runId);
-    try {
-        if (undoFolderAtomic(dir, static_cast<long>(::getpid()), aside))
-            return "; its checkpoint folder was complete and is kept as " + aside;
-    } catch (const std::filesystem::filesystem_error &e) {
-        return "; its checkpoint folder " + dir + " could not be moved aside: " + e.what();
-    }
-    return {};
-}
-
 } // namespace
 
 nlohmann::json pipelineTimingsJson(const PipelineResult &r)
@@ -207,8 +191,10 @@ QuantizeResult runQuantize(const QuantizeRequest &request, const JobContext &con
     }
     recordOutcome(work, [&](store::RunStatus status, std::string error) {
         const bool done = status == store::RunStatus::Done;
+        // A run that fails after its checkpoint folder was put in place (storing its evaluation
+        // rows, say) does not leave it under its final name either, as a killed run does not.
         if (!done && !out.outputDir.empty())
-            error += setAsideOutput(out.outputDir, out.runId);
+            error += store::setAsideRunOutput(out.outputDir, out.runId, static_cast<long>(::getpid()));
         db->finishQuantRun(out.runId, store::RunOutcome(status, error, timingsJson(out), since(t0)),
                            done ? out.outputDir : std::string(), done ? out.outputBytes : 0);
     });

@@ -93,6 +93,18 @@ void ExperimentStore::requireRunning(const char *table, std::int64_t runId)
 
 // A run still "running" whose owner process on this host is gone was cut off by a crash or
 // a kill. Runs owned by another host, or by a live process, are left alone.
+std::string setAsideRunOutput(const std::string &dir, std::int64_t runId, long pid)
+{
+    const std::string aside = dir + ".interrupted-run" + std::to_string(runId);
+    try {
+        if (undoFolderAtomic(dir, pid, aside))
+            return "; its checkpoint folder was complete and is kept as " + aside;
+    } catch (const std::filesystem::filesystem_error &e) {
+        return "; its checkpoint folder " + dir + " could not be put back: " + e.what();
+    }
+    return {};
+}
+
 int ExperimentStore::markInterruptedRuns()
 {
     const std::string host = hostName();
@@ -100,8 +112,9 @@ int ExperimentStore::markInterruptedRuns()
     {
         const char *table;
         std::int64_t id, pid;
-        std::string error;
+        std::string output; // the checkpoint folder being written or placed, if any
         bool outputComplete;
+        std::string error;
     };
     std::vector<Dead> dead;
     for (const char *table : {"analysis_runs", "quant_runs"}) {
@@ -113,25 +126,24 @@ int ExperimentStore::markInterruptedRuns()
         while (st.step())
             if (processGone(st.columnInt(1)))
                 dead.push_back({table, st.columnInt(0), st.columnInt(1), st.columnText(2),
-                                st.columnInt(3) >= 0});
+                                st.columnInt(3) >= 0, {}});
     }
     if (dead.empty())
         return 0; // the common case: opening writes nothing
     for (Dead &d : dead) {
-        const std::string output = std::move(d.error);
         d.error = "process " + std::to_string(d.pid) + " on " + host + " ended without finishing the run";
-        if (output.empty())
+        if (d.output.empty())
             continue;
         // The run was writing its checkpoint folder, or putting it in place (setPendingOutput):
         // clean up before the row changes, so that a kill in between repeats it on the next open.
-        const std::filesystem::path aside = output + ".interrupted-run" + std::to_string(d.id);
+        if (d.outputComplete) {
+            d.error += setAsideRunOutput(d.output, d.id, static_cast<long>(d.pid));
+            continue;
+        }
         try {
-            if (!d.outputComplete)
-                removeFolderTemporary(output, static_cast<long>(d.pid));
-            else if (undoFolderAtomic(output, static_cast<long>(d.pid), aside))
-                d.error += "; its checkpoint folder was complete and is kept as " + aside.string();
+            removeFolderTemporary(d.output, static_cast<long>(d.pid));
         } catch (const std::filesystem::filesystem_error &e) {
-            d.error += "; its checkpoint folder " + output + " could not be put back: " + e.what();
+            d.error += "; its partial checkpoint folder beside " + d.output + " could not be removed: " + e.what();
         }
     }
     int marked = 0;

@@ -119,4 +119,10 @@ private:
     int m_interruptedOnOpen = 0;
 };
 
+// Undoes the checkpoint folder `dir` that run `runId`'s process `pid` was putting in place
+// (undoFolderAtomic), keeping a complete new folder as dir + ".interrupted-run<ID>": for a run
+// that died (the store's recovery on open) or failed after the rename (the quantize job). Returns
+// what to add to the run's error text.
+std::string setAsideRunOutput(const std::string &dir, std::int64_t runId, long pid);
+
 } // namespace lieq::store
