@@ -1,6 +1,7 @@
 #include "ui/historypanel.h"
 
 #include "core/jobs/export_job.h"
+#include "core/jobs/import_job.h"
 #include "core/jobs/run_history.h"
 #include "core/jobs/sweep_job.h"
 #include "ui/bundle/bundle_import.h"
@@ -417,7 +418,7 @@ void HistoryPanel::importBundle(const QString &bundlePath)
         [bundlePath, store](const lieq::ProgressFn &progress) {
             bundle::ImportOptions o;
             o.storePath = store.toStdString();
-            return bundle::importBundle(bundlePath.toStdString(), o, progress);
+            return bundle::importBundle(bundlePath.toStdString(), o, lieq::jobs::importSnapshot, progress);
         },
         [this, bundlePath](bundle::ImportResult r) {
             QStringList runs;

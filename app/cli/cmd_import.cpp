@@ -1,6 +1,7 @@
 // `lieq import BUNDLE`: restore an experiment bundle (lieq export --bundle) into the store.
 #include "app/cli/command.h"
 #include "app/cli/terminal_progress.h"
+#include "core/jobs/import_job.h"
 #include "core/util/error.h"
 #include "ui/bundle/bundle_import.h"
 
@@ -22,7 +23,7 @@ int run(const Args &args)
     lieq::ui::bundle::ImportOptions o;
     o.storePath = common.storePath;
     o.checkpointRoot = args.value("checkpoints");
-    const auto r = lieq::ui::bundle::importBundle(bundle, o, bar.callback());
+    const auto r = lieq::ui::bundle::importBundle(bundle, o, lieq::jobs::importSnapshot, bar.callback());
     bar.finish();
     std::vector<std::string> runs;
     for (const auto &ref : r.restore.runs)

@@ -1,6 +1,7 @@
 // Bundles: written from a store (report, plans, metrics, settings, checkpoint, manifest with
 // SHA-256), imported into another store (same runs, checkpoint bytes, idempotent), and hostile
 // or damaged bundles refused with the store untouched; a full disk or a cancel leaves no file.
+#include "core/jobs/import_job.h"
 #include "core/store/experiment_store.h"
 #include "core/store/sha256.h"
 #include "core/store/statement.h"
@@ -116,7 +117,7 @@ private Q_SLOTS:
         ImportOptions o;
         o.storePath = dest.filePath(QStringLiteral("dst.sqlite")).toStdString();
         o.checkpointRoot = dest.filePath(QStringLiteral("ckpts")).toStdString();
-        const ImportResult a = importBundle(zip, o);
+        const ImportResult a = importBundle(zip, o, jobs::importSnapshot);
         QCOMPARE(a.restore.runs.size(), std::size_t(3));
         QCOMPARE(a.checkpointDirs.size(), std::size_t(2));
         QCOMPARE(readFile(a.checkpointDirs[1] + "/sub/model.safetensors"), readFile(src.ckpt + "/sub/model.safetensors"));
@@ -127,7 +128,7 @@ private Q_SLOTS:
         QCOMPARE(run->run.method, std::string("gptq"));
         const std::int64_t rows = storeRows(o.storePath);
 
-        const ImportResult b = importBundle(zip, o); // again: nothing new
+        const ImportResult b = importBundle(zip, o, jobs::importSnapshot); // again: nothing new
         QCOMPARE(b.restore.added, 0);
         QCOMPARE(storeRows(o.storePath), rows);
         QCOMPARE(b.checkpointDirs, a.checkpointDirs);
@@ -208,7 +209,7 @@ private Q_SLOTS:
         o.storePath = dest.filePath(QStringLiteral("dst.sqlite")).toStdString();
         o.checkpointRoot = dest.filePath(QStringLiteral("ckpts")).toStdString();
         try {
-            importBundle(bad.toStdString(), o);
+            importBundle(bad.toStdString(), o, jobs::importSnapshot);
             QFAIL("the bundle was accepted");
         } catch (const Error &err) {
             const QString what = QString::fromUtf8(err.what());

@@ -41,7 +41,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         lieq::ui::bundle::ImportOptions o;
         o.storePath = storePath;
         o.checkpointRoot = root;
-        lieq::ui::bundle::importBundle(bundle, o);
+        // The import job's restore step (jobs::importSnapshot, which the torch-free fuzz build
+        // does not link) is exactly this.
+        const auto restore = [](const std::string &store, const std::string &json, const std::string &source,
+                                const lieq::exchange::RestoreOptions &ro) {
+            lieq::store::ExperimentStore db(store);
+            return lieq::exchange::restoreExperiment(db, json, source, ro);
+        };
+        lieq::ui::bundle::importBundle(bundle, o, restore);
         ok = true;
     });
     // Outside the checkpoint folder only the store (and its WAL files) may have changed.

@@ -11,7 +11,8 @@ namespace lieq::ui::bundle {
 
 namespace fs = std::filesystem;
 
-ImportResult importBundle(const std::string &bundlePath, const ImportOptions &options, const ProgressFn &progress)
+ImportResult importBundle(const std::string &bundlePath, const ImportOptions &options, const SnapshotRestore &restore,
+                          const ProgressFn &progress)
 {
     BundleReader reader(bundlePath);
     reader.verify(progress);
@@ -45,9 +46,7 @@ ImportResult importBundle(const std::string &bundlePath, const ImportOptions &op
             ro.outputPaths[std::stoll(ref.substr(1))] = dir.string();
             out.checkpointDirs.push_back(dir.string());
         }
-        jobs::JobContext ctx;
-        ctx.store.path = out.storePath;
-        out.restore = jobs::importSnapshot(json, bundlePath + ": experiment.json", ro, ctx);
+        out.restore = restore(out.storePath, json, bundlePath + ": experiment.json", ro);
     } catch (...) {
         std::error_code ec;
         for (const fs::path &d : created)
