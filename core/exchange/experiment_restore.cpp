@@ -55,6 +55,14 @@ public:
             return std::nullopt;
         return get<T>(key);
     }
+    // Each of `fields` read from its key of `keys` (visitFields).
+    template <std::size_t N, typename Fields>
+    void read(const std::array<const char *, N> &keys, Fields fields) const
+    {
+        visitFields(keys, fields, [this](const char *key, auto &value) {
+            value = get<std::decay_t<decltype(value)>>(key);
+        });
+    }
     double number(const char *key) const // null -> NaN (NaN travels as null in JSON)
     {
         return optional<double>(key).value_or(store::kNoValue);
@@ -196,6 +204,21 @@ struct Restorer
         keepRun(ids, f, kind, id, true);
     }
 
+    // What finds a run of the snapshot again in the store, besides its owner.
+    struct RunKey
+    {
+        std::int64_t created;
+        std::string settingsHash;
+    };
+    // The settings and seed of a run row into `spec` (an AnalysisRunSpec or QuantRunSpec), read
+    // as every run kind records them, and the run's key.
+    template <typename Spec> static RunKey runSettings(const Fields &f, Spec &spec)
+    {
+        spec.settingsJson = f.get<std::string>("settings_json");
+        spec.seed = f.optional<std::int64_t>("seed");
+        return {f.get<std::int64_t>("created_at"), store::settingsHash(spec.settingsJson)};
+    }
+
     // The outcome a run row of the snapshot records.
     static store::RunOutcome outcome(const Fields &f)
     {
@@ -206,14 +229,7 @@ struct Restorer
     void model(const Fields &f)
     {
         store::ModelRecord m;
-        m.path = f.get<std::string>("path");
-        m.name = f.get<std::string>("name");
-        m.fingerprint = f.get<std::string>("fingerprint");
-        m.architecture = f.get<std::string>("architecture");
-        m.layerCount = f.get<std::int64_t>("layer_count");
-        m.paramCount = f.get<std::int64_t>("param_count");
-        m.dtype = f.get<std::string>("dtype");
-        m.bytes = f.get<std::int64_t>("bytes");
+        f.read(kModelKeys, modelFields(m));
         if (m.fingerprint.empty())
             f.fail("fingerprint", "is empty");
         const auto have = store.modelByFingerprint(m.fingerprint);
@@ -223,10 +239,7 @@ struct Restorer
     void dataset(const Fields &f)
     {
         store::DatasetRecord d;
-        d.path = f.get<std::string>("path");
-        d.kind = f.get<std::string>("kind");
-        d.contentHash = f.get<std::string>("content_hash");
-        d.bytes = f.get<std::int64_t>("bytes");
+        f.read(kDatasetKeys, datasetFields(d));
         const std::vector<store::DatasetRecord> all = store.datasets();
         const auto have = std::find_if(all.begin(), all.end(), [&](const store::DatasetRecord &r) {
             return r.contentHash == d.contentHash && r.kind == d.kind;
@@ -241,14 +254,12 @@ struct Restorer
         spec.modelId = mapped(models, f.get<std::int64_t>("model_id"), f, "model_id");
         spec.datasetId = mapped(datasets, f.get<std::int64_t>("dataset_id"), f, "dataset_id");
         spec.backend = f.get<std::string>("backend");
-        spec.settingsJson = f.get<std::string>("settings_json");
-        spec.seed = f.optional<std::int64_t>("seed");
-        const auto created = f.get<std::int64_t>("created_at");
-        const std::string hash = store::settingsHash(spec.settingsJson);
+        const RunKey key = runSettings(f, spec);
         const auto have = existing(db, "SELECT id FROM analysis_runs WHERE model_id = ? AND dataset_id = ? "
                                        "AND settings_hash = ? AND created_at = ?",
                                    [&](store::Statement &st) {
-                                       st.bind(1, spec.modelId).bind(2, spec.datasetId).bind(3, hash).bind(4, created);
+                                       st.bind(1, spec.modelId).bind(2, spec.datasetId).bind(3, key.settingsHash)
+                                           .bind(4, key.created);
                                    });
         if (have) {
             keepRun(analyses, f, store::RunKind::Analysis, *have, false);
@@ -265,7 +276,7 @@ struct Restorer
         const std::int64_t id = store.beginAnalysisRun(spec);
         store.appendLayerMetrics(id, layers, projections);
         store.finishAnalysisRun(id, outcome(f));
-        addedRun(analyses, f, store::RunKind::Analysis, id, "analysis_runs", created);
+        addedRun(analyses, f, store::RunKind::Analysis, id, "analysis_runs", key.created);
     }
 
     void plan(const Fields &f)
@@ -297,13 +308,12 @@ struct Restorer
         if (const auto ds = f.optional<std::int64_t>("dataset_id"))
             spec.datasetId = mapped(datasets, *ds, f, "dataset_id");
         spec.method = f.get<std::string>("method");
-        spec.settingsJson = f.get<std::string>("settings_json");
-        spec.seed = f.optional<std::int64_t>("seed");
-        const auto created = f.get<std::int64_t>("created_at");
-        const std::string hash = store::settingsHash(spec.settingsJson);
+        const RunKey key = runSettings(f, spec);
         const auto have = existing(db, "SELECT id FROM quant_runs WHERE plan_id = ? AND settings_hash = ? "
                                        "AND created_at = ?",
-                                   [&](store::Statement &st) { st.bind(1, spec.planId).bind(2, hash).bind(3, created); });
+                                   [&](store::Statement &st) {
+                                       st.bind(1, spec.planId).bind(2, key.settingsHash).bind(3, key.created);
+                                   });
         std::string output = f.get<std::string>("output_path");
         if (const auto it = options.outputPaths.find(sourceId); it != options.outputPaths.end())
             output = it->second;
@@ -324,7 +334,7 @@ struct Restorer
         if (!losses.empty())
             store.appendModuleLosses(id, losses);
         store.finishQuantRun(id, outcome(f), output, f.get<std::int64_t>("output_bytes"));
-        addedRun(quants, f, store::RunKind::Quant, id, "quant_runs", created);
+        addedRun(quants, f, store::RunKind::Quant, id, "quant_runs", key.created);
     }
 
     void eval(const Fields &f)

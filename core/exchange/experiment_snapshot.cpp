@@ -60,6 +60,17 @@ ojson quantRunJson(const store::QuantRunDetail &d)
             {"created_at", r.createdAtMs}, {"finished_at", opt(r.finishedAtMs)}, {"losses", losses}};
 }
 
+// A model or dataset row: id, the fields `keys` names, added_at.
+template <typename Record, std::size_t N, typename Fields>
+ojson recordJson(const Record &r, const std::array<const char *, N> &keys, Fields fields)
+{
+    ojson j;
+    j["id"] = r.id;
+    visitFields(keys, fields, [&j](const char *key, const auto &value) { j[key] = value; });
+    j["added_at"] = r.addedAtMs;
+    return j;
+}
+
 ojson evalJson(const store::EvalResult &e)
 {
     return {{"id", e.id}, {"model_id", e.modelId}, {"quant_run_id", opt(e.quantRunId)},
@@ -74,14 +85,10 @@ std::string experimentSnapshotJson(const ReportData &data)
 {
     ojson models = ojson::array();
     for (const store::ModelRecord &m : data.models)
-        models.push_back({{"id", m.id}, {"path", m.path}, {"name", m.name}, {"fingerprint", m.fingerprint},
-                          {"architecture", m.architecture}, {"layer_count", m.layerCount},
-                          {"param_count", m.paramCount}, {"dtype", m.dtype}, {"bytes", m.bytes},
-                          {"added_at", m.addedAtMs}});
+        models.push_back(recordJson(m, kModelKeys, modelFields(m)));
     ojson datasets = ojson::array();
     for (const store::DatasetRecord &d : data.datasets)
-        datasets.push_back({{"id", d.id}, {"path", d.path}, {"kind", d.kind}, {"content_hash", d.contentHash},
-                            {"bytes", d.bytes}, {"added_at", d.addedAtMs}});
+        datasets.push_back(recordJson(d, kDatasetKeys, datasetFields(d)));
     ojson analyses = ojson::array();
     for (const ReportAnalysis &a : data.analyses)
         analyses.push_back(analysisRunJson(a.detail));
