@@ -35,6 +35,7 @@ CpuFeatures detect()
         f.avx512vnni = zmmSaved && (c & (1u << 11));
         f.avx512bw = zmmSaved && (b & (1u << 30));
         f.avx512vbmi = zmmSaved && (c & (1u << 1));
+        f.gfni = c & (1u << 8); // the 256-bit forms need only AVX (ymmSaved)
     }
     f.fma = f.fma && ymmSaved;
     f.f16c = f.f16c && ymmSaved;

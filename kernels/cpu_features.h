@@ -12,12 +12,13 @@ struct CpuFeatures
     bool avx512vnni = false;
     bool avx512bw = false;
     bool avx512vbmi = false;
+    bool gfni = false;       // vgf2p8affineqb: bit fields of bytes in one instruction
 
     bool x86Avx2() const { return avx2 && fma && f16c; } // what kernels/cpu/x86 needs
-    // The VNNI builds (vpdpbusd/vpdpwssd, and VBMI's vpmultishiftqb for 3-bit codes, on
-    // 256-bit registers, EVEX-encoded): Ice Lake, Zen 4 and later. (Cascade Lake has VNNI
-    // without VBMI: it runs the AVX2 build.)
-    bool x86Vnni() const { return x86Avx2() && avx512vl && avx512vnni && avx512bw && avx512vbmi; }
+    // The VNNI builds (vpdpbusd/vpdpwssd, VBMI's vpmultishiftqb for 3-bit codes and vpermb,
+    // GFNI's vgf2p8affineqb for 2- and 3-bit fields, on 256-bit registers, EVEX-encoded): Ice
+    // Lake, Zen 4 and later. (Cascade Lake has VNNI without VBMI: it runs the AVX2 build.)
+    bool x86Vnni() const { return x86Avx2() && avx512vl && avx512vnni && avx512bw && avx512vbmi && gfni; }
 };
 
 const CpuFeatures &cpuFeatures();

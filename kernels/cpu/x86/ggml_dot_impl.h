@@ -18,6 +18,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <vector>
 
@@ -75,6 +76,66 @@ inline __m256i pairOf(__m256i half, int s)
 {
     return _mm256_shuffle_epi8(half, _mm256_load_si256(reinterpret_cast<const __m256i *>(kPairMasks[s])));
 }
+
+#if defined(__GFNI__)
+// vgf2p8affineqb matrices (byte 7 - i selects the input bits of output bit i): input bits
+// from..from + count - 1 of every byte to bits 0.., the rest cleared.
+constexpr long long fieldMatrix(int from, int count, int to = 0)
+{
+    std::uint64_t m = 0;
+    for (int i = 0; i < count; ++i)
+        m |= (std::uint64_t(1) << (from + i)) << (8 * (7 - (to + i)));
+    return static_cast<long long>(m);
+}
+#endif
+
+// (v >> from) & mask per byte, mask = 2^count - 1 (one vgf2p8affineqb with GFNI, where the
+// shift and the mask are two instructions; from = 0 is the mask alone either way).
+inline __m256i bitsOf(__m256i v, int from, int count, __m256i mask)
+{
+    if (from == 0)
+        return _mm256_and_si256(v, mask);
+#if defined(__GFNI__)
+    (void)mask;
+    return _mm256_gf2p8affine_epi64_epi8(v, _mm256_set1_epi64x(fieldMatrix(from, count)), 0);
+#else
+    (void)count;
+    return _mm256_and_si256(_mm256_srli_epi16(v, from), mask);
+#endif
+}
+
+inline __m128i bitsOf(__m128i v, int from, int count, __m128i mask)
+{
+#if defined(__GFNI__)
+    (void)mask;
+    return _mm_gf2p8affine_epi64_epi8(v, _mm_set1_epi64x(fieldMatrix(from, count)), 0);
+#else
+    (void)count;
+    return _mm_and_si128(_mm_srli_epi16(v, from), mask);
+#endif
+}
+
+#if defined(__AVX512VBMI__) && defined(__AVX512VL__)
+// vpermb indices of the int16 scale pairs of Q2_K's 32 codes (h, s): words 0..7 take scale
+// byte 8h + 2s, words 8..15 byte 8h + 2s + 1 (odd bytes zeroed by the mask).
+constexpr std::array<std::array<std::uint8_t, 32>, 8> scalePairIdx()
+{
+    std::array<std::array<std::uint8_t, 32>, 8> t{};
+    for (int k = 0; k < 8; ++k)
+        for (int i = 0; i < 32; ++i)
+            t[std::size_t(k)][std::size_t(i)] = std::uint8_t(2 * k + (i >= 16 ? 1 : 0));
+    return t;
+}
+alignas(32) constexpr std::array<std::array<std::uint8_t, 32>, 8> kScalePairIdx = scalePairIdx();
+#endif
+
+#if defined(__GFNI__)
+// Bit `from` of every byte moved to bit `to`, the others cleared.
+inline __m256i bitTo(__m256i v, int from, int to)
+{
+    return _mm256_gf2p8affine_epi64_epi8(v, _mm256_set1_epi64x(fieldMatrix(from, 1, to)), 0);
+}
+#endif
 
 inline __m256i halfOf(__m256i scales16, int h)
 {
@@ -154,26 +215,45 @@ float dotQ2K(std::int64_t n, const void *wv, const void *xv)
     const __m256i m2 = _mm256_set1_epi8(3);
     for (std::int64_t b = 0; b < n / kQKK; ++b) {
         const __m128i sc8 = _mm_loadu_si128(reinterpret_cast<const __m128i *>(w[b].scales));
-        const __m256i mins16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(sc8, 4), _mm_set1_epi8(0x0f)));
-        const __m256i scales16 = _mm256_cvtepu8_epi16(_mm_and_si128(sc8, _mm_set1_epi8(0x0f)));
+        const __m256i mins16 = _mm256_cvtepu8_epi16(bitsOf(sc8, 4, 4, _mm_set1_epi8(0x0f)));
         const __m256i minProd = _mm256_madd_epi16(mins16, loadu(x[b].bsums));
+#if defined(__AVX512VBMI__) && defined(__AVX512VL__)
+        // The int16 scale pairs of each 32 codes straight from the scale bytes (one vpermb
+        // with the odd bytes zeroed, where AVX2 widens, splits the halves and shuffles).
+        const __m256i sc4 = _mm256_castsi128_si256(_mm_and_si128(sc8, _mm_set1_epi8(0x0f)));
+        const auto scalePair = [&](int h, int s) {
+            return _mm256_maskz_permutexvar_epi8(__mmask32(0x55555555u),
+                                                 _mm256_load_si256(reinterpret_cast<const __m256i *>(kScalePairIdx[std::size_t(4 * h + s)].data())), sc4);
+        };
+#else
+        const __m256i scales16 = _mm256_cvtepu8_epi16(_mm_and_si128(sc8, _mm_set1_epi8(0x0f)));
+        __m256i half = halfOf(scales16, 0);
+        const auto scalePair = [&](int h, int s) {
+            if (s == 0)
+                half = halfOf(scales16, h);
+            return pairOf(half, s);
+        };
+#endif
         // Four integer sums (one per shift s), added at the end: one chain of eight vpdpwssd
         // (latency 4-5) per block was the limit. (Sub-block sums reduced by vphaddd and scaled
-        // by one vpmaddwd measured 5-10% slower than this on Zen 4.)
+        // by one vpmaddwd measured 5-10% slower than this on Zen 4; so were codes times
+        // scales looked up as bytes by vpermt2b + vpshufb for one vpdpbusd per 32 codes.)
         __m256i sums[4];
         for (int h = 0; h < 2; ++h) {
             const __m256i q = loadu(w[b].qs + 32 * h);
-            const __m256i half = halfOf(scales16, h);
             for (int s = 0; s < 4; ++s) {
-                const __m256i codes = _mm256_and_si256(_mm256_srli_epi16(q, 2 * s), m2);
+                const __m256i codes = bitsOf(q, 2 * s, 2, m2);
                 const __m256i p = _mm256_maddubs_epi16(codes, loadu(x[b].qs + 128 * h + 32 * s));
-                sums[s] = h == 0 ? _mm256_madd_epi16(p, pairOf(half, s)) : addPairs(sums[s], p, pairOf(half, s));
+                sums[s] = h == 0 ? _mm256_madd_epi16(p, scalePair(h, s)) : addPairs(sums[s], p, scalePair(h, s));
             }
         }
         const __m256i sumi = _mm256_add_epi32(_mm256_add_epi32(sums[0], sums[1]), _mm256_add_epi32(sums[2], sums[3]));
-        const float d = x[b].d * h2f(w[b].d);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
-        accMin = _mm256_fmadd_ps(_mm256_set1_ps(x[b].d * h2f(w[b].dmin)), _mm256_cvtepi32_ps(minProd), accMin);
+        // d and dmin (adjacent fp16) converted together, times the activation scale.
+        std::uint32_t dd16;
+        std::memcpy(&dd16, &w[b].d, 4);
+        const __m128 dd = _mm_mul_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(int(dd16))), _mm_set1_ps(x[b].d));
+        acc = _mm256_fmadd_ps(_mm256_broadcastss_ps(dd), _mm256_cvtepi32_ps(sumi), acc);
+        accMin = _mm256_fmadd_ps(_mm256_broadcastss_ps(_mm_movehdup_ps(dd)), _mm256_cvtepi32_ps(minProd), accMin);
     }
     return hsum(acc) - hsum(accMin);
 }
@@ -183,7 +263,8 @@ float dotQ3K(std::int64_t n, const void *wv, const void *xv)
     const auto *w = static_cast<const BlockQ3K *>(wv);
     const auto *x = static_cast<const BlockQ8K *>(xv);
     __m256 acc = _mm256_setzero_ps();
-    const __m256i m2 = _mm256_set1_epi8(3), four = _mm256_set1_epi8(4);
+    const __m256i m2 = _mm256_set1_epi8(3);
+    [[maybe_unused]] const __m256i four = _mm256_set1_epi8(4);
     for (std::int64_t b = 0; b < n / kQKK; ++b) {
         // The 16 6-bit scales (low 4 bits in bytes 0..7, high 2 bits in bytes 8..11), unpacked
         // four per 32-bit word as ggml does, kept in registers (no store-forwarding stall).
@@ -211,9 +292,12 @@ float dotQ3K(std::int64_t n, const void *wv, const void *xv)
                 // Bit 4h + s of every hmask byte moved to bit 2 (16-bit shifts: the bits that
                 // cross a byte boundary are masked off).
                 const int k = 4 * h + s;
+#if defined(__GFNI__)
+                const __m256i high = bitTo(hm, k, 2);
+#else
                 const __m256i high = _mm256_and_si256(k < 2 ? _mm256_slli_epi16(hm, 2 - k) : _mm256_srli_epi16(hm, k - 2), four);
-                const __m256i codes =
-                    _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 2 * s), m2), high);
+#endif
+                const __m256i codes = _mm256_or_si256(bitsOf(q, 2 * s, 2, m2), high);
                 const __m256i p = _mm256_maddubs_epi16(codes, loadu(x[b].qs + 128 * h + 32 * s));
                 sums[s] = h == 0 ? _mm256_madd_epi16(p, pairOf(half, s)) : addPairs(sums[s], p, pairOf(half, s));
             }
