@@ -90,8 +90,10 @@ void matmulRows(const WeightView &w, const float *x, std::int64_t m, float *y, B
         const TypeTraits &xt = typeTraits(t.vecDotType);
         xBytes = rowBytes(xt.type, w.cols);
         xq.resize(std::size_t(xBytes * m));
-        const FromFloatFn quantize =
-            b != Backend::Scalar && xt.type == QuantType::Q8_0 ? x86::quantizeRowQ8_0Avx2 : xt.fromFloatRef;
+        const FromFloatFn quantize = b == Backend::Scalar        ? xt.fromFloatRef
+                                     : xt.type == QuantType::Q8_0 ? x86::quantizeRowQ8_0Avx2
+                                     : xt.type == QuantType::Q8_K ? x86::quantizeRowQ8KAvx2
+                                                                  : xt.fromFloatRef;
         for (std::int64_t i = 0; i < m; ++i)
             quantize(x + i * w.cols, xq.data() + i * xBytes, w.cols);
         xs = xq.data();

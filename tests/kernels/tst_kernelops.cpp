@@ -251,22 +251,33 @@ private Q_SLOTS:
         std::mt19937 rng(7);
         std::normal_distribution<float> nd(0.0f, 1.0f);
         std::uniform_int_distribution<int> half(-254, 254);
-        for (int kind = 0; kind < 4; ++kind) {
-            for (const std::int64_t n : {32, 64, 1000, 1024}) {
+        for (int kind = 0; kind < 5; ++kind) {
+            for (const std::int64_t n : {32, 64, 256, 1000, 1024, 3072}) {
                 std::vector<float> x(static_cast<std::size_t>(n));
                 for (std::int64_t i = 0; i < n; ++i)
-                    x[i] = kind == 0 ? nd(rng) * 3.0f : kind == 1 ? float(half(rng)) * 0.5f : 0.0f;
+                    x[i] = kind == 0 || kind == 4 ? nd(rng) * 3.0f : kind == 1 ? float(half(rng)) * 0.5f : 0.0f;
                 if (kind == 1)
                     for (std::int64_t i = 0; i < n; i += 32)
                         x[i] = 127.0f;
                 if (kind == 3)
                     x[5] = -2.5f;
+                if (kind == 4) // the largest magnitude twice per block, negative first
+                    for (std::int64_t i = 0; i + 200 < n; i += 256) {
+                        x[i + 3] = -40.0f;
+                        x[i + 200] = 40.0f;
+                    }
                 const std::int64_t n32 = n / 32 * 32;
                 std::vector<BlockQ8_0> ref(std::size_t(n32 / 32)), fast(ref.size());
                 quantizeRowQ8_0Ref(x.data(), ref.data(), n32);
                 x86::quantizeRowQ8_0Avx2(x.data(), fast.data(), n32);
                 QVERIFY2(std::memcmp(ref.data(), fast.data(), ref.size() * sizeof(BlockQ8_0)) == 0,
                          qPrintable(QStringLiteral("q8_0 kind %1 n %2").arg(kind).arg(n)));
+                const std::int64_t n256 = n / 256 * 256;
+                std::vector<BlockQ8K> refK(std::size_t(n256 / 256)), fastK(refK.size());
+                quantizeRowQ8KRef(x.data(), refK.data(), n256);
+                x86::quantizeRowQ8KAvx2(x.data(), fastK.data(), n256);
+                QVERIFY2(std::memcmp(refK.data(), fastK.data(), refK.size() * sizeof(BlockQ8K)) == 0,
+                         qPrintable(QStringLiteral("q8_K kind %1 n %2").arg(kind).arg(n)));
                 GptqActivations a, b;
                 quantizeGptqActivations(x.data(), 1, n, a);
                 x86::quantizeGptqActivationsAvx2(x.data(), 1, n, b);

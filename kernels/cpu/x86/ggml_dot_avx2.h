@@ -21,6 +21,10 @@ GemvRowsFn ggmlGemvAvx2(QuantType type);
 // last 15%.
 void quantizeRowQ8_0Avx2(const float *x, void *y, std::int64_t k);
 
+// quantizeRowQ8KRef (ggml's quantize_row_q8_K_ref, the K-quants' activations) in AVX2, the
+// same bytes.
+void quantizeRowQ8KAvx2(const float *x, void *y, std::int64_t k);
+
 } // namespace lieq::kernels::x86
 
 // The same dots with AVX512-VNNI/VL (callers check cpuFeatures().x86Vnni()); same results.

@@ -11,6 +11,7 @@ namespace {
 void blockOrder(int bits, int order[32])
 {
     for (int p = 0; p < 32; ++p) {
+        // (All three keep input p / 16 * 16 .. + 15 in positions p / 16 * 16 .. + 15.)
         if (bits == 4)
             order[p] = 8 * (p / 8) + (p % 8 < 4 ? 2 * (p % 4) : 2 * (p % 4) + 1);
         else if (bits == 2)
@@ -40,12 +41,17 @@ void gptqPrepareAvx2(const GptqMatrix &w, const GptqActivations &x, GptqAvx2Inpu
             dst[3] = src[3];
         }
     } else {
+        // Every order keeps each 16 inputs in their 16 positions: one vpshufb per block.
         int order[32];
         blockOrder(bits, order);
+        alignas(32) std::int8_t mask[32];
+        for (int p = 0; p < 32; ++p)
+            mask[p] = std::int8_t(order[p] % 16);
+        const __m256i shuffle = _mm256_load_si256(reinterpret_cast<const __m256i *>(mask));
         out.q8.resize(std::size_t(rows * cols));
         for (std::int64_t i = 0; i < rows * cols; i += 32)
-            for (int p = 0; p < 32; ++p)
-                out.q8[i + p] = x.q[i + order[p]];
+            _mm256_storeu_si256(reinterpret_cast<__m256i *>(out.q8.data() + i),
+                                _mm256_shuffle_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(x.q.data() + i)), shuffle));
     }
     out.groupSums.assign(std::size_t(rows * groups), 0.0f);
     for (std::int64_t r = 0; r < rows; ++r)
