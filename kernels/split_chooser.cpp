@@ -43,12 +43,10 @@ void SplitChooser::record(const Choice &c, double seconds)
         return;
     if (!m_chosen) {
         m_chosen = true;
-        m_prefersSplit = m_split < m_serial;
+        m_prefersSplit = m_split * (1 + m_splitMargin) < m_serial;
         return;
     }
-    const double current = m_prefersSplit ? m_split : m_serial;
-    const double other = m_prefersSplit ? m_serial : m_split;
-    if (other * (1 + m_margin) < current)
+    if (m_prefersSplit ? m_serial * (1 + m_margin) < m_split : m_split * (1 + m_splitMargin) < m_serial)
         m_prefersSplit = !m_prefersSplit;
 }
 

@@ -25,11 +25,15 @@ public:
     // times as long as the other (a split on a busy core): its remaining probes would only cost.
     // After the probes the choice changes only when the other way is faster by more than
     // switchMargin (a fraction): a way seen only in single rechecks, which may run under other
-    // conditions than in a long stretch, must win clearly.
+    // conditions than in a long stretch, must win clearly. splitMargin (if larger) is the margin
+    // by which the split must be faster to be chosen at all, after the probes too: where the two
+    // ways are about even, staying unsplit leaves the other cores to whoever needs them, and a
+    // split that only won by noise does not cost its waits on a busy core.
     explicit SplitChooser(int probeRuns = kProbeRuns, std::uint64_t recheck = kRecheck,
-                          double decisiveRatio = 0, double switchMargin = 0)
+                          double decisiveRatio = 0, double switchMargin = 0, double splitMargin = 0)
         : m_probeRuns(probeRuns < 1 ? 1 : probeRuns), m_recheck(recheck < 2 ? 2 : recheck),
-          m_decisive(decisiveRatio), m_margin(switchMargin < 0 ? 0 : switchMargin)
+          m_decisive(decisiveRatio), m_margin(switchMargin < 0 ? 0 : switchMargin),
+          m_splitMargin(splitMargin < m_margin ? m_margin : splitMargin)
     {
     }
 
@@ -64,6 +68,7 @@ private:
     std::uint64_t m_recheck;
     double m_decisive;
     double m_margin;
+    double m_splitMargin; // >= m_margin; also for the first choice
     bool m_chosen = false, m_prefersSplit = false;
     double m_serial = 0, m_split = 0; // running means of the recorded times, seconds
     int m_serialRuns = 0, m_splitRuns = 0;

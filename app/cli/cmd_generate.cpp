@@ -56,9 +56,10 @@ greedy text generation from a prompt
     {},
     "\n--store names the experiment store holding QUANT_RUN; nothing is recorded.\n"
     "\nThreads: the prompt runs on all --threads. Each new token (a decode step) runs either on\n"
-    "one thread or on all of them: the first steps try both ways in turn, the faster is kept and\n"
-    "the other tried again every 32 tokens, so a core that another program keeps busy (or frees)\n"
-    "changes the choice within a few tokens. The tokens are the same either way.\n"
+    "one thread or on all of them: the first steps try both ways in turn, the faster is kept (all\n"
+    "threads only when 10% faster) and the other tried again every 32 tokens, so a core that\n"
+    "another program keeps busy (or frees) changes the choice within a few tokens. The tokens are\n"
+    "the same either way.\n"
     "LIEQ_DECODE_THREADS=1 or =all fixes the choice.\n");
 
 } // namespace

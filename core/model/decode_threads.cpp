@@ -38,7 +38,8 @@ DecodeThreadChooser::Step DecodeThreadChooser::next(int threads)
         return s;
     }
     if (threads != m_threads) {
-        m_chooser = kernels::SplitChooser(kProbeSteps, kRecheckSteps, kDecisiveRatio, kSwitchMargin);
+        m_chooser = kernels::SplitChooser(kProbeSteps, kRecheckSteps, kDecisiveRatio, kSwitchMargin,
+                                          kAllThreadsMargin);
         m_threads = threads;
     }
     s.choice = m_chooser.next();

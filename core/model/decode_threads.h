@@ -13,8 +13,8 @@
 // machine the second core adds memory bandwidth, with another process on that core every split
 // waits for it, and on a shared virtual machine the host decides. A whole step (~30 ms for a
 // 0.6B model) is long enough to time, so steps are timed on one thread and on all of them,
-// alternately at first (until one is clearly slower), then the faster way is kept and the other
-// tried again every kRecheckSteps steps (kernels::SplitChooser, at the grain of steps). Inside a step every
+// alternately at first (until one is clearly slower), then the faster way is kept (all threads
+// only when clearly faster) and the other tried again every kRecheckSteps steps (kernels::SplitChooser, at the grain of steps). Inside a step every
 // product follows the step's choice: the per-product choosers (kernels::parallelForTimed) are
 // neither consulted nor fed, so a short generation does not spend its first tokens probing ~200
 // of them. Results do not depend on the choice (each output row is computed the same way on any
@@ -43,6 +43,13 @@ public:
     // a single all-thread recheck step ran as fast as one-thread steps (its worker had slept and
     // was scheduled first), while a stretch of them ran slower.
     static constexpr double kSwitchMargin = 0.05;
+    // All threads are chosen only when their steps are 10% faster than one thread's, after the
+    // probes and at rechecks (back to one thread: 5% faster is enough). With a core busy
+    // elsewhere the two ways came out about even (one thread 37-40 ms a step, all threads
+    // 32-53 ms in single steps and 38 ms on average over a stretch), and a choice flipped by
+    // that noise paid the all-thread steps' waits on the busy core; idle, all threads were
+    // 1.1-1.5x faster.
+    static constexpr double kAllThreadsMargin = 0.10;
 
     explicit DecodeThreadChooser(DecodeThreadPolicy policy = decodeThreadPolicyFromEnvironment());
 
@@ -69,7 +76,8 @@ public:
 private:
     DecodeThreadPolicy m_policy;
     int m_threads = 0;
-    kernels::SplitChooser m_chooser{kProbeSteps, kRecheckSteps, kDecisiveRatio, kSwitchMargin};
+    kernels::SplitChooser m_chooser{kProbeSteps, kRecheckSteps, kDecisiveRatio, kSwitchMargin,
+                                    kAllThreadsMargin};
 };
 
 // Runs the calling thread's work in its scope the way a Step chose: on one thread, every pool

@@ -77,7 +77,10 @@ private Q_SLOTS:
         QTest::newRow("all threads 1.2x faster (idle)") << 0.030 << 0.025 << true;
         QTest::newRow("one thread faster (core busy)") << 0.034 << 0.040 << false;
         QTest::newRow("all barely slower") << 0.0300 << 0.0303 << false;
-        QTest::newRow("all barely faster") << 0.0303 << 0.0300 << true;
+        // All threads must be kAllThreadsMargin (10%) faster to be chosen.
+        QTest::newRow("all barely faster: one kept") << 0.0303 << 0.0300 << false;
+        QTest::newRow("all 8% faster: one kept") << 0.0324 << 0.0300 << false;
+        QTest::newRow("all 15% faster") << 0.0345 << 0.0300 << true;
     }
 
     void keepsTheFasterWay()
@@ -192,13 +195,14 @@ private Q_SLOTS:
                  qPrintable(QStringLiteral("switched at step %1 of the new load").arg(switched - change)));
     }
 
-    // After the probes a recheck of the other way must win by more than kSwitchMargin.
+    // After the probes an all-thread recheck must win by more than kAllThreadsMargin.
     void aRecheckMustWinClearly_data()
     {
         QTest::addColumn<double>("recheck");
         QTest::addColumn<bool>("switches");
         QTest::newRow("3% faster: stays") << 0.0291 << false;
-        QTest::newRow("10% faster: switches") << 0.027 << true;
+        QTest::newRow("8% faster: stays") << 0.0278 << false;
+        QTest::newRow("15% faster: switches") << 0.026 << true;
     }
 
     void aRecheckMustWinClearly()
@@ -213,6 +217,29 @@ private Q_SLOTS:
                              [&](int i) { return i < kProbeEnd ? 0.033 : recheck; });
         QVERIFY(v[DecodeThreadChooser::kRecheckSteps - 1]); // the recheck ran on all threads
         QCOMPARE(c.prefersAllThreads(), switches);
+    }
+
+    // Back from all threads to one, a recheck needs to win by kSwitchMargin (5%) only.
+    void backToOneThreadNeedsTheSmallerMargin_data()
+    {
+        QTest::addColumn<double>("recheck");
+        QTest::addColumn<bool>("switches");
+        QTest::newRow("3% faster: stays") << 0.0243 << false;
+        QTest::newRow("8% faster: switches") << 0.0231 << true;
+    }
+
+    void backToOneThreadNeedsTheSmallerMargin()
+    {
+        QFETCH(double, recheck);
+        QFETCH(bool, switches);
+        DecodeThreadChooser c(DecodeThreadPolicy::Auto);
+        // Probes: all threads 0.025, one 0.030 (not decisive): all threads chosen. Then
+        // one-thread steps (rechecks only) take `recheck`.
+        const auto v = drive(c, 2, int(DecodeThreadChooser::kRecheckSteps) + 1,
+                             [&](int i) { return i < kProbeEnd ? 0.030 : recheck; },
+                             [](int) { return 0.025; });
+        QVERIFY(!v[DecodeThreadChooser::kRecheckSteps - 1]); // the recheck ran on one thread
+        QCOMPARE(c.prefersAllThreads(), !switches);
     }
 
     void oneThreadPoolsAndFixedPoliciesAreNotTimed()
