@@ -389,7 +389,7 @@ private Q_SLOTS:
         const TokenWindows all = TokenWindows::fromText(tok, text, 256);
         QVERIFY(all.count > 48);
         // Calibration from the last 32 windows, evaluation on the first 16 (disjoint).
-        CalibrationSet calib{all.range(all.count - 32, 32), 32, 256};
+        CalibrationSet calib{all.range(all.count - 32, 32), 32, 256, {}};
         const TokenWindows evalWindows = TokenWindows::fromTokens(all.range(0, 16), 256);
         auto fpModel = Model::load(modelDir);
         const double fp = pplOf(*fpModel, evalWindows.ids, 256);
