@@ -1,5 +1,6 @@
 #include "ui/damagechart.h"
 
+#include "ui/chartaxes.h"
 #include "ui/refreshcoalescer.h"
 #include "ui/retranslator.h"
 
@@ -84,9 +85,7 @@ bool DamageChart::hasCurrent() const { return m_current.has_value(); }
 void DamageChart::redraw()
 {
     QChart *c = m_chart->chart();
-    c->removeAllSeries();
-    for (QAbstractAxis *a : c->axes())
-        c->removeAxis(a);
+    clearChart(c);
     const bool any = !m_best.empty() || !m_driver.empty() || runPointCount() > 0;
     m_empty->setVisible(!any);
     m_empty->setText(tr("Run the measure pass to predict the damage of each budget; finished "
