@@ -173,6 +173,11 @@ int main(int argc, char **argv)
             keep = true;
         else if (a == "--threads-check")
             threadsCheck = true;
+        else { // --help, or an option it does not know: usage, and no benchmark started by mistake
+            std::fprintf(stderr, "usage: bench_e2e [--layers 28] [--prompt 128] [--gen 32] [--threads N] "
+                                 "[--keep] [--threads-check]\n");
+            return a == "--help" ? 0 : 2;
+        }
     }
     setComputeThreads(threads);
     threads = computeThreads();

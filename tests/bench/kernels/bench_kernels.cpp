@@ -141,6 +141,10 @@ int main(int argc, char **argv)
             split = true;
         else if (!std::strcmp(argv[i], "--split-only"))
             split = splitOnly = true;
+        else { // --help, or an option it does not know: usage, and no benchmark started by mistake
+            std::fprintf(stderr, "usage: bench_kernels [--threads N] [--quick] [--split | --split-only]\n");
+            return std::strcmp(argv[i], "--help") == 0 ? 0 : 2;
+        }
     }
     setComputeThreads(threads);
     kernels::setParallelFor([](std::int64_t n, const kernels::RangeFn &fn, std::int64_t grain) {

@@ -38,6 +38,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -173,8 +174,17 @@ int main(int argc, char **argv)
             small = true;
             continue;
         }
-        if (a.rfind("--", 0) == 0 && i + 1 < argc)
+        static const std::set<std::string> known = {"ops",   "policies", "busy",  "layers", "reps",
+                                                    "max-threads", "model", "child", "op", "threads"};
+        if (a.rfind("--", 0) == 0 && known.count(a.substr(2)) && i + 1 < argc) {
             opt[a.substr(2)] = argv[++i];
+            continue;
+        }
+        // --help, or an option it does not know: usage, and no benchmark started by mistake.
+        std::fprintf(stderr, "usage: bench_threads [--ops machine,ppl,generate,analyze,rtn,gptq,awq,eval,decode] "
+                             "[--max-threads N] [--policies pool,library] [--busy 0,1] [--layers 8] [--reps 2] "
+                             "[--small] [--model DIR]\n");
+        return a == "--help" ? 0 : 2;
     }
     if (opt.count("child"))
         return bench::runThreadBenchChild(opt["model"], opt["op"], std::stoi(opt["threads"]),
