@@ -39,13 +39,9 @@ void SplitChooser::record(const Choice &c, double seconds)
     else
         mean = 0.75 * mean + 0.25 * seconds;
     runs = std::min(runs + 1, m_probeRuns);
+    // The first choice after the probes is the unsplit way's rule: m_prefersSplit starts false.
     if (probing())
         return;
-    if (!m_chosen) {
-        m_chosen = true;
-        m_prefersSplit = m_split * (1 + m_splitMargin) < m_serial;
-        return;
-    }
     if (m_prefersSplit ? m_serial * (1 + m_margin) < m_split : m_split * (1 + m_splitMargin) < m_serial)
         m_prefersSplit = !m_prefersSplit;
 }

@@ -69,7 +69,7 @@ private:
     double m_decisive;
     double m_margin;
     double m_splitMargin; // >= m_margin; also for the first choice
-    bool m_chosen = false, m_prefersSplit = false;
+    bool m_prefersSplit = false;
     double m_serial = 0, m_split = 0; // running means of the recorded times, seconds
     int m_serialRuns = 0, m_splitRuns = 0;
     std::uint64_t m_calls = 0;        // calls to next()
