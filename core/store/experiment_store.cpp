@@ -91,8 +91,6 @@ void ExperimentStore::requireRunning(const char *table, std::int64_t runId)
     requireRunningRun(*m_db, table, runId);
 }
 
-// A run still "running" whose owner process on this host is gone was cut off by a crash or
-// a kill. Runs owned by another host, or by a live process, are left alone.
 std::string setAsideRunOutput(const std::string &dir, std::int64_t runId, long pid)
 {
     const std::string aside = dir + ".interrupted-run" + std::to_string(runId);
@@ -105,6 +103,8 @@ std::string setAsideRunOutput(const std::string &dir, std::int64_t runId, long p
     return {};
 }
 
+// A run still "running" whose owner process on this host is gone was cut off by a crash or
+// a kill. Runs owned by another host, or by a live process, are left alone.
 int ExperimentStore::markInterruptedRuns()
 {
     const std::string host = hostName();
