@@ -131,6 +131,18 @@ Result compare(const WeightView &w, std::int64_t m, std::uint32_t seed)
             lieq::test::nmse(yRef.data(), yFloat.data(), std::int64_t(yFast.size())), true, true};
 }
 
+// The activation quantizer `fast` writes `ref`'s bytes for the whole blocks of QK values that
+// the first n values of x make.
+template <typename Block, std::int64_t QK, typename Ref, typename Fast>
+bool sameBytes(Ref ref, Fast fast, const std::vector<float> &x, std::int64_t n)
+{
+    const std::int64_t whole = n / QK * QK;
+    std::vector<Block> r(std::size_t(whole / QK)), f(r.size());
+    ref(x.data(), r.data(), whole);
+    fast(x.data(), f.data(), whole);
+    return std::memcmp(r.data(), f.data(), r.size() * sizeof(Block)) == 0;
+}
+
 } // namespace
 
 class TestKernelOps : public QObject
@@ -266,17 +278,9 @@ private Q_SLOTS:
                         x[i + 3] = -40.0f;
                         x[i + 200] = 40.0f;
                     }
-                const std::int64_t n32 = n / 32 * 32;
-                std::vector<BlockQ8_0> ref(std::size_t(n32 / 32)), fast(ref.size());
-                quantizeRowQ8_0Ref(x.data(), ref.data(), n32);
-                x86::quantizeRowQ8_0Avx2(x.data(), fast.data(), n32);
-                QVERIFY2(std::memcmp(ref.data(), fast.data(), ref.size() * sizeof(BlockQ8_0)) == 0,
+                QVERIFY2((sameBytes<BlockQ8_0, 32>(quantizeRowQ8_0Ref, x86::quantizeRowQ8_0Avx2, x, n)),
                          qPrintable(QStringLiteral("q8_0 kind %1 n %2").arg(kind).arg(n)));
-                const std::int64_t n256 = n / 256 * 256;
-                std::vector<BlockQ8K> refK(std::size_t(n256 / 256)), fastK(refK.size());
-                quantizeRowQ8KRef(x.data(), refK.data(), n256);
-                x86::quantizeRowQ8KAvx2(x.data(), fastK.data(), n256);
-                QVERIFY2(std::memcmp(refK.data(), fastK.data(), refK.size() * sizeof(BlockQ8K)) == 0,
+                QVERIFY2((sameBytes<BlockQ8K, 256>(quantizeRowQ8KRef, x86::quantizeRowQ8KAvx2, x, n)),
                          qPrintable(QStringLiteral("q8_K kind %1 n %2").arg(kind).arg(n)));
                 GptqActivations a, b;
                 quantizeGptqActivations(x.data(), 1, n, a);
