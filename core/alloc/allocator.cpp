@@ -359,15 +359,7 @@ const EnumNames<AllocMethod, 3> kMethodNames{"allocation method",
                                                {AllocMethod::Knapsack, "knapsack"},
                                                {AllocMethod::Greedy, "greedy"}}}};
 
-std::string methodName(AllocMethod m)
-{
-    return kMethodNames.name(m);
-}
-
-AllocMethod methodFromName(const std::string &name)
-{
-    return kMethodNames.value(name);
-}
+LIEQ_ENUM_NAME_FUNCTIONS(AllocMethod, kMethodNames, methodName, methodFromName, "")
 
 namespace {
 int parseInt(const std::string &text, const std::string &context)

@@ -37,15 +37,7 @@ const EnumNames<BaselineRule, 8> kRuleNames{"baseline rule",
                                               {BaselineRule::First, "first-k"},
                                               {BaselineRule::Last, "last-k"}}}};
 
-std::string baselineRuleName(BaselineRule rule)
-{
-    return kRuleNames.name(rule);
-}
-
-BaselineRule baselineRuleFromName(const std::string &name)
-{
-    return kRuleNames.value(name);
-}
+LIEQ_ENUM_NAME_FUNCTIONS(BaselineRule, kRuleNames, baselineRuleName, baselineRuleFromName, "")
 
 const std::vector<BaselineRule> &allBaselineRules()
 {

@@ -50,15 +50,7 @@ const EnumNames<QuantMethod, 3> kQuantMethodNames{
     "quantization method",
     {{{QuantMethod::Rtn, "rtn"}, {QuantMethod::Gptq, "gptq"}, {QuantMethod::Awq, "awq"}}}};
 
-std::string quantMethodName(QuantMethod m)
-{
-    return kQuantMethodNames.name(m, "?");
-}
-
-QuantMethod quantMethodFromName(const std::string &name)
-{
-    return kQuantMethodNames.value(name);
-}
+LIEQ_ENUM_NAME_FUNCTIONS(QuantMethod, kQuantMethodNames, quantMethodName, quantMethodFromName, "?")
 
 std::string PipelineSettings::json() const
 {

@@ -96,25 +96,8 @@ const EnumNames<RunStatus, 5> kStatusNames{"run status",
 const EnumNames<RunKind, 2> kKindNames{
     "run kind", {{{RunKind::Analysis, "analysis"}, {RunKind::Quant, "quant"}}}};
 
-std::string runStatusName(RunStatus s)
-{
-    return kStatusNames.name(s, "running");
-}
-
-std::string runKindName(RunKind k)
-{
-    return kKindNames.name(k);
-}
-
-RunStatus runStatusFromString(const std::string &s)
-{
-    return kStatusNames.value(s);
-}
-
-RunKind runKindFromString(const std::string &s)
-{
-    return kKindNames.value(s);
-}
+LIEQ_ENUM_NAME_FUNCTIONS(RunStatus, kStatusNames, runStatusName, runStatusFromString, "running")
+LIEQ_ENUM_NAME_FUNCTIONS(RunKind, kKindNames, runKindName, runKindFromString, "")
 
 void readColumn(const Statement &st, int column, std::int64_t &value) { value = st.columnInt(column); }
 void readColumn(const Statement &st, int column, int &value) { value = static_cast<int>(st.columnInt(column)); }

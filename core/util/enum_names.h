@@ -68,3 +68,17 @@ private:
 };
 
 } // namespace lieq
+
+// Defines, at namespace scope, the pair of functions an enum's header declares over its EnumNames
+// `table`: `std::string NAME_FN(Enum)`, the value's first name (`fallback` for a value the table
+// does not list), and `Enum FROM_NAME_FN(const std::string &)`, which throws lieq::Error for a
+// name the table does not list.
+#define LIEQ_ENUM_NAME_FUNCTIONS(Enum, table, nameFn, fromNameFn, fallback)                         \
+    std::string nameFn(Enum value)                                                                \
+    {                                                                                             \
+        return (table).name(value, fallback);                                                     \
+    }                                                                                             \
+    Enum fromNameFn(const std::string &name)                                                      \
+    {                                                                                             \
+        return (table).value(name);                                                               \
+    }
