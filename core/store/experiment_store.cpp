@@ -91,6 +91,12 @@ void ExperimentStore::requireRunning(const char *table, std::int64_t runId)
     requireRunningRun(*m_db, table, runId);
 }
 
+bool ExperimentStore::deleteRow(const char *table, std::int64_t id)
+{
+    requireWritable();
+    return deleteById(*m_db, table, id);
+}
+
 std::string setAsideRunOutput(const std::string &dir, std::int64_t runId, long pid)
 {
     const std::string aside = dir + ".interrupted-run" + std::to_string(runId);
@@ -231,12 +237,6 @@ std::vector<DatasetRecord> ExperimentStore::datasets()
     return queryRows(*m_db,
                      std::string("SELECT ") + kDatasetColumns + " FROM datasets d ORDER BY d.id",
                      [](const Statement &st) { return readDataset(st); });
-}
-
-bool ExperimentStore::deleteModel(std::int64_t id)
-{
-    requireWritable();
-    return deleteById(*m_db, "models", id);
 }
 
 } // namespace lieq::store

@@ -49,7 +49,8 @@ public:
     std::vector<ModelRecord> models();
     std::optional<DatasetRecord> dataset(std::int64_t id);
     std::vector<DatasetRecord> datasets();
-    bool deleteModel(std::int64_t id); // cascades to its runs, plans and results
+    // Cascades to its runs, plans and results.
+    bool deleteModel(std::int64_t id) { return deleteRow("models", id); }
 
     // Analysis runs.
     std::int64_t beginAnalysisRun(const AnalysisRunSpec &spec); // status "running"
@@ -64,7 +65,8 @@ public:
                                                         const std::string &settingsHash);
     std::optional<AnalysisRun> analysisRun(std::int64_t id);
     std::optional<AnalysisRunDetail> loadAnalysisRun(std::int64_t id);
-    bool deleteAnalysisRun(std::int64_t id); // cascades to its metrics; plans keep, unlinked
+    // Cascades to its metrics; plans keep, unlinked.
+    bool deleteAnalysisRun(std::int64_t id) { return deleteRow("analysis_runs", id); }
 
     // History across both run kinds, newest first, with paging.
     RunPage listRuns(const RunFilter &filter = {});
@@ -73,7 +75,8 @@ public:
     std::int64_t addPlan(const Plan &plan);
     std::optional<Plan> plan(std::int64_t id);
     std::vector<Plan> plans(std::optional<std::int64_t> modelId = std::nullopt);
-    bool deletePlan(std::int64_t id); // cascades to its quant runs and their results
+    // Cascades to its quant runs and their results.
+    bool deletePlan(std::int64_t id) { return deleteRow("plans", id); }
 
     // Quantization runs.
     std::int64_t beginQuantRun(const QuantRunSpec &spec);
@@ -91,28 +94,32 @@ public:
                                                      std::optional<std::int64_t> datasetId,
                                                      const std::string &settingsHash);
     std::optional<QuantRunDetail> loadQuantRun(std::int64_t id);
-    bool deleteQuantRun(std::int64_t id); // cascades to losses and eval results
+    // Cascades to losses and eval results.
+    bool deleteQuantRun(std::int64_t id) { return deleteRow("quant_runs", id); }
 
     // Evaluation results (all rows of one call in one transaction); returns their ids.
     std::vector<std::int64_t> addEvalResults(const std::vector<EvalResult> &rows);
     std::vector<EvalResult> evalResults(const EvalFilter &filter = {});
-    bool deleteEvalResult(std::int64_t id);
+    bool deleteEvalResult(std::int64_t id) { return deleteRow("eval_results", id); }
 
     // KL statistics against an FP16 reference (one transaction per row); newest first.
     // A row naming a quantization run takes that run's plan's model as its model.
     std::int64_t addKlStats(const KlStatsRecord &record);
     std::vector<KlStatsRecord> klStats(const KlStatsFilter &filter = {});
-    bool deleteKlStats(std::int64_t id);
+    bool deleteKlStats(std::int64_t id) { return deleteRow("kl_stats", id); }
 
     // Exports (GGUF, GPTQ, reports, bundles): where they went, newest first.
     std::int64_t addExport(const ExportRecord &record);
     std::vector<ExportRecord> exports(const ExportFilter &filter = {});
-    bool deleteExport(std::int64_t id);
+    bool deleteExport(std::int64_t id) { return deleteRow("exports", id); }
 
 private:
     int markInterruptedRuns();
     void requireWritable() const;
     void requireRunning(const char *table, std::int64_t runId);
+    // The deletes above: requireWritable, then row `id` of `table` (deleteById), what refers to
+    // it going with it; whether it existed.
+    bool deleteRow(const char *table, std::int64_t id);
 
     std::unique_ptr<Database> m_db;
     bool m_readOnly = false;

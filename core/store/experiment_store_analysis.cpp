@@ -56,13 +56,11 @@ std::optional<std::int64_t> ExperimentStore::findReusableAnalysisRun(const std::
                                                                      const std::string &datasetHash,
                                                                      const std::string &settingsHash)
 {
-    return queryRow(*m_db,
-                    "SELECT r.id FROM analysis_runs r "
-                    "JOIN models m ON m.id = r.model_id "
-                    "JOIN datasets d ON d.id = r.dataset_id "
-                    "WHERE m.fingerprint = ? AND d.content_hash = ? AND r.settings_hash = ? "
-                    "AND r.status = 'done' ORDER BY r.finished_at DESC, r.id DESC LIMIT 1",
-                    idColumn, modelFingerprint, datasetHash, settingsHash);
+    return newestDoneRun(*m_db,
+                         "analysis_runs r JOIN models m ON m.id = r.model_id "
+                         "JOIN datasets d ON d.id = r.dataset_id "
+                         "WHERE m.fingerprint = ? AND d.content_hash = ? AND r.settings_hash = ?",
+                         modelFingerprint, datasetHash, settingsHash);
 }
 
 std::optional<AnalysisRun> ExperimentStore::analysisRun(std::int64_t id)
@@ -74,42 +72,22 @@ std::optional<AnalysisRun> ExperimentStore::analysisRun(std::int64_t id)
 
 std::optional<AnalysisRunDetail> ExperimentStore::loadAnalysisRun(std::int64_t id)
 {
-    // One snapshot: a writer appending a layer meanwhile cannot make the run, its layer rows
-    // and its projection rows disagree.
-    ReadSnapshot snapshot(*m_db);
-    std::optional<AnalysisRunDetail> d = queryRow(
+    return queryRowWithChildren(
         *m_db,
         std::string("SELECT ") + kAnalysisColumns + ", " + kModelColumns + ", " + kDatasetColumns +
             " FROM analysis_runs r JOIN models m ON m.id = r.model_id "
             "JOIN datasets d ON d.id = r.dataset_id WHERE r.id = ?",
-        [](const Statement &st) {
-            AnalysisRunDetail r;
-            r.run = readAnalysisRun(st, 0);
-            r.model = readModel(st, 13);
-            r.dataset = readDataset(st, 23);
-            return r;
-        },
-        id);
-    if (!d) return std::nullopt;
-    d->layers = queryRows(
-        *m_db,
-        "SELECT layer, metric, value FROM analysis_layer_metrics WHERE run_id = ? "
-        "ORDER BY layer, metric",
-        recordReader<LayerMetric>([](LayerMetric &m) { return std::tie(m.layer, m.metric, m.value); }), id);
-    d->projections = queryRows(
-        *m_db,
-        "SELECT layer, projection, metric, head, value FROM analysis_projection_metrics "
-        "WHERE run_id = ? ORDER BY layer, projection, metric, ifnull(head, -1)",
-        recordReader<ProjectionMetric>(
-            [](ProjectionMetric &p) { return std::tie(p.layer, p.projection, p.metric, p.head, p.value); }),
-        id);
-    return d;
-}
-
-bool ExperimentStore::deleteAnalysisRun(std::int64_t id)
-{
-    requireWritable();
-    return deleteById(*m_db, "analysis_runs", id);
+        readAnalysisRunDetail, id,
+        childRows(&AnalysisRunDetail::layers,
+                  "SELECT layer, metric, value FROM analysis_layer_metrics WHERE run_id = ? "
+                  "ORDER BY layer, metric",
+                  [](LayerMetric &m) { return std::tie(m.layer, m.metric, m.value); }),
+        childRows(&AnalysisRunDetail::projections,
+                  "SELECT layer, projection, metric, head, value FROM analysis_projection_metrics "
+                  "WHERE run_id = ? ORDER BY layer, projection, metric, ifnull(head, -1)",
+                  [](ProjectionMetric &p) {
+                      return std::tie(p.layer, p.projection, p.metric, p.head, p.value);
+                  }));
 }
 
 } // namespace lieq::store

@@ -43,10 +43,4 @@ std::vector<ExportRecord> ExperimentStore::exports(const ExportFilter &f)
         static_cast<std::int64_t>(f.limit > 0 ? f.limit : -1));
 }
 
-bool ExperimentStore::deleteExport(std::int64_t id)
-{
-    requireWritable();
-    return deleteById(*m_db, "exports", id);
-}
-
 } // namespace lieq::store

@@ -63,10 +63,4 @@ std::vector<KlStatsRecord> ExperimentStore::klStats(const KlStatsFilter &f)
         read, f.modelId, f.quantRunId);
 }
 
-bool ExperimentStore::deleteKlStats(std::int64_t id)
-{
-    requireWritable();
-    return deleteById(*m_db, "kl_stats", id);
-}
-
 } // namespace lieq::store

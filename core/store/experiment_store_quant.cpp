@@ -47,12 +47,6 @@ std::vector<Plan> ExperimentStore::plans(std::optional<std::int64_t> modelId)
         [](const Statement &st) { return readPlan(st); }, modelId);
 }
 
-bool ExperimentStore::deletePlan(std::int64_t id)
-{
-    requireWritable();
-    return deleteById(*m_db, "plans", id);
-}
-
 std::int64_t ExperimentStore::beginQuantRun(const QuantRunSpec &spec)
 {
     requireWritable();
@@ -107,42 +101,25 @@ std::optional<std::int64_t> ExperimentStore::findReusableQuantRun(std::int64_t p
                                                                   std::optional<std::int64_t> datasetId,
                                                                   const std::string &settingsHash)
 {
-    return queryRow(*m_db,
-                    "SELECT id FROM quant_runs WHERE plan_id = ? AND dataset_id IS ? "
-                    "AND settings_hash = ? AND status = 'done' "
-                    "ORDER BY finished_at DESC, id DESC LIMIT 1",
-                    idColumn, planId, datasetId, settingsHash);
+    return newestDoneRun(*m_db,
+                         "quant_runs r WHERE r.plan_id = ? AND r.dataset_id IS ? "
+                         "AND r.settings_hash = ?",
+                         planId, datasetId, settingsHash);
 }
 
 std::optional<QuantRunDetail> ExperimentStore::loadQuantRun(std::int64_t id)
 {
-    ReadSnapshot snapshot(*m_db);
-    std::optional<QuantRunDetail> d = queryRow(
+    return queryRowWithChildren(
         *m_db,
         std::string("SELECT ") + kQuantColumns + ", " + kPlanColumns +
             " FROM quant_runs q JOIN plans p ON p.id = q.plan_id WHERE q.id = ?",
-        [](const Statement &st) {
-            QuantRunDetail r;
-            r.run = readQuantRun(st, 0);
-            r.plan = readPlan(st, 16);
-            return r;
-        },
-        id);
-    if (!d) return std::nullopt;
-    d->losses = queryRows(
-        *m_db,
-        "SELECT layer, module, bits, loss, seconds FROM quant_module_losses WHERE run_id = ? "
-        "ORDER BY layer, module",
-        recordReader<ModuleLoss>(
-            [](ModuleLoss &l) { return std::tie(l.layer, l.module, l.bits, l.loss, l.seconds); }),
-        id);
-    return d;
-}
-
-bool ExperimentStore::deleteQuantRun(std::int64_t id)
-{
-    requireWritable();
-    return deleteById(*m_db, "quant_runs", id);
+        readQuantRunDetail, id,
+        childRows(&QuantRunDetail::losses,
+                  "SELECT layer, module, bits, loss, seconds FROM quant_module_losses "
+                  "WHERE run_id = ? ORDER BY layer, module",
+                  [](ModuleLoss &l) {
+                      return std::tie(l.layer, l.module, l.bits, l.loss, l.seconds);
+                  }));
 }
 
 std::vector<std::int64_t> ExperimentStore::addEvalResults(const std::vector<EvalResult> &rows)
@@ -191,12 +168,6 @@ std::vector<EvalResult> ExperimentStore::evalResults(const EvalFilter &f)
                      "WHERE (?1 IS NULL OR model_id = ?1) AND (?2 IS NULL OR quant_run_id = ?2) "
                      "AND (?3 = 0 OR quant_run_id IS NULL) AND (?4 = '' OR task = ?4) ORDER BY id",
                      read, f.modelId, f.quantRunId, f.baselineOnly ? 1 : 0, f.task);
-}
-
-bool ExperimentStore::deleteEvalResult(std::int64_t id)
-{
-    requireWritable();
-    return deleteById(*m_db, "eval_results", id);
 }
 
 } // namespace lieq::store

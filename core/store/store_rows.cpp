@@ -8,7 +8,9 @@
 #include "core/util/error.h"
 #include "core/util/host.h"
 
+#include <algorithm>
 #include <chrono>
+#include <string_view>
 #include <unistd.h>
 
 namespace lieq::store {
@@ -174,6 +176,34 @@ QuantRun readQuantRun(const Statement &st, int c)
                 q.settingsHash, q.seed, q.status, q.errorText, q.timingsJson, q.wallSeconds,
                 q.outputPath, q.outputBytes, q.createdAtMs, q.finishedAtMs);
     return q;
+}
+
+namespace {
+// How many columns a list above names: where the next list starts in a SELECT that joins them.
+int columnCount(std::string_view columns)
+{
+    return 1 + static_cast<int>(std::count(columns.begin(), columns.end(), ','));
+}
+} // namespace
+
+AnalysisRunDetail readAnalysisRunDetail(const Statement &st)
+{
+    static const int modelFirst = columnCount(kAnalysisColumns);
+    static const int datasetFirst = modelFirst + columnCount(kModelColumns);
+    AnalysisRunDetail d;
+    d.run = readAnalysisRun(st);
+    d.model = readModel(st, modelFirst);
+    d.dataset = readDataset(st, datasetFirst);
+    return d;
+}
+
+QuantRunDetail readQuantRunDetail(const Statement &st)
+{
+    static const int planFirst = columnCount(kQuantColumns);
+    QuantRunDetail d;
+    d.run = readQuantRun(st);
+    d.plan = readPlan(st, planFirst);
+    return d;
 }
 
 } // namespace lieq::store

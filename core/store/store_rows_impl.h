@@ -113,6 +113,38 @@ auto queryRow(Database &db, std::string_view sql, Read read, const Params &...pa
     return read(st);
 }
 
+// One child table of a record: `member` receives the rows of `sql`, a SELECT whose one parameter
+// is the parent's id, each read by recordReader<Record>(fields).
+template <typename Parent, typename Record, typename Fields> struct ChildRows
+{
+    using Row = Record;
+    std::vector<Record> Parent::*member;
+    const char *sql;
+    Fields fields;
+};
+template <typename Parent, typename Record, typename Fields>
+ChildRows<Parent, Record, Fields> childRows(std::vector<Record> Parent::*member, const char *sql,
+                                            Fields fields)
+{
+    return {member, sql, fields};
+}
+
+// Row `id` of `sql` (one parameter, the id) read by `read`, with every child's rows, in one read
+// snapshot, so that a writer appending rows meanwhile cannot make them disagree. None when there
+// is no row `id`.
+template <typename Read, typename... Children>
+auto queryRowWithChildren(Database &db, std::string_view sql, Read read, std::int64_t id,
+                          const Children &...children)
+{
+    ReadSnapshot snapshot(db);
+    auto row = queryRow(db, sql, read, id);
+    if (row)
+        ((*row.*children.member = queryRows(
+              db, children.sql, recordReader<typename Children::Row>(children.fields), id)),
+         ...);
+    return row;
+}
+
 // Steps an INSERT ... RETURNING id once and reads the id (Database::fail naming `what` when no
 // row comes back), then resets the statement so that it can run again.
 std::int64_t returnedId(Database &db, Statement &st, const char *what);
@@ -121,6 +153,18 @@ std::int64_t returnedId(Database &db, Statement &st, const char *what);
 inline std::int64_t idColumn(const Statement &st)
 {
     return st.columnInt(0);
+}
+
+// The id of the newest finished ("done") run, the one to reuse, of `fromWhere`: a run table
+// aliased r (joined to others as needed) and a WHERE clause whose ? take `params` in order.
+template <typename... Params>
+std::optional<std::int64_t> newestDoneRun(Database &db, std::string_view fromWhere,
+                                          const Params &...params)
+{
+    return queryRow(db,
+                    "SELECT r.id FROM " + std::string(fromWhere) +
+                        " AND r.status = 'done' ORDER BY r.finished_at DESC, r.id DESC LIMIT 1",
+                    idColumn, params...);
 }
 
 // Column lists and readers, kept next to each other so SELECTs and readers cannot drift.
@@ -135,5 +179,9 @@ DatasetRecord readDataset(const Statement &st, int first = 0);
 AnalysisRun readAnalysisRun(const Statement &st, int first = 0);
 Plan readPlan(const Statement &st, int first = 0);
 QuantRun readQuantRun(const Statement &st, int first = 0);
+// The run and the rows it belongs to, without child rows: analysis_runs r, models m, datasets d
+// columns in that order; quant_runs q, plans p.
+AnalysisRunDetail readAnalysisRunDetail(const Statement &st);
+QuantRunDetail readQuantRunDetail(const Statement &st);
 
 } // namespace lieq::store
