@@ -60,20 +60,6 @@ double getNum(const nlohmann::json &j, const char *key)
         return kNaN;
     return j.at(key).get<double>();
 }
-Estimate getEst(const nlohmann::json &j, const char *key)
-{
-    if (!j.contains(key) || !j.at(key).is_object())
-        return {};
-    return {getNum(j.at(key), "value"), getNum(j.at(key), "error")};
-}
-std::vector<Quantile> getQuantiles(const nlohmann::json &j, const char *key)
-{
-    std::vector<Quantile> out;
-    if (j.contains(key) && j.at(key).is_array())
-        for (const auto &x : j.at(key))
-            out.push_back({x.at("level").get<double>(), getNum(x, "value")});
-    return out;
-}
 
 // "99.9%", "Median", " 0.1%"
 std::string quantileLabel(double level)
@@ -268,33 +254,66 @@ KlStatistics KlAccumulator::finish(std::int64_t seqlen) const
     return s;
 }
 
+namespace {
+
+// Every serialised field of KlStatistics once, in file order: the writer and the reader both walk
+// this list, so they cannot drift apart. `f(key, member)` for a std::int64_t, double, Estimate or
+// quantile-list member.
+template <class Stats, class F>
+void visitKlFields(Stats &s, F &&f)
+{
+    f("windows", s.windows);
+    f("seqlen", s.seqlen);
+    f("positions", s.positions);
+    f("vocab", s.vocab);
+    f("kl_mean", s.klMean);
+    f("kl_max", s.klMax);
+    f("kl_min", s.klMin);
+    f("kl_quantiles", s.klQuantiles);
+    f("top1_agreement", s.top1Agreement);
+    f("delta_p_mean", s.deltaPMean);
+    f("delta_p_rms", s.deltaPRms);
+    f("delta_p_max", s.deltaPMax);
+    f("delta_p_min", s.deltaPMin);
+    f("delta_p_quantiles", s.deltaPQuantiles);
+    f("ppl_reference", s.pplReference);
+    f("ppl_model", s.pplModel);
+    f("ln_ppl_ratio", s.lnPplRatio);
+    f("ppl_ratio", s.pplRatio);
+    f("ppl_difference", s.pplDifference);
+    f("ln_ppl_correlation", s.lnPplCorrelation);
+    f("window_ln_ppl_correlation", s.windowLnPplCorrelation);
+    f("memory_bytes", s.memoryBytes);
+    f("seconds", s.seconds);
+}
+
+nlohmann::json toJsonValue(std::int64_t v) { return v; }
+nlohmann::json toJsonValue(double v) { return num(v); }
+nlohmann::json toJsonValue(const Estimate &e) { return est(e); }
+nlohmann::json toJsonValue(const std::vector<Quantile> &q) { return quantiles(q); }
+
+// A field that is absent (or null) keeps the member's default: 0 for counts and seconds, NaN for
+// the other numbers, an empty estimate or quantile list.
+void fromJsonValue(const nlohmann::json &j, std::int64_t &v) { v = j.get<std::int64_t>(); }
+void fromJsonValue(const nlohmann::json &j, double &v) { v = j.get<double>(); }
+void fromJsonValue(const nlohmann::json &j, Estimate &e)
+{
+    if (j.is_object())
+        e = {getNum(j, "value"), getNum(j, "error")};
+}
+void fromJsonValue(const nlohmann::json &j, std::vector<Quantile> &q)
+{
+    if (j.is_array())
+        for (const auto &x : j)
+            q.push_back({x.at("level").get<double>(), getNum(x, "value")});
+}
+
+} // namespace
+
 std::string klStatisticsToJson(const KlStatistics &s)
 {
-    const nlohmann::json j{{"schema", "lieq.klstats"},
-                           {"schema_version", KlStatistics::kSchemaVersion},
-                           {"windows", s.windows},
-                           {"seqlen", s.seqlen},
-                           {"positions", s.positions},
-                           {"vocab", s.vocab},
-                           {"kl_mean", est(s.klMean)},
-                           {"kl_max", num(s.klMax)},
-                           {"kl_min", num(s.klMin)},
-                           {"kl_quantiles", quantiles(s.klQuantiles)},
-                           {"top1_agreement", est(s.top1Agreement)},
-                           {"delta_p_mean", est(s.deltaPMean)},
-                           {"delta_p_rms", est(s.deltaPRms)},
-                           {"delta_p_max", num(s.deltaPMax)},
-                           {"delta_p_min", num(s.deltaPMin)},
-                           {"delta_p_quantiles", quantiles(s.deltaPQuantiles)},
-                           {"ppl_reference", est(s.pplReference)},
-                           {"ppl_model", est(s.pplModel)},
-                           {"ln_ppl_ratio", est(s.lnPplRatio)},
-                           {"ppl_ratio", est(s.pplRatio)},
-                           {"ppl_difference", est(s.pplDifference)},
-                           {"ln_ppl_correlation", num(s.lnPplCorrelation)},
-                           {"window_ln_ppl_correlation", num(s.windowLnPplCorrelation)},
-                           {"memory_bytes", s.memoryBytes},
-                           {"seconds", s.seconds}};
+    nlohmann::json j{{"schema", "lieq.klstats"}, {"schema_version", KlStatistics::kSchemaVersion}};
+    visitKlFields(s, [&](const char *key, const auto &member) { j[key] = toJsonValue(member); });
     return j.dump();
 }
 
@@ -309,29 +328,10 @@ KlStatistics klStatisticsFromJson(const std::string &text, const std::string &so
         if (version < 1 || version > KlStatistics::kSchemaVersion)
             throw Error(source, "KL statistics: schema version " + std::to_string(version) +
                                     " is newer than this build reads");
-        s.windows = j.value("windows", std::int64_t(0));
-        s.seqlen = j.value("seqlen", std::int64_t(0));
-        s.positions = j.value("positions", std::int64_t(0));
-        s.vocab = j.value("vocab", std::int64_t(0));
-        s.klMean = getEst(j, "kl_mean");
-        s.klMax = getNum(j, "kl_max");
-        s.klMin = getNum(j, "kl_min");
-        s.klQuantiles = getQuantiles(j, "kl_quantiles");
-        s.top1Agreement = getEst(j, "top1_agreement");
-        s.deltaPMean = getEst(j, "delta_p_mean");
-        s.deltaPRms = getEst(j, "delta_p_rms");
-        s.deltaPMax = getNum(j, "delta_p_max");
-        s.deltaPMin = getNum(j, "delta_p_min");
-        s.deltaPQuantiles = getQuantiles(j, "delta_p_quantiles");
-        s.pplReference = getEst(j, "ppl_reference");
-        s.pplModel = getEst(j, "ppl_model");
-        s.lnPplRatio = getEst(j, "ln_ppl_ratio");
-        s.pplRatio = getEst(j, "ppl_ratio");
-        s.pplDifference = getEst(j, "ppl_difference");
-        s.lnPplCorrelation = getNum(j, "ln_ppl_correlation");
-        s.windowLnPplCorrelation = getNum(j, "window_ln_ppl_correlation");
-        s.memoryBytes = j.value("memory_bytes", std::int64_t(0));
-        s.seconds = j.value("seconds", 0.0);
+        visitKlFields(s, [&](const char *key, auto &member) {
+            if (j.contains(key) && !j.at(key).is_null())
+                fromJsonValue(j.at(key), member);
+        });
     } catch (const nlohmann::json::exception &e) {
         throw Error(source, std::string("KL statistics: a field has the wrong type: ") + e.what());
     }
