@@ -407,6 +407,22 @@ torch::Tensor Decoder::runLayers(torch::Tensor hidden, int first, int last,
                     ") is outside the model's " + std::to_string(numLayers()) + " layers");
     hidden = hidden.to(device(), torch::kFloat32);
     const std::int64_t offset = options.cache ? options.cache->length : 0;
+    // A decode step (one position of one sequence through the cache) on CPU rows in place.
+    if (options.cache && !options.capture && hidden.device().is_cpu() && hidden.dim() == 3 &&
+        hidden.size(0) == 1 && hidden.size(1) == 1 && fusedDecodeEnabled()) {
+        torch::Tensor x = hidden.clone(torch::MemoryFormat::Contiguous);
+        for (int l = first; l < last; ++l) {
+            reportProgress(options.progress, {"layers", l - first, last - first, {}});
+            if (options.skipLayers.count(l))
+                continue;
+            decodeLayer(l, x.data_ptr<float>(), offset, *options.cache);
+            releaseLayer(l);
+        }
+        reportProgress(options.progress, {"layers", last - first, last - first, {}});
+        if (last == numLayers())
+            options.cache->length += 1;
+        return x;
+    }
     for (int l = first; l < last; ++l) {
         reportProgress(options.progress, {"layers", l - first, last - first, {}});
         if (options.skipLayers.count(l))

@@ -34,6 +34,12 @@ struct ForwardOptions
     KvCache *cache = nullptr;       // optional: attend to cached keys and append to them
 };
 
+// Whether runLayers takes decode steps through Decoder::decodeLayer (on unless
+// LIEQ_DECODE_FUSED=0 in the environment: runLayer's tensor path, for benchmarks' baselines);
+// the setter is for tests.
+bool fusedDecodeEnabled();
+void setFusedDecodeEnabled(bool on);
+
 class Decoder
 {
 public:
@@ -94,6 +100,9 @@ private:
     // returns [B, T, nh * D], the layout the output projection reads.
     torch::Tensor attention(const torch::Tensor &q, const torch::Tensor &k, const torch::Tensor &v,
                             std::int64_t queryStart) const;
+    // runLayer for one position of one sequence with the cache, on CPU fp32 rows in place
+    // (x: the hidden state, hiddenSize floats): decode_step.cpp.
+    void decodeLayer(int layer, float *x, std::int64_t position, KvCache &cache);
 
     ModelConfig m_config;
     ModelOptions m_options;

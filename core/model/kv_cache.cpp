@@ -22,23 +22,31 @@ bool isPrefixOf(const torch::Tensor &view, const torch::Tensor &store)
 
 } // namespace
 
-torch::Tensor appendToCache(torch::Tensor &store, const torch::Tensor &view, const torch::Tensor &rows)
+torch::Tensor reserveInCache(torch::Tensor &store, const torch::Tensor &view,
+                             torch::IntArrayRef rows, const torch::TensorOptions &options)
 {
-    const std::int64_t past = view.defined() ? view.size(2) : 0, T = rows.size(2);
+    const std::int64_t past = view.defined() ? view.size(2) : 0, T = rows[2];
     const std::int64_t needed = past + T;
     const bool fits = store.defined() && (!view.defined() ? past == 0 : isPrefixOf(view, store)) &&
-                      store.size(0) == rows.size(0) && store.size(1) == rows.size(1) &&
-                      store.size(3) == rows.size(3) && store.dtype() == rows.dtype() &&
-                      store.device() == rows.device() && store.size(2) >= needed;
+                      store.size(0) == rows[0] && store.size(1) == rows[1] &&
+                      store.size(3) == rows[3] && store.dtype() == options.dtype() &&
+                      store.device() == options.device() && store.size(2) >= needed;
     if (!fits) {
-        torch::Tensor grown = torch::empty(
-            {rows.size(0), rows.size(1), capacityFor(needed), rows.size(3)}, rows.options());
+        torch::Tensor grown =
+            torch::empty({rows[0], rows[1], capacityFor(needed), rows[3]}, options);
         if (past > 0)
             grown.narrow(2, 0, past).copy_(view);
         store = grown;
     }
-    store.narrow(2, past, T).copy_(rows);
     return store.narrow(2, 0, needed);
+}
+
+torch::Tensor appendToCache(torch::Tensor &store, const torch::Tensor &view, const torch::Tensor &rows)
+{
+    const std::int64_t past = view.defined() ? view.size(2) : 0;
+    torch::Tensor all = reserveInCache(store, view, rows.sizes(), rows.options());
+    store.narrow(2, past, rows.size(2)).copy_(rows);
+    return all;
 }
 
 } // namespace lieq

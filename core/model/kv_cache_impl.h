@@ -41,4 +41,10 @@ struct KvCache
 // of twice the length; returns the view of all past + T positions.
 torch::Tensor appendToCache(torch::Tensor &store, const torch::Tensor &view, const torch::Tensor &rows);
 
+// appendToCache without the copy: makes room for rows of shape `rows` ([B, kvHeads, T,
+// headDim], of `options`) after `view` and returns the view of all past + T positions, whose
+// last T positions the caller then writes (the decode step writes its rows in place).
+torch::Tensor reserveInCache(torch::Tensor &store, const torch::Tensor &view,
+                             torch::IntArrayRef rows, const torch::TensorOptions &options);
+
 } // namespace lieq

@@ -16,6 +16,15 @@ public:
     virtual ~LinearOp() = default;
     // x: [..., inFeatures] fp32 -> [..., outFeatures] fp32, on the op's device.
     virtual torch::Tensor forward(const torch::Tensor &x) const = 0;
+    // One activation row on the CPU, raw: y[outFeatures] = forward(x[inFeatures]), the same
+    // values. Returns false when the op has no such path (the caller then uses forward()).
+    // The decode step calls it ~200 times per token, without a tensor per call.
+    virtual bool forwardRow(const float *x, float *y) const
+    {
+        (void)x;
+        (void)y;
+        return false;
+    }
     virtual std::int64_t inFeatures() const = 0;
     virtual std::int64_t outFeatures() const = 0;
     // The effective weight as fp32 [out, in] (dequantized for packed ops); for analysis.

@@ -125,6 +125,33 @@ torch::Tensor QuantizedLinear::forward(const torch::Tensor &x) const
     return y;
 }
 
+bool QuantizedLinear::forwardRow(const float *x, float *y) const
+{
+    if (m_bias.defined() && (!m_bias.device().is_cpu() || m_bias.scalar_type() != torch::kFloat32 ||
+                             !m_bias.is_contiguous()))
+        return false;
+    const float *xs = x;
+    if (m_invScales.defined() || m_order.defined()) {
+        // forward()'s x * (1 / s), then the act-order gather, per element.
+        thread_local std::vector<float> adjusted;
+        adjusted.resize(std::size_t(m_view.cols));
+        const float *inv = m_invScales.defined() ? m_invScales.data_ptr<float>() : nullptr;
+        const std::int64_t *order = m_order.defined() ? m_order.data_ptr<std::int64_t>() : nullptr;
+        for (std::int64_t k = 0; k < m_view.cols; ++k) {
+            const std::int64_t j = order ? order[k] : k;
+            adjusted[std::size_t(k)] = inv ? x[j] * inv[j] : x[j];
+        }
+        xs = adjusted.data();
+    }
+    kernels::matmul(m_view, xs, 1, y);
+    if (m_bias.defined()) {
+        const float *b = m_bias.data_ptr<float>();
+        for (std::int64_t o = 0; o < m_view.rows; ++o)
+            y[o] += b[o];
+    }
+    return true;
+}
+
 torch::Tensor QuantizedLinear::denseWeight() const
 {
     torch::Tensor w = dequantized();

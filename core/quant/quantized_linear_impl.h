@@ -38,6 +38,7 @@ public:
                     torch::Tensor bias = {});
 
     torch::Tensor forward(const torch::Tensor &x) const override;
+    bool forwardRow(const float *x, float *y) const override; // the kernels' GEMV in place
     std::int64_t inFeatures() const override { return m_view.cols; }
     std::int64_t outFeatures() const override { return m_view.rows; }
     // Dequantized weight in the input space the op is called with (input scales divided out).

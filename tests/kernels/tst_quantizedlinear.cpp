@@ -140,6 +140,18 @@ private Q_SLOTS:
         // [B, T, in] inputs give the same rows.
         const torch::Tensor y3 = op.forward(x.reshape({1, tokens, cols}));
         QVERIFY(torch::equal(y3.reshape({tokens, rows}), y));
+        // Row by row through forwardRow (the decode step's raw path): forward's values (the
+        // same GEMV for one token; the GEMM's rows otherwise).
+        const torch::Tensor xc = x.contiguous();
+        std::vector<float> row(static_cast<std::size_t>(rows));
+        for (int t = 0; t < tokens; ++t) {
+            QVERIFY(op.forwardRow(xc[t].data_ptr<float>(), row.data()));
+            const torch::Tensor got = torch::from_blob(row.data(), {rows}, torch::kFloat32);
+            if (tokens == 1)
+                QVERIFY(torch::equal(got, y[t]));
+            else
+                QVERIFY2(nmse(got, y[t]) < 1e-12, qPrintable(QStringLiteral("row %1: NMSE %2").arg(t).arg(nmse(got, y[t]))));
+        }
         // Nothing dense is kept, and the packed form is all the weight memory.
         QVERIFY(!op.cached());
         const std::int64_t packed = op.packed().bytes();

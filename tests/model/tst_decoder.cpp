@@ -9,6 +9,9 @@
 #include "core/util/error.h"
 #include "tests/support/tiny_checkpoint.h"
 
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -178,8 +181,20 @@ private:
     std::string checkpointDir(const QString &name)
     {
         const QString path = m_tmp.filePath(name);
-        if (!QFileInfo::exists(path + QStringLiteral("/config.json")))
+        if (!QFileInfo::exists(path + QStringLiteral("/config.json"))) {
             test::writeTinyCheckpoint(path.toStdString(), specFor(name));
+            if (name.endsWith(QLatin1String("-window4"))) { // mistral attending to 4 positions
+                QFile f(path + QStringLiteral("/config.json"));
+                if (!f.open(QIODevice::ReadOnly))
+                    return {};
+                QJsonObject config = QJsonDocument::fromJson(f.readAll()).object();
+                f.close();
+                config[QStringLiteral("sliding_window")] = 4;
+                if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate))
+                    return {};
+                f.write(QJsonDocument(config).toJson());
+            }
+        }
         return path.toStdString();
     }
 
@@ -316,6 +331,46 @@ private Q_SLOTS:
         recompute.useKvCache = false;
         const auto prompt = toVector(ids.slice(1, 0, 4));
         QCOMPARE(model->generate(prompt, cached).tokens, model->generate(prompt, recompute).tokens);
+    }
+
+    void fusedDecodeMatchesTensorPath_data()
+    {
+        addRows();
+        QTest::newRow("mistral-f16-window4") << QStringLiteral("mistral-f16-window4");
+    }
+    void fusedDecodeMatchesTensorPath()
+    {
+        // Decode steps on raw rows (Decoder::decodeLayer) and through runLayer's tensor ops:
+        // the same logits and cache contents, and the full forward's logits (sliding window
+        // included: 12 positions attend to 4).
+        QFETCH(QString, name);
+        auto model = Model::load(checkpointDir(name), {.device = "cpu"});
+        Decoder &d = model->decoder();
+        QCOMPARE(d.config().slidingWindow.value_or(0), std::int64_t(name.endsWith(QLatin1String("-window4")) ? 4 : 0));
+        const torch::Tensor ids = randomIds(1, 12, d.config().vocabSize, 23);
+        const torch::Tensor full = d.logits(d.forwardHidden(ids));
+        torch::Tensor got[2];
+        std::vector<KvCache> caches(2, KvCache(std::size_t(d.numLayers())));
+        for (int fused : {0, 1}) {
+            setFusedDecodeEnabled(fused == 1);
+            ForwardOptions fo;
+            fo.cache = &caches[std::size_t(fused)];
+            std::vector<torch::Tensor> pieces = {d.logits(d.forwardHidden(ids.slice(1, 0, 5), fo))};
+            for (int t = 5; t < 12; ++t)
+                pieces.push_back(d.logits(d.forwardHidden(ids.slice(1, t, t + 1), fo)));
+            got[fused] = torch::cat(pieces, 1);
+        }
+        setFusedDecodeEnabled(true);
+        const double paths = maxDiff(got[1], got[0]), recompute = maxDiff(got[1], full);
+        QVERIFY2(paths < 1e-5, qPrintable(QString::number(paths)));
+        QVERIFY2(recompute < 1e-4, qPrintable(QString::number(recompute)));
+        QCOMPARE(caches[1].length, std::int64_t(12));
+        for (int l = 0; l < d.numLayers(); ++l) {
+            const std::size_t i = std::size_t(l);
+            QCOMPARE(caches[1].keys[i].sizes(), caches[0].keys[i].sizes());
+            QVERIFY(maxDiff(caches[1].keys[i], caches[0].keys[i]) < 1e-5);
+            QVERIFY(maxDiff(caches[1].values[i], caches[0].values[i]) < 1e-5);
+        }
     }
 
     void oneRowLinearEqualsLinear_data()
