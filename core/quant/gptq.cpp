@@ -4,13 +4,15 @@
 #include "core/model/parallel_ops_impl.h"
 #include "core/util/error.h"
 #include "core/util/thread_pool.h"
-#include "kernels/parallel.h"
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 
 namespace lieq {
 
@@ -18,7 +20,10 @@ namespace {
 
 using torch::indexing::Slice;
 
-struct GptqBlockRows; // the timing sites of a GPTQ block's row split
+// Weight rows per band of the column loop (see quantizeColumns): a band's W^T (cols x 128
+// floats, 0.5-1.5 MB for 1024-3072 columns) stays in a core's L2, its lazy updates are GEMMs of
+// 128 columns, and a 1024-row weight gives 8 bands for the threads to share.
+constexpr std::int64_t kBandRows = 128;
 
 // A Cholesky factor whose smallest pivot^2 falls below this fraction of mean(diag H) is
 // numerically singular in fp32 (rank-deficient inputs without damping): its inverse would
@@ -67,8 +72,7 @@ public:
           m_numGroups((m_cols + m_gs - 1) / m_gs), m_maxq(m_cfg.maxq())
     {
         m_result.samples = samples;
-        // Work on W^T ([cols, rows]) later so that a weight column is contiguous in the inner
-        // loop; the copies are ours to modify.
+        // The copies are ours to modify (the bands work on W^T, see quantizeBand).
         m_w = parallelContiguousCopy(weight);
         m_h = parallelContiguousCopy(hessian);
     }
@@ -154,81 +158,150 @@ private:
     }
 
     // Column by column in blocks: quantize, spread the error over the block's later columns,
-    // then update the columns after the block at once (the lazy batch update).
+    // then update the columns after the block at once (the lazy batch update). Every step of it
+    // works on each weight row alone (Hinv is shared and only read), so the rows are cut into
+    // bands of kBandRows that run the whole column loop by themselves, taken dynamically by the
+    // pool's threads: no synchronisation between blocks, a band's columns stay in its thread's
+    // cache, and a thread slowed by another process takes fewer bands. The bands are the same
+    // at any thread count, so the result does not depend on it.
     void quantizeColumns()
     {
-        m_wt = parallelContiguousCopy(m_w.t()); // [cols, rows], updated block by block
-        m_w = torch::Tensor();
         m_codesT.assign(std::size_t(m_rows * m_cols), 0);
         if (!m_options.staticGroups)
             m_dynGrid.assign(std::size_t(m_rows * m_numGroups), {});
         m_rowLoss.assign(std::size_t(m_rows), 0.0);
-        for (std::int64_t i1 = 0; i1 < m_cols; i1 += m_options.blockSize) {
-            const std::int64_t i2 = std::min(i1 + m_options.blockSize, m_cols);
-            const torch::Tensor err1 = quantizeBlock(i1, i2);
-            // W[:, i2:] -= Err1 Hinv[i1:i2, i2:].
-            if (i2 < m_cols) {
-                torch::Tensor rest = m_wt.index({Slice(i2)});
-                parallelAddmm_(rest, m_hinv.index({Slice(i1, i2), Slice(i2)}).t(), err1, 1.0, -1.0);
+        m_hinv = m_hinv.contiguous();
+        const std::int64_t bands = (m_rows + kBandRows - 1) / kBandRows;
+        const std::int64_t blocks = (m_cols + m_options.blockSize - 1) / m_options.blockSize;
+        BandProgress tracker(m_progress, bands * blocks, m_cols, m_options.blockSize);
+        parallelFor(
+            bands,
+            [&](std::int64_t b0, std::int64_t b1) {
+                for (std::int64_t b = b0; b < b1; ++b)
+                    quantizeBand(b * kBandRows, std::min(m_rows, (b + 1) * kBandRows), tracker);
+            },
+            1);
+        tracker.finish();
+        m_w = torch::Tensor();
+    }
+
+    // Progress and cancellation of the bands: the calling thread reports (the callback may
+    // belong to a GUI and is never called from a pool worker), and a cancellation it sees stops
+    // every band at its next block.
+    class BandProgress
+    {
+    public:
+        BandProgress(const ProgressFn &fn, std::int64_t units, std::int64_t cols, std::int64_t block)
+            : m_fn(fn), m_units(units), m_cols(cols), m_block(block),
+              m_caller(std::this_thread::get_id())
+        {
+        }
+        bool stopped() const { return m_stop.load(std::memory_order_relaxed); }
+        // One block of one band done.
+        void blockDone()
+        {
+            const std::int64_t done = m_done.fetch_add(1, std::memory_order_relaxed) + 1;
+            if (!m_fn || std::this_thread::get_id() != m_caller)
+                return;
+            // At most one report per block's worth of columns, as with one band.
+            std::int64_t columns = done * m_cols / m_units;
+            if (columns != m_cols)
+                columns -= columns % m_block;
+            if (columns == m_reported)
+                return;
+            m_reported = columns;
+            try {
+                reportProgress(m_fn, Progress{"gptq", columns, m_cols, {}});
+            } catch (...) {
+                m_stop.store(true, std::memory_order_relaxed);
+                throw;
             }
-            reportProgress(m_progress, Progress{"gptq", i2, m_cols, {}});
+        }
+        void finish()
+        {
+            if (m_reported != m_cols)
+                reportProgress(m_fn, Progress{"gptq", m_cols, m_cols, {}});
+        }
+
+    private:
+        const ProgressFn &m_fn;
+        const std::int64_t m_units, m_cols, m_block;
+        const std::thread::id m_caller;
+        std::atomic<std::int64_t> m_done{0};
+        std::atomic<bool> m_stop{false};
+        std::int64_t m_reported = 0; // the caller's last report (columns)
+    };
+
+    // Rows [r0, r1) through all columns: W^T of the band in a buffer of its own ([cols][n]), then
+    // per block the quantization and the lazy update of the band's later columns.
+    void quantizeBand(std::int64_t r0, std::int64_t r1, BandProgress &tracker)
+    {
+        const std::int64_t n = r1 - r0, bs = m_options.blockSize;
+        torch::Tensor wt = torch::empty({m_cols, n}, torch::kFloat32);
+        wt.copy_(m_w.narrow(0, r0, n).t());
+        torch::Tensor w1 = torch::empty({std::min(bs, m_cols), n}, torch::kFloat32);
+        torch::Tensor err1 = torch::empty_like(w1);
+        for (std::int64_t i1 = 0; i1 < m_cols; i1 += bs) {
+            if (tracker.stopped())
+                return;
+            const std::int64_t i2 = std::min(i1 + bs, m_cols), count = i2 - i1;
+            std::memcpy(w1.data_ptr<float>(), wt.data_ptr<float>() + i1 * n,
+                        std::size_t(count * n) * sizeof(float));
+            quantizeBlock(i1, i2, r0, r1, wt.data_ptr<float>(), w1.data_ptr<float>(),
+                          err1.data_ptr<float>());
+            // W[:, i2:] -= Err1 Hinv[i1:i2, i2:], for the band's rows.
+            if (i2 < m_cols) {
+                torch::Tensor rest = wt.narrow(0, i2, m_cols - i2);
+                rest.addmm_(m_hinv.index({Slice(i1, i2), Slice(i2)}).t(), err1.narrow(0, 0, count),
+                            1.0, -1.0);
+            }
+            tracker.blockDone();
         }
     }
 
-    // Columns [i1, i2): codes, row losses and the scaled errors of the block ([count, rows]).
-    torch::Tensor quantizeBlock(std::int64_t i1, std::int64_t i2)
+    // Columns [i1, i2) of rows [r0, r1): codes, row losses and the scaled errors (err,
+    // [count][n]). wt is the band's W^T ([cols][n], as updated by the earlier blocks), w1 its
+    // block's columns, updated here column by column.
+    void quantizeBlock(std::int64_t i1, std::int64_t i2, std::int64_t r0, std::int64_t r1,
+                       const float *wt, float *w1, float *err)
     {
-        const std::int64_t count = i2 - i1;
-        torch::Tensor w1 = parallelContiguousCopy(m_wt.index({Slice(i1, i2)}));
-        torch::Tensor err1 = torch::empty({count, m_rows}, torch::kFloat32); // all written below
-        const torch::Tensor hinv1 = m_hinv.index({Slice(i1, i2), Slice(i1, i2)}).contiguous();
-        float *w1p = w1.data_ptr<float>();
-        float *errp = err1.data_ptr<float>();
-        const float *hp = hinv1.data_ptr<float>();
-        const float *wtp = m_wt.data_ptr<float>();
-        // Rows are independent inside a block: each thread takes a slice of rows through all
-        // of the block's columns. A block is short work repeated dozens of times per module, so
-        // the split is timed against one thread and kept only where it pays (with one core busy
-        // elsewhere, always splitting made GPTQ 0.92x of one thread: bench_threads, load 1.6-2.4).
-        const std::int64_t grain = std::max<std::int64_t>(16, m_rows / 64);
-        const void *site = kernels::sizeTimingSite<GptqBlockRows>(m_rows);
-        kernels::parallelForTimed(site, 0, m_rows, [&](std::int64_t r0, std::int64_t r1) {
-            for (std::int64_t i = 0; i < count; ++i) {
-                const std::int64_t col = i1 + i;
-                const std::int64_t group = col / m_gs;
-                if (!m_options.staticGroups && col % m_gs == 0) {
-                    // As the reference: the grid comes from W with the updates of earlier
-                    // blocks but not those made earlier in this block.
-                    const std::int64_t n = std::min(m_gs, m_cols - col);
-                    for (std::int64_t r = r0; r < r1; ++r)
-                        m_dynGrid[r * m_numGroups + group] = gridForValues(
-                            wtp + col * m_rows + r, n, m_rows, m_cfg.bits, m_cfg.symmetric);
-                }
-                const std::int64_t origGroup = (m_perm.empty() ? col : m_perm[col]) / m_gs;
-                const float d = hp[i * count + i];
-                float *wcol = w1p + i * m_rows;
-                float *ecol = errp + i * m_rows;
-                std::uint8_t *codes = m_codesT.data() + col * m_rows;
-                for (std::int64_t r = r0; r < r1; ++r) {
-                    const GridParams &g = m_options.staticGroups
-                                              ? m_staticGrid[r * m_numGroups + origGroup]
-                                              : m_dynGrid[r * m_numGroups + group];
-                    const float x = wcol[r];
-                    const int code = quantizeToCode(x, g, m_maxq);
-                    const float e = x - codeToValue(code, g);
-                    codes[r] = std::uint8_t(code);
-                    m_rowLoss[r] += double(e) * double(e) / (double(d) * double(d));
-                    ecol[r] = e / d;
-                }
-                for (std::int64_t j = i + 1; j < count; ++j) {
-                    const float hij = hp[i * count + j];
-                    float *wj = w1p + j * m_rows;
-                    for (std::int64_t r = r0; r < r1; ++r)
-                        wj[r] -= ecol[r] * hij;
-                }
+        const std::int64_t count = i2 - i1, n = r1 - r0;
+        const float *hinv = m_hinv.data_ptr<float>();
+        for (std::int64_t i = 0; i < count; ++i) {
+            const std::int64_t col = i1 + i;
+            const std::int64_t group = col / m_gs;
+            if (!m_options.staticGroups && col % m_gs == 0) {
+                // As the reference: the grid comes from W with the updates of earlier blocks but
+                // not those made earlier in this block.
+                const std::int64_t len = std::min(m_gs, m_cols - col);
+                for (std::int64_t r = 0; r < n; ++r)
+                    m_dynGrid[(r0 + r) * m_numGroups + group] =
+                        gridForValues(wt + col * n + r, len, n, m_cfg.bits, m_cfg.symmetric);
             }
-        }, grain);
-        return err1;
+            const std::int64_t origGroup = (m_perm.empty() ? col : m_perm[col]) / m_gs;
+            const float *hrow = hinv + col * m_cols + i1; // Hinv[col, i1:i2]
+            const float d = hrow[i];
+            float *wcol = w1 + i * n;
+            float *ecol = err + i * n;
+            std::uint8_t *codes = m_codesT.data() + col * m_rows + r0;
+            for (std::int64_t r = 0; r < n; ++r) {
+                const GridParams &g = m_options.staticGroups
+                                          ? m_staticGrid[(r0 + r) * m_numGroups + origGroup]
+                                          : m_dynGrid[(r0 + r) * m_numGroups + group];
+                const float x = wcol[r];
+                const int code = quantizeToCode(x, g, m_maxq);
+                const float e = x - codeToValue(code, g);
+                codes[r] = std::uint8_t(code);
+                m_rowLoss[r0 + r] += double(e) * double(e) / (double(d) * double(d));
+                ecol[r] = e / d;
+            }
+            for (std::int64_t j = i + 1; j < count; ++j) {
+                const float hij = hrow[j];
+                float *wj = w1 + j * n;
+                for (std::int64_t r = 0; r < n; ++r)
+                    wj[r] -= ecol[r] * hij;
+            }
+        }
     }
 
     // Back to the original column order; grids and g_idx as the reference stores them.
@@ -283,7 +356,7 @@ private:
     const std::int64_t m_rows, m_cols, m_gs, m_numGroups;
     const int m_maxq;
     GptqResult m_result;
-    torch::Tensor m_w, m_h, m_hinv, m_wt;
+    torch::Tensor m_w, m_h, m_hinv;
     std::vector<std::int32_t> m_perm;       // processing position -> original column
     std::vector<GridParams> m_staticGrid, m_dynGrid;
     std::vector<std::uint8_t> m_codesT;     // processing order, [col][row]
