@@ -17,7 +17,7 @@
 // the default timed choice (core/model/decode_threads.h), whose rate is the row's.
 //
 //   bench_threads [--ops machine,ppl,generate,analyze,rtn,gptq,awq,eval,machine] [--max-threads N]
-//                 [--policies pool,library] [--busy 0,1] [--layers 8] [--reps 2] [--small]
+//                 [--policies pool,library] [--busy 0,1] [--layers 8] [--reps 2] [--rounds 1] [--small]
 //                 [--model DIR]   (a generated model kept in DIR, or any HF folder there)
 //
 // The model is the one issue 10 measured: an 8-layer Qwen3 of Qwen3-0.6B width (hidden 1024,
@@ -33,6 +33,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -160,6 +161,7 @@ int main(int argc, char **argv)
         {"busy", "0,1"},
         {"layers", "8"},
         {"reps", "2"},
+        {"rounds", "1"},
         {"max-threads", std::to_string(std::max(1u, std::thread::hardware_concurrency()))},
     };
     bool small = false;
@@ -174,7 +176,7 @@ int main(int argc, char **argv)
             small = true;
             continue;
         }
-        static const std::set<std::string> known = {"ops",   "policies", "busy",  "layers", "reps",
+        static const std::set<std::string> known = {"ops",   "policies", "busy",  "layers", "reps", "rounds",
                                                     "max-threads", "model", "child", "op", "threads"};
         if (a.rfind("--", 0) == 0 && known.count(a.substr(2)) && i + 1 < argc) {
             opt[a.substr(2)] = argv[++i];
@@ -183,7 +185,11 @@ int main(int argc, char **argv)
         // --help, or an option it does not know: usage, and no benchmark started by mistake.
         std::fprintf(stderr, "usage: bench_threads [--ops machine,ppl,generate,analyze,rtn,gptq,awq,eval,decode] "
                              "[--max-threads N] [--policies pool,library] [--busy 0,1] [--layers 8] [--reps 2] "
-                             "[--small] [--model DIR]\n");
+                             "[--rounds 1] [--small] [--model DIR]\n"
+                             "  --rounds R: R interleaved rounds of 1..N threads (alternating order), "
+                             "then the median and range of N threads / 1 thread\n"
+                             "  threads used at the default (all cores): ppl, analyze, GPTQ, AWQ, RTN and eval split "
+                             "over all threads; generate/decode time one thread against all and keep the faster\n");
         return a == "--help" ? 0 : 2;
     }
     if (opt.count("child"))
@@ -219,48 +225,81 @@ int main(int argc, char **argv)
                 static_cast<long long>(spec.vocabSize));
     std::printf("machine: %u hardware threads; load %s at start\n\n",
                 std::thread::hardware_concurrency(), loadavg().c_str());
-    std::printf("%-9s %-8s %-5s %7s %12s %9s %10s   %s\n", "op", "policy", "busy", "threads",
-                "rate", "seconds", "x 1 thread", "load (1/5/15 min)");
+    std::printf("%-9s %-8s %-5s %7s %12s %9s %10s %5s   %s\n", "op", "policy", "busy", "threads",
+                "rate", "seconds", "x 1 thread", "round", "load (1/5/15 min)");
 
     const std::string self = "/proc/self/exe";
     const int maxThreads = std::stoi(opt["max-threads"]);
+    const int rounds = std::max(1, std::stoi(opt["rounds"]));
+    // The median and range of each thread count's rate over one thread's in the same round.
+    const auto summary = [](const std::vector<double> &ratios) {
+        std::vector<double> v = ratios;
+        std::sort(v.begin(), v.end());
+        const std::size_t n = v.size();
+        const double median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+        char buf[96];
+        std::snprintf(buf, sizeof buf, "median %.2f (range %.2f-%.2f, %zu rounds)", median,
+                      v.front(), v.back(), n);
+        return std::string(buf);
+    };
     for (const std::string &op : split(opt["ops"])) {
         for (const std::string &busyFlag : split(opt["busy"])) {
             const bool busy = busyFlag == "1";
             for (const std::string &policy : split(opt["policies"])) {
                 if (op == "machine" && policy != split(opt["policies"]).front())
                     continue; // no library involved: one policy is enough
-                double base = 0;
-                for (int t = 1; t <= maxThreads; ++t) {
-                    std::map<std::string, std::string> env;
-                    if (policy == "library") {
-                        env["LIEQ_THREAD_POLICY"] = "library";
-                    } else {
-                        // What ensureThreadEnvironment gives the CLI and the GUI.
-                        env = {{"OMP_NUM_THREADS", "1"},      {"OMP_WAIT_POLICY", "PASSIVE"},
-                               {"GOMP_SPINCOUNT", "0"},       {"OPENBLAS_NUM_THREADS", "1"},
-                               {"MKL_NUM_THREADS", "1"}};
+                std::map<int, std::vector<double>> ratios; // thread count -> rate / 1 thread's
+                for (int round = 0; round < rounds; ++round) {
+                    // Rounds alternate the order (1..N, then N..1) so that a drift of the
+                    // machine's load does not favour one thread count.
+                    std::map<int, Row> rows;
+                    for (int i = 0; i < maxThreads; ++i) {
+                        const int t = round % 2 ? maxThreads - i : i + 1;
+                        std::map<std::string, std::string> env;
+                        if (policy == "library") {
+                            env["LIEQ_THREAD_POLICY"] = "library";
+                        } else {
+                            // What ensureThreadEnvironment gives the CLI and the GUI.
+                            env = {{"OMP_NUM_THREADS", "1"},      {"OMP_WAIT_POLICY", "PASSIVE"},
+                                   {"GOMP_SPINCOUNT", "0"},       {"OPENBLAS_NUM_THREADS", "1"},
+                                   {"MKL_NUM_THREADS", "1"}};
+                        }
+                        const pid_t spinner = busy ? startSpinner(self) : -1;
+                        const std::string out = runChild(
+                            {self, "--child", "1", "--model", model, "--op", op, "--threads",
+                             std::to_string(t), "--reps", opt["reps"]},
+                            env);
+                        stopSpinner(spinner);
+                        const Row r = parseResult(out);
+                        rows[t] = r;
+                        const double base = rows.count(1) ? rows[1].rate : 0.0;
+                        char ratio[32] = "-"; // not yet known when N..1 runs N first
+                        if (base > 0)
+                            std::snprintf(ratio, sizeof ratio, "%.2f", r.rate / base);
+                        std::printf("%-9s %-8s %-5s %7d %12.1f %9.2f %10s %5d   %s\n", op.c_str(),
+                                    policy.c_str(), busy ? "yes" : "no", t, r.rate, r.seconds,
+                                    ratio, round + 1, loadavg().c_str());
+                        if (r.unit.empty())
+                            std::printf("  (child failed: %s)\n", out.c_str());
+                        const std::size_t phases = out.find("PHASES ");
+                        if (phases != std::string::npos) // seconds of the best run's phases
+                            std::printf("  phases (s):%s\n",
+                                        out.substr(phases + 6, out.find('\n', phases) - phases - 6).c_str());
+                        const std::size_t steps = out.find("STEPS ");
+                        if (steps != std::string::npos && t > 1) // decode: both ways, same run
+                            std::printf("  steps alternating in the same run, tokens/s: %s\n",
+                                        out.substr(steps + 6, out.find('\n', steps) - steps - 6).c_str());
+                        std::fflush(stdout);
                     }
-                    const pid_t spinner = busy ? startSpinner(self) : -1;
-                    const std::string out = runChild(
-                        {self, "--child", "1", "--model", model, "--op", op, "--threads",
-                         std::to_string(t), "--reps", opt["reps"]},
-                        env);
-                    stopSpinner(spinner);
-                    const Row r = parseResult(out);
-                    if (t == 1)
-                        base = r.rate;
-                    std::printf("%-9s %-8s %-5s %7d %12.1f %9.2f %10.2f   %s\n", op.c_str(),
-                                policy.c_str(), busy ? "yes" : "no", t, r.rate, r.seconds,
-                                base > 0 ? r.rate / base : 0.0, loadavg().c_str());
-                    if (r.unit.empty())
-                        std::printf("  (child failed: %s)\n", out.c_str());
-                    const std::size_t steps = out.find("STEPS ");
-                    if (steps != std::string::npos && t > 1) // decode: both ways, same run
-                        std::printf("  steps alternating in the same run, tokens/s: %s\n",
-                                    out.substr(steps + 6, out.find('\n', steps) - steps - 6).c_str());
-                    std::fflush(stdout);
+                    for (const auto &[t, r] : rows)
+                        if (t > 1 && rows[1].rate > 0 && r.rate > 0)
+                            ratios[t].push_back(r.rate / rows[1].rate);
                 }
+                if (rounds > 1)
+                    for (const auto &[t, v] : ratios)
+                        if (!v.empty())
+                            std::printf("  %s %s busy %s: %d threads / 1 thread: %s\n", op.c_str(),
+                                        policy.c_str(), busy ? "yes" : "no", t, summary(v).c_str());
             }
         }
     }

@@ -8,6 +8,8 @@
 #include "core/model/model.h"
 #include "core/quant/pipeline.h"
 #include "core/quant/pipeline_checkpoint.h"
+#include "core/quant/gptq_impl.h"
+#include "core/model/parallel_ops_impl.h"
 #include "core/tasks/loglikelihood_scorer.h"
 #include "core/tokenizer/tokenizer.h"
 
@@ -18,6 +20,7 @@
 #include <functional>
 #include <memory>
 #include <random>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -47,6 +50,16 @@ struct Measure
     double unitScale = 1;        // rate divisor (weights in millions)
 };
 
+// The phases of the last run (seconds), printed for the best run as "PHASES name s ...".
+std::string g_phases;
+
+std::string phase(const char *name, double seconds)
+{
+    char buf[64];
+    std::snprintf(buf, sizeof buf, " %s %.3f", name, seconds);
+    return buf;
+}
+
 CalibrationSet calibration(std::int64_t vocab)
 {
     CalibrationSpec spec;
@@ -66,6 +79,8 @@ Measure quantize(const std::string &dir, QuantMethod method, std::unique_ptr<Mod
         PipelineSettings s;
         s.method = method;
         const PipelineResult r = quantizeModel(*model, uniformPlan(*model, 4), cal, s);
+        g_phases = phase("capture", r.captureSeconds) + phase("quantize", r.quantizeSeconds) +
+                   phase("forward", r.forwardSeconds) + phase("total", r.totalSeconds);
         return method == QuantMethod::Rtn ? double(r.quantizedParams)
                                           : double(cal.samples * cal.seqlen);
     };
@@ -143,10 +158,58 @@ int runThreadBenchChild(const std::string &modelDir, const std::string &op, int 
         } else if (op == "analyze") {
             const CalibrationSet cal = calibration(vocab);
             m = {[&model, cal] {
-                     analysis::runDiagnostics(*model, cal, analysis::DiagnosticsSettings{});
+                     const analysis::DiagnosticsResult r =
+                         analysis::runDiagnostics(*model, cal, analysis::DiagnosticsSettings{});
+                     g_phases = phase("baseline", r.timings.baselineSeconds) +
+                                phase("spectral", r.timings.spectralSeconds) +
+                                phase("dppl", r.timings.dpplSeconds) +
+                                phase("total", r.timings.totalSeconds);
                      return double(cal.samples * cal.seqlen);
                  },
                  "tokens/s"};
+        } else if (op == "gptq-parts") {
+            // GPTQ's parts on the seven module shapes of one layer of this model, from random
+            // inputs (512 tokens, as the pipeline's calibration) and weights: the Hessian, the
+            // inverse factor alone, the whole of gptqQuantize (factor included) and the
+            // pipeline's output error products (W H and its dot with W). Rate: modules/s.
+            const ModelConfig &c = model->config();
+            const std::int64_t q = c.numHeads * c.headDim, kv = c.numKvHeads * c.headDim;
+            const std::vector<std::pair<std::int64_t, std::int64_t>> shapes = {
+                {q, c.hiddenSize},           {kv, c.hiddenSize},          {kv, c.hiddenSize},
+                {c.hiddenSize, q},           {c.intermediateSize, c.hiddenSize},
+                {c.intermediateSize, c.hiddenSize}, {c.hiddenSize, c.intermediateSize}};
+            torch::manual_seed(5);
+            std::vector<torch::Tensor> xs, ws;
+            for (const auto &[rows, cols] : shapes) {
+                xs.push_back(torch::randn({4, 128, cols}));
+                ws.push_back(torch::randn({rows, cols}) * 0.02);
+            }
+            m = {[shapes, xs, ws] {
+                     torch::NoGradGuard noGrad;
+                     double hs = 0, fs = 0, gs = 0, es = 0;
+                     for (std::size_t i = 0; i < shapes.size(); ++i) {
+                         auto t = std::chrono::steady_clock::now();
+                         GptqHessian h(shapes[i].second);
+                         h.addBatch(xs[i]);
+                         hs += seconds(t);
+                         t = std::chrono::steady_clock::now();
+                         torch::Tensor hd = h.matrix().clone();
+                         hd.diagonal().add_(0.01 * hd.diagonal().mean().item<double>());
+                         if (!gptqInverseFactor(hd))
+                             throw std::runtime_error("gptq-parts: no factor");
+                         fs += seconds(t);
+                         t = std::chrono::steady_clock::now();
+                         gptqQuantize(ws[i], h.matrix(), h.samples(), GptqOptions{});
+                         gs += seconds(t);
+                         t = std::chrono::steady_clock::now();
+                         parallelDotSum(parallelLinear(ws[i], h.matrix()), ws[i]);
+                         es += seconds(t);
+                     }
+                     g_phases = phase("hessian", hs) + phase("factor", fs) +
+                                phase("gptq(incl.factor)", gs) + phase("errors", es);
+                     return double(shapes.size());
+                 },
+                 "modules/s"};
         } else if (op == "rtn" || op == "gptq" || op == "awq") {
             m = quantize(modelDir, quantMethodFromName(op), model);
         } else if (op == "eval") {
@@ -196,11 +259,17 @@ int runThreadBenchChild(const std::string &modelDir, const std::string &op, int 
         }
         m.run(); // warm-up: weight conversion, first-touch allocations
         double best = 1e30, units = 0;
+        std::string bestPhases;
         for (int r = 0; r < std::max(1, reps); ++r) {
             const auto t0 = std::chrono::steady_clock::now();
             units = m.run();
-            best = std::min(best, seconds(t0));
+            const double s = seconds(t0);
+            if (s < best)
+                bestPhases = g_phases;
+            best = std::min(best, s);
         }
+        if (!bestPhases.empty())
+            std::printf("PHASES%s\n", bestPhases.c_str());
         std::printf("RESULT %.3f %.4f %s\n", units / best / m.unitScale, best, m.unit.c_str());
         return 0;
     } catch (const std::exception &e) {
