@@ -3,6 +3,7 @@
 #include "kernels/cpu/x86/ggml_dot_avx2.h"
 #include "kernels/cpu/x86/gptq_avx2.h"
 #include "kernels/cpu/x86/float_dot_avx2.h"
+#include "kernels/cpu/x86/float_gemv_avx2.h"
 #include "kernels/fp16.h"
 #include "kernels/parallel.h"
 
@@ -80,6 +81,16 @@ void matmulRows(const WeightView &w, const float *x, std::int64_t m, float *y, B
     const void *xs = x;
     if (w.type == QuantType::F32 || w.type == QuantType::F16 || w.type == QuantType::BF16) {
         dot = b != Backend::Scalar ? x86::floatVecDotAvx2(w.type) : floatDotRef(w.type);
+        gemv = b == Backend::Vnni   ? x86vnni::floatGemvAvx2(w.type)
+               : b == Backend::Avx2 ? x86::floatGemvAvx2(w.type)
+                                    : nullptr;
+        if (gemv && w.type == QuantType::BF16) { // activations in the BF16 GEMV's lane order
+            xq.resize(std::size_t(xBytes * m));
+            auto *xf = reinterpret_cast<float *>(xq.data());
+            for (std::int64_t i = 0; i < m; ++i)
+                x86::prepareBf16Activations(x + i * w.cols, w.cols, xf + i * w.cols);
+            xs = xf;
+        }
     } else {
         dot = b == Backend::Vnni   ? x86vnni::ggmlVecDotAvx2(w.type)
               : b == Backend::Avx2 ? x86::ggmlVecDotAvx2(w.type)
