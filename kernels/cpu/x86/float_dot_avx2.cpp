@@ -1,6 +1,6 @@
 #include "kernels/cpu/x86/float_dot_avx2.h"
 
-#include "kernels/fp16.h"
+#include "kernels/cpu/x86/float_kind.h"
 
 #include <immintrin.h>
 
@@ -8,15 +8,7 @@ namespace lieq::kernels::x86 {
 
 namespace {
 
-inline float hsum(__m256 v)
-{
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
-enum class Kind { F32, F16, BF16 };
+using Kind = FloatKind;
 
 template <Kind K>
 float dot(std::int64_t n, const void *wv, const void *xv)
@@ -43,14 +35,8 @@ float dot(std::int64_t n, const void *wv, const void *xv)
     for (; i + 8 <= n; i += 8)
         a0 = _mm256_fmadd_ps(load(i), _mm256_loadu_ps(x + i), a0);
     float s = hsum(_mm256_add_ps(a0, a1));
-    for (; i < n; ++i) {
-        if constexpr (K == Kind::F16)
-            s += fp16ToFp32(static_cast<const fp16_t *>(wv)[i]) * x[i];
-        else if constexpr (K == Kind::BF16)
-            s += bf16ToFp32(static_cast<const std::uint16_t *>(wv)[i]) * x[i];
-        else
-            s += static_cast<const float *>(wv)[i] * x[i];
-    }
+    for (; i < n; ++i)
+        s += floatWeight<K>(wv, i) * x[i];
     return s;
 }
 
@@ -58,12 +44,7 @@ float dot(std::int64_t n, const void *wv, const void *xv)
 
 VecDotFn floatVecDotAvx2(QuantType type)
 {
-    switch (type) {
-    case QuantType::F32: return dot<Kind::F32>;
-    case QuantType::F16: return dot<Kind::F16>;
-    case QuantType::BF16: return dot<Kind::BF16>;
-    default: return nullptr;
-    }
+    return forFloatKind<VecDotFn>(type, [](auto kind) -> VecDotFn { return dot<kind.value>; });
 }
 
 } // namespace lieq::kernels::x86

@@ -18,7 +18,7 @@
 #endif
 
 #include "kernels/cpu/x86/float_gemv_avx2.h"
-#include "kernels/fp16.h"
+#include "kernels/cpu/x86/float_kind.h"
 
 #include <immintrin.h>
 
@@ -86,14 +86,10 @@ struct V16
 
 inline float reduce(V16 a)
 {
-    const __m256 v = _mm256_add_ps(a.low(), a.high());
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
+    return hsum(_mm256_add_ps(a.low(), a.high()));
 }
 
-enum class Kind { F32, F16, BF16 };
+using Kind = FloatKind;
 
 // The 32 weights from element i (a multiple of 32) against their activations, into a and b.
 template <Kind K>
@@ -137,14 +133,8 @@ float rowDot(std::int64_t n, const void *w, const float *x)
         step<K>(w, x, i, a0, a1);
     float s = reduce(V16::add(V16::add(a0, a2), V16::add(a1, a3)));
     // The tail in scalar code (BF16: the prepared activations keep it in natural order).
-    for (i = whole; i < n; ++i) {
-        if constexpr (K == Kind::F16)
-            s += fp16ToFp32(static_cast<const fp16_t *>(w)[i]) * x[i];
-        else if constexpr (K == Kind::BF16)
-            s += bf16ToFp32(static_cast<const std::uint16_t *>(w)[i]) * x[i];
-        else
-            s += static_cast<const float *>(w)[i] * x[i];
-    }
+    for (i = whole; i < n; ++i)
+        s += floatWeight<K>(w, i) * x[i];
     return s;
 }
 
@@ -162,12 +152,7 @@ void gemvRows(std::int64_t n, const void *w, std::int64_t rowBytes, std::int64_t
 
 GemvRowsFn floatGemvAvx2(QuantType type)
 {
-    switch (type) {
-    case QuantType::F32: return gemvRows<Kind::F32>;
-    case QuantType::F16: return gemvRows<Kind::F16>;
-    case QuantType::BF16: return gemvRows<Kind::BF16>;
-    default: return nullptr;
-    }
+    return forFloatKind<GemvRowsFn>(type, [](auto kind) -> GemvRowsFn { return gemvRows<kind.value>; });
 }
 
 } // namespace lieq::kernels::LIEQ_X86_NS
