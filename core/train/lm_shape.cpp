@@ -62,33 +62,40 @@ void LmShape::validate() const
 
 std::string LmShape::configJson() const
 {
-    nlohmann::ordered_json j;
-    j["architectures"] = {"Qwen3ForCausalLM"};
-    j["attention_bias"] = false;
-    j["attention_dropout"] = 0.0;
-    j["bos_token_id"] = bosTokenId ? nlohmann::ordered_json(*bosTokenId) : nullptr;
-    j["eos_token_id"] = !eosTokenIds.empty() ? nlohmann::ordered_json(eosTokenIds.front()) : nullptr;
-    j["head_dim"] = headDim;
-    j["hidden_act"] = "silu";
-    j["hidden_size"] = hiddenSize;
-    j["initializer_range"] = initializerRange;
-    j["intermediate_size"] = intermediateSize;
-    j["max_position_embeddings"] = maxPositionEmbeddings;
-    j["max_window_layers"] = numLayers;
-    j["model_type"] = "qwen3";
-    j["num_attention_heads"] = numHeads;
-    j["num_hidden_layers"] = numLayers;
-    j["num_key_value_heads"] = numKvHeads;
-    j["rms_norm_eps"] = rmsNormEps;
-    j["rope_scaling"] = nullptr;
-    j["rope_theta"] = ropeTheta;
-    j["sliding_window"] = nullptr;
-    j["tie_word_embeddings"] = true;
-    j["torch_dtype"] = "bfloat16";
-    j["transformers_version"] = "4.51.0";
-    j["use_cache"] = true;
-    j["use_sliding_window"] = false;
+    // What every model the trainer builds has in common: the architecture and its fixed
+    // switches, no sliding window or rope scaling, bf16 weights.
+    nlohmann::json j = nlohmann::json::parse(R"({
+        "architectures": ["Qwen3ForCausalLM"],
+        "model_type": "qwen3",
+        "hidden_act": "silu",
+        "attention_bias": false,
+        "attention_dropout": 0.0,
+        "tie_word_embeddings": true,
+        "rope_scaling": null,
+        "sliding_window": null,
+        "use_sliding_window": false,
+        "use_cache": true,
+        "torch_dtype": "bfloat16",
+        "transformers_version": "4.51.0"
+    })");
+    // The shape.
     j["vocab_size"] = vocabSize;
+    j["hidden_size"] = hiddenSize;
+    j["intermediate_size"] = intermediateSize;
+    j["num_hidden_layers"] = numLayers;
+    j["max_window_layers"] = numLayers;
+    j["num_attention_heads"] = numHeads;
+    j["num_key_value_heads"] = numKvHeads;
+    j["head_dim"] = headDim;
+    j["max_position_embeddings"] = maxPositionEmbeddings;
+    // Special tokens.
+    j["bos_token_id"] = bosTokenId ? nlohmann::json(*bosTokenId) : nullptr;
+    j["eos_token_id"] = !eosTokenIds.empty() ? nlohmann::json(eosTokenIds.front()) : nullptr;
+    // Initialisation and numerics.
+    j["initializer_range"] = initializerRange;
+    j["rms_norm_eps"] = rmsNormEps;
+    j["rope_theta"] = ropeTheta;
+    // nlohmann::json keeps its keys sorted, as transformers writes config.json.
     return j.dump(2) + "\n";
 }
 
