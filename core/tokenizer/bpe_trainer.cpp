@@ -300,19 +300,25 @@ void saveBpeTokenizer(const BpeVocabulary &v, const std::string &dir, std::int64
 
     const ordered_json special =
         v.specialTokens.empty() ? ordered_json(nullptr) : ordered_json(v.specialTokens.front());
-    ordered_json cfg;
-    cfg["add_bos_token"] = false;
-    cfg["add_prefix_space"] = false;
+    // Qwen2Tokenizer's settings; the special tokens and the length are filled in below.
+    ordered_json cfg = ordered_json::parse(R"({
+        "add_bos_token": false,
+        "add_prefix_space": false,
+        "added_tokens_decoder": {},
+        "bos_token": null,
+        "clean_up_tokenization_spaces": false,
+        "eos_token": null,
+        "errors": "replace",
+        "model_max_length": 0,
+        "pad_token": null,
+        "split_special_tokens": false,
+        "tokenizer_class": "Qwen2Tokenizer",
+        "unk_token": null
+    })");
     cfg["added_tokens_decoder"] = addedDecoder;
-    cfg["bos_token"] = nullptr;
-    cfg["clean_up_tokenization_spaces"] = false;
     cfg["eos_token"] = special;
-    cfg["errors"] = "replace";
-    cfg["model_max_length"] = modelMaxLength;
     cfg["pad_token"] = special;
-    cfg["split_special_tokens"] = false;
-    cfg["tokenizer_class"] = "Qwen2Tokenizer";
-    cfg["unk_token"] = nullptr;
+    cfg["model_max_length"] = modelMaxLength;
 
     const std::filesystem::path d(dir);
     std::string text = tj.dump(1);
