@@ -1,5 +1,6 @@
 #include "core/sweep/cell_status.h"
 
+#include "core/util/enum_names.h"
 #include "core/util/error.h"
 
 #include <nlohmann/json.hpp>
@@ -9,30 +10,13 @@ namespace lieq::sweep {
 using nlohmann::json;
 
 namespace {
-constexpr struct
-{
-    CellState state;
-    const char *name;
-} kNames[] = {{CellState::Pending, "pending"}, {CellState::Queued, "queued"},
-              {CellState::Running, "running"}, {CellState::Done, "done"},
-              {CellState::Failed, "failed"}};
+const EnumNames<CellState, 5> kNames{
+    "cell state",
+    {{{CellState::Pending, "pending"}, {CellState::Queued, "queued"},
+      {CellState::Running, "running"}, {CellState::Done, "done"}, {CellState::Failed, "failed"}}}};
 } // namespace
 
-std::string cellStateName(CellState s)
-{
-    for (const auto &n : kNames)
-        if (n.state == s)
-            return n.name;
-    return "unknown";
-}
-
-CellState cellStateFromName(const std::string &name)
-{
-    for (const auto &n : kNames)
-        if (name == n.name)
-            return n.state;
-    throw Error("unknown cell state \"" + name + "\"");
-}
+LIEQ_ENUM_NAME_FUNCTIONS(CellState, kNames, cellStateName, cellStateFromName, "unknown")
 
 std::string CellStatus::toJson() const
 {

@@ -3,6 +3,7 @@
 #include "core/model/decoder_impl.h"
 #include "core/model/model.h"
 #include "core/tokenizer/tokenizer.h"
+#include "core/util/enum_names.h"
 #include "core/util/error.h"
 
 #include <algorithm>
@@ -312,24 +313,17 @@ private:
 
 } // namespace
 
-const char *batchingName(Batching b)
-{
-    switch (b) {
-    case Batching::Auto: return "auto";
-    case Batching::Packed: return "packed";
-    case Batching::SharedPrefix: return "shared";
-    case Batching::None: return "none";
-    }
-    return "?";
-}
+namespace {
+const EnumNames<Batching, 4> kBatchingNames{"batching",
+                                            {{{Batching::Auto, "auto"},
+                                              {Batching::Packed, "packed"},
+                                              {Batching::SharedPrefix, "shared"},
+                                              {Batching::None, "none"}}}};
+} // namespace
 
-Batching batchingFromString(const std::string &name)
-{
-    for (Batching b : {Batching::Auto, Batching::Packed, Batching::SharedPrefix, Batching::None})
-        if (name == batchingName(b))
-            return b;
-    throw Error("unknown batching \"" + name + "\" (auto, packed, shared, none)");
-}
+const char *batchingName(Batching b) { return kBatchingNames.name(b, "?"); }
+
+Batching batchingFromString(const std::string &name) { return kBatchingNames.value(name); }
 
 EncodedRequest encodeRequest(const Tokenizer &tokenizer, const LoglikelihoodRequest &request,
                              bool addBos)
