@@ -29,6 +29,13 @@ void quantizeGptqActivationsAvx2(const float *x, std::int64_t m, std::int64_t co
 void gptqMatmulAvx2(const GptqMatrix &w, const GptqActivations &x, const GptqAvx2Input &in,
                     float *y, std::int64_t ldy, std::int64_t nBegin, std::int64_t nEnd);
 
+// One activation row over groups [gBegin, gEnd) only: y[n] for n in [nBegin, nEnd) (whole
+// tiles of 8: nEnd <= rows / 8 * 8) is that part of the row's sum (y overwritten). A GEMV
+// split along the inputs adds such parts (kernels/matmul.cpp).
+void gptqGemvGroupsAvx2(const GptqMatrix &w, const GptqActivations &x, const GptqAvx2Input &in,
+                        float *y, std::int64_t nBegin, std::int64_t nEnd, std::int64_t gBegin,
+                        std::int64_t gEnd);
+
 } // namespace lieq::kernels::x86
 
 // The same kernel with AVX512-VNNI/VL (gptq_vnni.cpp; callers check cpuFeatures().x86Vnni()).
@@ -39,5 +46,8 @@ using x86::GptqAvx2Input;
 
 void gptqMatmulAvx2(const GptqMatrix &w, const GptqActivations &x, const GptqAvx2Input &in,
                     float *y, std::int64_t ldy, std::int64_t nBegin, std::int64_t nEnd);
+void gptqGemvGroupsAvx2(const GptqMatrix &w, const GptqActivations &x, const GptqAvx2Input &in,
+                        float *y, std::int64_t nBegin, std::int64_t nEnd, std::int64_t gBegin,
+                        std::int64_t gEnd);
 
 } // namespace lieq::kernels::x86vnni

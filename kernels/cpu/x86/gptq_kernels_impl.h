@@ -237,17 +237,21 @@ void tileGroup(const TileArgs &a, std::int64_t g, std::int64_t n0, std::int64_t 
 // activation broadcasts stay in registers across all output tiles, and every pass reads only
 // the block's `Bits` qweight rows, each sequentially along the outputs. Per-block partial sums
 // d_b * dot collect in `t`; the group's scale and zero point are applied once per group.
+// Groups [gBegin, gEnd) only (the whole row: 0, groups).
 template <int Bits>
-void gemvBits(const TileArgs &a, std::int64_t nBegin, std::int64_t nEnd)
+void gemvBits(const TileArgs &a, std::int64_t nBegin, std::int64_t nEnd, std::int64_t gBegin,
+              std::int64_t gEnd)
 {
     const GptqMatrix &w = *a.w;
     const GptqShape &s = w.shape;
-    const std::int64_t n = s.rows, blocks = a.x->blocks(), groups = s.groups();
-    const std::int64_t bpg = groups == 1 ? blocks : s.groupSize / 32;
+    const std::int64_t n = s.rows, groups = s.groups();
+    const std::int64_t bpg = groups == 1 ? a.x->blocks() : s.groupSize / 32;
+    const std::int64_t blocks = std::min(a.x->blocks(), gEnd * bpg); // the part's end
+    const std::int64_t allBlocks = a.x->blocks();
     thread_local std::vector<float> tbuf;
     tbuf.resize(std::size_t(nEnd - nBegin));
     float *t = tbuf.data() - nBegin;
-    for (std::int64_t g = 0; g < groups; ++g) {
+    for (std::int64_t g = gBegin; g < gEnd; ++g) {
         std::fill(tbuf.begin(), tbuf.end(), 0.0f);
         const std::int64_t b1 = std::min(blocks, (g + 1) * bpg);
         for (std::int64_t b = g * bpg; b < b1; ++b) {
@@ -258,7 +262,9 @@ void gemvBits(const TileArgs &a, std::int64_t nBegin, std::int64_t nEnd)
             // page) the hardware prefetchers restart too often to keep up with Bits interleaved
             // streams, and prefetching into L1 evicted the pass's partial sums (`t`) and the
             // words in use.
-            const std::int32_t *ahead = b + 1 < blocks ? qrow + Bits * n : nullptr;
+            // (Past the part's end too: one thread running both parts of a split GEMV goes on
+            // there, and a thread that does not wastes one block's prefetches.)
+            const std::int32_t *ahead = b + 1 < allBlocks ? qrow + Bits * n : nullptr;
             if constexpr (Bits == 8) {
                 const std::int16_t *xq = a.in->q16.data() + 32 * b;
                 __m256i xe[8], xo[8];
@@ -315,7 +321,7 @@ void matmulBits(const TileArgs &a, std::int64_t nBegin, std::int64_t nEnd)
 {
     const std::int64_t rows = a.x->rows, groups = a.w->shape.groups();
     if (rows == 1) {
-        gemvBits<Bits>(a, nBegin, nEnd);
+        gemvBits<Bits>(a, nBegin, nEnd, 0, groups);
         return;
     }
     for (std::int64_t g = 0; g < groups; ++g) {
@@ -334,6 +340,21 @@ void matmulBits(const TileArgs &a, std::int64_t nBegin, std::int64_t nEnd)
 }
 
 } // namespace
+
+void gptqGemvGroupsAvx2(const GptqMatrix &w, const GptqActivations &x, const GptqAvx2Input &in,
+                        float *y, std::int64_t nBegin, std::int64_t nEnd, std::int64_t gBegin,
+                        std::int64_t gEnd)
+{
+    std::fill(y + nBegin, y + nEnd, 0.0f);
+    const TileArgs a{&w, &x, &in, y, w.shape.rows};
+    switch (w.shape.bits) {
+    case 2: gemvBits<2>(a, nBegin, nEnd, gBegin, gEnd); break;
+    case 3: gemvBits<3>(a, nBegin, nEnd, gBegin, gEnd); break;
+    case 4: gemvBits<4>(a, nBegin, nEnd, gBegin, gEnd); break;
+    case 8: gemvBits<8>(a, nBegin, nEnd, gBegin, gEnd); break;
+    default: break;
+    }
+}
 
 void gptqMatmulAvx2(const GptqMatrix &w, const GptqActivations &x, const GptqAvx2Input &in,
                     float *y, std::int64_t ldy, std::int64_t nBegin, std::int64_t nEnd)
