@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <string>
 
 namespace lieq::analysis {
 
@@ -27,15 +28,6 @@ torch::Tensor toCpuDouble(const torch::Tensor &t)
 torch::Tensor symmetrized(const torch::Tensor &g)
 {
     return (g + g.t()).mul_(0.5);
-}
-
-// [w; wr] ([2 out, in]) for one product over both weights, copied on the pool.
-torch::Tensor stacked(const torch::Tensor &w, const torch::Tensor &wr)
-{
-    torch::Tensor both = torch::empty({2 * w.size(0), w.size(1)}, w.options());
-    parallelCopy_(both.narrow(0, 0, w.size(0)), w);
-    parallelCopy_(both.narrow(0, w.size(0), wr.size(0)), wr);
-    return both;
 }
 
 } // namespace
@@ -126,64 +118,102 @@ const torch::Tensor &CapturedInput::factor()
     return m_r;
 }
 
-EnergyPair CapturedInput::energies(const torch::Tensor &weight, const torch::Tensor &randomWeight)
+const char *CapturedInput::routeFor(std::int64_t out) const
+{
+    const std::int64_t M = tokens(), in = features();
+    if (std::min({M, in, out}) == M && M < std::min(in, out))
+        return "zz-tok";
+    if (in < out)
+        return "rar";
+    return m_useCovariance ? "wcw" : "zz-out";
+}
+
+void CapturedInput::prepareFor(std::int64_t out)
+{
+    const std::string route = routeFor(out);
+    if (route == "rar")
+        factor();
+    else if (route == "wcw")
+        covariance();
+}
+
+double CapturedInput::costOf(std::int64_t out) const
+{
+    const double M = static_cast<double>(tokens()), in = static_cast<double>(features()),
+                 o = static_cast<double>(out);
+    const double r = std::min({M, in, o});
+    // fp64 products count twice; a symmetric eigenproblem of n runs at about 1/12 of GEMM's
+    // rate per multiply-add (4/3 n^3 of them; measured for n = 512 on one core).
+    const double eig = 16 * r * r * r;
+    const std::string route = routeFor(out);
+    if (route == "zz-tok")
+        return M * in * o + 2 * M * M * o + eig;
+    if (route == "rar")
+        return 2 * (in * in * o + 2 * in * in * in) + eig;
+    if (route == "wcw")
+        return 2 * (o * in * in + o * o * in) + eig;
+    return M * in * o + M * o * o + eig;
+}
+
+torch::Tensor CapturedInput::gramOf(const torch::Tensor &weight) const
+{
+    const std::int64_t M = tokens(), out = weight.size(0);
+    const torch::Tensor w = weight.to(m_h.device(), torch::kFloat32).contiguous();
+    const std::string route = routeFor(out);
+    if (route == "zz-tok") {
+        const torch::Tensor z = parallelContiguousCopy(parallelMm(m_h, w.t()), torch::kDouble);
+        return parallelMm(z, z.t());
+    }
+    if (route == "rar") {
+        const torch::Tensor wd = parallelContiguousCopy(w, torch::kDouble);
+        return parallelMm(parallelMm(m_r, parallelMm(wd.t(), wd)), m_r.t());
+    }
+    if (route == "wcw") {
+        const torch::Tensor wd = parallelContiguousCopy(w, torch::kDouble);
+        return parallelMm(parallelMm(wd, m_c), wd.t());
+    }
+    const torch::Tensor wt = parallelContiguousCopy(w.t()); // [in, out]
+    torch::Tensor g = torch::zeros({out, out}, m_h.options().dtype(torch::kDouble));
+    for (std::int64_t a = 0; a < M; a += kTokenChunk) {
+        const torch::Tensor z = parallelMm(m_h.slice(0, a, std::min(M, a + kTokenChunk)), wt);
+        g.add_(parallelContiguousCopy(parallelMm(z.t(), z), torch::kDouble));
+    }
+    return g;
+}
+
+std::vector<double> CapturedInput::energiesOf(const torch::Tensor &weight) const
 {
     torch::NoGradGuard noGrad;
     const std::int64_t M = tokens(), in = features(), out = weight.size(0);
-    if (weight.size(1) != in || randomWeight.sizes() != weight.sizes())
+    if (weight.size(1) != in)
         throw Error("spectra: weight [" + std::to_string(out) + ", " +
                     std::to_string(weight.size(1)) + "] does not match an input of " +
                     std::to_string(in) + " features");
-    const std::int64_t r = std::min({M, in, out});
-    const torch::Tensor w = weight.to(m_h.device(), torch::kFloat32);
-    const torch::Tensor wr = randomWeight.to(m_h.device(), torch::kFloat32);
+    const std::string route = routeFor(out);
+    if ((route == "rar" && !m_r.defined()) || (route == "wcw" && !m_c.defined()))
+        throw Error("spectra: the input's " + route + " route was not prepared");
+    std::vector<double> e = symmetricEigenvalues(symmetrized(gramOf(weight)));
+    e.resize(static_cast<std::size_t>(std::min({M, in, out})));
+    return e;
+}
+
+EnergyPair CapturedInput::energies(const torch::Tensor &weight, const torch::Tensor &randomWeight)
+{
+    const std::int64_t out = weight.size(0);
+    if (weight.size(1) != features() || randomWeight.sizes() != weight.sizes())
+        throw Error("spectra: weight [" + std::to_string(out) + ", " +
+                    std::to_string(weight.size(1)) + "] does not match an input of " +
+                    std::to_string(features()) + " features");
+    prepareFor(out);
     EnergyPair e;
-    torch::Tensor gt, gr;
-    if (r == M && M < std::min(in, out)) {
-        e.route = "zz-tok";
-        const torch::Tensor z =
-            parallelContiguousCopy(parallelMm(m_h, stacked(w, wr).t()), torch::kDouble);
-        const torch::Tensor zt = z.slice(1, 0, out), zr = z.slice(1, out, 2 * out);
-        gt = parallelMm(zt, zt.t());
-        gr = parallelMm(zr, zr.t());
-    } else if (in < out) {
-        e.route = "rar";
-        const torch::Tensor &R = factor();
-        auto gram = [&R](const torch::Tensor &wf) {
-            const torch::Tensor wd = parallelContiguousCopy(wf, torch::kDouble);
-            return parallelMm(parallelMm(R, parallelMm(wd.t(), wd)), R.t());
-        };
-        gt = gram(w);
-        gr = gram(wr);
-    } else if (m_useCovariance) {
-        e.route = "wcw";
-        const torch::Tensor &C = covariance();
-        auto gram = [&C](const torch::Tensor &wf) {
-            const torch::Tensor wd = parallelContiguousCopy(wf, torch::kDouble);
-            return parallelMm(parallelMm(wd, C), wd.t());
-        };
-        gt = gram(w);
-        gr = gram(wr);
-    } else {
-        e.route = "zz-out";
-        const torch::Tensor both = parallelContiguousCopy(stacked(w, wr).t()); // [in, 2 out]
-        gt = torch::zeros({out, out}, m_h.options().dtype(torch::kDouble));
-        gr = torch::zeros_like(gt);
-        for (std::int64_t a = 0; a < M; a += kTokenChunk) {
-            const torch::Tensor z = parallelMm(m_h.slice(0, a, std::min(M, a + kTokenChunk)), both);
-            const torch::Tensor zt = z.slice(1, 0, out), zr = z.slice(1, out, 2 * out);
-            gt.add_(parallelContiguousCopy(parallelMm(zt.t(), zt), torch::kDouble));
-            gr.add_(parallelContiguousCopy(parallelMm(zr.t(), zr), torch::kDouble));
-        }
-    }
-    // The two eigenproblems (and their symmetrisations) are independent and single-threaded:
-    // side by side on the pool.
+    e.route = routeFor(out);
+    // The two Gram matrices and eigenproblems are independent: side by side on the pool, each
+    // single-threaded.
     parallelFor(2, [&](std::int64_t first, std::int64_t last) {
+        const ThreadPool::SerialScope serial;
         for (std::int64_t i = first; i < last; ++i)
-            (i == 0 ? e.trained : e.random) = symmetricEigenvalues(symmetrized(i == 0 ? gt : gr));
+            (i == 0 ? e.trained : e.random) = energiesOf(i == 0 ? weight : randomWeight);
     });
-    e.trained.resize(static_cast<std::size_t>(r));
-    e.random.resize(static_cast<std::size_t>(r));
     return e;
 }
 

@@ -39,12 +39,28 @@ public:
     std::int64_t features() const { return m_h.size(1); }
     // Decides once for the group of weights that will use this input whether C pays off.
     void planFor(const std::vector<std::int64_t> &outFeatures);
+    // The route ("zz-tok", "rar", "wcw", "zz-out") for a weight of `out` rows.
+    const char *routeFor(std::int64_t out) const;
+    // Forms C or its factor R when routeFor(out) needs them (on the calling thread, products
+    // split over the pool). Afterwards energiesOf() for that shape only reads this object.
+    void prepareFor(std::int64_t out);
+    // Rough cost of energiesOf() for a weight of `out` rows, in GEMM multiply-adds (for
+    // ordering work largest first; not a prediction of seconds).
+    double costOf(std::int64_t out) const;
+    // Squared singular values of x W^T for one weight [out, in] (largest first, exactly
+    // min(M, in, out) of them). Reads only once prepareFor(out) ran, so several threads may
+    // call it at once; each call's products split over the pool unless the caller runs it
+    // inside a pool task or a ThreadPool::SerialScope (then it is single-threaded, and its
+    // values do not depend on the thread count).
+    std::vector<double> energiesOf(const torch::Tensor &weight) const;
+    // Both weights' energies: prepareFor, then the two energiesOf side by side on the pool.
     EnergyPair energies(const torch::Tensor &weight, const torch::Tensor &randomWeight);
     void release();
 
 private:
     const torch::Tensor &covariance();
     const torch::Tensor &factor();
+    torch::Tensor gramOf(const torch::Tensor &weight) const; // fp64 [r, r], not symmetrised
     bool m_useCovariance = true;
     torch::Tensor m_h; // [M, in] fp32
     torch::Tensor m_c; // [in, in] fp64

@@ -3,10 +3,15 @@
 #include "core/analysis/spectral.h"
 #include "core/model/layer_weights_impl.h"
 #include "core/util/error.h"
+#include "core/util/thread_pool.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <algorithm>
+#include <array>
+#include <atomic>
 #include <cmath>
+#include <thread>
 
 namespace lieq::analysis {
 
@@ -118,26 +123,117 @@ LayerDiagnostics LayerSpectra::compute(int layer, const LayerWeights &weights,
         input.planFor(outs);
     }
 
-    std::vector<double> drScores, dEScores, compactT, compactR;
-    for (std::size_t i = 0; i < kAllProjections.size(); ++i) {
+    // One task per projection and weight (W or W~): its Gram products and eigenproblems (and
+    // its heads'), single-threaded, W~ drawn inside the task. The tasks are independent and
+    // taken one at a time by the pool's threads, largest first, so a thread slowed by another
+    // process just takes fewer of them, and no product pays a split's repeated packing or a
+    // fork/join wait on a busy core (bench_threads analyze with one core busy: the products
+    // split over two threads spent ~25% more CPU time than on one). Inputs' C or R are formed
+    // before, on this thread (split over the pool). Each task computes the same values on any
+    // thread, so results do not depend on the thread count.
+    constexpr std::size_t kProjections = kAllProjections.size();
+    struct Task
+    {
+        std::size_t projection;
+        bool random;
+        double cost;
+    };
+    struct Energies
+    {
+        std::vector<double> whole;
+        std::vector<std::vector<double>> heads;
+    };
+    std::array<torch::Tensor, kProjections> dense;
+    std::array<std::int64_t, kProjections> heads{};
+    std::array<std::array<Energies, 2>, kProjections> energies;
+    std::vector<Task> tasks;
+    for (std::size_t i = 0; i < kProjections; ++i) {
         const Projection p = kAllProjections[i];
-        if (checkCancel)
-            checkCancel(std::string(projectionName(p)));
         CapturedInput &input = m_inputs[inputOf(p)];
-        const torch::Tensor w = weights.linear(p).denseWeight();
-        const torch::Tensor wr = randomWeight(layer, p, w.size(0), w.size(1));
-        const ProjectionDiagnostics whole = metrics(layer, p, -1, input.energies(w, wr));
+        dense[i] = weights.linear(p).denseWeight();
+        const std::int64_t rows = dense[i].size(0), cols = dense[i].size(1);
+        input.prepareFor(rows);
+        double cost = input.costOf(rows);
+        if (m_settings.perHead && isQkv(p) && m_headDim > 0 && rows % m_headDim == 0) {
+            heads[i] = rows / m_headDim;
+            input.prepareFor(m_headDim);
+            cost += static_cast<double>(heads[i]) * input.costOf(m_headDim);
+        }
+        tasks.push_back({i, false, cost});
+        // Drawing W~ costs about as much as 30 multiply-adds an element.
+        tasks.push_back({i, true, cost + 30.0 * static_cast<double>(rows * cols)});
+    }
+    std::stable_sort(tasks.begin(), tasks.end(),
+                     [](const Task &a, const Task &b) { return a.cost > b.cost; });
+
+    const auto runTask = [&](const Task &t) {
+        const torch::NoGradGuard taskNoGrad; // per thread
+        const Projection p = kAllProjections[t.projection];
+        const CapturedInput &input = m_inputs[inputOf(p)];
+        const torch::Tensor &w0 = dense[t.projection];
+        const torch::Tensor w = t.random ? randomWeight(layer, p, w0.size(0), w0.size(1)) : w0;
+        Energies &e = energies[t.projection][t.random ? 1 : 0];
+        e.whole = input.energiesOf(w);
+        for (std::int64_t h = 0; h < heads[t.projection]; ++h)
+            e.heads.push_back(input.energiesOf(w.slice(0, h * m_headDim, (h + 1) * m_headDim)));
+    };
+    // The pool's chunks only start a loop over the shared queue (one task at a time, in cost
+    // order). Progress and cancellation run on the calling thread only: before each task it
+    // takes, it reports every task started since its last report (the other threads' too),
+    // and the rest once all are done, so each task is reported once at any thread count.
+    std::atomic<std::size_t> next{0};
+    std::atomic<bool> stop{false};
+    std::size_t reported = 0; // the calling thread's
+    const auto reportUpTo = [&](std::size_t end) {
+        for (; checkCancel && reported < end; ++reported)
+            checkCancel(std::string(projectionName(kAllProjections[tasks[reported].projection])));
+    };
+    const std::thread::id caller = std::this_thread::get_id();
+    const auto drain = [&](std::int64_t, std::int64_t) {
+        const ThreadPool::SerialScope serial; // no nested splits inside a task
+        try {
+            while (!stop.load(std::memory_order_relaxed)) {
+                const std::size_t i = next.fetch_add(1, std::memory_order_relaxed);
+                if (i >= tasks.size())
+                    break;
+                if (std::this_thread::get_id() == caller)
+                    reportUpTo(i + 1);
+                runTask(tasks[i]);
+            }
+        } catch (...) {
+            stop.store(true, std::memory_order_relaxed);
+            throw;
+        }
+    };
+    if (dense[0].device().is_cpu()) {
+        parallelFor(static_cast<std::int64_t>(tasks.size()), drain);
+    } else {
+        const ThreadPool::SerialScope serial; // a device's own queue does the work
+        drain(0, static_cast<std::int64_t>(tasks.size()));
+    }
+    reportUpTo(tasks.size());
+
+    std::vector<double> drScores, dEScores, compactT, compactR;
+    for (std::size_t i = 0; i < kProjections; ++i) {
+        const Projection p = kAllProjections[i];
+        const CapturedInput &input = m_inputs[inputOf(p)];
+        auto &[trained, random] = energies[i];
+        const ProjectionDiagnostics whole = metrics(
+            layer, p, -1,
+            EnergyPair{std::move(trained.whole), std::move(random.whole), input.routeFor(dense[i].size(0))});
         out.projections.push_back(whole);
         compactT.push_back(whole.compactTrained);
         compactR.push_back(whole.compactRandom);
 
         double drScore = whole.dr, dEScore = whole.dE;
-        if (m_settings.perHead && isQkv(p) && m_headDim > 0 && w.size(0) % m_headDim == 0) {
+        if (heads[i] > 0) {
             std::vector<double> headDr, headDE;
-            for (std::int64_t h = 0; h < w.size(0) / m_headDim; ++h) {
-                const std::int64_t a = h * m_headDim, b = a + m_headDim;
-                const ProjectionDiagnostics hd = metrics(
-                    layer, p, static_cast<int>(h), input.energies(w.slice(0, a, b), wr.slice(0, a, b)));
+            for (std::int64_t h = 0; h < heads[i]; ++h) {
+                const std::size_t hi = static_cast<std::size_t>(h);
+                const ProjectionDiagnostics hd =
+                    metrics(layer, p, static_cast<int>(h),
+                            EnergyPair{std::move(trained.heads[hi]), std::move(random.heads[hi]),
+                                       input.routeFor(m_headDim)});
                 headDr.push_back(hd.dr);
                 headDE.push_back(hd.dE);
                 out.heads.push_back(hd);
@@ -147,11 +243,6 @@ LayerDiagnostics LayerSpectra::compute(int layer, const LayerWeights &weights,
         }
         drScores.push_back(drScore);
         dEScores.push_back(dEScore);
-        // Free each input as soon as its last projection is done (down's is the largest).
-        const bool lastOfGroup = i + 1 == kAllProjections.size() ||
-                                 fusedGroupOf(kAllProjections[i + 1]) != fusedGroupOf(p);
-        if (lastOfGroup)
-            input.release();
     }
     out.dr = finiteMean(drScores);
     out.dE = finiteMean(dEScores);
