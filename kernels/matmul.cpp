@@ -148,24 +148,30 @@ void matmulGptq(const WeightView &w, const float *x, std::int64_t m, float *y, B
         const std::int64_t groups = w.gptq.shape.groups(), full = w.rows / 8 * 8;
         if (m == 1 && groups >= 2 && full > 0) {
             // One row (decode): the sum over the first half of the groups plus the sum over
-            // the second half, always (so the same bits unsplit or split). Split, each thread
-            // streams one contiguous half of the words: split by outputs instead, each read a
-            // slice of every word row (a few hundred bytes of each 4 KiB at 1024 outputs),
-            // and two threads drew 11 GB/s from a memory that gives 19.7.
+            // the second half, always (so the same bits unsplit or split). Split, each of two
+            // threads streams one contiguous half of the words: split by outputs instead, each
+            // read a slice of every word row (a few hundred bytes of each 4 KiB at 1024
+            // outputs), and two threads drew 11 GB/s from a memory that gives 19.7. More
+            // threads also cut each half into ranges of outputs (which changes no value).
             const auto gemv = b == Backend::Vnni ? x86vnni::gptqGemvGroupsAvx2 : x86::gptqGemvGroupsAvx2;
             thread_local std::vector<float> tlsPart;
             std::vector<float> &part = tlsPart;
             part.resize(std::size_t(full));
-            const std::int64_t half = groups / 2;
-            parallelForTimed(w.gptq.qweight, 0, 2, [&](std::int64_t t0, std::int64_t t1) {
+            const std::int64_t half = groups / 2, fullTiles = full / 8;
+            const std::int64_t chunks = std::clamp<std::int64_t>((parallelWidth() + 1) / 2, 1, fullTiles);
+            const std::int64_t perChunk = (fullTiles + chunks - 1) / chunks;
+            parallelForTimed(w.gptq.qweight, 0, 2 * chunks, [&](std::int64_t t0, std::int64_t t1) {
                 for (std::int64_t t = t0; t < t1; ++t) {
-                    if (t == 0) {
-                        gemv(w.gptq, xa, in, y, 0, full, 0, half);
-                        if (full < w.rows)
-                            gptqMatmulRef(w.gptq, xa, y, w.rows, full, w.rows);
-                    } else {
-                        gemv(w.gptq, xa, in, part.data(), 0, full, half, groups);
-                    }
+                    const std::int64_t c = t % chunks;
+                    const std::int64_t n0 = 8 * c * perChunk, n1 = std::min(full, 8 * (c + 1) * perChunk);
+                    if (n0 >= n1)
+                        continue;
+                    if (t < chunks)
+                        gemv(w.gptq, xa, in, y, n0, n1, 0, half);
+                    else
+                        gemv(w.gptq, xa, in, part.data(), n0, n1, half, groups);
+                    if (t == 0 && full < w.rows)
+                        gptqMatmulRef(w.gptq, xa, y, w.rows, full, w.rows);
                 }
             }, 1);
             for (std::int64_t o = 0; o < full; ++o)

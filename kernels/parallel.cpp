@@ -2,6 +2,7 @@
 
 #include "kernels/split_chooser.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -29,6 +30,7 @@ SplitPolicy initialPolicy()
 }
 
 std::atomic<SplitPolicy> g_policy{initialPolicy()};
+std::atomic<ParallelWidthFn> g_width{nullptr};
 thread_local int t_scopedPolicy = -1; // a ScopedSplitPolicy's, or -1
 
 SplitPolicy effectivePolicy()
@@ -70,6 +72,17 @@ void setParallelFor(ParallelForFn fn)
         g_parallelFor = fn ? std::make_shared<const ParallelForFn>(std::move(fn)) : nullptr;
     }
     clearSplitTimings(); // timed with the old parallel-for
+}
+
+void setParallelWidth(ParallelWidthFn fn)
+{
+    g_width.store(fn);
+}
+
+int parallelWidth()
+{
+    const ParallelWidthFn fn = g_width.load(std::memory_order_relaxed);
+    return fn ? std::max(1, fn()) : 1;
 }
 
 void setSplitPolicy(SplitPolicy policy)

@@ -18,6 +18,14 @@ using ParallelForFn = std::function<void(std::int64_t n, const RangeFn &fn, std:
 void setParallelFor(ParallelForFn fn); // empty: run inline
 void parallelFor(std::int64_t n, const RangeFn &fn, std::int64_t grain);
 
+// How many threads the installed parallel-for runs on, for kernels that cut their work into a
+// number of parts per thread rather than into rows (the GPTQ GEMV: two halves of the inputs,
+// each in ceil(threads / 2) ranges of outputs). Installed beside setParallelFor (core: the
+// pool's thread count); without one, 1.
+using ParallelWidthFn = int (*)();
+void setParallelWidth(ParallelWidthFn fn);
+int parallelWidth();
+
 // parallelFor for a call made again and again with the same work (one weight matrix, one
 // batch size): it times the call split and unsplit a few times, then keeps the faster way and
 // checks the other now and then (kernels/split_chooser.h). So a GEMV too small to repay waking

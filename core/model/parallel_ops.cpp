@@ -19,6 +19,7 @@ const bool g_kernelThreads = [] {
     kernels::setParallelFor([](std::int64_t n, const kernels::RangeFn &fn, std::int64_t grain) {
         ThreadPool::global().parallelFor(n, fn, grain);
     });
+    kernels::setParallelWidth([] { return ThreadPool::global().threads(); });
     return true;
 }();
 

@@ -153,12 +153,19 @@ private Q_SLOTS:
     void initTestCase()
     {
         setParallelFor(shuffledParallelFor);
+        // As if on 5 threads: the GPTQ GEMV then cuts each half of its inputs into 3 ranges of
+        // outputs (split, unsplit and VNNI must still agree bit for bit).
+        setParallelWidth([] { return 5; });
         if (!cpuFeatures().x86Avx2())
             qWarning("CPU without AVX2/FMA/F16C: the AVX2 kernels fall back to scalar here");
         if (!cpuFeatures().x86Vnni())
             qWarning("CPU without AVX512-VNNI/VL: the VNNI kernels fall back to AVX2 here");
     }
-    void cleanupTestCase() { setParallelFor({}); }
+    void cleanupTestCase()
+    {
+        setParallelFor({});
+        setParallelWidth(nullptr);
+    }
 
     void ggmlTypes_data()
     {
