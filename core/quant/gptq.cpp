@@ -42,69 +42,92 @@ std::optional<torch::Tensor> dampedInverseFactor(const torch::Tensor &h, double 
     return f->upper;
 }
 
-void checkInputs(const torch::Tensor &weight, const torch::Tensor &hessian,
-                 const GptqOptions &options)
+void checkOptions(const GptqOptions &options)
 {
     validateQuantConfig(options.quant);
-    if (weight.dim() != 2 || weight.size(0) <= 0 || weight.size(1) <= 0)
-        throw Error("GPTQ: the weight must be a non-empty matrix");
-    const std::int64_t cols = weight.size(1);
-    if (hessian.dim() != 2 || hessian.size(0) != cols || hessian.size(1) != cols)
-        throw Error("GPTQ: the Hessian is not " + std::to_string(cols) + "x" +
-                    std::to_string(cols) + " as the weight's input columns require");
     if (options.blockSize <= 0)
         throw Error("GPTQ: block size must be positive");
     if (!(options.dampPercent >= 0.0 && options.dampPercent < 1.0) ||
         !(options.dampIncrement > 0.0))
         throw Error("GPTQ: damping must be in [0, 1) with a positive increment");
-    if (!parallelAllFinite(hessian))
-        throw Error("GPTQ: the Hessian holds non-finite values (check the calibration inputs)");
+}
+
+void checkWeight(const torch::Tensor &weight)
+{
+    if (weight.dim() != 2 || weight.size(0) <= 0 || weight.size(1) <= 0)
+        throw Error("GPTQ: the weight must be a non-empty matrix");
+}
+
+void checkHessianShape(const torch::Tensor &hessian, std::int64_t cols)
+{
+    if (hessian.dim() != 2 || hessian.size(0) != cols || hessian.size(1) != cols)
+        throw Error("GPTQ: the Hessian is not " + std::to_string(cols) + "x" +
+                    std::to_string(cols) + " as the weight's input columns require");
+}
+
+// Upper Cholesky factor of (H + damp I)^-1 for the prepared (dead-pinned, permuted) H, raising
+// the damping until it factors.
+void factorInverse(GptqPreparedHessian &p, const torch::Tensor &h, const GptqOptions &options,
+                   const ProgressFn &progress)
+{
+    const double meanDiag = h.diagonal().mean().item<double>();
+    double dampPercent = options.dampPercent;
+    std::optional<torch::Tensor> factor;
+    while (!(factor = dampedInverseFactor(h, dampPercent * meanDiag, meanDiag))) {
+        ++p.dampRetries;
+        const double next = options.dampPercent + p.dampRetries * options.dampIncrement;
+        if (next >= 1.0) {
+            std::ostringstream msg;
+            msg << "GPTQ: the Hessian is not positive definite even with damping " << dampPercent
+                << " x mean(diag H) (calibration inputs degenerate or non-finite)";
+            throw Error(msg.str());
+        }
+        std::ostringstream detail;
+        detail << "Cholesky failed at damping " << dampPercent << ", retrying with " << next;
+        reportProgress(progress, Progress{"gptq", 0, p.columns, detail.str()});
+        dampPercent = next;
+    }
+    p.dampPercent = dampPercent;
+    p.hinv = factor->contiguous();
 }
 
 // One GPTQ run in named steps; the matrices the steps share live here.
 class GptqRun
 {
 public:
-    GptqRun(const torch::Tensor &weight, const torch::Tensor &hessian, std::int64_t samples,
+    GptqRun(const torch::Tensor &weight, const GptqPreparedHessian &prepared, std::int64_t samples,
             const GptqOptions &options, const ProgressFn &progress)
-        : m_options(options), m_cfg(options.quant), m_progress(progress), m_rows(weight.size(0)),
-          m_cols(weight.size(1)), m_gs(m_cfg.effectiveGroupSize(m_cols)),
-          m_numGroups((m_cols + m_gs - 1) / m_gs), m_maxq(m_cfg.maxq())
+        : m_options(options), m_cfg(options.quant), m_progress(progress), m_prepared(prepared),
+          m_rows(weight.size(0)), m_cols(weight.size(1)), m_gs(m_cfg.effectiveGroupSize(m_cols)),
+          m_numGroups((m_cols + m_gs - 1) / m_gs), m_maxq(m_cfg.maxq()), m_hinv(prepared.hinv)
     {
         m_result.samples = samples;
-        // The copies are ours to modify (the bands work on W^T, see quantizeBand).
+        // The copy is ours to modify (the bands work on W^T, see quantizeBand).
         m_w = parallelContiguousCopy(weight);
-        m_h = parallelContiguousCopy(hessian);
     }
 
     GptqResult run()
     {
         const auto start = std::chrono::steady_clock::now();
-        zeroDeadColumns();
+        m_result.deadColumns = m_prepared.deadColumns;
+        m_result.dampPercent = m_prepared.dampPercent;
+        m_result.dampRetries = m_prepared.dampRetries;
+        // Inputs that never fire carry no information: their weights are zeroed.
+        if (m_prepared.deadColumns > 0)
+            m_w.index_put_({Slice(), m_prepared.dead}, 0.0);
         if (m_options.staticGroups)
             m_staticGrid = gridsOf(m_w);
-        if (m_options.actOrder)
+        if (m_prepared.order.defined())
             permuteByActivation();
-        factorInverse();
         quantizeColumns();
         writeTensor();
         m_result.seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() +
+            m_prepared.seconds;
         return std::move(m_result);
     }
 
 private:
-    // Inputs that never fire carry no information: pin their diagonal, zero their weights.
-    void zeroDeadColumns()
-    {
-        const torch::Tensor dead = m_h.diagonal() == 0;
-        m_result.deadColumns = dead.sum().item<std::int64_t>();
-        if (m_result.deadColumns > 0) {
-            m_h.diagonal().masked_fill_(dead, 1.0);
-            m_w.index_put_({Slice(), dead}, 0.0);
-        }
-    }
-
     // Static groups: grids from the whole (unpermuted) weight before any error feedback.
     std::vector<GridParams> gridsOf(const torch::Tensor &w) const
     {
@@ -120,41 +143,12 @@ private:
         return grid;
     }
 
-    // Act-order: columns by decreasing Hessian diagonal (stable, so that ties such as pinned
-    // dead columns keep a deterministic order).
+    // Act-order: the weight's columns in the prepared order (decreasing Hessian diagonal).
     void permuteByActivation()
     {
-        const torch::Tensor order =
-            std::get<1>(torch::sort(m_h.diagonal(), /*stable=*/true, /*dim=*/0, /*descending=*/true));
-        m_w = m_w.index_select(1, order);
-        m_h = m_h.index_select(0, order).index_select(1, order);
-        const torch::Tensor order32 = order.to(torch::kInt32).contiguous();
+        m_w = m_w.index_select(1, m_prepared.order);
+        const torch::Tensor order32 = m_prepared.order.to(torch::kInt32).contiguous();
         m_perm.assign(order32.data_ptr<std::int32_t>(), order32.data_ptr<std::int32_t>() + m_cols);
-    }
-
-    // Upper Cholesky factor of (H + damp I)^-1, raising the damping until it factors.
-    void factorInverse()
-    {
-        const double meanDiag = m_h.diagonal().mean().item<double>();
-        double dampPercent = m_options.dampPercent;
-        std::optional<torch::Tensor> factor;
-        while (!(factor = dampedInverseFactor(m_h, dampPercent * meanDiag, meanDiag))) {
-            ++m_result.dampRetries;
-            const double next = m_options.dampPercent + m_result.dampRetries * m_options.dampIncrement;
-            if (next >= 1.0) {
-                std::ostringstream msg;
-                msg << "GPTQ: the Hessian is not positive definite even with damping " << dampPercent
-                    << " x mean(diag H) (calibration inputs degenerate or non-finite)";
-                throw Error(msg.str());
-            }
-            std::ostringstream detail;
-            detail << "Cholesky failed at damping " << dampPercent << ", retrying with " << next;
-            reportProgress(m_progress, Progress{"gptq", 0, m_cols, detail.str()});
-            dampPercent = next;
-        }
-        m_result.dampPercent = dampPercent;
-        m_hinv = *factor;
-        m_h = torch::Tensor(); // the Hessian copy is no longer needed
     }
 
     // Column by column in blocks: quantize, spread the error over the block's later columns,
@@ -170,7 +164,6 @@ private:
         if (!m_options.staticGroups)
             m_dynGrid.assign(std::size_t(m_rows * m_numGroups), {});
         m_rowLoss.assign(std::size_t(m_rows), 0.0);
-        m_hinv = m_hinv.contiguous();
         const std::int64_t bands = (m_rows + kBandRows - 1) / kBandRows;
         const std::int64_t blocks = (m_cols + m_options.blockSize - 1) / m_options.blockSize;
         BandProgress tracker(m_progress, bands * blocks, m_cols, m_options.blockSize);
@@ -353,10 +346,12 @@ private:
     const GptqOptions &m_options;
     const QuantConfig &m_cfg;
     const ProgressFn &m_progress;
+    const GptqPreparedHessian &m_prepared;
     const std::int64_t m_rows, m_cols, m_gs, m_numGroups;
     const int m_maxq;
     GptqResult m_result;
-    torch::Tensor m_w, m_h, m_hinv;
+    const torch::Tensor m_hinv; // shared with other modules of the same input: only read
+    torch::Tensor m_w;
     std::vector<std::int32_t> m_perm;       // processing position -> original column
     std::vector<GridParams> m_staticGrid, m_dynGrid;
     std::vector<std::uint8_t> m_codesT;     // processing order, [col][row]
@@ -365,12 +360,56 @@ private:
 
 } // namespace
 
+GptqPreparedHessian gptqPrepareHessian(const torch::Tensor &hessian, const GptqOptions &options,
+                                       const ProgressFn &progress)
+{
+    const auto start = std::chrono::steady_clock::now();
+    checkOptions(options);
+    if (hessian.dim() != 2 || hessian.size(0) != hessian.size(1) || hessian.size(0) <= 0)
+        throw Error("GPTQ: the Hessian must be a non-empty square matrix");
+    if (!parallelAllFinite(hessian))
+        throw Error("GPTQ: the Hessian holds non-finite values (check the calibration inputs)");
+    GptqPreparedHessian p;
+    p.columns = hessian.size(0);
+    torch::Tensor h = parallelContiguousCopy(hessian);
+    // Inputs that never fire: their diagonal is pinned (their weights are zeroed per module).
+    p.dead = h.diagonal() == 0;
+    p.deadColumns = p.dead.sum().item<std::int64_t>();
+    if (p.deadColumns > 0)
+        h.diagonal().masked_fill_(p.dead, 1.0);
+    if (options.actOrder) {
+        // Columns by decreasing Hessian diagonal (stable, so that ties such as pinned dead
+        // columns keep a deterministic order).
+        p.order = std::get<1>(
+            torch::sort(h.diagonal(), /*stable=*/true, /*dim=*/0, /*descending=*/true));
+        h = h.index_select(0, p.order).index_select(1, p.order);
+    }
+    factorInverse(p, h, options, progress);
+    p.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return p;
+}
+
 GptqResult gptqQuantize(const torch::Tensor &weight, const torch::Tensor &hessian,
                         std::int64_t samples, const GptqOptions &options,
                         const ProgressFn &progress)
 {
-    checkInputs(weight, hessian, options);
-    return GptqRun(weight, hessian, samples, options, progress).run();
+    checkOptions(options);
+    checkWeight(weight);
+    checkHessianShape(hessian, weight.size(1));
+    return gptqQuantize(weight, gptqPrepareHessian(hessian, options, progress), samples, options,
+                        progress);
+}
+
+GptqResult gptqQuantize(const torch::Tensor &weight, const GptqPreparedHessian &prepared,
+                        std::int64_t samples, const GptqOptions &options,
+                        const ProgressFn &progress)
+{
+    checkOptions(options);
+    checkWeight(weight);
+    if (prepared.columns != weight.size(1) || !prepared.hinv.defined() ||
+        prepared.order.defined() != options.actOrder)
+        throw Error("GPTQ: the prepared Hessian does not fit this weight or these options");
+    return GptqRun(weight, prepared, samples, options, progress).run();
 }
 
 } // namespace lieq

@@ -2,81 +2,103 @@
 
 #include "core/model/parallel_ops_impl.h"
 
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace lieq {
 
 namespace {
 
-// Below this size a block is factored by LAPACK on the calling thread; above, it is split so
-// that almost all the work is matrix products the engine's pool shares out.
-constexpr std::int64_t kLeafSize = 192;
+// LAPACK's Cholesky factorisation (spotrf) and triangular inverse (strtri), from the LAPACK that
+// libtorch itself loads (OpenBLAS here: both blocked over its GEMM kernels). Looked up at run
+// time so that the engine does not link LAPACK itself; torch's own calls when there is none.
+using Spotrf = void (*)(const char *uplo, const int *n, float *a, const int *lda, int *info,
+                        std::size_t uploLen);
+using Strtri = void (*)(const char *uplo, const char *diag, const int *n, float *a, const int *lda,
+                        int *info, std::size_t uploLen, std::size_t diagLen);
 
-struct Factor
+struct Lapack
 {
-    torch::Tensor inverse;      // U^-1 for H = U U^T, upper triangular
-    double minPivotSquared = 0; // smallest diag(U)^2 (U itself is not needed)
+    Spotrf potrf = nullptr;
+    Strtri trtri = nullptr;
 };
 
-// H = U U^T with U upper triangular (the "UL" Cholesky: J H J = L L^T for the order reversal J
-// gives U = J L J), and U^-1 with it, by halves:
-//   [A    B ]   [U11 U12] [U11^T  0    ]      U22 = ul(C),  U12 = B U22^-T,
-//   [B^T  C ] = [0   U22] [U12^T  U22^T],     U11 = ul(A - U12 U12^T),
-//                                             (U^-1)12 = -U11^-1 U12 U22^-1.
-// 4/3 n^3 flops as for potrf + potri, but as GEMMs split over the pool (LAPACK's own
-// factorisations run on one thread here: the BLAS is held at one thread, see compute_threads).
-// Working on H in its own order (no reversal of the whole matrix) and writing each block of the
-// result in place keeps the copies, which run on the caller alone, to the leaves.
-std::optional<Factor> upperWithInverse(const torch::Tensor &h)
+const Lapack &lapack()
 {
-    const std::int64_t n = h.size(0);
-    if (n <= kLeafSize) {
-        auto [lower, info] =
-            torch::linalg_cholesky_ex(h.flip({0, 1}), /*upper=*/false, /*check_errors=*/false);
-        if (info.item<int>() != 0)
-            return std::nullopt;
-        const torch::Tensor eye = torch::eye(n, h.options());
-        const torch::Tensor inverse = torch::linalg_solve_triangular(lower, eye, /*upper=*/false);
-        return Factor{inverse.flip({0, 1}), lower.diagonal().square().min().item<double>()};
+    static const Lapack l{reinterpret_cast<Spotrf>(::dlsym(RTLD_DEFAULT, "spotrf_")),
+                          reinterpret_cast<Strtri>(::dlsym(RTLD_DEFAULT, "strtri_"))};
+    return l;
+}
+
+// J A J (rows and columns in reverse order) of a square row-major n x n matrix; with `upperOnly`
+// the result's strict lower triangle is written as zeros instead (A's strict upper is ignored).
+void reverseInto(const float *a, float *out, std::int64_t n, bool upperOnly)
+{
+    for (std::int64_t i = 0; i < n; ++i) {
+        const float *src = a + (n - 1 - i) * n;
+        float *dst = out + i * n;
+        std::reverse_copy(src, src + n, dst);
+        if (upperOnly)
+            std::fill(dst, dst + i, 0.0f);
     }
-    const std::int64_t k = n - n / 2; // the trailing n/2 indices form C
-    using torch::indexing::Slice;
-    std::optional<Factor> bottom =
-        upperWithInverse(parallelContiguousCopy(h.index({Slice(k), Slice(k)})));
-    if (!bottom)
+}
+
+// Through torch (its LAPACK calls plus copies): the same factor, when the symbols are missing.
+std::optional<GptqInverseFactor> viaTorch(const torch::Tensor &h)
+{
+    auto [lower, info] =
+        torch::linalg_cholesky_ex(h.flip({0, 1}), /*upper=*/false, /*check_errors=*/false);
+    if (info.item<int>() != 0)
         return std::nullopt;
-    const torch::Tensor b = parallelContiguousCopy(h.index({Slice(0, k), Slice(k)}));
-    const torch::Tensor u12 = parallelMm(b, parallelContiguousCopy(bottom->inverse.t()));
-    torch::Tensor schur = parallelContiguousCopy(h.index({Slice(0, k), Slice(0, k)}));
-    parallelAddmm_(schur, u12, parallelContiguousCopy(u12.t()), 1.0, -1.0);
-    std::optional<Factor> top = upperWithInverse(schur);
-    if (!top)
-        return std::nullopt;
-    Factor f;
-    f.minPivotSquared = std::min(top->minPivotSquared, bottom->minPivotSquared);
-    f.inverse = torch::empty({n, n}, h.options());
-    parallelCopy_(f.inverse.index({Slice(0, k), Slice(0, k)}), top->inverse);
-    parallelCopy_(f.inverse.index({Slice(k), Slice(k)}), bottom->inverse);
-    parallelCopy_(f.inverse.index({Slice(0, k), Slice(k)}),
-                  parallelMm(top->inverse, parallelMm(u12, bottom->inverse)).neg_());
-    f.inverse.index({Slice(k), Slice(0, k)}).zero_();
-    return f;
+    const torch::Tensor inverse =
+        torch::linalg_solve_triangular(lower, torch::eye(h.size(0), h.options()), /*upper=*/false);
+    return GptqInverseFactor{inverse.flip({0, 1}).contiguous(),
+                             lower.diagonal().square().min().item<double>()};
 }
 
 } // namespace
 
+// H = U U^T with U upper triangular (the "UL" Cholesky: J H J = L L^T for the order reversal J
+// gives U = J L J), then H^-1 = U^-T U^-1, and U^-1 = J L^-1 J is upper triangular: the upper
+// Cholesky factor of H^-1 that GPTQ needs, without forming H^-1 and factoring it again. LAPACK's
+// potrf + trtri (2/3 n^3 flops) in place on one reversed copy, on the calling thread (the BLAS is
+// held at one thread, see compute_threads): the pipeline runs it beside other modules' work
+// (pipeline.cpp) instead of splitting it, and the result does not depend on the thread count.
 std::optional<GptqInverseFactor> gptqInverseFactor(const torch::Tensor &h)
 {
-    // H^-1 = U^-T U^-1, and U^-1 is upper triangular: the upper Cholesky factor of H^-1 that
-    // GPTQ needs, without forming H^-1 and factoring it again.
-    std::optional<Factor> f = upperWithInverse(h.is_contiguous() ? h : h.contiguous());
-    if (!f)
-        return std::nullopt;
-    GptqInverseFactor out;
-    out.minPivotSquared = f->minPivotSquared;
-    out.upper = f->inverse;
-    if (!parallelAllFinite(out.upper))
+    const torch::Tensor hc = h.to(torch::kFloat32).contiguous();
+    const std::int64_t n = hc.size(0);
+    const Lapack &l = lapack();
+    std::optional<GptqInverseFactor> out;
+    if (!l.potrf || !l.trtri || n > std::numeric_limits<int>::max()) {
+        out = viaTorch(hc);
+    } else {
+        // Row-major J H J read column-major is itself (symmetric); its column-major upper
+        // factor (A = U_c^T U_c) is the row-major lower L of J H J = L L^T, and strtri inverts it
+        // in place. Only that triangle is written; the other still holds J H J and is dropped by
+        // the reversal back.
+        torch::Tensor a = torch::empty({n, n}, torch::kFloat32);
+        float *ap = a.data_ptr<float>();
+        reverseInto(hc.data_ptr<float>(), ap, n, /*upperOnly=*/false);
+        const int dim = int(n);
+        int info = 0;
+        l.potrf("U", &dim, ap, &dim, &info, 1);
+        if (info != 0)
+            return std::nullopt;
+        double minPivot = std::numeric_limits<double>::infinity();
+        for (std::int64_t i = 0; i < n; ++i)
+            minPivot = std::min(minPivot, double(ap[i * n + i]) * double(ap[i * n + i]));
+        l.trtri("U", "N", &dim, ap, &dim, &info, 1, 1);
+        if (info != 0)
+            return std::nullopt;
+        torch::Tensor upper = torch::empty({n, n}, torch::kFloat32);
+        reverseInto(ap, upper.data_ptr<float>(), n, /*upperOnly=*/true);
+        out = GptqInverseFactor{upper, minPivot};
+    }
+    if (!out || !parallelAllFinite(out->upper))
         return std::nullopt;
     return out;
 }

@@ -34,8 +34,8 @@ private:
 };
 
 // The upper Cholesky factor U of H^-1 (H^-1 = U^T U) for a symmetric positive definite H, and
-// the smallest squared pivot of the factorisation; nothing when H does not factor. Computed as
-// GEMMs on the engine's pool (see gptq_factor.cpp).
+// the smallest squared pivot of the factorisation; nothing when H does not factor. LAPACK on the
+// calling thread (see gptq_factor.cpp).
 struct GptqInverseFactor
 {
     torch::Tensor upper;
@@ -43,9 +43,35 @@ struct GptqInverseFactor
 };
 std::optional<GptqInverseFactor> gptqInverseFactor(const torch::Tensor &h);
 
+// What a GPTQ run takes from the Hessian alone: the dead inputs, the act-order permutation and
+// the damped inverse factor. Modules that read the same input (q/k/v, gate/up) share one, so the
+// factorisation runs once per input instead of once per module. Depends on the options'
+// dampPercent, dampIncrement and actOrder only.
+struct GptqPreparedHessian
+{
+    std::int64_t columns = 0;
+    torch::Tensor dead;               // bool [columns], diag(H) == 0, original order
+    std::int64_t deadColumns = 0;
+    torch::Tensor order;              // act-order: long [columns], position -> column; else undefined
+    torch::Tensor hinv;               // upper Cholesky factor of (H + damp I)^-1, processing order
+    double dampPercent = 0.0;         // damping actually used
+    int dampRetries = 0;              // Cholesky failures that raised the damping
+    double seconds = 0.0;             // wall time of the preparation
+};
+
+// Throws lieq::Error on a non-finite Hessian or when no damping below 1 makes it positive
+// definite; each retry is reported through `progress` (detail "Cholesky failed ...").
+GptqPreparedHessian gptqPrepareHessian(const torch::Tensor &hessian, const GptqOptions &options,
+                                       const ProgressFn &progress = {});
+
 // The GPTQ algorithm on a [rows, columns] weight (any float dtype, computed in fp32) with the
 // Hessian of its inputs; `samples` only scales the reported avgLoss.
 GptqResult gptqQuantize(const torch::Tensor &weight, const torch::Tensor &hessian,
+                        std::int64_t samples, const GptqOptions &options,
+                        const ProgressFn &progress = {});
+// The same with a prepared Hessian (made with the same dampPercent, dampIncrement and actOrder);
+// the result's seconds include the preparation's.
+GptqResult gptqQuantize(const torch::Tensor &weight, const GptqPreparedHessian &prepared,
                         std::int64_t samples, const GptqOptions &options,
                         const ProgressFn &progress = {});
 
