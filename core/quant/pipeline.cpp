@@ -13,11 +13,15 @@
 #include "core/quant/torch_bridge_impl.h"
 #include "core/util/enum_names.h"
 #include "core/util/error.h"
+#include "core/util/thread_pool.h"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <functional>
 #include <limits>
+#include <optional>
 #include <span>
 
 namespace lieq {
@@ -252,26 +256,42 @@ void PipelineContext::moduleDone(ModuleReport report)
     result.modules.push_back(std::move(report));
 }
 
+namespace {
+
+// The mean over the calibration tokens of ||m x_t||^2, m [out, in] fp32: sum_t ||m x_t||^2 =
+// tr(m (sum X^T X) m^T) and sum X^T X = H * samples / 2. In fp32 (fp64 products made this cost
+// more than RTN itself: issue 10); the operands are D and W themselves, so no cancellation
+// happens inside the products.
+double meanSquaredOutput(const torch::Tensor &m, const GptqHessian &h)
+{
+    const double tokens = double(std::max<std::int64_t>(1, h.tokens()));
+    const double k = double(h.samples()) / 2.0 / tokens;
+    return parallelDotSum(parallelLinear(m, h.matrix()), m) * k;
+}
+
+// effective - reference, fp32 on the CPU (reference: contiguous fp32).
+torch::Tensor errorMatrix(const torch::Tensor &effective, const torch::Tensor &reference)
+{
+    torch::Tensor d = parallelContiguousCopy(effective.to(torch::kCPU));
+    parallelForRows(d, d.size(0), d.size(1), [&](std::int64_t r0, std::int64_t r1) {
+        d.narrow(0, r0, r1 - r0).sub_(reference.narrow(0, r0, r1 - r0));
+    });
+    return d;
+}
+
+} // namespace
+
 void outputErrors(const torch::Tensor &effective, const torch::Tensor &reference,
                   const GptqHessian &h, ModuleReport &report)
 {
-    // sum_t ||D x_t||^2 = tr(D (sum X^T X) D^T) and sum X^T X = H * samples / 2. In fp32 on the
-    // engine's threads (fp64 products made this cost more than RTN itself: issue 10); the
-    // operands are D and W themselves, so no cancellation happens inside the products.
-    const double tokens = double(std::max<std::int64_t>(1, h.tokens()));
-    const double k = double(h.samples()) / 2.0 / tokens;
-    const torch::Tensor &hm = h.matrix();
-    const auto quadratic = [&](const torch::Tensor &m) {
-        return parallelDotSum(parallelLinear(m, hm), m) * k;
-    };
+    // The two products side by side, one thread each: two whole GEMMs scale better on two
+    // cores than each one split (issue 10).
     const torch::Tensor w = reference.to(torch::kCPU, torch::kFloat32).contiguous();
-    torch::Tensor d = parallelContiguousCopy(effective.to(torch::kCPU));
-    parallelForRows(d, d.size(0), d.size(1), [&](std::int64_t r0, std::int64_t r1) {
-        d.narrow(0, r0, r1 - r0).sub_(w.narrow(0, r0, r1 - r0));
-    });
-    report.outputError = quadratic(d);
-    const double signal = quadratic(w);
-    report.relativeError = signal > 0 ? report.outputError / signal : 0.0;
+    double error = 0, signal = 0;
+    runSideBySide({[&] { error = meanSquaredOutput(errorMatrix(effective, w), h); },
+                   [&] { signal = meanSquaredOutput(w, h); }});
+    report.outputError = error;
+    report.relativeError = signal > 0 ? error / signal : 0.0;
 }
 
 std::shared_ptr<const QuantizedLinear> makeQuantized(QuantizedTensor t, const torch::Tensor &bias,
@@ -294,35 +314,58 @@ QuantConfig quantConfigFor(const PipelineSettings &s, int bits)
 
 namespace {
 
+GptqOptions gptqOptionsFor(const PipelineSettings &s, int bits)
+{
+    GptqOptions go;
+    go.quant = quantConfigFor(s, bits);
+    go.dampPercent = s.dampPercent;
+    go.blockSize = s.blockSize;
+    go.actOrder = s.actOrder;
+    go.staticGroups = s.staticGroups;
+    return go;
+}
+
+// A module quantized and installed whose report waits for its output errors: those run later,
+// beside the next group's factorisation or at the end of the layer (see quantizeLayerSequential).
+struct PendingModule
+{
+    ModuleReport report;
+    std::shared_ptr<const QuantizedLinear> quantized; // null: no errors to measure
+    torch::Tensor reference;                          // the float weight, fp32 contiguous
+    std::shared_ptr<const GptqHessian> hessian;
+    double error = 0, signal = 0;
+    double errorSeconds = 0, signalSeconds = 0;       // written by two tasks
+};
+
 // Quantizes module p of layer l at `bits` (16: keeps it in float) with the pipeline's method and
-// installs it. h summarises the module's calibration inputs; nullptr for RTN without module
-// errors, which needs no inputs. captureSeconds is this module's share of the capture forward.
-void quantizeModule(PipelineContext &ctx, int l, Projection p, int bits, const GptqHessian *h,
-                    double captureSeconds)
+// installs it; its output errors are left to measure (finishModules reports it). h summarises the
+// module's calibration inputs, nullptr for RTN without module errors, which needs no inputs;
+// prepared: its GPTQ preparation when the group shares one. extraSeconds is this module's share
+// of the capture forward and of a shared preparation.
+PendingModule quantizeModuleWeights(PipelineContext &ctx, int l, Projection p, int bits,
+                                    const std::shared_ptr<const GptqHessian> &h,
+                                    const GptqPreparedHessian *prepared, double extraSeconds)
 {
     const PipelineSettings &s = ctx.settings;
     ctx.moduleStart(l, p);
     const auto tq = Clock::now();
-    ModuleReport r = moduleReport(l, p, bits);
+    PendingModule m;
+    ModuleReport &r = m.report;
+    r = moduleReport(l, p, bits);
     const auto layer = ctx.dec.acquireLayer(l);
     const LinearOp &op = layer->linear(p);
     if (r.bits == 16) {
         r.kind = op.kind();
-        ctx.moduleDone(std::move(r));
-        return;
+        return m;
     }
     const torch::Tensor w = op.denseWeight().to(torch::kCPU, torch::kFloat32).contiguous();
     QuantizedTensor qt;
     if (s.method == QuantMethod::Gptq) {
         if (!h)
             throw Error("quantization: GPTQ needs the inputs of " + moduleLabel(l, p));
-        GptqOptions go;
-        go.quant = quantConfigFor(s, r.bits);
-        go.dampPercent = s.dampPercent;
-        go.blockSize = s.blockSize;
-        go.actOrder = s.actOrder;
-        go.staticGroups = s.staticGroups;
-        GptqResult g = gptqQuantize(w, h->matrix(), h->samples(), go, ctx.innerProgress(l, p));
+        const GptqOptions go = gptqOptionsFor(s, r.bits);
+        GptqResult g = prepared ? gptqQuantize(w, *prepared, h->samples(), go, ctx.innerProgress(l, p))
+                                : gptqQuantize(w, h->matrix(), h->samples(), go, ctx.innerProgress(l, p));
         qt = std::move(g.tensor);
         r.backendLoss = g.loss;
         r.dampRetries = g.dampRetries;
@@ -330,17 +373,93 @@ void quantizeModule(PipelineContext &ctx, int l, Projection p, int bits, const G
         qt = quantizeRtn(w, quantConfigFor(s, r.bits));
     }
     auto q = makeQuantized(std::move(qt), op.bias(), {}, ctx.cacheDense);
-    if (h && s.wantsModuleErrors())
-        outputErrors(q->denseWeight(), w, *h, r);
-    else
+    if (h && s.wantsModuleErrors()) {
+        m.quantized = q;
+        m.reference = w;
+        m.hessian = h;
+    } else {
         r.outputError = r.relativeError = std::numeric_limits<double>::quiet_NaN();
-    if (s.method == QuantMethod::Rtn)
-        r.backendLoss = r.outputError;
+    }
     r.kind = q->kind();
     ctx.dec.setLinear(l, p, q);
-    r.seconds = since(tq) + captureSeconds;
+    r.seconds = since(tq) + extraSeconds;
     ctx.result.quantizeSeconds += since(tq);
-    ctx.moduleDone(std::move(r));
+    return m;
+}
+
+// The output error products of pending modules as tasks for runSideBySide, two per module
+// (error and signal), with their sizes (multiply-adds) for ordering.
+void addErrorTasks(std::vector<PendingModule> &pending,
+                   std::vector<std::pair<double, std::function<void()>>> &tasks)
+{
+    for (PendingModule &m : pending) {
+        if (!m.quantized)
+            continue;
+        const double macs = double(m.reference.size(0)) * double(m.reference.size(1)) *
+                            double(m.reference.size(1));
+        PendingModule *pm = &m;
+        tasks.emplace_back(macs, [pm] {
+            const auto t = Clock::now();
+            pm->error = meanSquaredOutput(errorMatrix(pm->quantized->denseWeight(), pm->reference),
+                                          *pm->hessian);
+            pm->errorSeconds = since(t);
+        });
+        tasks.emplace_back(macs, [pm] {
+            const auto t = Clock::now();
+            pm->signal = meanSquaredOutput(pm->reference, *pm->hessian);
+            pm->signalSeconds = since(t);
+        });
+    }
+}
+
+// Runs the tasks side by side, largest first (a stable order: the same at any thread count).
+void runLargestFirst(PipelineContext &ctx,
+                     std::vector<std::pair<double, std::function<void()>>> &tasks)
+{
+    if (tasks.empty())
+        return;
+    std::stable_sort(tasks.begin(), tasks.end(),
+                     [](const auto &a, const auto &b) { return a.first > b.first; });
+    std::vector<std::function<void()>> fns;
+    for (auto &t : tasks)
+        fns.push_back(std::move(t.second));
+    tasks.clear();
+    const auto t0 = Clock::now();
+    runSideBySide(fns);
+    ctx.result.quantizeSeconds += since(t0);
+}
+
+// Reports the pending modules in order, their output errors measured.
+void finishModules(PipelineContext &ctx, std::vector<PendingModule> &pending)
+{
+    for (PendingModule &m : pending) {
+        ModuleReport &r = m.report;
+        if (m.quantized) {
+            r.outputError = m.error;
+            r.relativeError = m.signal > 0 ? m.error / m.signal : 0.0;
+            r.seconds += m.errorSeconds + m.signalSeconds;
+        }
+        if (ctx.settings.method == QuantMethod::Rtn && r.bits != 16)
+            r.backendLoss = r.outputError;
+        ctx.moduleDone(std::move(r));
+    }
+    pending.clear();
+}
+
+// Measures and reports the pending modules (their products side by side).
+void flushModules(PipelineContext &ctx, std::vector<PendingModule> &pending)
+{
+    std::vector<std::pair<double, std::function<void()>>> tasks;
+    addErrorTasks(pending, tasks);
+    runLargestFirst(ctx, tasks);
+    finishModules(ctx, pending);
+}
+
+void quantizeModule(PipelineContext &ctx, int l, Projection p, int bits)
+{
+    std::vector<PendingModule> one;
+    one.push_back(quantizeModuleWeights(ctx, l, p, bits, nullptr, nullptr, 0.0));
+    finishModules(ctx, one);
 }
 
 } // namespace
@@ -348,21 +467,33 @@ void quantizeModule(PipelineContext &ctx, int l, Projection p, int bits, const G
 void quantizeLayerRtnOnly(PipelineContext &ctx, int l, const std::array<int, 7> &bits)
 {
     for (Projection p : kAllProjections)
-        quantizeModule(ctx, l, p, bits[static_cast<std::size_t>(p)], nullptr, 0.0);
+        quantizeModule(ctx, l, p, bits[static_cast<std::size_t>(p)]);
 }
 
+// Group by group (q/k/v, o, gate/up, down: the modules that read one input): the capture
+// forward up to the group's input and its Hessian, then -- side by side, one thread each -- the
+// group's GPTQ preparation (dead inputs, act-order, the inverse factor: once for the group, not
+// once per module) and the output error products of the previous group's modules, then the
+// group's column loops (split by bands). The errors wait because nothing else needs them, and
+// the factorisation, a serial LAPACK call, then runs beside them instead of alone; whole
+// products on one thread each also scale better than each split. The last group's errors run at
+// the end of the layer, so every module of the layer is reported (in order) before the next.
 void quantizeLayerSequential(PipelineContext &ctx, int l, const torch::Tensor &hidden,
                              const std::array<int, 7> &bits)
 {
     Decoder &dec = ctx.dec;
+    const PipelineSettings &s = ctx.settings;
+    std::vector<PendingModule> pending;
     for (FusedGroup g : kAllFusedGroups) {
         const std::span<const Projection> group = fusedGroupMembers(g);
-        bool any = false;
+        int groupBits = 16;
         for (Projection p : group)
-            any = any || bits[static_cast<std::size_t>(p)] != 16;
-        if (!any) {
+            if (bits[static_cast<std::size_t>(p)] != 16 && groupBits == 16)
+                groupBits = bits[static_cast<std::size_t>(p)];
+        if (groupBits == 16) {
+            flushModules(ctx, pending);
             for (Projection p : group)
-                quantizeModule(ctx, l, p, 16, nullptr, 0.0);
+                quantizeModule(ctx, l, p, 16);
             continue;
         }
         ctx.moduleStart(l, group.front());
@@ -370,26 +501,52 @@ void quantizeLayerSequential(PipelineContext &ctx, int l, const torch::Tensor &h
         // group's input (about 1.35 layer forwards for the four groups instead of 4).
         const auto tc = Clock::now();
         const std::int64_t cols = dec.acquireLayer(l)->linear(group.front()).inFeatures();
-        GptqHessian h(cols);
+        auto h = std::make_shared<GptqHessian>(cols);
         const Projection first = group.front();
         try {
             dec.runLayer(l, hidden, 0, [&](int layer, Projection p, const torch::Tensor &x) {
                 if (layer == l && p == first) {
-                    h.addBatch(x);
+                    h->addBatch(x);
                     throw CaptureComplete{};
                 }
             });
         } catch (const CaptureComplete &) {
         }
-        if (h.samples() == 0)
+        if (h->samples() == 0)
             throw Error("quantization: " + moduleLabel(l, first) + " was never fed");
         ctx.result.layerForwards++;
         const double captureSeconds = since(tc);
         ctx.result.captureSeconds += captureSeconds;
+
+        std::vector<std::pair<double, std::function<void()>>> tasks;
+        std::optional<GptqPreparedHessian> prepared;
+        std::vector<Progress> notes; // the preparation's reports, replayed on this thread
+        if (s.method == QuantMethod::Gptq) {
+            const GptqOptions go = gptqOptionsFor(s, groupBits);
+            // potrf + trtri: 2/3 n^3 flops at about 2/3 of a GEMM's rate.
+            tasks.emplace_back(double(cols) * double(cols) * double(cols) / 2.0,
+                               [&prepared, &notes, go, h] {
+                                   prepared = gptqPrepareHessian(h->matrix(), go, [&notes](const Progress &p) {
+                                       notes.push_back(p);
+                                       return true;
+                                   });
+                               });
+        }
+        addErrorTasks(pending, tasks);
+        runLargestFirst(ctx, tasks);
+        if (!notes.empty()) {
+            const ProgressFn inner = ctx.innerProgress(l, first);
+            for (const Progress &p : notes)
+                reportProgress(inner, p);
+        }
+        finishModules(ctx, pending);
+        const double share =
+            (captureSeconds + (prepared ? prepared->seconds : 0.0)) / double(group.size());
         for (Projection p : group)
-            quantizeModule(ctx, l, p, bits[static_cast<std::size_t>(p)], &h,
-                           captureSeconds / double(group.size()));
+            pending.push_back(quantizeModuleWeights(ctx, l, p, bits[static_cast<std::size_t>(p)], h,
+                                                    prepared ? &*prepared : nullptr, share));
     }
+    flushModules(ctx, pending);
 }
 
 } // namespace lieq

@@ -289,4 +289,29 @@ void ThreadPool::parallelFor(std::int64_t n, const RangeFn &fn, std::int64_t gra
         std::rethrow_exception(job->error);
 }
 
+void runSideBySide(const std::vector<std::function<void()>> &tasks)
+{
+    const std::int64_t n = std::int64_t(tasks.size());
+    // One chunk per thread, each draining the shared queue: a thread slowed by another process
+    // (or woken late) simply takes fewer tasks.
+    std::atomic<std::int64_t> next{0};
+    std::atomic<bool> failed{false};
+    ThreadPool &pool = ThreadPool::global();
+    pool.parallelFor(
+        std::min<std::int64_t>(n, pool.threads()),
+        [&](std::int64_t, std::int64_t) {
+            const ThreadPool::SerialScope serial;
+            for (std::int64_t i; !failed.load(std::memory_order_relaxed) &&
+                                 (i = next.fetch_add(1, std::memory_order_relaxed)) < n;) {
+                try {
+                    tasks[std::size_t(i)]();
+                } catch (...) {
+                    failed.store(true, std::memory_order_relaxed);
+                    throw;
+                }
+            }
+        },
+        1);
+}
+
 } // namespace lieq

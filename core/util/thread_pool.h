@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <vector>
 
 namespace lieq {
 
@@ -57,6 +58,12 @@ private:
     struct State;
     std::unique_ptr<State> m_state;
 };
+
+// Runs independent tasks side by side on the global pool's threads, each task on one thread
+// (every parallelFor inside it runs inline), taken in the given order by whichever thread is
+// free: for work made of several mid-sized pieces that scale worse split one by one (list the
+// largest first). Returns when all are done; the first exception is rethrown.
+void runSideBySide(const std::vector<std::function<void()>> &tasks);
 
 // Convenience for the global pool.
 inline void parallelFor(std::int64_t n, const ThreadPool::RangeFn &fn, std::int64_t grain = 1)
