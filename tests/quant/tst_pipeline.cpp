@@ -127,6 +127,54 @@ private Q_SLOTS:
         QVERIFY(q != fp); // the weights really changed
     }
 
+    // GPTQ (groups side by side, shared factor, bands) gives the same modules and the same
+    // reports at one and two threads: widths where every split of the pipeline engages.
+    void gptqSameAtAnyThreadCount_data()
+    {
+        QTest::addColumn<bool>("actOrder");
+        QTest::newRow("plain") << false;
+        QTest::newRow("act-order") << true;
+    }
+    void gptqSameAtAnyThreadCount()
+    {
+        QFETCH(bool, actOrder);
+        QTemporaryDir tmp;
+        test::TinyModelSpec spec = tinySpec(DType::BF16);
+        spec.hidden = 256;
+        spec.intermediate = 640;
+        spec.layers = 2;
+        const std::string dir = test::writeTinyCheckpoint(tmp.filePath("m").toStdString(), spec);
+        PipelineSettings s = settingsFor(QStringLiteral("gptq"));
+        s.actOrder = actOrder;
+        std::vector<std::vector<float>> weights[2];
+        std::vector<ModuleReport> reports[2];
+        for (int t : {1, 2}) {
+            setComputeThreads(t);
+            auto model = Model::load(dir);
+            const PipelineResult r = quantizeModel(*model, uniformPlan(*model, 4),
+                                                   randomCalibration(*model, 4, 64, 3), s);
+            reports[t - 1] = r.modules;
+            for (int l = 0; l < spec.layers; ++l)
+                for (Projection p : kAllProjections) {
+                    const torch::Tensor w = model->decoder().acquireLayer(l)->linear(p).denseWeight()
+                                                .to(torch::kFloat32).contiguous();
+                    weights[t - 1].emplace_back(w.data_ptr<float>(), w.data_ptr<float>() + w.numel());
+                }
+        }
+        setComputeThreads(0);
+        QCOMPARE(reports[0].size(), reports[1].size());
+        for (std::size_t i = 0; i < reports[0].size(); ++i) {
+            QCOMPARE(reports[0][i].layer, reports[1][i].layer);
+            QCOMPARE(reports[0][i].projection, reports[1][i].projection);
+            QCOMPARE(reports[0][i].backendLoss, reports[1][i].backendLoss);
+            QCOMPARE(reports[0][i].outputError, reports[1][i].outputError);
+            QCOMPARE(reports[0][i].relativeError, reports[1][i].relativeError);
+        }
+        QCOMPARE(weights[0].size(), weights[1].size());
+        for (std::size_t i = 0; i < weights[0].size(); ++i)
+            QCOMPARE(maxAbsDiff(weights[0][i], weights[1][i]), 0.0f);
+    }
+
     // Layer l+1 is calibrated on quantized layer l's outputs (or on float ones when asked).
     void sequentialPropagation_data()
     {
