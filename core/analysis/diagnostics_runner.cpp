@@ -1,14 +1,19 @@
 #include "core/analysis/diagnostics_runner.h"
 
 #include "core/analysis/layer_spectra_impl.h"
+#include "core/model/decode_threads.h"
 #include "core/model/decoder_impl.h"
 #include "core/model/model.h"
 #include "core/util/error.h"
+#include "core/util/thread_pool.h"
 
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
+#include <memory>
+#include <thread>
 
 namespace lieq::analysis {
 
@@ -45,6 +50,77 @@ double perplexity(Decoder &dec, const torch::Tensor &hidden, const torch::Tensor
     if (!std::isfinite(mean))
         throw Error("diagnostics: non-finite loss (weights or inputs broken)");
     return std::exp(mean);
+}
+
+// The dPPL pass when every skipped layer's input is cached and the weights are resident: the L
+// chains "layer l's input through layers l+1.. and the head" are independent, so each runs as
+// one task on one thread (DecodeStepScope(false): no split inside), the longest first, taken by
+// the pool's threads in turn. A thread slowed by another process takes fewer chains, and no
+// product pays a split's fork/join or repeated packing (with one core busy the per-product
+// splits gained nothing over one thread). Progress, cancellation and the per-layer results are
+// handled on the calling thread only: between its own layer evaluations it reports and delivers
+// the finished chains in layer order; the others stop at their next layer when it cancels.
+void skipChainsSideBySide(Decoder &dec, const torch::Tensor &ids, std::vector<torch::Tensor> &cache,
+                          DiagnosticsResult &res, const LayerResultFn &onLayer,
+                          const ProgressFn &progress)
+{
+    const int L = res.numLayers;
+    const std::int64_t total = std::int64_t(L) * (L - 1) / 2;
+    std::vector<double> skipped(static_cast<std::size_t>(L), kNaN);
+    std::unique_ptr<std::atomic<bool>[]> finished(new std::atomic<bool>[static_cast<std::size_t>(L)]);
+    for (int l = 0; l < L; ++l)
+        finished[static_cast<std::size_t>(l)] = false;
+    std::atomic<int> next{0};
+    std::atomic<std::int64_t> done{0};
+    std::atomic<bool> stop{false};
+    int delivered = 0; // the calling thread's
+    const std::thread::id caller = std::this_thread::get_id();
+    const auto deliverFinished = [&] {
+        for (; delivered < L && finished[static_cast<std::size_t>(delivered)].load(std::memory_order_acquire);
+             ++delivered) {
+            // A cancel asked for in the previous layer's callback stops before the next one.
+            reportProgress(progress, {"dppl", done.load(), total,
+                                      "skip " + std::to_string(delivered + 1) + "/" +
+                                          std::to_string(L) + ": done"});
+            LayerDiagnostics &dst = res.layers[static_cast<std::size_t>(delivered)];
+            dst.pplSkipped = skipped[static_cast<std::size_t>(delivered)];
+            dst.dppl = dst.pplSkipped - res.pplBase;
+            if (onLayer)
+                onLayer(DiagnosticsStage::Dppl, dst);
+        }
+    };
+    const auto drain = [&](std::int64_t, std::int64_t) {
+        const DecodeStepScope oneThread(false);
+        const bool onCaller = std::this_thread::get_id() == caller;
+        try {
+            for (int l; !stop.load(std::memory_order_relaxed) && (l = next.fetch_add(1)) < L;) {
+                const std::string skip = "skip " + std::to_string(l + 1) + "/" + std::to_string(L);
+                torch::Tensor y = l == 0 ? dec.embed(ids) : std::move(cache[static_cast<std::size_t>(l)]);
+                for (int j = l + 1; j < L; ++j) {
+                    if (onCaller) {
+                        deliverFinished();
+                        reportProgress(progress, {"dppl", done.load(), total,
+                                                  skip + ": layer " + std::to_string(j + 1)});
+                    }
+                    if (stop.load(std::memory_order_relaxed))
+                        return;
+                    y = dec.runLayer(j, y, 0);
+                    done.fetch_add(1);
+                }
+                if (onCaller)
+                    reportProgress(progress, {"dppl", done.load(), total, skip + ": head"});
+                skipped[static_cast<std::size_t>(l)] = perplexity(dec, y, ids);
+                finished[static_cast<std::size_t>(l)].store(true, std::memory_order_release);
+            }
+        } catch (...) {
+            stop.store(true, std::memory_order_relaxed);
+            throw;
+        }
+    };
+    parallelFor(L, drain);
+    deliverFinished();
+    res.cost.layerEvaluations += total;
+    res.cost.headEvaluations += L;
 }
 
 } // namespace
@@ -139,41 +215,45 @@ DiagnosticsResult runDiagnostics(Model &model, const CalibrationSet &calibration
     if (settings.dppl) {
         const auto td = Clock::now();
         const std::int64_t total = std::int64_t(L) * (L - 1) / 2 + (L - 1 - cached);
-        std::int64_t done = 0;
-        torch::Tensor prev;
-        for (int l = 0; l < L; ++l) {
-            const std::string skip = "skip " + std::to_string(l + 1) + "/" + std::to_string(L);
-            torch::Tensor xl;
-            if (l == 0) {
-                xl = dec.embed(ids);
-            } else if (cache[static_cast<std::size_t>(l)].defined()) {
-                xl = cache[static_cast<std::size_t>(l)].to(dec.device());
-                cache[static_cast<std::size_t>(l)] = torch::Tensor();
-            } else {
-                reportProgress(progress, {"dppl", done, total, skip + ": recompute input"});
-                xl = dec.runLayer(l - 1, prev, 0);
-                dec.releaseLayer(l - 1);
-                ++res.cost.layerEvaluations;
-                ++res.cost.recomputedLayers;
-                ++done;
+        if (cpu && dec.resident() && cached == L - 1 && ThreadPool::global().threads() > 1) {
+            skipChainsSideBySide(dec, ids, cache, res, onLayer, progress);
+        } else {
+            std::int64_t done = 0;
+            torch::Tensor prev;
+            for (int l = 0; l < L; ++l) {
+                const std::string skip = "skip " + std::to_string(l + 1) + "/" + std::to_string(L);
+                torch::Tensor xl;
+                if (l == 0) {
+                    xl = dec.embed(ids);
+                } else if (cache[static_cast<std::size_t>(l)].defined()) {
+                    xl = cache[static_cast<std::size_t>(l)].to(dec.device());
+                    cache[static_cast<std::size_t>(l)] = torch::Tensor();
+                } else {
+                    reportProgress(progress, {"dppl", done, total, skip + ": recompute input"});
+                    xl = dec.runLayer(l - 1, prev, 0);
+                    dec.releaseLayer(l - 1);
+                    ++res.cost.layerEvaluations;
+                    ++res.cost.recomputedLayers;
+                    ++done;
+                }
+                torch::Tensor y = xl;
+                for (int j = l + 1; j < L; ++j) {
+                    reportProgress(progress, {"dppl", done, total,
+                                              skip + ": layer " + std::to_string(j + 1)});
+                    y = dec.runLayer(j, y, 0);
+                    dec.releaseLayer(j);
+                    ++res.cost.layerEvaluations;
+                    ++done;
+                }
+                reportProgress(progress, {"dppl", done, total, skip + ": head"});
+                LayerDiagnostics &dst = res.layers[static_cast<std::size_t>(l)];
+                dst.pplSkipped = perplexity(dec, y, ids);
+                dst.dppl = dst.pplSkipped - res.pplBase;
+                ++res.cost.headEvaluations;
+                if (onLayer)
+                    onLayer(DiagnosticsStage::Dppl, dst);
+                prev = xl;
             }
-            torch::Tensor y = xl;
-            for (int j = l + 1; j < L; ++j) {
-                reportProgress(progress, {"dppl", done, total,
-                                          skip + ": layer " + std::to_string(j + 1)});
-                y = dec.runLayer(j, y, 0);
-                dec.releaseLayer(j);
-                ++res.cost.layerEvaluations;
-                ++done;
-            }
-            reportProgress(progress, {"dppl", done, total, skip + ": head"});
-            LayerDiagnostics &dst = res.layers[static_cast<std::size_t>(l)];
-            dst.pplSkipped = perplexity(dec, y, ids);
-            dst.dppl = dst.pplSkipped - res.pplBase;
-            ++res.cost.headEvaluations;
-            if (onLayer)
-                onLayer(DiagnosticsStage::Dppl, dst);
-            prev = xl;
         }
         reportProgress(progress, {"dppl", total, total, {}});
         res.timings.dpplSeconds = secondsSince(td);

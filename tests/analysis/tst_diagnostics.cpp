@@ -289,6 +289,33 @@ private Q_SLOTS:
         QCOMPARE(delivered, 2); // the third layer was never completed
     }
 
+    // The dPPL pass runs its skip chains side by side on the pool (all inputs cached, resident
+    // weights, 2+ threads); a cancel from the progress callback (called on this thread only)
+    // stops it, and the chains delivered before arrive in layer order.
+    void cancelStopsDppl()
+    {
+        setComputeThreads(2);
+        QTemporaryDir tmp;
+        const test::TinyModelSpec spec = tinySpec("llama", 6);
+        const std::string dir = test::writeTinyCheckpoint(tmp.filePath(QStringLiteral("m")).toStdString(), spec);
+        auto model = Model::load(dir);
+        std::vector<int> delivered;
+        int dpplReports = 0;
+        QVERIFY_THROWS_EXCEPTION(
+            Cancelled,
+            runDiagnostics(*model, randomCalibration(spec.vocabSize, 2, 32, 9), DiagnosticsSettings{},
+                           [&](DiagnosticsStage s, const LayerDiagnostics &l) {
+                               if (s == DiagnosticsStage::Dppl)
+                                   delivered.push_back(l.layer);
+                           },
+                           [&](const Progress &p) { return !(p.stage == "dppl" && ++dpplReports > 3); }));
+        QCOMPARE(dpplReports, 4);
+        QVERIFY(delivered.size() < 6);
+        for (std::size_t i = 0; i < delivered.size(); ++i)
+            QCOMPARE(delivered[i], int(i));
+        setComputeThreads();
+    }
+
     void calibrationSampling()
     {
         std::vector<std::int32_t> tokens(1000);
