@@ -8,6 +8,16 @@
 
 namespace lieq::alloc {
 
+// A size estimate in JSON is its fields under their own names, in this order. The body is what
+// NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE writes; that macro itself serves only nlohmann::json (sorted
+// keys) before nlohmann 3.11.3, and the report keeps the order with ordered_json.
+void to_json(nlohmann::ordered_json &nlohmann_json_j, const SizeEstimate &nlohmann_json_t)
+{
+    NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(NLOHMANN_JSON_TO, format, nominalBits, effectiveBits,
+                                             storedBits, linearBytes, otherBytes, totalBytes,
+                                             approximate, tensorTypes))
+}
+
 std::string formatBytes(std::uint64_t bytes)
 {
     const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -56,17 +66,7 @@ std::string planReportJson(const BitPlan &plan, const std::vector<SizeEstimate> 
 {
     nlohmann::ordered_json j;
     j["plan"] = nlohmann::ordered_json::parse(planToJson(plan));
-    j["sizes"] = nlohmann::ordered_json::array();
-    for (const SizeEstimate &s : sizes)
-        j["sizes"].push_back({{"format", s.format},
-                              {"nominalBits", s.nominalBits},
-                              {"effectiveBits", s.effectiveBits},
-                              {"storedBits", s.storedBits},
-                              {"linearBytes", s.linearBytes},
-                              {"otherBytes", s.otherBytes},
-                              {"totalBytes", s.totalBytes},
-                              {"approximate", s.approximate},
-                              {"tensorTypes", s.tensorTypes}});
+    j["sizes"] = sizes;
     return j.dump(2) + "\n";
 }
 
