@@ -70,7 +70,6 @@ void skipChainsSideBySide(Decoder &dec, const torch::Tensor &ids, std::vector<to
     std::unique_ptr<std::atomic<bool>[]> finished(new std::atomic<bool>[static_cast<std::size_t>(L)]);
     for (int l = 0; l < L; ++l)
         finished[static_cast<std::size_t>(l)] = false;
-    std::atomic<int> next{0};
     std::atomic<std::int64_t> done{0};
     std::atomic<bool> stop{false};
     int delivered = 0; // the calling thread's
@@ -89,35 +88,31 @@ void skipChainsSideBySide(Decoder &dec, const torch::Tensor &ids, std::vector<to
                 onLayer(DiagnosticsStage::Dppl, dst);
         }
     };
-    const auto drain = [&](std::int64_t, std::int64_t) {
+    const auto chain = [&](std::int64_t li) {
+        const int l = static_cast<int>(li);
         const DecodeStepScope oneThread(false);
         const bool onCaller = std::this_thread::get_id() == caller;
-        try {
-            for (int l; !stop.load(std::memory_order_relaxed) && (l = next.fetch_add(1)) < L;) {
-                const std::string skip = "skip " + std::to_string(l + 1) + "/" + std::to_string(L);
-                torch::Tensor y = l == 0 ? dec.embed(ids) : std::move(cache[static_cast<std::size_t>(l)]);
-                for (int j = l + 1; j < L; ++j) {
-                    if (onCaller) {
-                        deliverFinished();
-                        reportProgress(progress, {"dppl", done.load(), total,
-                                                  skip + ": layer " + std::to_string(j + 1)});
-                    }
-                    if (stop.load(std::memory_order_relaxed))
-                        return;
-                    y = dec.runLayer(j, y, 0);
-                    done.fetch_add(1);
-                }
-                if (onCaller)
-                    reportProgress(progress, {"dppl", done.load(), total, skip + ": head"});
-                skipped[static_cast<std::size_t>(l)] = perplexity(dec, y, ids);
-                finished[static_cast<std::size_t>(l)].store(true, std::memory_order_release);
+        const std::string skip = "skip " + std::to_string(l + 1) + "/" + std::to_string(L);
+        torch::Tensor y = l == 0 ? dec.embed(ids) : std::move(cache[static_cast<std::size_t>(l)]);
+        for (int j = l + 1; j < L; ++j) {
+            if (onCaller) {
+                deliverFinished();
+                reportProgress(progress, {"dppl", done.load(), total,
+                                          skip + ": layer " + std::to_string(j + 1)});
             }
-        } catch (...) {
-            stop.store(true, std::memory_order_relaxed);
-            throw;
+            if (stop.load(std::memory_order_relaxed))
+                return;
+            y = dec.runLayer(j, y, 0);
+            done.fetch_add(1);
         }
+        if (onCaller)
+            reportProgress(progress, {"dppl", done.load(), total, skip + ": head"});
+        skipped[static_cast<std::size_t>(l)] = perplexity(dec, y, ids);
+        finished[static_cast<std::size_t>(l)].store(true, std::memory_order_release);
     };
-    parallelFor(L, drain);
+    SideBySideOptions options;
+    options.stop = &stop;
+    runSideBySide(L, chain, options);
     deliverFinished();
     res.cost.layerEvaluations += total;
     res.cost.headEvaluations += L;

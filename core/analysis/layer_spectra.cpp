@@ -9,9 +9,7 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cmath>
-#include <thread>
 
 namespace lieq::analysis {
 
@@ -177,40 +175,20 @@ LayerDiagnostics LayerSpectra::compute(int layer, const LayerWeights &weights,
         for (std::int64_t h = 0; h < heads[t.projection]; ++h)
             e.heads.push_back(input.energiesOf(w.slice(0, h * m_headDim, (h + 1) * m_headDim)));
     };
-    // The pool's chunks only start a loop over the shared queue (one task at a time, in cost
-    // order). Progress and cancellation run on the calling thread only: before each task it
-    // takes, it reports every task started since its last report (the other threads' too),
-    // and the rest once all are done, so each task is reported once at any thread count.
-    std::atomic<std::size_t> next{0};
-    std::atomic<bool> stop{false};
+    // Progress and cancellation run on the calling thread only: before each task it takes,
+    // it reports every task started since its last report (the other threads' too), and the
+    // rest once all are done, so each task is reported once at any thread count.
     std::size_t reported = 0; // the calling thread's
     const auto reportUpTo = [&](std::size_t end) {
         for (; checkCancel && reported < end; ++reported)
             checkCancel(std::string(projectionName(kAllProjections[tasks[reported].projection])));
     };
-    const std::thread::id caller = std::this_thread::get_id();
-    const auto drain = [&](std::int64_t, std::int64_t) {
-        const ThreadPool::SerialScope serial; // no nested splits inside a task
-        try {
-            while (!stop.load(std::memory_order_relaxed)) {
-                const std::size_t i = next.fetch_add(1, std::memory_order_relaxed);
-                if (i >= tasks.size())
-                    break;
-                if (std::this_thread::get_id() == caller)
-                    reportUpTo(i + 1);
-                runTask(tasks[i]);
-            }
-        } catch (...) {
-            stop.store(true, std::memory_order_relaxed);
-            throw;
-        }
-    };
-    if (dense[0].device().is_cpu()) {
-        parallelFor(static_cast<std::int64_t>(tasks.size()), drain);
-    } else {
-        const ThreadPool::SerialScope serial; // a device's own queue does the work
-        drain(0, static_cast<std::int64_t>(tasks.size()));
-    }
+    SideBySideOptions options;
+    options.beforeTask = [&](std::int64_t i) { reportUpTo(static_cast<std::size_t>(i) + 1); };
+    options.useThreads = dense[0].device().is_cpu(); // else a device's own queue does the work
+    runSideBySide(
+        static_cast<std::int64_t>(tasks.size()),
+        [&](std::int64_t i) { runTask(tasks[static_cast<std::size_t>(i)]); }, options);
     reportUpTo(tasks.size());
 
     std::vector<double> drScores, dEScores, compactT, compactR;

@@ -289,29 +289,41 @@ void ThreadPool::parallelFor(std::int64_t n, const RangeFn &fn, std::int64_t gra
         std::rethrow_exception(job->error);
 }
 
+void runSideBySide(std::int64_t n, const std::function<void(std::int64_t i)> &task,
+                   const SideBySideOptions &options)
+{
+    std::atomic<bool> ownStop{false};
+    std::atomic<bool> &stop = options.stop ? *options.stop : ownStop;
+    std::atomic<std::int64_t> next{0};
+    const std::thread::id caller = std::this_thread::get_id();
+    // One chunk per thread, each draining the shared queue.
+    const auto drain = [&](std::int64_t, std::int64_t) {
+        const ThreadPool::SerialScope serial;
+        const bool onCaller = std::this_thread::get_id() == caller;
+        try {
+            for (std::int64_t i; !stop.load(std::memory_order_relaxed) &&
+                                 (i = next.fetch_add(1, std::memory_order_relaxed)) < n;) {
+                if (onCaller && options.beforeTask)
+                    options.beforeTask(i);
+                task(i);
+            }
+        } catch (...) {
+            stop.store(true, std::memory_order_relaxed);
+            throw;
+        }
+    };
+    if (n <= 0)
+        return;
+    ThreadPool &pool = ThreadPool::global();
+    if (options.useThreads)
+        pool.parallelFor(std::min<std::int64_t>(n, pool.threads()), drain, 1);
+    else
+        drain(0, n);
+}
+
 void runSideBySide(const std::vector<std::function<void()>> &tasks)
 {
-    const std::int64_t n = std::int64_t(tasks.size());
-    // One chunk per thread, each draining the shared queue: a thread slowed by another process
-    // (or woken late) simply takes fewer tasks.
-    std::atomic<std::int64_t> next{0};
-    std::atomic<bool> failed{false};
-    ThreadPool &pool = ThreadPool::global();
-    pool.parallelFor(
-        std::min<std::int64_t>(n, pool.threads()),
-        [&](std::int64_t, std::int64_t) {
-            const ThreadPool::SerialScope serial;
-            for (std::int64_t i; !failed.load(std::memory_order_relaxed) &&
-                                 (i = next.fetch_add(1, std::memory_order_relaxed)) < n;) {
-                try {
-                    tasks[std::size_t(i)]();
-                } catch (...) {
-                    failed.store(true, std::memory_order_relaxed);
-                    throw;
-                }
-            }
-        },
-        1);
+    runSideBySide(std::int64_t(tasks.size()), [&](std::int64_t i) { tasks[std::size_t(i)](); });
 }
 
 } // namespace lieq

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -59,10 +60,27 @@ private:
     std::unique_ptr<State> m_state;
 };
 
-// Runs independent tasks side by side on the global pool's threads, each task on one thread
-// (every parallelFor inside it runs inline), taken in the given order by whichever thread is
-// free: for work made of several mid-sized pieces that scale worse split one by one (list the
-// largest first). Returns when all are done; the first exception is rethrown.
+// How runSideBySide runs its tasks, beyond the defaults.
+struct SideBySideOptions
+{
+    // Called on the calling thread only, each time it has taken task i and before it runs it
+    // (every task below i has been taken by then, by some thread): progress and cancellation
+    // live here. What it throws stops the run like a failing task.
+    std::function<void(std::int64_t i)> beforeTask;
+    // Shared with the tasks: set when a task or beforeTask throws, and no task starts once it
+    // is set; long tasks may poll it to stop early. Null: an internal flag.
+    std::atomic<bool> *stop = nullptr;
+    // false: every task on the calling thread (for work queued on a device of its own).
+    bool useThreads = true;
+};
+
+// Runs n independent tasks, task(0) .. task(n-1), side by side on the global pool's threads,
+// each task on one thread (every parallelFor inside it runs inline), taken in index order by
+// whichever thread is free: for work made of several mid-sized pieces that scale worse split
+// one by one (list the largest first). A thread slowed by another process simply takes fewer
+// tasks. Returns when all are done; the first exception is rethrown.
+void runSideBySide(std::int64_t n, const std::function<void(std::int64_t i)> &task,
+                   const SideBySideOptions &options = {});
 void runSideBySide(const std::vector<std::function<void()>> &tasks);
 
 // Convenience for the global pool.

@@ -1,7 +1,9 @@
 // The engine's thread pool (core/util/thread_pool.h): every index of every call computed exactly
 // once, with calls back to back (workers that spin between them) and with pauses longer than the
 // spin (workers that went to sleep); a chunk's exception reaches the caller; a SerialScope keeps
-// the calls of its thread inline (and only its thread's); resizing while workers spin or sleep.
+// the calls of its thread inline (and only its thread's); resizing while workers spin or sleep;
+// runSideBySide: every task once, each on one thread, its calling-thread hook in order, and a
+// stop (a throwing hook, a failing task) that starts no further task.
 #include "core/util/thread_pool.h"
 
 #include <QTest>
@@ -131,6 +133,86 @@ private Q_SLOTS:
             pool.resize(1 + i % 3);
             QCOMPARE(pool.threads(), 1 + i % 3);
         }
+    }
+    void sideBySideRunsEachTaskOnceWithHooksOnTheCaller()
+    {
+        ThreadPool::global().resize(2);
+        const std::thread::id self = std::this_thread::get_id();
+        for (int round = 0; round < 20; ++round) {
+            const std::int64_t n = 1 + round % 9;
+            std::vector<std::atomic<int>> runs(static_cast<std::size_t>(n));
+            std::atomic<bool> nestedInline{true};
+            std::vector<std::int64_t> hooked; // the calling thread's only
+            bool hookOffCaller = false;
+            SideBySideOptions options;
+            options.beforeTask = [&](std::int64_t i) {
+                hookOffCaller = hookOffCaller || std::this_thread::get_id() != self;
+                hooked.push_back(i);
+            };
+            runSideBySide(n, [&](std::int64_t i) {
+                std::this_thread::sleep_for(std::chrono::microseconds(300));
+                const std::thread::id me = std::this_thread::get_id();
+                ThreadPool::global().parallelFor(64, [&](std::int64_t, std::int64_t) {
+                    if (std::this_thread::get_id() != me)
+                        nestedInline = false;
+                });
+                ++runs[static_cast<std::size_t>(i)];
+            }, options);
+            for (const auto &r : runs)
+                QCOMPARE(r.load(), 1);
+            QVERIFY(nestedInline);
+            QVERIFY(!hookOffCaller);
+            for (std::size_t k = 1; k < hooked.size(); ++k)
+                QVERIFY(hooked[k] > hooked[k - 1]);
+        }
+    }
+
+    void sideBySideStopsOnAThrowingHookOrTask()
+    {
+        ThreadPool::global().resize(2);
+        for (const bool failInTask : {false, true}) {
+            const std::int64_t n = 200;
+            std::atomic<std::int64_t> started{0};
+            std::atomic<bool> stop{false};
+            SideBySideOptions options;
+            options.stop = &stop;
+            options.beforeTask = [&](std::int64_t i) {
+                if (!failInTask && i >= 4)
+                    throw std::runtime_error("cancelled");
+            };
+            bool thrown = false;
+            try {
+                runSideBySide(n, [&](std::int64_t i) {
+                    ++started;
+                    std::this_thread::sleep_for(std::chrono::microseconds(200));
+                    if (failInTask && i == 3)
+                        throw std::runtime_error("task failed");
+                }, options);
+            } catch (const std::runtime_error &) {
+                thrown = true;
+            }
+            QVERIFY(thrown);
+            QVERIFY(stop.load());
+            QVERIFY2(started.load() < 20, qPrintable(QString::number(started.load())));
+        }
+    }
+
+    void sideBySideWithoutThreadsRunsInOrderOnTheCaller()
+    {
+        ThreadPool::global().resize(2);
+        const std::thread::id self = std::this_thread::get_id();
+        std::vector<std::int64_t> order, hooked;
+        bool offCaller = false;
+        SideBySideOptions options;
+        options.useThreads = false;
+        options.beforeTask = [&](std::int64_t i) { hooked.push_back(i); };
+        runSideBySide(7, [&](std::int64_t i) {
+            offCaller = offCaller || std::this_thread::get_id() != self;
+            order.push_back(i);
+        }, options);
+        QVERIFY(!offCaller);
+        QCOMPARE(order, (std::vector<std::int64_t>{0, 1, 2, 3, 4, 5, 6}));
+        QCOMPARE(hooked, order);
     }
 };
 
