@@ -181,22 +181,30 @@ HistoryPanel::HistoryPanel(JobRunner *jobs, QWidget *parent) : StorePanel(jobs, 
     m_model = new HistoryModel(this);
     auto *outer = new QVBoxLayout(this);
     auto *bar = new QHBoxLayout;
-    m_modelFilter = new QLineEdit(this);
+    m_texts.set(this, &QWidget::setWindowTitle, QT_TR_NOOP("History"));
+    m_modelFilter = m_texts.set(new QLineEdit(this), &QLineEdit::setPlaceholderText,
+                                QT_TR_NOOP("Filter by model name, path or fingerprint"));
     m_modelFilter->setClearButtonEnabled(true);
-    m_backendFilter = new QLineEdit(this);
+    m_backendFilter = m_texts.set(new QLineEdit(this), &QLineEdit::setPlaceholderText, QT_TR_NOOP("Backend"));
     m_backendFilter->setClearButtonEnabled(true);
     m_backendFilter->setMaximumWidth(120);
     m_kind = new QComboBox(this);
-    m_kind->addItems({QString(), QString(), QString()});
-    m_sweep = new QComboBox(this);
-    m_sweep->addItem(QString(), QVariant::fromValue<qint64>(-1));
+    for (const char *kind : {QT_TR_NOOP("All runs"), QT_TR_NOOP("Analysis"), QT_TR_NOOP("Quantization")})
+        m_texts.item(m_kind, kind);
+    m_sweep = m_texts.set(new QComboBox(this), &QWidget::setToolTip,
+                          QT_TR_NOOP("Only the quantization runs of one collected sweep"));
+    m_texts.item(m_sweep, QT_TR_NOOP("All sweeps"), QVariant::fromValue<qint64>(-1));
     m_sweep->setSizeAdjustPolicy(QComboBox::AdjustToContents);
-    m_refresh = new QPushButton(this);
-    m_reopen = new QPushButton(this);
-    m_compareButton = new QPushButton(this);
-    m_delete = new QPushButton(this);
-    m_exportButton = new QPushButton(this);
-    m_importButton = new QPushButton(this);
+    m_refresh = m_texts.text(new QPushButton(this), QT_TR_NOOP("Refresh"));
+    m_reopen = m_texts.text(new QPushButton(this), QT_TR_NOOP("Reopen"));
+    m_compareButton = m_texts.text(new QPushButton(this), QT_TR_NOOP("Compare"));
+    m_delete = m_texts.text(new QPushButton(this), QT_TR_NOOP("Delete"));
+    m_exportButton = m_texts.text(new QPushButton(this), QT_TR_NOOP("Export…"));
+    m_texts.set(m_exportButton, &QWidget::setToolTip,
+                QT_TR_NOOP("GGUF, GPTQ checkpoint, report or bundle of the selected runs"));
+    m_importButton = m_texts.text(new QPushButton(this), QT_TR_NOOP("Import…"));
+    m_texts.set(m_importButton, &QWidget::setToolTip,
+                QT_TR_NOOP("Restore a bundle's runs into this store"));
     m_count = new QLabel(this);
     bar->addWidget(m_modelFilter, 1);
     bar->addWidget(m_backendFilter);
@@ -213,7 +221,8 @@ HistoryPanel::HistoryPanel(JobRunner *jobs, QWidget *parent) : StorePanel(jobs, 
     auto *split = new QSplitter(Qt::Vertical, this);
     m_table = newRowTableView(m_model, QAbstractItemView::ExtendedSelection, split);
     m_table->horizontalHeader()->setStretchLastSection(true);
-    m_compare = new QTextBrowser(split);
+    m_compare = m_texts.set(new QTextBrowser(split), &QTextEdit::setPlaceholderText,
+                                    QT_TR_NOOP("Select two runs and press Compare to see them side by side."));
     split->addWidget(m_table);
     split->addWidget(m_compare);
     outer->addWidget(split, 1);
@@ -459,24 +468,8 @@ void HistoryPanel::showCount()
 
 void HistoryPanel::retranslate()
 {
+    m_texts.apply();
     showCount();
-    setWindowTitle(tr("History"));
-    m_modelFilter->setPlaceholderText(tr("Filter by model name, path or fingerprint"));
-    m_backendFilter->setPlaceholderText(tr("Backend"));
-    m_kind->setItemText(0, tr("All runs"));
-    m_kind->setItemText(1, tr("Analysis"));
-    m_kind->setItemText(2, tr("Quantization"));
-    m_sweep->setItemText(0, tr("All sweeps"));
-    m_sweep->setToolTip(tr("Only the quantization runs of one collected sweep"));
-    m_refresh->setText(tr("Refresh"));
-    m_reopen->setText(tr("Reopen"));
-    m_compareButton->setText(tr("Compare"));
-    m_exportButton->setText(tr("Export…"));
-    m_exportButton->setToolTip(tr("GGUF, GPTQ checkpoint, report or bundle of the selected runs"));
-    m_importButton->setText(tr("Import…"));
-    m_importButton->setToolTip(tr("Restore a bundle's runs into this store"));
-    m_delete->setText(tr("Delete"));
-    m_compare->setPlaceholderText(tr("Select two runs and press Compare to see them side by side."));
 }
 
 } // namespace lieq::ui

@@ -5,6 +5,7 @@
 #include "ui/storedquantrun.h"
 
 #include "ui/storepanel.h"
+#include "ui/translatedtexts.h"
 
 #include <QMetaType>
 
@@ -84,6 +85,7 @@ private:
     QTableView *m_table;
     QTextBrowser *m_compare;
     QLabel *m_count;
+    TranslatedTexts m_texts{staticMetaObject};
 };
 
 } // namespace lieq::ui

@@ -24,21 +24,24 @@ LayerView::LayerView(LayerMetricsModel *model, QWidget *parent) : QWidget(parent
 {
     auto *outer = new QVBoxLayout(this);
     auto *bar = new QHBoxLayout;
-    m_modeLabel = new QLabel(this);
+    m_texts.set(this, &QWidget::setWindowTitle, QT_TR_NOOP("Layers"));
+    m_modeLabel = m_texts.text(new QLabel(this), QT_TR_NOOP("Spectral metrics:"));
     m_mode = new QComboBox(this);
-    m_mode->addItem(QString());
-    m_mode->addItem(QString());
+    m_texts.item(m_mode, QT_TR_NOOP("Layer mean"));
+    m_texts.item(m_mode, QT_TR_NOOP("Per projection"));
     m_status = new QLabel(this);
     m_status->setObjectName(QStringLiteral("layerStatus"));
-    m_logDppl = new QCheckBox(this);
+    m_logDppl = m_texts.text(new QCheckBox(this), QT_TR_NOOP("Log ΔPPL axis"));
+    m_texts.set(m_logDppl, &QWidget::setToolTip,
+                QT_TR_NOOP("A logarithmic axis for ΔPPL, so one outlier layer does not flatten the others"));
     bar->addWidget(m_modeLabel);
     bar->addWidget(m_mode);
     bar->addWidget(m_logDppl);
     bar->addSpacing(16);
     bar->addWidget(m_status, 1);
-    m_analyze = new QPushButton(this);
+    m_analyze = m_texts.text(new QPushButton(this), QT_TR_NOOP("Run analysis (F5)"));
     m_analyze->setShortcut(Qt::Key_F5);
-    m_cancel = new QPushButton(this);
+    m_cancel = m_texts.text(new QPushButton(this), QT_TR_NOOP("Cancel"));
     bar->addWidget(m_analyze);
     bar->addWidget(m_cancel);
     connect(m_analyze, &QPushButton::clicked, this, &LayerView::analyzeRequested);
@@ -67,8 +70,11 @@ LayerView::LayerView(LayerMetricsModel *model, QWidget *parent) : QWidget(parent
     auto *grid = new QGridLayout(charts);
     grid->setContentsMargins(0, 0, 0, 0);
     const char *metrics[] = {"dppl", "dr", "dE"};
+    const char *titles[] = {QT_TR_NOOP("ΔPPL (layer removed)"), QT_TR_NOOP("Compactness dr"),
+                            QT_TR_NOOP("Top-k energy ΔE")};
     for (int i = 0; i < 3; ++i) {
-        m_charts[i] = new LayerChart(m_model, metrics[i], charts);
+        m_charts[i] =
+            m_texts.set(new LayerChart(m_model, metrics[i], charts), &LayerChart::setTitle, titles[i]);
         connect(m_charts[i], &LayerChart::layerClicked, this, [this](int layer) {
             m_table->selectRow(layer);
             Q_EMIT pinRequested(layer);
@@ -140,17 +146,7 @@ void LayerView::updateButtons()
 
 void LayerView::retranslate()
 {
-    setWindowTitle(tr("Layers"));
-    m_analyze->setText(tr("Run analysis (F5)"));
-    m_cancel->setText(tr("Cancel"));
-    m_modeLabel->setText(tr("Spectral metrics:"));
-    m_logDppl->setText(tr("Log ΔPPL axis"));
-    m_logDppl->setToolTip(tr("A logarithmic axis for ΔPPL, so one outlier layer does not flatten the others"));
-    m_mode->setItemText(0, tr("Layer mean"));
-    m_mode->setItemText(1, tr("Per projection"));
-    m_charts[0]->setTitle(tr("ΔPPL (layer removed)"));
-    m_charts[1]->setTitle(tr("Compactness dr"));
-    m_charts[2]->setTitle(tr("Top-k energy ΔE"));
+    m_texts.apply();
     for (auto *c : m_charts)
         c->refresh();
     updateButtons();

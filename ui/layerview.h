@@ -1,5 +1,7 @@
 #pragma once
 
+#include "ui/translatedtexts.h"
+
 #include <QWidget>
 
 class QCheckBox;
@@ -59,6 +61,7 @@ private:
     bool m_running = false;
     bool m_modelOpen = false;
     bool m_fitPending = false;
+    TranslatedTexts m_texts{staticMetaObject};
 };
 
 } // namespace lieq::ui

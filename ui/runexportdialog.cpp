@@ -21,6 +21,7 @@ RunExportDialog::RunExportDialog(JobRunner *jobs, QString storePath, std::vector
                                  QWidget *parent)
     : QDialog(parent), m_jobs(jobs), m_storePath(std::move(storePath)), m_runs(std::move(runs))
 {
+    m_texts.set(this, &QWidget::setWindowTitle, QT_TR_NOOP("Export runs"));
     auto *outer = new QVBoxLayout(this);
     m_runsLabel = new QLabel(this);
     outer->addWidget(m_runsLabel);
@@ -30,16 +31,20 @@ RunExportDialog::RunExportDialog(JobRunner *jobs, QString storePath, std::vector
     m_target = new ExportTarget(base, this);
     outer->addWidget(m_target);
 
-    m_gguf = new QCheckBox(this);
-    m_embedType = new QComboBox(this);
+    m_gguf = m_texts.text(new QCheckBox(this),
+                          QT_TR_NOOP("GGUF with the plan's per-tensor types (llama.cpp, Ollama, LM Studio)"));
+    m_embedType = m_texts.set(new QComboBox(this), &QWidget::setToolTip,
+                              QT_TR_NOOP("Type of the token embeddings and the output layer"));
     m_embedType->addItems({QStringLiteral("q6_K"), QStringLiteral("q8_0"), QStringLiteral("f16")});
-    m_gptq = new QCheckBox(this);
-    m_gptqFormat = new QComboBox(this);
+    m_gptq = m_texts.text(new QCheckBox(this), QT_TR_NOOP("GPTQ checkpoint (vLLM, GPTQModel, transformers)"));
+    m_gptqFormat = m_texts.set(new QComboBox(this), &QWidget::setToolTip,
+                               QT_TR_NOOP("auto: v1 unless a zero point is 0 (then v2, which GPTQModel reads)"));
     m_gptqFormat->addItems({QStringLiteral("auto"), QStringLiteral("v1"), QStringLiteral("v2")});
-    m_pdf = new QCheckBox(this);
-    m_html = new QCheckBox(this);
-    m_bundle = new QCheckBox(this);
-    m_withCheckpoint = new QCheckBox(this);
+    m_pdf = m_texts.text(new QCheckBox(this), QT_TR_NOOP("Report (PDF)"));
+    m_html = m_texts.text(new QCheckBox(this), QT_TR_NOOP("Report (HTML)"));
+    m_bundle = m_texts.text(new QCheckBox(this),
+                            QT_TR_NOOP("Bundle (zip: report, plans, metrics, runs for File ▸ Import)"));
+    m_withCheckpoint = m_texts.text(new QCheckBox(this), QT_TR_NOOP("with checkpoints"));
     auto row = [&](QWidget *a, QWidget *b) {
         auto *h = new QHBoxLayout;
         h->addWidget(a, 1);
@@ -68,9 +73,9 @@ RunExportDialog::RunExportDialog(JobRunner *jobs, QString storePath, std::vector
     outer->addWidget(m_progress);
     outer->addWidget(m_status);
     auto *buttons = new QHBoxLayout;
-    m_export = new QPushButton(this);
-    m_cancel = new QPushButton(this);
-    m_close = new QPushButton(this);
+    m_export = m_texts.text(new QPushButton(this), QT_TR_NOOP("Export"));
+    m_cancel = m_texts.text(new QPushButton(this), QT_TR_NOOP("Cancel"));
+    m_close = m_texts.text(new QPushButton(this), QT_TR_NOOP("Close"));
     buttons->addStretch(1);
     buttons->addWidget(m_export);
     buttons->addWidget(m_cancel);
@@ -205,26 +210,15 @@ void RunExportDialog::reject()
 
 void RunExportDialog::retranslate()
 {
-    setWindowTitle(tr("Export runs"));
+    m_texts.apply();
     QStringList names;
     for (const auto &r : m_runs)
         names << QString::fromStdString(r.text());
     m_runsLabel->setText(tr("Runs: %1").arg(names.join(QStringLiteral(", "))));
-    m_gguf->setText(tr("GGUF with the plan's per-tensor types (llama.cpp, Ollama, LM Studio)"));
-    m_embedType->setToolTip(tr("Type of the token embeddings and the output layer"));
-    m_gptq->setText(tr("GPTQ checkpoint (vLLM, GPTQModel, transformers)"));
-    m_gptqFormat->setToolTip(tr("auto: v1 unless a zero point is 0 (then v2, which GPTQModel reads)"));
     if (!oneQuantRun()) {
         m_gguf->setToolTip(tr("Select exactly one quantization run in History"));
         m_gptq->setToolTip(m_gguf->toolTip());
     }
-    m_pdf->setText(tr("Report (PDF)"));
-    m_html->setText(tr("Report (HTML)"));
-    m_bundle->setText(tr("Bundle (zip: report, plans, metrics, runs for File ▸ Import)"));
-    m_withCheckpoint->setText(tr("with checkpoints"));
-    m_export->setText(tr("Export"));
-    m_cancel->setText(tr("Cancel"));
-    m_close->setText(tr("Close"));
 }
 
 } // namespace lieq::ui

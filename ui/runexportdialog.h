@@ -3,6 +3,7 @@
 #include "core/exchange/run_ref.h"
 #include "ui/bundle/run_exports.h"
 #include "ui/jobrunner.h"
+#include "ui/translatedtexts.h"
 
 #include <QDialog>
 
@@ -66,6 +67,7 @@ private:
     QComboBox *m_embedType, *m_gptqFormat;
     QProgressBar *m_progress;
     QPushButton *m_export, *m_cancel, *m_close;
+    TranslatedTexts m_texts{staticMetaObject};
 };
 
 } // namespace lieq::ui

@@ -39,16 +39,17 @@ RunsPanel::RunsPanel(RunQueue *queue, QWidget *parent)
 {
     auto *outer = new QVBoxLayout(this);
     auto *bar = new QHBoxLayout;
-    m_backendLabel = new QLabel(this);
+    m_texts.set(this, &QWidget::setWindowTitle, QT_TR_NOOP("Runs"));
+    m_backendLabel = m_texts.text(new QLabel(this), QT_TR_NOOP("Backend:"));
     m_backend = new QComboBox(this);
     m_backend->addItems({QStringLiteral("rtn"), QStringLiteral("gptq"), QStringLiteral("awq")});
-    m_groupLabel = new QLabel(this);
-    m_group = new QSpinBox(this);
+    m_groupLabel = m_texts.text(new QLabel(this), QT_TR_NOOP("Group:"));
+    m_group = m_texts.set(new QSpinBox(this), &QSpinBox::setSpecialValueText, QT_TR_NOOP("per row"));
     m_group->setRange(-1, 4096);
     m_group->setValue(128);
-    m_sym = new QCheckBox(this);
-    m_actOrder = new QCheckBox(this);
-    m_calibLabel = new QLabel(this);
+    m_sym = m_texts.text(new QCheckBox(this), QT_TR_NOOP("Symmetric"));
+    m_actOrder = m_texts.text(new QCheckBox(this), QT_TR_NOOP("Act-order"));
+    m_calibLabel = m_texts.text(new QLabel(this), QT_TR_NOOP("Calibration samples:"));
     m_calib = new QSpinBox(this);
     m_calib->setRange(1, 4096);
     m_calib->setValue(int(kDefaultCalibrationSamples));
@@ -62,15 +63,18 @@ RunsPanel::RunsPanel(RunQueue *queue, QWidget *parent)
         connect(a, &QAction::toggled, this, &RunsPanel::retranslate);
     }
     m_tasksButton->setMenu(m_tasksMenu);
-    m_limitLabel = new QLabel(this);
-    m_taskLimit = new QSpinBox(this);
+    m_limitLabel = m_texts.text(new QLabel(this), QT_TR_NOOP("Items per task:"));
+    m_taskLimit = m_texts.set(new QSpinBox(this), &QSpinBox::setSpecialValueText, QT_TR_NOOP("all"));
     m_taskLimit->setRange(0, 100000);
     m_taskLimit->setValue(100); // bounded: a full task set takes long on a CPU
-    m_save = new QCheckBox(this);
-    m_quantize = new QPushButton(this);
-    m_evaluate = new QPushButton(this);
-    m_cancel = new QPushButton(this);
-    m_compareButton = new QPushButton(this);
+    m_save = m_texts.text(new QCheckBox(this), QT_TR_NOOP("Save checkpoint"));
+    m_texts.set(m_save, &QWidget::setToolTip,
+                QT_TR_NOOP("Write the quantized model as a checkpoint folder (it can then be exported)"));
+    m_quantize = m_texts.text(new QPushButton(this), QT_TR_NOOP("Queue quantization"));
+    m_evaluate = m_texts.text(new QPushButton(this), QT_TR_NOOP("Queue FP16 evaluation"));
+    m_cancel = m_texts.text(new QPushButton(this), QT_TR_NOOP("Cancel"));
+    m_compareButton = m_texts.text(new QPushButton(this), QT_TR_NOOP("Compare selected"));
+    m_texts.set(m_compareButton, &QWidget::setToolTip, QT_TR_NOOP("Select two runs to see them side by side"));
     for (QWidget *w : std::initializer_list<QWidget *>{m_backendLabel, m_backend, m_groupLabel, m_group, m_sym,
                                                        m_actOrder, m_calibLabel, m_calib, m_tasksButton,
                                                        m_limitLabel, m_taskLimit, m_save})
@@ -96,7 +100,8 @@ RunsPanel::RunsPanel(RunQueue *queue, QWidget *parent)
     m_chart->setObjectName(QStringLiteral("pplChart"));
     m_chart->setRenderHint(QPainter::Antialiasing);
     m_chart->setMinimumHeight(220);
-    m_compare = new QTextBrowser(bottom);
+    m_compare = m_texts.set(new QTextBrowser(bottom), &QTextEdit::setPlaceholderText,
+                            QT_TR_NOOP("Select two runs and press Compare selected."));
     m_compare->setObjectName(QStringLiteral("runComparison"));
     bottom->addWidget(m_chart);
     bottom->addWidget(m_compare);
@@ -285,13 +290,7 @@ void RunsPanel::refreshChart()
 
 void RunsPanel::retranslate()
 {
-    setWindowTitle(tr("Runs"));
-    m_backendLabel->setText(tr("Backend:"));
-    m_groupLabel->setText(tr("Group:"));
-    m_group->setSpecialValueText(tr("per row"));
-    m_sym->setText(tr("Symmetric"));
-    m_actOrder->setText(tr("Act-order"));
-    m_calibLabel->setText(tr("Calibration samples:"));
+    m_texts.apply();
     m_calib->setToolTip(tr("Calibration windows of %1 tokens from the calibration data (Settings)")
                             .arg(kDefaultCalibrationSeqlen));
     int ticked = 0;
@@ -328,16 +327,6 @@ void RunsPanel::retranslate()
                                       .arg(m_taskFolder, missingTasks.join(QStringLiteral(", "))));
     else
         m_tasksButton->setToolTip(tr("Zero-shot tasks scored after the perplexity"));
-    m_limitLabel->setText(tr("Items per task:"));
-    m_taskLimit->setSpecialValueText(tr("all"));
-    m_save->setText(tr("Save checkpoint"));
-    m_save->setToolTip(tr("Write the quantized model as a checkpoint folder (it can then be exported)"));
-    m_quantize->setText(tr("Queue quantization"));
-    m_evaluate->setText(tr("Queue FP16 evaluation"));
-    m_cancel->setText(tr("Cancel"));
-    m_compareButton->setText(tr("Compare selected"));
-    m_compareButton->setToolTip(tr("Select two runs to see them side by side"));
-    m_compare->setPlaceholderText(tr("Select two runs and press Compare selected."));
     updateButtons();
     refreshChart();
 }

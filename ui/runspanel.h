@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/jobs/evaluate_job.h"
+#include "ui/translatedtexts.h"
 
 #include <QWidget>
 
@@ -103,6 +104,7 @@ private:
     bool m_modelOpen = false;
     QString m_taskFolder;
     std::vector<jobs::TaskDataStatus> m_taskStatus;
+    TranslatedTexts m_texts{staticMetaObject};
     bool anyTaskData() const;
 };
 

@@ -9,6 +9,9 @@
 #include "ui/historymodel.h"
 #include "ui/historypanel.h"
 #include "ui/jobrunner.h"
+#include "ui/languagemanager.h"
+#include "ui/layermetricsmodel.h"
+#include "ui/layerview.h"
 #include "ui/runexecutors.h"
 #include "ui/runqueue.h"
 #include "ui/runqueuemodel.h"
@@ -26,6 +29,7 @@
 #include <QFile>
 #include <QMenu>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
@@ -261,6 +265,36 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 10000);
         QVERIFY2(failed.first().first().toString().contains(QStringLiteral("not-a-db.sqlite")),
                  qPrintable(failed.first().first().toString()));
+    }
+
+    // The panels' fixed texts (TranslatedTexts: stated where each widget is made) follow a
+    // language switch and come back; the German texts are the catalogue's entries for each
+    // panel's own class.
+    void panelTextsFollowLanguage()
+    {
+        RunQueueModel model;
+        JobRunner jobs;
+        RunQueue queue(&jobs, &model);
+        RunsPanel runs(&queue);
+        HistoryPanel history(&jobs);
+        LayerMetricsModel layers;
+        LayerView layerView(&layers);
+        QCOMPARE(runs.quantizeButton()->text(), QStringLiteral("Queue quantization"));
+        QCOMPARE(history.windowTitle(), QStringLiteral("History"));
+        QCOMPARE(layerView.modeBox()->itemText(1), QStringLiteral("Per projection"));
+        QVERIFY(LanguageManager::apply(QStringLiteral("de")));
+        // LanguageChange reaches the widgets as posted events.
+        QTRY_COMPARE(runs.quantizeButton()->text(), QString::fromUtf8("Quantisierung einreihen"));
+        QCOMPARE(runs.groupSizeBox()->specialValueText(), QStringLiteral("pro Zeile"));
+        QCOMPARE(runs.windowTitle(), QString::fromUtf8("Läufe"));
+        QTRY_COMPARE(history.windowTitle(), QStringLiteral("Verlauf"));
+        QVERIFY(history.modelFilter()->placeholderText().startsWith(QStringLiteral("Nach Modellname")));
+        QTRY_COMPARE(layerView.modeBox()->itemText(1), QStringLiteral("Pro Projektion"));
+        QCOMPARE(layerView.analyzeButton()->text(), QStringLiteral("Analyse starten (F5)"));
+        QVERIFY(LanguageManager::apply(QStringLiteral("en")));
+        QTRY_COMPARE(runs.quantizeButton()->text(), QStringLiteral("Queue quantization"));
+        QTRY_COMPARE(history.windowTitle(), QStringLiteral("History"));
+        QTRY_COMPARE(layerView.modeBox()->itemText(1), QStringLiteral("Per projection"));
     }
 };
 
