@@ -3,12 +3,80 @@
 #include "core/data/token_windows.h"
 #include "core/model/model.h"
 #include "core/util/error.h"
+#include "core/util/thread_pool.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
+#include <thread>
 
 namespace lieq {
+
+namespace {
+
+// Every batch's per-window NLL, batches one after another, each split over the pool's threads.
+std::vector<std::vector<double>> batchesInTurn(Model &model, const TokenWindows &windows,
+                                               const PerplexityOptions &options,
+                                               std::int64_t batch, const ProgressFn &progress)
+{
+    const int layers = static_cast<int>(model.config().numLayers);
+    std::vector<std::vector<double>> out;
+    for (std::int64_t first = 0; first < windows.count; first += batch) {
+        const std::int64_t n = std::min(batch, windows.count - first);
+        reportProgress(progress, {"perplexity", first, windows.count, {}});
+        // Per-layer reports keep cancel responsive inside a long batch.
+        ProgressFn inner;
+        if (progress)
+            inner = [&](const Progress &p) {
+                return progress({"perplexity", first, windows.count,
+                                 "layer " + std::to_string(p.done) + "/" +
+                                     std::to_string(layers)});
+            };
+        out.push_back(model.windowNll(windows.range(first, n), windows.seqlen, options.skipLayers, inner));
+    }
+    return out;
+}
+
+// The same batches as whole single-threaded tasks side by side (issue 10): windows are
+// independent, so no product pays a split's fork/join or packing, and a thread slowed by
+// another process simply takes fewer batches. Each batch runs exactly as on one thread, so the
+// result is the one-thread result. Progress and cancel on the calling thread (before each batch
+// it takes and per layer of its own batches); the other threads stop at their next layer.
+std::vector<std::vector<double>> batchesSideBySide(Model &model, const TokenWindows &windows,
+                                                   const PerplexityOptions &options,
+                                                   std::int64_t batch, const ProgressFn &progress)
+{
+    const int layers = static_cast<int>(model.config().numLayers);
+    const std::int64_t batches = (windows.count + batch - 1) / batch;
+    std::vector<std::vector<double>> out(static_cast<std::size_t>(batches));
+    std::atomic<std::int64_t> finished{0}; // windows
+    std::atomic<bool> stop{false};
+    const std::thread::id caller = std::this_thread::get_id();
+    SideBySideOptions sbs;
+    sbs.stop = &stop;
+    sbs.beforeTask = [&](std::int64_t) {
+        reportProgress(progress, {"perplexity", finished.load(), windows.count, {}});
+    };
+    runSideBySide(batches, [&](std::int64_t b) {
+        const std::int64_t first = b * batch, n = std::min(batch, windows.count - first);
+        ProgressFn inner;
+        if (std::this_thread::get_id() != caller)
+            inner = [&](const Progress &) { return !stop.load(std::memory_order_relaxed); };
+        else if (progress)
+            inner = [&](const Progress &p) {
+                return progress({"perplexity", finished.load(), windows.count,
+                                 "layer " + std::to_string(p.done) + "/" +
+                                     std::to_string(layers)});
+            };
+        out[static_cast<std::size_t>(b)] =
+            model.windowNll(windows.range(first, n), windows.seqlen, options.skipLayers, inner);
+        finished.fetch_add(n);
+    }, sbs);
+    return out;
+}
+
+} // namespace
 
 PerplexityResult evaluatePerplexity(Model &model, const TokenWindows &windows,
                                     const PerplexityOptions &options, const ProgressFn &progress)
@@ -22,28 +90,19 @@ PerplexityResult evaluatePerplexity(Model &model, const TokenWindows &windows,
     PerplexityResult r;
     r.seqlen = windows.seqlen;
     r.windowNll.reserve(static_cast<std::size_t>(windows.count));
-    const int layers = static_cast<int>(model.config().numLayers);
-    for (std::int64_t first = 0; first < windows.count; first += batch) {
-        const std::int64_t n = std::min(batch, windows.count - first);
-        reportProgress(progress, {"perplexity", first, windows.count, {}});
-        // Per-layer reports keep cancel responsive inside a long batch.
-        ProgressFn inner;
-        if (progress)
-            inner = [&](const Progress &p) {
-                return progress({"perplexity", first, windows.count,
-                                 "layer " + std::to_string(p.done) + "/" +
-                                     std::to_string(layers)});
-            };
-        const std::vector<double> nll =
-            model.windowNll(windows.range(first, n), windows.seqlen, options.skipLayers, inner);
-        for (double v : nll) {
+    const bool sideBySide = windows.count > batch && ThreadPool::global().threads() > 1 &&
+                            model.isResident() && model.deviceName() == "cpu";
+    const std::vector<std::vector<double>> nll =
+        sideBySide ? batchesSideBySide(model, windows, options, batch, progress)
+                   : batchesInTurn(model, windows, options, batch, progress);
+    for (const std::vector<double> &part : nll)
+        for (double v : part) {
             if (!std::isfinite(v))
                 throw Error("perplexity: non-finite loss in window " +
                             std::to_string(r.windowNll.size()) + " (weights or inputs broken)");
             r.windowNll.push_back(v);
             r.nllSum += v;
         }
-    }
     reportProgress(progress, {"perplexity", windows.count, windows.count, {}});
     r.windows = windows.count;
     r.tokens = windows.count * (windows.seqlen - 1);

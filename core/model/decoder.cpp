@@ -474,7 +474,10 @@ torch::Tensor Decoder::tokenNll(const torch::Tensor &hidden, const torch::Tensor
     // Vocabulary blocks with a logsumexp and the target logit each, combined at the end, so
     // [N, vocab] never exists at once. Blocks run in parallel (each one BLAS call on its own
     // rows of the head); their logits stay under ~256 MB together.
-    const int threads = h.device().is_cpu() ? ThreadPool::global().threads() : 1;
+    // Inside a SerialScope (a side-by-side task) the blocks run inline: block as on one thread.
+    const int threads = h.device().is_cpu() && !ThreadPool::SerialScope::active()
+        ? ThreadPool::global().threads()
+        : 1;
     const std::int64_t memBlock = std::max<std::int64_t>(256, (256ll << 20) / (4 * N * threads));
     const std::int64_t parBlock = (V + 2 * threads - 1) / (2 * threads);
     const std::int64_t block =

@@ -1,5 +1,6 @@
 // Perplexity: the GPTQ protocol checked against NLL computed here from raw logits; batching,
-// layer skips, cancel; and real numbers on stories260K (../shared).
+// layer skips, cancel; the same per-window NLL at 1, 2 and 3 threads (batches side by side);
+// and real numbers on stories260K (../shared).
 #include "core/data/corpus.h"
 #include "core/data/token_windows.h"
 #include "core/eval/perplexity.h"
@@ -127,6 +128,35 @@ private Q_SLOTS:
                                  evaluatePerplexity(*model, m_windows, {}, [&](const Progress &) {
                                      return calls++ < allowedReports;
                                  }));
+    }
+
+    // Batches run side by side on 2+ threads, each as on one thread: the same bits, and the
+    // progress never goes back.
+    void sameAtAnyThreadCount()
+    {
+        auto model = Model::load(m_dir);
+        for (int batch : {1, 2}) {
+            std::vector<double> first;
+            for (int threads : {1, 2, 3}) {
+                setComputeThreads(threads);
+                std::int64_t lastDone = 0;
+                bool monotonic = true;
+                PerplexityOptions po;
+                po.batch = batch;
+                const PerplexityResult r = evaluatePerplexity(*model, m_windows, po, [&](const Progress &p) {
+                    monotonic = monotonic && p.done >= lastDone;
+                    lastDone = p.done;
+                    return true;
+                });
+                QVERIFY(monotonic);
+                QCOMPARE(lastDone, std::int64_t(5));
+                if (first.empty())
+                    first = r.windowNll;
+                else
+                    QCOMPARE(r.windowNll, first);
+            }
+        }
+        setComputeThreads();
     }
 
     void tooLittleTextIsAnError()
