@@ -9,8 +9,14 @@
 // resident in their mapping (smaps Rss) and their anonymous RSS, so the packed weights' memory
 // can be told apart from copies. --threads-check runs the quantized models and llama.cpp's Q4_K
 // at 1 and 2 threads, as the machine is and with one core kept busy by a spinner pinned to it.
+// --rounds N runs only the decode comparisons (4-bit against Q4_K, 2+2/L against Q2_K), N
+// rounds interleaved (ours then llama.cpp's, the order flipped every other round), and prints
+// each round's ratios and their median: one decode window is short against this host's noise.
 //
 //   bench_e2e [--layers 28] [--prompt 128] [--gen 32] [--threads N] [--keep] [--threads-check]
+//             [--rounds N] [--prepare]
+// --prepare writes the models and GGUFs into the scratch folder (LIEQ_BENCH_SCRATCH) and stops,
+// so that a later timed run (with --keep) finds them.
 #include "core/io/checkpoint.h"
 #include "core/io/gguf_export.h"
 #include "core/model/compute_threads.h"
@@ -24,6 +30,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -157,8 +164,8 @@ int main(int argc, char **argv)
 {
     if (argc == 6 && !std::strcmp(argv[1], "--child"))
         return child(argv[2], std::atoi(argv[3]), std::atoi(argv[4]), std::atoi(argv[5]));
-    int layers = 28, prompt = 128, gen = 32, threads = 0;
-    bool keep = false, threadsCheck = false;
+    int layers = 28, prompt = 128, gen = 32, threads = 0, rounds = 0;
+    bool keep = false, threadsCheck = false, prepareOnly = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--layers" && i + 1 < argc)
@@ -173,9 +180,13 @@ int main(int argc, char **argv)
             keep = true;
         else if (a == "--threads-check")
             threadsCheck = true;
+        else if (a == "--rounds" && i + 1 < argc)
+            rounds = std::atoi(argv[++i]);
+        else if (a == "--prepare")
+            prepareOnly = keep = true;
         else { // --help, or an option it does not know: usage, and no benchmark started by mistake
             std::fprintf(stderr, "usage: bench_e2e [--layers 28] [--prompt 128] [--gen 32] [--threads N] "
-                                 "[--keep] [--threads-check]\n");
+                                 "[--keep] [--threads-check] [--rounds N] [--prepare]\n");
             return a == "--help" ? 0 : 2;
         }
     }
@@ -214,10 +225,28 @@ int main(int argc, char **argv)
     if (!why.empty() || node.empty())
         std::printf("llama.cpp rows skipped: %s\n", why.empty() ? "tests/node/node_modules absent" : why.c_str());
 
+    if (prepareOnly) {
+        std::printf("models written to %s%s\n", scratch.string().c_str(), why.empty() ? "" : (" (llama.cpp: " + why + ")").c_str());
+        return 0;
+    }
     struct Row { std::string name; fs::path model; bool llama; nlohmann::json r; int threads; bool busy; };
     std::vector<Row> rows;
     const bool llama = why.empty() && !node.empty();
-    if (!threadsCheck) {
+    if (rounds > 0) {
+        if (!llama) {
+            std::printf("--rounds needs llama.cpp\n");
+            return 1;
+        }
+        for (int k = 0; k < rounds; ++k) {
+            const bool flip = k % 2 == 1;
+            for (const auto &[ours, theirs] : {std::pair{q4, q4k}, std::pair{q2, q2k}}) {
+                Row a{"lieq " + ours.filename().string(), ours, false, {}, threads, false};
+                Row b{"llama.cpp " + theirs.filename().string(), theirs, true, {}, threads, false};
+                rows.push_back(flip ? b : a);
+                rows.push_back(flip ? a : b);
+            }
+        }
+    } else if (!threadsCheck) {
         rows = {{"lieq fp32 (bf16 file)", fp, false, {}, threads, false},
                 {"lieq 4-bit g128", q4, false, {}, threads, false},
                 {"lieq 2+2/L (1x4-bit)", q2, false, {}, threads, false}};
@@ -256,6 +285,32 @@ int main(int argc, char **argv)
     auto mb = [](const nlohmann::json &j, const char *key) {
         return j.is_object() ? j.value(key, 0.0) / 1e6 : 0.0;
     };
+    if (rounds > 0) {
+        // Per round and pair: decode tok/s of ours and llama.cpp's, and their ratio.
+        std::vector<double> ratios[2];
+        std::printf("\n%-6s %-22s %12s %12s %8s\n", "round", "pair", "ours tok/s", "llama tok/s", "ratio");
+        for (std::size_t i = 0; i + 1 < rows.size(); i += 2) {
+            const Row &ours = rows[i].llama ? rows[i + 1] : rows[i];
+            const Row &theirs = rows[i].llama ? rows[i] : rows[i + 1];
+            const double o = rate(ours.r, "decodeTokens", "decodeSeconds");
+            const double t = rate(theirs.r, "decodeTokens", "decodeSeconds");
+            const int pair = int(i / 2 % 2);
+            ratios[pair].push_back(t > 0 ? o / t : 0.0);
+            std::printf("%-6d %-22s %12.2f %12.2f %7.2fx\n", int(i / 4) + 1,
+                        pair == 0 ? "4-bit vs Q4_K" : "2+2/L vs Q2_K", o, t, ratios[pair].back());
+        }
+        for (int pair : {0, 1}) {
+            std::vector<double> v = ratios[pair];
+            std::sort(v.begin(), v.end());
+            const double median = v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+            std::printf("median decode ratio %s: %.2fx over %zu rounds\n",
+                        pair == 0 ? "4-bit vs Q4_K" : "2+2/L vs Q2_K", median, v.size());
+        }
+        std::printf("load at the end: %s\n", loadAverage().c_str());
+        if (!keep)
+            fs::remove_all(scratch);
+        return 0;
+    }
     if (threadsCheck) {
         std::printf("\n%-26s %7s %5s %10s %12s %10s\n", "model", "threads", "busy", "prefill/s",
                     "decode tok/s", "vs 1 thread");

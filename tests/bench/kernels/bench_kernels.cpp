@@ -8,7 +8,11 @@
 // and two threads split as kernels::parallelForTimed decides (the default), mean time per call,
 // on the machine as it is and with one core kept busy by a spinner pinned to it.
 //
-//   bench_kernels [--threads N] [--quick] [--split | --split-only]
+// --types and --shapes keep only the listed weight types (names as in the table) and shapes
+// (numbers in table order, from 1; either skips the fp32 baseline); --hot uses one copy of each matrix, so that a shape that
+// fits the cache measures the kernel's own speed (instruction throughput, not memory).
+//
+//   bench_kernels [--threads N] [--quick] [--types t,t] [--shapes i,i] [--hot] [--split | --split-only]
 #include "core/model/compute_threads.h"
 #include "core/model/linear_op_impl.h"
 #include "core/util/thread_pool.h"
@@ -131,7 +135,8 @@ void splitCheck(bool quick)
 int main(int argc, char **argv)
 {
     int threads = 0;
-    bool quick = false, split = false, splitOnly = false;
+    bool quick = false, split = false, splitOnly = false, hot = false;
+    std::string typeList, shapeList;
     for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--threads") && i + 1 < argc)
             threads = std::atoi(argv[++i]);
@@ -141,8 +146,15 @@ int main(int argc, char **argv)
             split = true;
         else if (!std::strcmp(argv[i], "--split-only"))
             split = splitOnly = true;
+        else if (!std::strcmp(argv[i], "--types") && i + 1 < argc)
+            typeList = "," + std::string(argv[++i]) + ",";
+        else if (!std::strcmp(argv[i], "--shapes") && i + 1 < argc)
+            shapeList = "," + std::string(argv[++i]) + ",";
+        else if (!std::strcmp(argv[i], "--hot"))
+            hot = true;
         else { // --help, or an option it does not know: usage, and no benchmark started by mistake
-            std::fprintf(stderr, "usage: bench_kernels [--threads N] [--quick] [--split | --split-only]\n");
+            std::fprintf(stderr, "usage: bench_kernels [--threads N] [--quick] [--types t,t] [--shapes i,i] "
+                                 "[--hot] [--split | --split-only]\n");
             return std::strcmp(argv[i], "--help") == 0 ? 0 : 2;
         }
     }
@@ -164,6 +176,14 @@ int main(int argc, char **argv)
                               {"0.6B gate/up 3072x1024", 3072, 1024}, {"0.6B down 1024x3072", 1024, 3072}};
     if (quick)
         shapes.resize(1);
+    const auto listed = [](const std::string &list, const std::string &item) {
+        return list.empty() || list.find("," + item + ",") != std::string::npos;
+    };
+    std::vector<Shape> kept;
+    for (std::size_t i = 0; i < shapes.size(); ++i)
+        if (listed(shapeList, std::to_string(i + 1)))
+            kept.push_back(shapes[i]);
+    shapes = kept;
     // The read bandwidth is measured again before every shape (the machine's load changes; a
     // fraction against a figure taken at the same moment means more than one from the start).
     double bestBw = 0;
@@ -171,7 +191,8 @@ int main(int argc, char **argv)
         // Best of 128 reads of 8 MiB from memory: best cases both, like the GEMV times below.
         const double bw = kernels::measureReadBandwidth(std::int64_t(256) << 20, 4);
         bestBw = std::max(bestBw, bw);
-        const Fp32Baseline base = fp32Gemv(s.rows, s.cols);
+        // (A filtered or --hot run skips the fp32 baseline: its x columns then read 0.)
+        const Fp32Baseline base = hot || !typeList.empty() ? Fp32Baseline{} : fp32Gemv(s.rows, s.cols);
         const double fp32 = std::min(base.torchMv, base.denseLinear);
         std::printf("%s: read bandwidth %.1f GB/s (AVX2 read, %d threads), fp32 torch::mv "
                     "%.3f ms, dense linear (pool) %.3f ms  [load %s]\n",
@@ -180,7 +201,9 @@ int main(int argc, char **argv)
         std::printf("  %-6s %10s %10s %8s %8s %11s\n", "type", "ms", "GB/s", "% of BW", "x mv",
                     "x fp32 best");
         for (kernels::QuantType t : kernels::benchTypes()) {
-            const auto r = kernels::benchGemv(t, s.rows, s.cols, quick ? 0.1 : 0.3);
+            if (!listed(typeList, kernels::typeTraits(t).name))
+                continue;
+            const auto r = kernels::benchGemv(t, s.rows, s.cols, quick ? 0.1 : 0.3, hot ? 1 : std::int64_t(256) << 20);
             const double gbps = double(r.weightBytes) / r.seconds;
             std::printf("  %-6s %10.3f %10.1f %7.0f%% %7.1fx %10.1fx\n", kernels::typeTraits(t).name,
                         r.seconds * 1e3, gbps / 1e9, 100.0 * gbps / bw, base.torchMv / r.seconds,
