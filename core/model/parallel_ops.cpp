@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <vector>
 
 namespace lieq {
@@ -188,6 +189,43 @@ torch::Tensor parallelContiguousCopy(const torch::Tensor &src, torch::ScalarType
     return out;
 }
 
+namespace {
+
+// Whether none of n values is NaN or +-Inf, read as their bits: all exponent bits set means
+// NaN or Inf. An OR over compares, which the compiler vectorizes at any -march (torch::isfinite
+// with its masks and .all() took 4-5% of a 1-thread GPTQ run on the Hessians and factors).
+template <typename Bits, typename T>
+bool finiteBits(const T *p, std::int64_t n, Bits exponent)
+{
+    Bits bad = 0;
+    for (std::int64_t i = 0; i < n; ++i) {
+        Bits b;
+        std::memcpy(&b, p + i, sizeof b);
+        bad |= Bits((b & exponent) == exponent);
+    }
+    return bad == 0;
+}
+
+bool chunkFinite(const torch::Tensor &chunk)
+{
+    if (chunk.is_contiguous() && chunk.device().is_cpu()) {
+        const std::int64_t n = chunk.numel();
+        switch (chunk.scalar_type()) {
+        case torch::kFloat32:
+            return finiteBits<std::uint32_t>(chunk.data_ptr<float>(), n, 0x7f800000u);
+        case torch::kBFloat16:
+            return finiteBits<std::uint16_t>(chunk.data_ptr<at::BFloat16>(), n, std::uint16_t(0x7f80));
+        case torch::kFloat16:
+            return finiteBits<std::uint16_t>(chunk.data_ptr<at::Half>(), n, std::uint16_t(0x7c00));
+        default:
+            break;
+        }
+    }
+    return torch::isfinite(chunk).all().item<bool>();
+}
+
+} // namespace
+
 bool parallelAllFinite(const torch::Tensor &t)
 {
     if (!t.is_floating_point())
@@ -195,11 +233,11 @@ bool parallelAllFinite(const torch::Tensor &t)
     const torch::Tensor flat = t.reshape({-1});
     const std::int64_t chunk = kMinParallelElements * 4, n = flat.numel();
     std::atomic<bool> finite{true};
-    // Chunks keep the boolean mask small; a found NaN stops the remaining chunks early.
+    // A found NaN stops the remaining chunks early.
     parallelForRows(flat, (n + chunk - 1) / chunk, chunk, [&](std::int64_t c0, std::int64_t c1) {
         for (std::int64_t c = c0; c < c1 && finite.load(std::memory_order_relaxed); ++c) {
             const std::int64_t e0 = c * chunk, e1 = std::min(n, e0 + chunk);
-            if (!torch::isfinite(flat.narrow(0, e0, e1 - e0)).all().item<bool>())
+            if (!chunkFinite(flat.narrow(0, e0, e1 - e0)))
                 finite = false;
         }
     });

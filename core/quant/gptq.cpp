@@ -34,9 +34,7 @@ constexpr double kMinPivotRatio = 1e-6;
 std::optional<torch::Tensor> dampedInverseFactor(const torch::Tensor &h, double damp,
                                                  double meanDiag)
 {
-    torch::Tensor hd = parallelContiguousCopy(h);
-    hd.diagonal().add_(damp);
-    std::optional<GptqInverseFactor> f = gptqInverseFactor(hd);
+    std::optional<GptqInverseFactor> f = gptqInverseFactor(h, damp);
     if (!f || !std::isfinite(f->minPivotSquared) || f->minPivotSquared < kMinPivotRatio * meanDiag)
         return std::nullopt;
     return f->upper;
@@ -371,12 +369,15 @@ GptqPreparedHessian gptqPrepareHessian(const torch::Tensor &hessian, const GptqO
         throw Error("GPTQ: the Hessian holds non-finite values (check the calibration inputs)");
     GptqPreparedHessian p;
     p.columns = hessian.size(0);
-    torch::Tensor h = parallelContiguousCopy(hessian);
+    // Only read unless inputs are dead or reordered (then a copy).
+    torch::Tensor h = hessian.to(torch::kFloat32).contiguous();
     // Inputs that never fire: their diagonal is pinned (their weights are zeroed per module).
     p.dead = h.diagonal() == 0;
     p.deadColumns = p.dead.sum().item<std::int64_t>();
-    if (p.deadColumns > 0)
+    if (p.deadColumns > 0) {
+        h = parallelContiguousCopy(h);
         h.diagonal().masked_fill_(p.dead, 1.0);
+    }
     if (options.actOrder) {
         // Columns by decreasing Hessian diagonal (stable, so that ties such as pinned dead
         // columns keep a deterministic order).

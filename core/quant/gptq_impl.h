@@ -33,15 +33,23 @@ private:
     std::int64_t m_tokens = 0;
 };
 
-// The upper Cholesky factor U of H^-1 (H^-1 = U^T U) for a symmetric positive definite H, and
-// the smallest squared pivot of the factorisation; nothing when H does not factor. LAPACK on the
-// calling thread (see gptq_factor.cpp).
+// The upper Cholesky factor U of H^-1 (H^-1 = U^T U) for a symmetric positive definite
+// H = h + damp I, and the smallest squared pivot of the factorisation; nothing when H does not
+// factor. LAPACK on the calling thread (see gptq_factor.cpp); h is only read.
 struct GptqInverseFactor
 {
     torch::Tensor upper;
     double minPivotSquared = 0;
 };
-std::optional<GptqInverseFactor> gptqInverseFactor(const torch::Tensor &h);
+std::optional<GptqInverseFactor> gptqInverseFactor(const torch::Tensor &h, double damp = 0.0);
+
+// The route gptqInverseFactor takes, process-wide: LAPACK's potrf + trtri when the process has
+// them, else torch's Cholesky and triangular solve (Auto); or torch's always (Torch: the
+// fallback, for tests). Both give the same factor within float rounding.
+enum class GptqFactorRoute { Auto, Torch };
+void setGptqFactorRoute(GptqFactorRoute route);
+// Whether Auto finds LAPACK's spotrf_ and strtri_ in this process.
+bool gptqLapackFactorAvailable();
 
 // What a GPTQ run takes from the Hessian alone: the dead inputs, the act-order permutation and
 // the damped inverse factor. Modules that read the same input (q/k/v, gate/up) share one, so the

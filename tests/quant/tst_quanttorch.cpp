@@ -27,6 +27,8 @@ private Q_SLOTS:
     void inverseFactorMatchesReference_data();
     void inverseFactorMatchesReference();
     void inverseFactorRefusesIndefinite();
+    void inverseFactorTorchRouteAgrees();
+    void torchRouteDampsAndRefusesAlike();
     void bf16WeightsComputeInFp32();
     void awqMatchesPublicApi();
     void bridge();
@@ -167,6 +169,85 @@ void TestQuantTorch::inverseFactorRefusesIndefinite()
         h = torch::eye(n);
         h.index_put_({0, 0}, -1.0f);
         QVERIFY(!gptqInverseFactor(h).has_value());
+    }
+}
+
+namespace {
+
+// Forces gptqInverseFactor's torch fallback (the route without LAPACK's symbols) while alive.
+struct TorchFactorRoute
+{
+    TorchFactorRoute() { setGptqFactorRoute(GptqFactorRoute::Torch); }
+    ~TorchFactorRoute() { setGptqFactorRoute(GptqFactorRoute::Auto); }
+};
+
+} // namespace
+
+void TestQuantTorch::inverseFactorTorchRouteAgrees()
+{
+    if (!gptqLapackFactorAvailable())
+        qWarning("no LAPACK spotrf_/strtri_ in this process: both routes are torch's");
+    for (int n : {1, 7, 200, 513}) {
+        const torch::Tensor x = torch::randn({n + 32, n}) + 0.5 * torch::randn({n + 32, 1});
+        torch::Tensor h = x.t().mm(x) / double(x.size(0));
+        h.diagonal().add_(0.01 * h.diagonal().mean().item<double>());
+        const auto lapackFactor = gptqInverseFactor(h);
+        std::optional<GptqInverseFactor> torchFactor;
+        {
+            const TorchFactorRoute route;
+            torchFactor = gptqInverseFactor(h);
+        }
+        QVERIFY(lapackFactor && torchFactor);
+        const torch::Tensor a = lapackFactor->upper, b = torchFactor->upper;
+        QCOMPARE(a.sizes(), b.sizes());
+        QCOMPARE(torch::tril(b, -1).abs().max().item<float>(), 0.0f);
+        const double diff = ((a - b).norm() / a.norm()).item<double>();
+        QVERIFY2(diff < 1e-4, qPrintable(QString("n=%1: routes differ by %2").arg(n).arg(diff)));
+        // Different routes round differently: the switch took effect.
+        if (n >= 200 && gptqLapackFactorAvailable())
+            QVERIFY(diff > 0);
+        QVERIFY(std::abs(lapackFactor->minPivotSquared / torchFactor->minPivotSquared - 1) < 1e-3);
+    }
+    // Not positive definite: no factor on either route.
+    torch::Tensor bad = torch::eye(50);
+    bad.index_put_({20, 20}, -1.0f);
+    const TorchFactorRoute route;
+    QVERIFY(!gptqInverseFactor(bad).has_value());
+}
+
+void TestQuantTorch::torchRouteDampsAndRefusesAlike()
+{
+    // Rank 8 of 48 without damping: the factor fails (or is singular) and GPTQ retries once at
+    // the next damping step, reporting it; both routes alike.
+    const torch::Tensor x = torch::randn({8, 48});
+    const torch::Tensor singular = x.t().mm(x);
+    GptqOptions opt;
+    opt.dampPercent = 0.0;
+    const auto prepare = [&opt](const torch::Tensor &h, std::vector<std::string> &notes) {
+        return gptqPrepareHessian(h, opt, [&notes](const Progress &p) {
+            notes.push_back(p.detail);
+            return true;
+        });
+    };
+    std::vector<std::string> lapackNotes, torchNotes;
+    const GptqPreparedHessian a = prepare(singular, lapackNotes);
+    const TorchFactorRoute route;
+    const GptqPreparedHessian b = prepare(singular, torchNotes);
+    QCOMPARE(b.dampRetries, a.dampRetries);
+    QCOMPARE(b.dampPercent, a.dampPercent);
+    QVERIFY(b.dampRetries >= 1);
+    QCOMPARE(torchNotes.size(), std::size_t(b.dampRetries));
+    QVERIFY(torchNotes.front().rfind("Cholesky failed at damping 0", 0) == 0);
+    QVERIFY(((a.hinv - b.hinv).norm() / a.hinv.norm()).item<double>() < 1e-3);
+    // An eigenvalue of -1 at mean(diag H) = 1: no damping below 1 helps, an error names it.
+    torch::Tensor indefinite = torch::eye(16);
+    indefinite.index_put_({0, 1}, 2.0f);
+    indefinite.index_put_({1, 0}, 2.0f);
+    try {
+        prepare(indefinite, torchNotes);
+        QFAIL("an indefinite Hessian was accepted");
+    } catch (const lieq::Error &e) {
+        QVERIFY2(std::string(e.what()).find("not positive definite") != std::string::npos, e.what());
     }
 }
 
