@@ -584,8 +584,11 @@ void gemvStreams(std::int64_t n, const void *w, std::int64_t rowBytes, std::int6
     }
 }
 
-// Streams per type: one (the rows in order, each through its dot).
-constexpr int kStreamsQ2K = 1, kStreams = 1;
+// Streams per type (bench_kernels, 1 thread, % of the read bandwidth on its 8 shapes, R = 1
+// before / 4 / 8 interleaved in one quiet run: Q2_K 55-82 / 87-106 / 80-100, Q3_K 53-72 / 62-83
+// / 73-89, Q4_K 60-76 / 77-131 / 77-117, Q6_K 66-79 / 79-113 / 93-129, Q8_0 60-73 / 105-134 /
+// 114-147). Eight of the register-hungry Q2_K body ran slower in L2 (12 against 14 GB/s).
+constexpr int kStreamsQ2K = 4, kStreams = 8;
 
 } // namespace
 
