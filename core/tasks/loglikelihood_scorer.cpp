@@ -5,11 +5,15 @@
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/enum_names.h"
 #include "core/util/error.h"
+#include "core/util/thread_pool.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <functional>
+#include <mutex>
 #include <numeric>
+#include <thread>
 
 namespace lieq {
 
@@ -133,10 +137,13 @@ public:
     }
 
     // SharedPrefix: items with several rows share their prefix; the rest (and everything in
-    // the other modes) go to packed batches of similar length.
+    // the other modes) go to packed batches of similar length. On 2+ threads (resident weights,
+    // CPU) the batches run side by side as whole single-threaded tasks, each exactly as on one
+    // thread (issue 10: with one core busy the per-product splits lost to one thread).
     void runAll(Batching mode, const ScorerOptions &options)
     {
-        std::vector<std::size_t> packed = mode == Batching::SharedPrefix ? runSharedGroups()
+        std::vector<std::function<void()>> jobs;
+        std::vector<std::size_t> packed = mode == Batching::SharedPrefix ? sharedGroups(jobs)
                                                                           : allRows();
         std::stable_sort(packed.begin(), packed.end(), [&](std::size_t a, std::size_t b) {
             return m_rows[a].ids.size() > m_rows[b].ids.size();
@@ -151,16 +158,34 @@ public:
                    // Rows much shorter than the batch's first would mostly compute padding.
                    4 * static_cast<std::int64_t>(m_rows[packed[k]].ids.size()) >= 3 * width)
                 batch.push_back(packed[k++]);
-            runPacked(batch);
+            jobs.push_back([this, batch] { runPacked(batch); });
         }
+        SideBySideOptions sbs;
+        sbs.stop = &m_stop;
+        sbs.beforeTask = [this](std::int64_t) { report(); };
+        sbs.useThreads = jobs.size() > 1 && ThreadPool::global().threads() > 1 && m_dec.resident() &&
+                         m_dec.device().is_cpu();
+        runSideBySide(static_cast<std::int64_t>(jobs.size()),
+                      [&](std::int64_t j) { jobs[static_cast<std::size_t>(j)](); }, sbs);
     }
 
     std::vector<LoglikelihoodScore> out;
 
 private:
+    // On the calling thread; the other threads only stop when it has stopped.
     void report()
     {
-        reportProgress(m_progress, {"loglikelihood", m_done, static_cast<std::int64_t>(out.size()), {}});
+        if (std::this_thread::get_id() == m_caller)
+            reportProgress(m_progress, {"loglikelihood", m_done.load(), static_cast<std::int64_t>(out.size()), {}});
+        else if (m_stop.load(std::memory_order_relaxed))
+            throw Cancelled();
+    }
+
+    void count(std::int64_t tokens)
+    {
+        const std::lock_guard lock(m_statsMutex);
+        ++m_stats.forwards;
+        m_stats.forwardTokens += tokens;
     }
 
     ForwardOptions forwardOptions(KvCache *cache = nullptr)
@@ -181,8 +206,8 @@ private:
         return rows;
     }
 
-    // Runs every group of two or more rows with a shared prefix; returns the single rows.
-    std::vector<std::size_t> runSharedGroups()
+    // A job per group of two or more rows with a shared prefix; returns the single rows.
+    std::vector<std::size_t> sharedGroups(std::vector<std::function<void()>> &jobs)
     {
         std::vector<std::size_t> byGroup = allRows(), single;
         std::stable_sort(byGroup.begin(), byGroup.end(), [&](std::size_t a, std::size_t b) {
@@ -195,7 +220,7 @@ private:
             std::vector<std::size_t> g(byGroup.begin() + static_cast<std::ptrdiff_t>(k),
                                        byGroup.begin() + static_cast<std::ptrdiff_t>(e));
             if (g.size() >= 2)
-                runShared(g);
+                jobs.push_back([this, g] { runShared(g); });
             else
                 single.push_back(g[0]);
             k = e;
@@ -244,8 +269,7 @@ private:
             width = std::max<std::int64_t>(width, static_cast<std::int64_t>(m_rows[r].ids.size()));
         }
         const torch::Tensor hidden = m_dec.forwardHidden(idsTensor(ids, 0, width), forwardOptions());
-        ++m_stats.forwards;
-        m_stats.forwardTokens += static_cast<std::int64_t>(ids.size()) * width;
+        count(static_cast<std::int64_t>(ids.size()) * width);
         std::vector<std::int64_t> slot(m_rows.size(), -1);
         for (std::size_t b = 0; b < batchRows.size(); ++b)
             slot[batchRows[b]] = static_cast<std::int64_t>(b);
@@ -275,8 +299,7 @@ private:
         torch::Tensor prefixHidden;
         if (P > 0) {
             prefixHidden = m_dec.forwardHidden(idsTensor({&m_rows[groupRows[0]].ids}, 0, P), fo);
-            ++m_stats.forwards;
-            m_stats.forwardTokens += P;
+            count(P);
             const auto B = static_cast<std::int64_t>(groupRows.size());
             for (std::size_t l = 0; l < cache.keys.size(); ++l) {
                 cache.keys[l] = cache.keys[l].expand({B, -1, -1, -1});
@@ -290,8 +313,7 @@ private:
             width = std::max<std::int64_t>(width, static_cast<std::int64_t>(m_rows[r].ids.size()) - P);
         }
         const torch::Tensor suffixHidden = m_dec.forwardHidden(idsTensor(ids, P, width), fo);
-        ++m_stats.forwards;
-        m_stats.forwardTokens += static_cast<std::int64_t>(ids.size()) * width;
+        count(static_cast<std::int64_t>(ids.size()) * width);
         const torch::Tensor suffixFlat = suffixHidden.reshape({-1, suffixHidden.size(2)});
         const torch::Tensor flat =
             P > 0 ? torch::cat({prefixHidden.reshape({P, -1}), suffixFlat}, 0) : suffixFlat;
@@ -307,8 +329,11 @@ private:
     const std::vector<Row> &m_rows;
     const std::vector<Span> &m_spans;
     ScoringStats &m_stats;
+    std::mutex m_statsMutex;
     const ProgressFn &m_progress;
-    std::int64_t m_done = 0;
+    const std::thread::id m_caller = std::this_thread::get_id();
+    std::atomic<bool> m_stop{false};
+    std::atomic<std::int64_t> m_done{0};
 };
 
 } // namespace

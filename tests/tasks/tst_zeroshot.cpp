@@ -81,6 +81,17 @@ std::vector<LoglikelihoodRequest> handRequests()
     };
 }
 
+// The items' requests in order, each with its item's index as its group.
+void flatten(const std::vector<std::vector<LoglikelihoodRequest>> &items,
+             std::vector<LoglikelihoodRequest> &requests, std::vector<std::int64_t> &groups)
+{
+    for (std::size_t i = 0; i < items.size(); ++i)
+        for (const auto &r : items[i]) {
+            requests.push_back(r);
+            groups.push_back(static_cast<std::int64_t>(i));
+        }
+}
+
 // Random word salad items with 2-4 choices (shared contexts, different continuations).
 std::vector<std::vector<LoglikelihoodRequest>> randomItems(int count, std::uint32_t seed)
 {
@@ -228,12 +239,7 @@ private Q_SLOTS:
         const Tokenizer &tok = *m_models[static_cast<std::size_t>(model)].tokenizer;
         std::vector<LoglikelihoodRequest> requests;
         std::vector<std::int64_t> groups;
-        const auto items = randomItems(30, 7);
-        for (std::size_t i = 0; i < items.size(); ++i)
-            for (const auto &r : items[i]) {
-                requests.push_back(r);
-                groups.push_back(static_cast<std::int64_t>(i));
-            }
+        flatten(randomItems(30, 7), requests, groups);
         ScorerOptions ref;
         ref.batching = Batching::None;
         LoglikelihoodScorer one(mdl, tok, ref);
@@ -253,6 +259,49 @@ private Q_SLOTS:
         QVERIFY(batched.stats().forwards < one.stats().forwards);
         if (so.batching == Batching::SharedPrefix)
             QVERIFY(batched.stats().forwardTokens < one.stats().forwardTokens);
+    }
+
+    // The batches run side by side on 2+ threads, each as on one thread: the same bits and the
+    // same forward counts at 1, 2 and 3 threads, in every batching mode.
+    void sameAtAnyThreadCount()
+    {
+        Model &mdl = *m_models[1].model;
+        const Tokenizer &tok = *m_models[1].tokenizer;
+        std::vector<LoglikelihoodRequest> requests;
+        std::vector<std::int64_t> groups;
+        flatten(randomItems(24, 11), requests, groups);
+        for (const char *mode : {"none", "packed", "shared"}) {
+            std::vector<LoglikelihoodScore> first;
+            std::int64_t firstForwards = 0, firstTokens = 0;
+            for (int threads : {1, 2, 3}) {
+                setComputeThreads(threads);
+                ScorerOptions so;
+                so.batching = batchingFromString(mode);
+                so.maxBatchTokens = 96;
+                LoglikelihoodScorer scorer(mdl, tok, so);
+                std::int64_t lastDone = 0;
+                bool monotonic = true;
+                const auto got = scorer.score(requests, groups, [&](const Progress &p) {
+                    monotonic = monotonic && p.done >= lastDone;
+                    lastDone = p.done;
+                    return true;
+                });
+                QVERIFY2(monotonic, mode);
+                if (first.empty()) {
+                    first = got;
+                    firstForwards = scorer.stats().forwards;
+                    firstTokens = scorer.stats().forwardTokens;
+                    continue;
+                }
+                QCOMPARE(scorer.stats().forwards, firstForwards);
+                QCOMPARE(scorer.stats().forwardTokens, firstTokens);
+                for (std::size_t i = 0; i < got.size(); ++i) {
+                    QCOMPARE(got[i].tokens, first[i].tokens);
+                    QCOMPARE(got[i].logprob, first[i].logprob);
+                }
+            }
+        }
+        setComputeThreads();
     }
 
     void sharedRowsForSingleTokenChoices()
