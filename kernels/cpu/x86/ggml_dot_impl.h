@@ -87,6 +87,14 @@ constexpr long long fieldMatrix(int from, int count, int to = 0)
         m |= (std::uint64_t(1) << (from + i)) << (8 * (7 - (to + i)));
     return static_cast<long long>(m);
 }
+
+// Q2_K's lookup index for code slot S (1..3): bits 2S..2S+1 of each byte to bits 0-1, with
+// 4S in bits 2-3 (the affine constant). S is a template argument because the constant must
+// be an immediate at every optimisation level (at -O1 a loop counter is not unrolled into one).
+template <int S> inline __m256i q2KIndexGfni(__m256i q)
+{
+    return _mm256_gf2p8affine_epi64_epi8(q, _mm256_set1_epi64x(fieldMatrix(2 * S, 2)), 4 * S);
+}
 #endif
 
 // (v >> from) & mask per byte, mask = 2^count - 1 (one vgf2p8affineqb with GFNI, where the
@@ -273,7 +281,7 @@ void dotQ2Ks(std::int64_t n, const std::uint8_t *const *rows, const void *xv, fl
                         idx = _mm256_and_si256(q, m2);
                     else
 #if defined(__GFNI__)
-                        idx = _mm256_gf2p8affine_epi64_epi8(q, _mm256_set1_epi64x(fieldMatrix(2 * s, 2)), 4 * s);
+                        idx = s == 1 ? q2KIndexGfni<1>(q) : s == 2 ? q2KIndexGfni<2>(q) : q2KIndexGfni<3>(q);
 #else
                         idx = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 2 * s), m2), _mm256_set1_epi8(char(4 * s)));
 #endif
