@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <optional>
 
 namespace lieq::analysis {
 
@@ -185,7 +186,10 @@ LayerDiagnostics LayerSpectra::compute(int layer, const LayerWeights &weights,
     };
     SideBySideOptions options;
     options.beforeTask = [&](std::int64_t i) { reportUpTo(static_cast<std::size_t>(i) + 1); };
-    options.useThreads = dense[0].device().is_cpu(); // else a device's own queue does the work
+    options.useThreads = dense[0].device().is_cpu();
+    std::optional<ThreadPool::SerialScope> serial;
+    if (!options.useThreads)
+        serial.emplace(); // a device's own queue does the work
     runSideBySide(
         static_cast<std::int64_t>(tasks.size()),
         [&](std::int64_t i) { runTask(tasks[static_cast<std::size_t>(i)]); }, options);

@@ -15,37 +15,17 @@ namespace lieq {
 
 namespace {
 
-// Every batch's per-window NLL, batches one after another, each split over the pool's threads.
-std::vector<std::vector<double>> batchesInTurn(Model &model, const TokenWindows &windows,
-                                               const PerplexityOptions &options,
-                                               std::int64_t batch, const ProgressFn &progress)
-{
-    const int layers = static_cast<int>(model.config().numLayers);
-    std::vector<std::vector<double>> out;
-    for (std::int64_t first = 0; first < windows.count; first += batch) {
-        const std::int64_t n = std::min(batch, windows.count - first);
-        reportProgress(progress, {"perplexity", first, windows.count, {}});
-        // Per-layer reports keep cancel responsive inside a long batch.
-        ProgressFn inner;
-        if (progress)
-            inner = [&](const Progress &p) {
-                return progress({"perplexity", first, windows.count,
-                                 "layer " + std::to_string(p.done) + "/" +
-                                     std::to_string(layers)});
-            };
-        out.push_back(model.windowNll(windows.range(first, n), windows.seqlen, options.skipLayers, inner));
-    }
-    return out;
-}
-
-// The same batches as whole single-threaded tasks side by side (issue 10): windows are
-// independent, so no product pays a split's fork/join or packing, and a thread slowed by
-// another process simply takes fewer batches. Each batch runs exactly as on one thread, so the
-// result is the one-thread result. Progress and cancel on the calling thread (before each batch
-// it takes and per layer of its own batches); the other threads stop at their next layer.
-std::vector<std::vector<double>> batchesSideBySide(Model &model, const TokenWindows &windows,
-                                                   const PerplexityOptions &options,
-                                                   std::int64_t batch, const ProgressFn &progress)
+// Every batch's per-window NLL. Side by side (issue 10): the batches run as whole
+// single-threaded tasks, since windows are independent, so no product pays a split's fork/join
+// or packing, and a thread slowed by another process simply takes fewer batches; each batch
+// runs exactly as on one thread, so the result is the one-thread result. Else one after
+// another, each split over the pool's threads. Progress and cancel on the calling thread
+// (before each batch it takes and per layer of its own batches); the other threads stop at
+// their next layer.
+std::vector<std::vector<double>> windowBatchesNll(Model &model, const TokenWindows &windows,
+                                                  const PerplexityOptions &options,
+                                                  std::int64_t batch, bool sideBySide,
+                                                  const ProgressFn &progress)
 {
     const int layers = static_cast<int>(model.config().numLayers);
     const std::int64_t batches = (windows.count + batch - 1) / batch;
@@ -55,6 +35,7 @@ std::vector<std::vector<double>> batchesSideBySide(Model &model, const TokenWind
     const std::thread::id caller = std::this_thread::get_id();
     SideBySideOptions sbs;
     sbs.stop = &stop;
+    sbs.useThreads = sideBySide;
     sbs.beforeTask = [&](std::int64_t) {
         reportProgress(progress, {"perplexity", finished.load(), windows.count, {}});
     };
@@ -93,8 +74,7 @@ PerplexityResult evaluatePerplexity(Model &model, const TokenWindows &windows,
     const bool sideBySide = windows.count > batch && ThreadPool::global().threads() > 1 &&
                             model.isResident() && model.deviceName() == "cpu";
     const std::vector<std::vector<double>> nll =
-        sideBySide ? batchesSideBySide(model, windows, options, batch, progress)
-                   : batchesInTurn(model, windows, options, batch, progress);
+        windowBatchesNll(model, windows, options, batch, sideBySide, progress);
     for (const std::vector<double> &part : nll)
         for (double v : part) {
             if (!std::isfinite(v))

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -298,7 +299,9 @@ void runSideBySide(std::int64_t n, const std::function<void(std::int64_t i)> &ta
     const std::thread::id caller = std::this_thread::get_id();
     // One chunk per thread, each draining the shared queue.
     const auto drain = [&](std::int64_t, std::int64_t) {
-        const ThreadPool::SerialScope serial;
+        std::optional<ThreadPool::SerialScope> serial;
+        if (options.useThreads)
+            serial.emplace();
         const bool onCaller = std::this_thread::get_id() == caller;
         try {
             for (std::int64_t i; !stop.load(std::memory_order_relaxed) &&

@@ -70,7 +70,8 @@ struct SideBySideOptions
     // Shared with the tasks: set when a task or beforeTask throws, and no task starts once it
     // is set; long tasks may poll it to stop early. Null: an internal flag.
     std::atomic<bool> *stop = nullptr;
-    // false: every task on the calling thread (for work queued on a device of its own).
+    // false: a plain loop, every task in order on the calling thread, its own parallelFor
+    // calls split as usual (for callers whose work is too small or not resident to share).
     bool useThreads = true;
 };
 
