@@ -71,8 +71,7 @@ PerplexityResult evaluatePerplexity(Model &model, const TokenWindows &windows,
     PerplexityResult r;
     r.seqlen = windows.seqlen;
     r.windowNll.reserve(static_cast<std::size_t>(windows.count));
-    const bool sideBySide = windows.count > batch && ThreadPool::global().threads() > 1 &&
-                            model.isResident() && model.deviceName() == "cpu";
+    const bool sideBySide = windows.count > batch && model.runsSideBySide();
     const std::vector<std::vector<double>> nll =
         windowBatchesNll(model, windows, options, batch, sideBySide, progress);
     for (const std::vector<double> &part : nll)

@@ -56,6 +56,11 @@ std::int64_t LayerWeights::bytes() const
     return n;
 }
 
+bool Decoder::runsSideBySide() const
+{
+    return m_resident && device().is_cpu() && ThreadPool::global().threads() > 1;
+}
+
 Decoder::Decoder(std::shared_ptr<const Checkpoint> checkpoint, const ModelOptions &options)
     : m_config(checkpoint->config()), m_options(options),
       m_source(checkpoint, chooseDevice(options.device))

@@ -53,6 +53,11 @@ public:
     // True when all fp32 weights are kept; false when layers are streamed.
     bool resident() const { return m_resident; }
     std::int64_t fp32WeightBytes() const { return m_fp32Bytes; }
+    // Whether independent pieces of work on this model (windows, scorer batches, modules)
+    // run side by side as whole single-threaded tasks (runSideBySide): 2+ compute threads,
+    // resident weights, on the CPU. Issue 10: with one core busy elsewhere, splitting each
+    // product over both threads lost to one thread; whole tasks do not.
+    bool runsSideBySide() const;
 
     // ids [B, T] (int64, any device) -> hidden [B, T, H] fp32 on the device.
     torch::Tensor embed(const torch::Tensor &ids) const;

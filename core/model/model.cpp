@@ -38,6 +38,8 @@ bool Model::isResident() const { return m_decoder->resident(); }
 
 std::string Model::deviceName() const { return m_decoder->device().str(); }
 
+bool Model::runsSideBySide() const { return m_decoder->runsSideBySide(); }
+
 std::vector<double> Model::windowNll(const std::vector<std::int32_t> &windows,
                                      std::int64_t seqlen, const std::vector<int> &skipLayers,
                                      const ProgressFn &progress)

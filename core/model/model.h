@@ -43,6 +43,7 @@ public:
     const std::string &dir() const { return m_dir; }
     bool isResident() const;        // all fp32 weights kept (else streamed per layer)
     std::string deviceName() const; // "cpu", "cuda:0"
+    bool runsSideBySide() const;    // Decoder::runsSideBySide
 
     // `windows` holds count x seqlen ids, row-major; all windows run as one layer-major batch.
     // Returns, per window, the summed NLL (nats) of tokens 1..seqlen-1 given their prefix.

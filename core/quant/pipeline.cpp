@@ -464,10 +464,53 @@ void quantizeModule(PipelineContext &ctx, int l, Projection p, int bits)
 
 } // namespace
 
+// Each module straight from its weights, largest first: on a model that runs work side by side
+// (Decoder::runsSideBySide) as whole single-threaded tasks, so that a thread slowed by another
+// process simply takes fewer (issue 10: with one core busy, splitting each module's rows lost
+// to one thread); else in turn, each split over the threads. Installed and reported in
+// projection order on the calling thread; the same codes either way.
 void quantizeLayerRtnOnly(PipelineContext &ctx, int l, const std::array<int, 7> &bits)
 {
+    const auto layer = ctx.dec.acquireLayer(l);
+    const auto bitsOf = [&](Projection p) { return bits[static_cast<std::size_t>(p)]; };
+    std::vector<Projection> order;
     for (Projection p : kAllProjections)
-        quantizeModule(ctx, l, p, bits[static_cast<std::size_t>(p)]);
+        if (bitsOf(p) != 16)
+            order.push_back(p);
+    const auto weights = [&](Projection p) {
+        return layer->linear(p).inFeatures() * layer->linear(p).outFeatures();
+    };
+    std::stable_sort(order.begin(), order.end(),
+                     [&](Projection a, Projection b) { return weights(a) > weights(b); });
+    std::array<std::shared_ptr<const QuantizedLinear>, 7> made;
+    std::array<double, 7> seconds{};
+    SideBySideOptions options;
+    options.beforeTask = [&](std::int64_t i) { ctx.moduleStart(l, order[static_cast<std::size_t>(i)]); };
+    options.useThreads = order.size() > 1 && ctx.dec.runsSideBySide();
+    const auto t0 = Clock::now();
+    runSideBySide(static_cast<std::int64_t>(order.size()), [&](std::int64_t i) {
+        const Projection p = order[static_cast<std::size_t>(i)];
+        const auto tq = Clock::now();
+        const LinearOp &op = layer->linear(p);
+        const torch::Tensor w = op.denseWeight().to(torch::kCPU, torch::kFloat32).contiguous();
+        made[static_cast<std::size_t>(p)] =
+            makeQuantized(quantizeRtn(w, quantConfigFor(ctx.settings, bitsOf(p))), op.bias(), {},
+                          ctx.cacheDense);
+        seconds[static_cast<std::size_t>(p)] = since(tq);
+    }, options);
+    ctx.result.quantizeSeconds += since(t0);
+    for (Projection p : kAllProjections) {
+        ModuleReport r = moduleReport(l, p, bitsOf(p));
+        if (const auto &q = made[static_cast<std::size_t>(p)]) {
+            ctx.dec.setLinear(l, p, q);
+            r.kind = q->kind();
+            r.seconds = seconds[static_cast<std::size_t>(p)];
+            r.outputError = r.relativeError = r.backendLoss = std::numeric_limits<double>::quiet_NaN();
+        } else {
+            r.kind = layer->linear(p).kind();
+        }
+        ctx.moduleDone(std::move(r));
+    }
 }
 
 // Group by group (q/k/v, o, gate/up, down: the modules that read one input): the capture

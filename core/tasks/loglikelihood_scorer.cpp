@@ -163,8 +163,7 @@ public:
         SideBySideOptions sbs;
         sbs.stop = &m_stop;
         sbs.beforeTask = [this](std::int64_t) { report(); };
-        sbs.useThreads = jobs.size() > 1 && ThreadPool::global().threads() > 1 && m_dec.resident() &&
-                         m_dec.device().is_cpu();
+        sbs.useThreads = jobs.size() > 1 && m_dec.runsSideBySide();
         runSideBySide(static_cast<std::int64_t>(jobs.size()),
                       [&](std::int64_t j) { jobs[static_cast<std::size_t>(j)](); }, sbs);
     }

@@ -127,29 +127,31 @@ private Q_SLOTS:
         QVERIFY(q != fp); // the weights really changed
     }
 
-    // GPTQ (groups side by side, shared factor, bands) gives the same modules and the same
-    // reports at one and two threads, plain and with act-order: widths where every split of
-    // the pipeline engages.
-    void gptqSameAtAnyThreadCount()
+    // Every method gives the same modules and the same reports at one, two and three threads:
+    // GPTQ (groups side by side, shared factor, bands; plain and act-order), RTN (modules side
+    // by side), AWQ; widths where every split of the pipeline engages.
+    void sameAtAnyThreadCount_data()
     {
-        for (bool actOrder : {false, true})
-            gptqSameAtAnyThreadCount(actOrder);
+        QTest::addColumn<QString>("run"); // a method, or gptq with act-order
+        for (const char *run : {"gptq", "gptq-act-order", "rtn", "awq"})
+            QTest::newRow(run) << QString::fromLatin1(run);
     }
-
-private:
-    void gptqSameAtAnyThreadCount(bool actOrder)
+    void sameAtAnyThreadCount()
     {
+        QFETCH(QString, run);
+        const bool actOrder = run == QStringLiteral("gptq-act-order");
         QTemporaryDir tmp;
         test::TinyModelSpec spec = tinySpec(DType::BF16);
         spec.hidden = 256;
         spec.intermediate = 640;
         spec.layers = 2;
         const std::string dir = test::writeTinyCheckpoint(tmp.filePath("m").toStdString(), spec);
-        PipelineSettings s = settingsFor(QStringLiteral("gptq"));
+        PipelineSettings s = settingsFor(actOrder ? QStringLiteral("gptq") : run);
         s.actOrder = actOrder;
-        std::vector<std::vector<float>> weights[2];
-        std::vector<ModuleReport> reports[2];
-        for (int t : {1, 2}) {
+        constexpr int kCounts = 3;
+        std::vector<std::vector<float>> weights[kCounts];
+        std::vector<ModuleReport> reports[kCounts];
+        for (int t = 1; t <= kCounts; ++t) {
             setComputeThreads(t);
             auto model = Model::load(dir);
             const PipelineResult r = quantizeModel(*model, uniformPlan(*model, 4),
@@ -163,17 +165,26 @@ private:
                 }
         }
         setComputeThreads(0);
-        QCOMPARE(reports[0].size(), reports[1].size());
-        for (std::size_t i = 0; i < reports[0].size(); ++i) {
-            QCOMPARE(reports[0][i].layer, reports[1][i].layer);
-            QCOMPARE(reports[0][i].projection, reports[1][i].projection);
-            QCOMPARE(reports[0][i].backendLoss, reports[1][i].backendLoss);
-            QCOMPARE(reports[0][i].outputError, reports[1][i].outputError);
-            QCOMPARE(reports[0][i].relativeError, reports[1][i].relativeError);
+        QCOMPARE(reports[0].size(), std::size_t(7 * spec.layers));
+        for (int t = 1; t < kCounts; ++t) {
+            QCOMPARE(reports[t].size(), reports[0].size());
+            for (std::size_t i = 0; i < reports[0].size(); ++i) {
+                const ModuleReport &a = reports[0][i], &b = reports[t][i];
+                QCOMPARE(b.layer, a.layer);
+                QCOMPARE(b.projection, a.projection);
+                QCOMPARE(b.kind, a.kind);
+                // NaN (RTN without module errors) compares equal to itself here.
+                for (auto [x, y] : {std::pair{a.backendLoss, b.backendLoss},
+                                    std::pair{a.outputError, b.outputError},
+                                    std::pair{a.relativeError, b.relativeError}})
+                    QVERIFY2((std::isnan(x) && std::isnan(y)) || x == y,
+                             qPrintable(QStringLiteral("%1 threads, module %2: %3 vs %4")
+                                            .arg(t + 1).arg(i).arg(y).arg(x)));
+            }
+            QCOMPARE(weights[t].size(), weights[0].size());
+            for (std::size_t i = 0; i < weights[0].size(); ++i)
+                QCOMPARE(maxAbsDiff(weights[t][i], weights[0][i]), 0.0f);
         }
-        QCOMPARE(weights[0].size(), weights[1].size());
-        for (std::size_t i = 0; i < weights[0].size(); ++i)
-            QCOMPARE(maxAbsDiff(weights[0][i], weights[1][i]), 0.0f);
     }
 
 private Q_SLOTS:
