@@ -3,6 +3,7 @@
 #include "core/model/parallel_ops_impl.h"
 #include "core/quant/rtn.h"
 #include "core/util/error.h"
+#include "core/util/thread_pool.h"
 
 #include <chrono>
 #include <cmath>
@@ -88,24 +89,38 @@ AwqScaleResult awqSearchScales(const torch::Tensor &x, const std::vector<torch::
 
     AwqScaleResult result;
     result.unscaledError = outputMse(xs, reference, fakeQuantize(wcat, options.quant));
-    double best = std::numeric_limits<double>::infinity();
-    torch::Tensor bestScales;
-    for (int k = 0; k < options.gridSize; ++k) {
+    // The candidates are independent: on 2+ threads (CPU tensors) they run side by side as whole
+    // single-threaded tasks, so that a thread slowed by another process takes fewer (issue 10:
+    // with one core busy, splitting each candidate's product lost to one thread). The same
+    // errors either way; the first best (lowest alpha) wins, as in turn.
+    const auto scalesFor = [&](int k) {
         const double alpha = double(k) / double(options.gridSize);
         torch::Tensor s = options.duoScaling
                               ? xMean.pow(alpha) / (wMean.pow(1.0 - alpha) + 1e-4)
                               : xMean.pow(alpha);
         s = s.clamp_min(1e-4);
-        s = s / (s.max() * s.min()).sqrt(); // keep scales centred around 1
-        const double err = outputMse(xs, reference, fakeQuantize(wcat * s, options.quant) / s);
-        result.gridErrors.push_back(err);
-        if (err < best) {
-            best = err;
-            bestScales = s;
-            result.alpha = alpha;
+        return s / (s.max() * s.min()).sqrt(); // keep scales centred around 1
+    };
+    result.gridErrors.assign(std::size_t(options.gridSize), 0.0);
+    SideBySideOptions sbs;
+    sbs.beforeTask = [&](std::int64_t k) {
+        reportProgress(progress, Progress{"awq scales", k, options.gridSize, {}});
+    };
+    sbs.useThreads = ThreadPool::global().threads() > 1 && xs.device().is_cpu();
+    runSideBySide(options.gridSize, [&](std::int64_t k) {
+        const torch::Tensor s = scalesFor(int(k));
+        result.gridErrors[std::size_t(k)] =
+            outputMse(xs, reference, fakeQuantize(wcat * s, options.quant) / s);
+    }, sbs);
+    reportProgress(progress, Progress{"awq scales", options.gridSize, options.gridSize, {}});
+    double best = std::numeric_limits<double>::infinity();
+    torch::Tensor bestScales;
+    for (int k = 0; k < options.gridSize; ++k)
+        if (result.gridErrors[std::size_t(k)] < best) {
+            best = result.gridErrors[std::size_t(k)];
+            bestScales = scalesFor(k);
+            result.alpha = double(k) / double(options.gridSize);
         }
-        reportProgress(progress, Progress{"awq scales", k + 1, options.gridSize, {}});
-    }
     if (!bestScales.defined())
         throw Error("AWQ: every scale candidate gave a non-finite error (check the inputs)");
     result.error = best;

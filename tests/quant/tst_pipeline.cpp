@@ -176,7 +176,8 @@ private Q_SLOTS:
                 // NaN (RTN without module errors) compares equal to itself here.
                 for (auto [x, y] : {std::pair{a.backendLoss, b.backendLoss},
                                     std::pair{a.outputError, b.outputError},
-                                    std::pair{a.relativeError, b.relativeError}})
+                                    std::pair{a.relativeError, b.relativeError},
+                                    std::pair{a.awqAlpha, b.awqAlpha}})
                     QVERIFY2((std::isnan(x) && std::isnan(y)) || x == y,
                              qPrintable(QStringLiteral("%1 threads, module %2: %3 vs %4")
                                             .arg(t + 1).arg(i).arg(y).arg(x)));
