@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <limits>
@@ -182,10 +183,7 @@ PipelineResult quantizeModel(Model &model, const alloc::BitPlan &plan,
     ctx.cacheDense = settings.cacheDense < 0 ? dec.resident() : settings.cacheDense > 0;
     if (settings.method == QuantMethod::Rtn && !settings.wantsModuleErrors()) {
         // Round-to-nearest needs no inputs: every layer is quantized straight from its weights.
-        for (int l = 0; l < L; ++l) {
-            quantizeLayerRtnOnly(ctx, l, bits[static_cast<std::size_t>(l)]);
-            dec.releaseLayer(l);
-        }
+        quantizeRtnOnly(ctx, bits);
         reportProgress(progress, {"quantize", ctx.done, ctx.total, "done"});
         finishResult(ctx.result, dec, t0);
         return ctx.result;
@@ -464,52 +462,105 @@ void quantizeModule(PipelineContext &ctx, int l, Projection p, int bits)
 
 } // namespace
 
-// Each module straight from its weights, largest first: on a model that runs work side by side
-// (Decoder::runsSideBySide) as whole single-threaded tasks, so that a thread slowed by another
-// process simply takes fewer (issue 10: with one core busy, splitting each module's rows lost
-// to one thread); else in turn, each split over the threads. Installed and reported in
-// projection order on the calling thread; the same codes either way.
-void quantizeLayerRtnOnly(PipelineContext &ctx, int l, const std::array<int, 7> &bits)
+namespace {
+
+// quantizeRtnOnly over layers [first, last): each module one task, layer by layer, largest
+// first within a layer; side by side (whole single-threaded tasks) when `together`, else in
+// turn on the calling thread, each split over the threads. A layer is installed and reported
+// (in projection order, on the calling thread) as soon as all its modules are done.
+void quantizeRtnLayers(PipelineContext &ctx, const std::vector<std::array<int, 7>> &bits,
+                       int first, int last, bool together)
 {
-    const auto layer = ctx.dec.acquireLayer(l);
-    const auto bitsOf = [&](Projection p) { return bits[static_cast<std::size_t>(p)]; };
-    std::vector<Projection> order;
-    for (Projection p : kAllProjections)
-        if (bitsOf(p) != 16)
-            order.push_back(p);
-    const auto weights = [&](Projection p) {
-        return layer->linear(p).inFeatures() * layer->linear(p).outFeatures();
+    struct Task
+    {
+        int layer;
+        Projection p;
+        std::shared_ptr<const LinearOp> op; // held: the task never touches the decoder
     };
-    std::stable_sort(order.begin(), order.end(),
-                     [&](Projection a, Projection b) { return weights(a) > weights(b); });
-    std::array<std::shared_ptr<const QuantizedLinear>, 7> made;
-    std::array<double, 7> seconds{};
+    struct Layer
+    {
+        std::array<std::shared_ptr<const QuantizedLinear>, 7> made;
+        std::array<double, 7> seconds{};
+        std::atomic<int> pending{0};
+    };
+    const auto bitsOf = [&](int l, Projection p) {
+        return bits[static_cast<std::size_t>(l)][static_cast<std::size_t>(p)];
+    };
+    std::vector<Task> tasks;
+    std::vector<Layer> layers(static_cast<std::size_t>(last - first));
+    for (int l = first; l < last; ++l) {
+        const auto weights = ctx.dec.acquireLayer(l);
+        const std::size_t begin = tasks.size();
+        for (Projection p : kAllProjections)
+            if (bitsOf(l, p) != 16)
+                tasks.push_back({l, p, weights->linears[static_cast<std::size_t>(p)]});
+        const auto size = [](const Task &t) { return t.op->inFeatures() * t.op->outFeatures(); };
+        std::stable_sort(tasks.begin() + std::ptrdiff_t(begin), tasks.end(),
+                         [&](const Task &a, const Task &b) { return size(a) > size(b); });
+        layers[static_cast<std::size_t>(l - first)].pending = int(tasks.size() - begin);
+    }
+    int delivered = first; // layers below it are installed and reported
+    const auto deliver = [&] {
+        for (; delivered < last; ++delivered) {
+            Layer &done = layers[static_cast<std::size_t>(delivered - first)];
+            if (done.pending.load(std::memory_order_acquire) != 0)
+                return;
+            for (Projection p : kAllProjections) {
+                ModuleReport r = moduleReport(delivered, p, bitsOf(delivered, p));
+                if (const auto &q = done.made[static_cast<std::size_t>(p)]) {
+                    ctx.dec.setLinear(delivered, p, q);
+                    r.kind = q->kind();
+                    r.seconds = done.seconds[static_cast<std::size_t>(p)];
+                    r.outputError = r.relativeError = r.backendLoss =
+                        std::numeric_limits<double>::quiet_NaN();
+                } else {
+                    r.kind = ctx.dec.acquireLayer(delivered)->linear(p).kind();
+                }
+                ctx.moduleDone(std::move(r));
+            }
+        }
+    };
     SideBySideOptions options;
-    options.beforeTask = [&](std::int64_t i) { ctx.moduleStart(l, order[static_cast<std::size_t>(i)]); };
-    options.useThreads = order.size() > 1 && ctx.dec.runsSideBySide();
+    options.beforeTask = [&](std::int64_t i) {
+        deliver();
+        const Task &t = tasks[static_cast<std::size_t>(i)];
+        ctx.moduleStart(t.layer, t.p);
+    };
+    options.useThreads = together && tasks.size() > 1;
     const auto t0 = Clock::now();
-    runSideBySide(static_cast<std::int64_t>(order.size()), [&](std::int64_t i) {
-        const Projection p = order[static_cast<std::size_t>(i)];
+    runSideBySide(static_cast<std::int64_t>(tasks.size()), [&](std::int64_t i) {
+        const Task &t = tasks[static_cast<std::size_t>(i)];
         const auto tq = Clock::now();
-        const LinearOp &op = layer->linear(p);
-        const torch::Tensor w = op.denseWeight().to(torch::kCPU, torch::kFloat32).contiguous();
-        made[static_cast<std::size_t>(p)] =
-            makeQuantized(quantizeRtn(w, quantConfigFor(ctx.settings, bitsOf(p))), op.bias(), {},
-                          ctx.cacheDense);
-        seconds[static_cast<std::size_t>(p)] = since(tq);
+        const torch::Tensor w = t.op->denseWeight().to(torch::kCPU, torch::kFloat32).contiguous();
+        Layer &layer = layers[static_cast<std::size_t>(t.layer - first)];
+        layer.made[static_cast<std::size_t>(t.p)] =
+            makeQuantized(quantizeRtn(w, quantConfigFor(ctx.settings, bitsOf(t.layer, t.p))),
+                          t.op->bias(), {}, ctx.cacheDense);
+        layer.seconds[static_cast<std::size_t>(t.p)] = since(tq);
+        layer.pending.fetch_sub(1, std::memory_order_release);
     }, options);
     ctx.result.quantizeSeconds += since(t0);
-    for (Projection p : kAllProjections) {
-        ModuleReport r = moduleReport(l, p, bitsOf(p));
-        if (const auto &q = made[static_cast<std::size_t>(p)]) {
-            ctx.dec.setLinear(l, p, q);
-            r.kind = q->kind();
-            r.seconds = seconds[static_cast<std::size_t>(p)];
-            r.outputError = r.relativeError = r.backendLoss = std::numeric_limits<double>::quiet_NaN();
-        } else {
-            r.kind = layer->linear(p).kind();
-        }
-        ctx.moduleDone(std::move(r));
+    deliver();
+}
+
+} // namespace
+
+// RTN without module errors: each module straight from its weights, no inputs. On a model that
+// runs work side by side (Decoder::runsSideBySide) the modules of all layers are whole
+// single-threaded tasks in one queue, so that a thread slowed by another process simply takes
+// fewer and no layer waits for the slowest module of the one before (issue 10: with one core
+// busy, splitting each module's rows lost to one thread); else layer by layer (a streamed layer
+// is released after), each module split over the threads. The same codes either way.
+void quantizeRtnOnly(PipelineContext &ctx, const std::vector<std::array<int, 7>> &bits)
+{
+    const int L = ctx.dec.numLayers();
+    const bool together = ctx.dec.runsSideBySide();
+    for (int first = 0; first < L;) {
+        const int last = together ? L : first + 1;
+        quantizeRtnLayers(ctx, bits, first, last, together);
+        for (int l = first; l < last; ++l)
+            ctx.dec.releaseLayer(l);
+        first = last;
     }
 }
 

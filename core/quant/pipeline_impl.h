@@ -10,6 +10,7 @@
 
 #include <array>
 #include <memory>
+#include <vector>
 
 namespace lieq {
 
@@ -44,8 +45,8 @@ std::shared_ptr<const QuantizedLinear> makeQuantized(QuantizedTensor t, const to
 
 // Quantize and install every module of layer l (bits per Projection index) from the layer's
 // calibration input `hidden` [count, seqlen, hidden].
-// RTN without module errors: the layer's weights only, no inputs.
-void quantizeLayerRtnOnly(PipelineContext &ctx, int l, const std::array<int, 7> &bits);
+// RTN without module errors: every layer straight from its weights, no inputs (bits per layer).
+void quantizeRtnOnly(PipelineContext &ctx, const std::vector<std::array<int, 7>> &bits);
 void quantizeLayerSequential(PipelineContext &ctx, int l, const torch::Tensor &hidden,
                              const std::array<int, 7> &bits);
 void quantizeLayerAwq(PipelineContext &ctx, int l, const torch::Tensor &hidden,

@@ -132,28 +132,32 @@ private Q_SLOTS:
     // by side), AWQ; widths where every split of the pipeline engages.
     void sameAtAnyThreadCount_data()
     {
-        QTest::addColumn<QString>("run"); // a method, or gptq with act-order
-        for (const char *run : {"gptq", "gptq-act-order", "rtn", "awq"})
+        // A method; gptq with act-order; rtn on a streamed model (layer by layer in turn).
+        QTest::addColumn<QString>("run");
+        for (const char *run : {"gptq", "gptq-act-order", "rtn", "rtn-streamed", "awq"})
             QTest::newRow(run) << QString::fromLatin1(run);
     }
     void sameAtAnyThreadCount()
     {
         QFETCH(QString, run);
         const bool actOrder = run == QStringLiteral("gptq-act-order");
+        const bool streamed = run == QStringLiteral("rtn-streamed");
         QTemporaryDir tmp;
         test::TinyModelSpec spec = tinySpec(DType::BF16);
         spec.hidden = 256;
         spec.intermediate = 640;
         spec.layers = 2;
         const std::string dir = test::writeTinyCheckpoint(tmp.filePath("m").toStdString(), spec);
-        PipelineSettings s = settingsFor(actOrder ? QStringLiteral("gptq") : run);
+        PipelineSettings s = settingsFor(actOrder ? QStringLiteral("gptq")
+                                                  : streamed ? QStringLiteral("rtn") : run);
         s.actOrder = actOrder;
         constexpr int kCounts = 3;
         std::vector<std::vector<float>> weights[kCounts];
         std::vector<ModuleReport> reports[kCounts];
         for (int t = 1; t <= kCounts; ++t) {
             setComputeThreads(t);
-            auto model = Model::load(dir);
+            auto model = Model::load(dir, {.residentBudgetBytes = streamed ? 0 : -1});
+            QCOMPARE(model->isResident(), !streamed);
             const PipelineResult r = quantizeModel(*model, uniformPlan(*model, 4),
                                                    randomCalibration(*model, 4, 64, 3), s);
             reports[t - 1] = r.modules;
