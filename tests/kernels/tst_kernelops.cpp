@@ -229,6 +229,53 @@ private Q_SLOTS:
                         << bits << rows << cols << g << act << m;
     }
 
+    // K-quant blocks of random bytes (every scale, min, code and high-bit pattern the format
+    // can hold, as a GGUF file may bring; only the fp16 scales set to finite values), on row
+    // counts that leave streams and rows over in the R-stream GEMVs: the VNNI build (Q3_K in
+    // 512-bit registers) gives the AVX2 build's bits, and both the scalar reference's sums.
+    void ggmlRandomBlocks_data()
+    {
+        QTest::addColumn<QString>("type");
+        QTest::addColumn<int>("rows");
+        QTest::addColumn<int>("cols");
+        QTest::addColumn<int>("m");
+        for (const char *t : {"q2_K", "q3_K", "q4_K", "q6_K"})
+            for (auto [rows, cols] : {std::pair{1, 256}, std::pair{9, 512}, std::pair{17, 768}, std::pair{40, 1280}})
+                for (int m : {1, 3})
+                    QTest::newRow(qPrintable(QStringLiteral("%1 %2x%3 m%4").arg(QLatin1String(t)).arg(rows).arg(cols).arg(m)))
+                        << QString::fromLatin1(t) << rows << cols << m;
+    }
+
+    void ggmlRandomBlocks()
+    {
+        QFETCH(QString, type);
+        QFETCH(int, rows);
+        QFETCH(int, cols);
+        QFETCH(int, m);
+        const TypeTraits &t = typeTraits(*typeFromName(type.toStdString()));
+        // Offsets of the fp16 scale fields in each block.
+        const std::vector<int> halfs = t.type == QuantType::Q2_K   ? std::vector<int>{80, 82}
+                                       : t.type == QuantType::Q3_K ? std::vector<int>{108}
+                                       : t.type == QuantType::Q4_K ? std::vector<int>{0, 2}
+                                                                   : std::vector<int>{208};
+        const std::int64_t rb = rowBytes(t.type, cols), blockBytes = rb / (cols / kQKK);
+        std::mt19937 rng(std::uint32_t(rows * 131 + cols + m));
+        std::vector<std::uint8_t> data(std::size_t(rb * rows));
+        for (auto &b : data)
+            b = std::uint8_t(rng());
+        std::uniform_real_distribution<float> scale(0.001f, 0.02f);
+        for (std::int64_t off = 0; off < std::int64_t(data.size()); off += blockBytes)
+            for (int h : halfs) {
+                const fp16_t d = fp32ToFp16(scale(rng) * (rng() % 2 ? 1.0f : -1.0f));
+                std::memcpy(data.data() + off + h, &d, sizeof d);
+            }
+        WeightView w{t.type, rows, cols, data.data(), {}};
+        const Result res = compare(w, m, 23);
+        QVERIFY2(res.splitsAgree, "splitting the rows over threads changed the result");
+        QVERIFY2(res.vnniAgrees, "the VNNI build differs from the AVX2 build");
+        QVERIFY2(res.vsScalar < 1e-9, qPrintable(QStringLiteral("avx2 vs scalar NMSE %1").arg(res.vsScalar)));
+    }
+
     void gptq()
     {
         QFETCH(int, bits);

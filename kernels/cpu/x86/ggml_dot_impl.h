@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -209,6 +210,26 @@ inline __m256 addScaledSums(__m256 acc, const __m256i sums[4], __m256i offset, f
     return _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(_mm256_sub_epi32(sumi, offset)), acc);
 }
 
+// Software prefetch for the R-stream GEMVs (Q2_K, Q3_K): each stream is a run of consecutive
+// rows, so the bytes kStreamAhead past block b of row j are that stream's next ones (the next
+// row's, past the row's end), two lines per block (blocks of 84/110 bytes) into L1. These two
+// kernels spend the most instructions per byte, and with eight (four) streams in flight the
+// hardware prefetchers fell behind: bench_kernels, 1 thread, 4096x4096..4096x11008 at 36-48% of
+// the read bandwidth for Q3_K without it and 59-97% with it in the same quiet run (512 bytes
+// ahead; 256 and 768 no better, L2 hints 1-2 KiB ahead worse). One row alone (R = 1, the
+// VecDot) leaves it to the hardware.
+constexpr std::int64_t kStreamAhead = 512;
+
+template <int R, class Block>
+inline void prefetchStream(const Block *w, std::int64_t b)
+{
+    if constexpr (R > 1) {
+        const char *f = reinterpret_cast<const char *>(w + b) + kStreamAhead;
+        _mm_prefetch(f, _MM_HINT_T0);
+        _mm_prefetch(f + 64, _MM_HINT_T0);
+    }
+}
+
 template <int R>
 void dotQ8_0s(std::int64_t n, const std::uint8_t *const *rows, const void *xv, float *y)
 {
@@ -264,6 +285,7 @@ void dotQ2Ks(std::int64_t n, const std::uint8_t *const *rows, const void *xv, fl
     for (std::int64_t b = 0; b < n / kQKK; ++b) {
         for (int j = 0; j < R; ++j) {
             const auto *w = reinterpret_cast<const BlockQ2K *>(rows[j]);
+            prefetchStream<R>(w, b);
             const __m128i sc8 = _mm_loadu_si128(reinterpret_cast<const __m128i *>(w[b].scales));
             const __m256i mins16 = _mm256_cvtepu8_epi16(bitsOf(sc8, 4, 4, _mm_set1_epi8(0x0f)));
             const __m256i minProd = _mm256_madd_epi16(mins16, loadu(x[b].bsums));
@@ -305,9 +327,112 @@ void dotQ2Ks(std::int64_t n, const std::uint8_t *const *rows, const void *xv, fl
         y[j] = hsum(acc[j]) - hsum(accMin[j]);
 }
 
+// A Q3_K block's 16 6-bit scales less 32 as int16 (low 4 bits in bytes 0..7, high 2 bits in
+// bytes 8..11), as ggml
+// unpacks them, four per 32-bit word, but in one vector (the scalar unpacking was a
+// fifth of the block's instructions; 11.9-12.0 GB/s in L2 against 10.6-11.2 with
+// it, the same bits): with a0, a1, a2 the three words,
+// s0 = (a0 & 0x0f..) | (a2 & 3..) << 4, s1 = (a1 & 0x0f..) | ((a2 >> 2) & 3..) << 4,
+// s2 = ((a0 >> 4) & 0x0f..) | ((a2 >> 4) & 3..) << 4, s3 likewise from a1 and a2 >> 6.
+// (The 16 bytes end with the scales: the last 4 of qs, then a0, a1, a2.)
+inline __m256i q3kScales16(const BlockQ3K &w)
+{
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(w.scales + 12) - 1);
+    const __m128i low = _mm_and_si128(_mm_srlv_epi32(_mm_shuffle_epi32(v, _MM_SHUFFLE(2, 1, 2, 1)), _mm_setr_epi32(0, 0, 4, 4)),
+                                      _mm_set1_epi8(0x0f));
+    const __m128i high = _mm_slli_epi32(_mm_and_si128(_mm_srlv_epi32(_mm_shuffle_epi32(v, _MM_SHUFFLE(3, 3, 3, 3)), _mm_setr_epi32(0, 2, 4, 6)),
+                                                      _mm_set1_epi8(3)), 4);
+    return _mm256_cvtepi8_epi16(_mm_sub_epi8(_mm_or_si128(low, high), _mm_set1_epi8(32)));
+}
+
+#if defined(__AVX512VNNI__) && defined(__AVX512BW__) && defined(__GFNI__)
+#define LIEQ_Q3K_ZMM 1
+// Q3_K in 512-bit registers (VNNI build): 64 codes per step, chunks (h, 2u) and (h, 2u + 1)
+// (x bytes 128h + 64u.. in a row; zmm 128-bit lane L is sub-block 4t + L, t = 2h + u). Each
+// code's three bits are first gathered into one byte by a bit select (vpternlogd) of the
+// broadcast qs half (bits 2s, 2s + 1) and the broadcast hmask (bit 4h + s, or the hmask with
+// its nibbles swapped where that bit would collide with the qs field: t = 0 and 3), then moved
+// to bits 0-2 by one vgf2p8affineqb whose matrix differs per 256-bit half. One vpermw gives
+// the sub-blocks' int16 scales per lane. The int32 lanes of the two halves, added, are the
+// AVX2 build's integer sums lane by lane, so the float steps and bits are the same.
+struct Q3KZmmConsts
+{
+    long long sel[4][8];  // vpternlogd select masks (1: take the qs bit)
+    long long code[4][8]; // vgf2p8affineqb matrices per qword
+};
+
+constexpr Q3KZmmConsts q3kZmmConsts()
+{
+    Q3KZmmConsts c{};
+    for (int t = 0; t < 4; ++t) {
+        const int h = t / 2, u = t % 2;
+        const bool swapped = t == 0 || t == 3;
+        for (int q = 0; q < 8; ++q) {
+            const int s = 2 * u + (q >= 4 ? 1 : 0);
+            const int k = 4 * h + s, p = swapped ? (k + 4) % 8 : k;
+            std::uint64_t m = 0;
+            for (int byte = 0; byte < 8; ++byte)
+                m |= std::uint64_t(3u << (2 * s)) << (8 * byte);
+            c.sel[t][q] = static_cast<long long>(m);
+            c.code[t][q] = fieldMatrix(2 * s, 2, 0) | fieldMatrix(p, 1, 2);
+        }
+    }
+    return c;
+}
+alignas(64) constexpr Q3KZmmConsts kQ3KZmm = q3kZmmConsts();
+
+template <int R>
+void dotQ3KsZmm(std::int64_t n, const std::uint8_t *const *rows, const void *xv, float *y)
+{
+    const auto *x = static_cast<const BlockQ8K *>(xv);
+    std::array<__m256, R> acc{}; // zeros
+    __m512i sel[4], code[4], perm[4];
+    for (int t = 0; t < 4; ++t) {
+        sel[t] = _mm512_load_si512(kQ3KZmm.sel[t]);
+        code[t] = _mm512_load_si512(kQ3KZmm.code[t]);
+        // Word w of lane L: scale 4t + L.
+        perm[t] = _mm512_add_epi16(_mm512_set1_epi16(short(4 * t)),
+                                   _mm512_srli_epi16(_mm512_set_epi16(31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16,
+                                                                      15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), 3));
+    }
+    const __m512i swapNibbles = _mm512_set1_epi64(fieldMatrix(0, 4, 4) | fieldMatrix(4, 4, 0));
+    const std::int64_t nb = n / kQKK;
+    for (std::int64_t b = 0; b < nb; ++b) {
+        const __m256i bsums = loadu(x[b].bsums);
+        for (int j = 0; j < R; ++j) {
+            const auto *w = reinterpret_cast<const BlockQ3K *>(rows[j]);
+            prefetchStream<R>(w, b);
+            const __m256i scales16 = q3kScales16(w[b]);
+            const __m256i offset = _mm256_slli_epi32(_mm256_madd_epi16(scales16, bsums), 2);
+            const __m512i sc = _mm512_castsi256_si512(scales16);
+            const __m512i hm = _mm512_broadcast_i64x4(loadu(w[b].hmask));
+            const __m512i hmSwapped = _mm512_gf2p8affine_epi64_epi8(hm, swapNibbles, 0);
+            __m512i sums[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};
+            for (int t = 0; t < 4; ++t) {
+                const __m512i q = _mm512_broadcast_i64x4(loadu(w[b].qs + 32 * (t / 2)));
+                const __m512i bits = _mm512_ternarylogic_epi32(q, t == 0 || t == 3 ? hmSwapped : hm, sel[t], 0xE4);
+                const __m512i codes = _mm512_gf2p8affine_epi64_epi8(bits, code[t], 0);
+                const __m512i p = _mm512_maddubs_epi16(codes, _mm512_loadu_si512(x[b].qs + 64 * t));
+                sums[t % 2] = _mm512_dpwssd_epi32(sums[t % 2], p, _mm512_permutexvar_epi16(perm[t], sc));
+            }
+            const __m512i sum = _mm512_add_epi32(sums[0], sums[1]);
+            const __m256i sumi = _mm256_add_epi32(_mm512_castsi512_si256(sum), _mm512_extracti64x4_epi64(sum, 1));
+            acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(x[b].d * h2f(w[b].d)), _mm256_cvtepi32_ps(_mm256_sub_epi32(sumi, offset)), acc[j]);
+        }
+    }
+    for (int j = 0; j < R; ++j)
+        y[j] = hsum(acc[j]);
+}
+#endif
+
 template <int R>
 void dotQ3Ks(std::int64_t n, const std::uint8_t *const *rows, const void *xv, float *y)
 {
+#if defined(LIEQ_Q3K_ZMM)
+    static const bool old = std::getenv("LIEQ_Q3K_OLD") != nullptr;
+    if (!old)
+        return dotQ3KsZmm<R>(n, rows, xv, y);
+#endif
     const auto *x = static_cast<const BlockQ8K *>(xv);
     __m256 acc[R];
     for (int j = 0; j < R; ++j)
@@ -317,19 +442,8 @@ void dotQ3Ks(std::int64_t n, const std::uint8_t *const *rows, const void *xv, fl
     for (std::int64_t b = 0; b < n / kQKK; ++b) {
         for (int j = 0; j < R; ++j) {
             const auto *w = reinterpret_cast<const BlockQ3K *>(rows[j]);
-            // The 16 6-bit scales (low 4 bits in bytes 0..7, high 2 bits in bytes 8..11) as ggml
-            // unpacks them, four per 32-bit word, but in one vector (the scalar unpacking was a
-            // fifth of the block's instructions; 11.9-12.0 GB/s in L2 against 10.6-11.2 with
-            // it, the same bits): with a0, a1, a2 the three words,
-            // s0 = (a0 & 0x0f..) | (a2 & 3..) << 4, s1 = (a1 & 0x0f..) | ((a2 >> 2) & 3..) << 4,
-            // s2 = ((a0 >> 4) & 0x0f..) | ((a2 >> 4) & 3..) << 4, s3 likewise from a1 and a2 >> 6.
-            // (The 16 bytes end with the scales: the last 4 of qs, then a0, a1, a2.)
-            const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(w[b].scales + 12) - 1);
-            const __m128i low = _mm_and_si128(_mm_srlv_epi32(_mm_shuffle_epi32(v, _MM_SHUFFLE(2, 1, 2, 1)), _mm_setr_epi32(0, 0, 4, 4)),
-                                              _mm_set1_epi8(0x0f));
-            const __m128i high = _mm_slli_epi32(_mm_and_si128(_mm_srlv_epi32(_mm_shuffle_epi32(v, _MM_SHUFFLE(3, 3, 3, 3)), _mm_setr_epi32(0, 2, 4, 6)),
-                                                              _mm_set1_epi8(3)), 4);
-            const __m256i scales16 = _mm256_cvtepi8_epi16(_mm_sub_epi8(_mm_or_si128(low, high), _mm_set1_epi8(32)));
+            prefetchStream<R>(w, b);
+            const __m256i scales16 = q3kScales16(w[b]);
             // The -4 offset of every code, through the activation sums: 4 * scale * bsum per
             // 16 values, taken off the integer sum as a vector.
             const __m256i offset = _mm256_slli_epi32(_mm256_madd_epi16(scales16, loadu(x[b].bsums)), 2);
