@@ -504,6 +504,7 @@ void dotQ4Ks(std::int64_t n, const std::uint8_t *const *rows, const void *xv, fl
         const __m128 xd = _mm_set1_ps(x[b].d);
         for (int j = 0; j < R; ++j) {
             const auto *w = reinterpret_cast<const BlockQ4K *>(rows[j]);
+            prefetchStream<R>(w, b);
             // u = the scale words u0, u1, u2 (and 4 bytes of qs): bytes of [s0 | s1 | m0 | m1]
             // with s0 = u0 & 0x3f.., s1 = (u2 & 0x0f..) | ((u0 >> 6) & 3..) << 4,
             // m0 = u1 & 0x3f.., m1 = ((u2 >> 4) & 0x0f..) | ((u1 >> 6) & 3..) << 4.
