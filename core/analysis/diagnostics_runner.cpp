@@ -13,7 +13,6 @@
 #include <chrono>
 #include <cmath>
 #include <memory>
-#include <thread>
 
 namespace lieq::analysis {
 
@@ -73,7 +72,6 @@ void skipChainsSideBySide(Decoder &dec, const torch::Tensor &ids, std::vector<to
     std::atomic<std::int64_t> done{0};
     std::atomic<bool> stop{false};
     int delivered = 0; // the calling thread's
-    const std::thread::id caller = std::this_thread::get_id();
     const auto deliverFinished = [&] {
         for (; delivered < L && finished[static_cast<std::size_t>(delivered)].load(std::memory_order_acquire);
              ++delivered) {
@@ -91,7 +89,7 @@ void skipChainsSideBySide(Decoder &dec, const torch::Tensor &ids, std::vector<to
     const auto chain = [&](std::int64_t li) {
         const int l = static_cast<int>(li);
         const DecodeStepScope oneThread(false);
-        const bool onCaller = std::this_thread::get_id() == caller;
+        const bool onCaller = onCallingThread();
         const std::string skip = "skip " + std::to_string(l + 1) + "/" + std::to_string(L);
         torch::Tensor y = l == 0 ? dec.embed(ids) : std::move(cache[static_cast<std::size_t>(l)]);
         for (int j = l + 1; j < L; ++j) {

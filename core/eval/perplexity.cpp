@@ -9,7 +9,6 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <thread>
 
 namespace lieq {
 
@@ -32,7 +31,6 @@ std::vector<std::vector<double>> windowBatchesNll(Model &model, const TokenWindo
     std::vector<std::vector<double>> out(static_cast<std::size_t>(batches));
     std::atomic<std::int64_t> finished{0}; // windows
     std::atomic<bool> stop{false};
-    const std::thread::id caller = std::this_thread::get_id();
     SideBySideOptions sbs;
     sbs.stop = &stop;
     sbs.useThreads = sideBySide;
@@ -42,7 +40,7 @@ std::vector<std::vector<double>> windowBatchesNll(Model &model, const TokenWindo
     runSideBySide(batches, [&](std::int64_t b) {
         const std::int64_t first = b * batch, n = std::min(batch, windows.count - first);
         ProgressFn inner;
-        if (std::this_thread::get_id() != caller)
+        if (!onCallingThread())
             inner = [&](const Progress &) { return !stop.load(std::memory_order_relaxed); };
         else if (progress)
             inner = [&](const Progress &p) {

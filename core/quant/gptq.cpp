@@ -12,7 +12,6 @@
 #include <optional>
 #include <sstream>
 #include <string>
-#include <thread>
 
 namespace lieq {
 
@@ -183,8 +182,7 @@ private:
     {
     public:
         BandProgress(const ProgressFn &fn, std::int64_t units, std::int64_t cols, std::int64_t block)
-            : m_fn(fn), m_units(units), m_cols(cols), m_block(block),
-              m_caller(std::this_thread::get_id())
+            : m_fn(fn), m_units(units), m_cols(cols), m_block(block)
         {
         }
         bool stopped() const { return m_stop.load(std::memory_order_relaxed); }
@@ -192,7 +190,7 @@ private:
         void blockDone()
         {
             const std::int64_t done = m_done.fetch_add(1, std::memory_order_relaxed) + 1;
-            if (!m_fn || std::this_thread::get_id() != m_caller)
+            if (!m_fn || !onCallingThread())
                 return;
             // At most one report per block's worth of columns, as with one band.
             std::int64_t columns = done * m_cols / m_units;
@@ -217,7 +215,6 @@ private:
     private:
         const ProgressFn &m_fn;
         const std::int64_t m_units, m_cols, m_block;
-        const std::thread::id m_caller;
         std::atomic<std::int64_t> m_done{0};
         std::atomic<bool> m_stop{false};
         std::int64_t m_reported = 0; // the caller's last report (columns)

@@ -13,7 +13,6 @@
 #include <functional>
 #include <mutex>
 #include <numeric>
-#include <thread>
 
 namespace lieq {
 
@@ -174,7 +173,7 @@ private:
     // On the calling thread; the other threads only stop when it has stopped.
     void report()
     {
-        if (std::this_thread::get_id() == m_caller)
+        if (onCallingThread())
             reportProgress(m_progress, {"loglikelihood", m_done.load(), static_cast<std::int64_t>(out.size()), {}});
         else if (m_stop.load(std::memory_order_relaxed))
             throw Cancelled();
@@ -330,7 +329,6 @@ private:
     ScoringStats &m_stats;
     std::mutex m_statsMutex;
     const ProgressFn &m_progress;
-    const std::thread::id m_caller = std::this_thread::get_id();
     std::atomic<bool> m_stop{false};
     std::atomic<std::int64_t> m_done{0};
 };

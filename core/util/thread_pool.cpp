@@ -290,19 +290,23 @@ void ThreadPool::parallelFor(std::int64_t n, const RangeFn &fn, std::int64_t gra
         std::rethrow_exception(job->error);
 }
 
+bool onCallingThread()
+{
+    return !t_isPoolWorker;
+}
+
 void runSideBySide(std::int64_t n, const std::function<void(std::int64_t i)> &task,
                    const SideBySideOptions &options)
 {
     std::atomic<bool> ownStop{false};
     std::atomic<bool> &stop = options.stop ? *options.stop : ownStop;
     std::atomic<std::int64_t> next{0};
-    const std::thread::id caller = std::this_thread::get_id();
     // One chunk per thread, each draining the shared queue.
     const auto drain = [&](std::int64_t, std::int64_t) {
         std::optional<ThreadPool::SerialScope> serial;
         if (options.useThreads)
             serial.emplace();
-        const bool onCaller = std::this_thread::get_id() == caller;
+        const bool onCaller = onCallingThread();
         try {
             for (std::int64_t i; !stop.load(std::memory_order_relaxed) &&
                                  (i = next.fetch_add(1, std::memory_order_relaxed)) < n;) {

@@ -84,6 +84,12 @@ void runSideBySide(std::int64_t n, const std::function<void(std::int64_t i)> &ta
                    const SideBySideOptions &options = {});
 void runSideBySide(const std::vector<std::function<void()>> &tasks);
 
+// False on a pool's worker threads, true on every other thread: inside a parallelFor chunk or a
+// runSideBySide task it tells the calling thread's share from the workers'. Progress callbacks
+// (which may belong to a GUI) and cancellation checks belong on the calling thread; the workers
+// poll a stop flag. A run nested in a worker's task runs on that worker, so it is false there too.
+bool onCallingThread();
+
 // Convenience for the global pool.
 inline void parallelFor(std::int64_t n, const ThreadPool::RangeFn &fn, std::int64_t grain = 1)
 {

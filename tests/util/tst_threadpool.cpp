@@ -3,7 +3,8 @@
 // spin (workers that went to sleep); a chunk's exception reaches the caller; a SerialScope keeps
 // the calls of its thread inline (and only its thread's); resizing while workers spin or sleep;
 // runSideBySide: every task once, each on one thread, its calling-thread hook in order, and a
-// stop (a throwing hook, a failing task) that starts no further task.
+// stop (a throwing hook, a failing task) that starts no further task; onCallingThread() false on
+// the workers only.
 #include "core/util/thread_pool.h"
 
 #include <QTest>
@@ -165,6 +166,41 @@ private Q_SLOTS:
             for (std::size_t k = 1; k < hooked.size(); ++k)
                 QVERIFY(hooked[k] > hooked[k - 1]);
         }
+    }
+
+    // The pool's own answer to "is this the calling thread?": true outside any run and on the
+    // caller's chunks and tasks, false on every worker's (and in a run nested there).
+    void onCallingThreadOnlyOffTheWorkers()
+    {
+        QVERIFY(onCallingThread());
+        ThreadPool::global().resize(3);
+        const std::thread::id self = std::this_thread::get_id();
+        std::atomic<int> wrong{0}, onWorkers{0}, nestedOnWorkers{0};
+        const auto check = [&] {
+            const bool caller = std::this_thread::get_id() == self;
+            if (onCallingThread() != caller)
+                ++wrong;
+            return caller;
+        };
+        ThreadPool::global().parallelFor(48, [&](std::int64_t, std::int64_t) {
+            std::this_thread::sleep_for(std::chrono::microseconds(500));
+            if (!check())
+                ++onWorkers;
+        });
+        runSideBySide(24, [&](std::int64_t) {
+            std::this_thread::sleep_for(std::chrono::microseconds(500));
+            const bool caller = check();
+            runSideBySide(3, [&](std::int64_t) {
+                if (onCallingThread() != caller)
+                    ++wrong;
+                if (!caller)
+                    ++nestedOnWorkers;
+            });
+        });
+        QCOMPARE(wrong.load(), 0);
+        QVERIFY(onWorkers.load() > 0);
+        QVERIFY(nestedOnWorkers.load() > 0);
+        QVERIFY(onCallingThread());
     }
 
     void sideBySideStopsOnAThrowingHookOrTask()
