@@ -590,6 +590,10 @@ constexpr std::int64_t kAheadBytes = 16 << 10;
 // slower). Row k's sum is lane k + lane 4 + k.
 // Per row, the float steps do not depend on the other rows of the step (rows past the end
 // repeat the last one), so a row's result is the same in any split and alone.
+// The four rows of a step are far apart (i, i + q, i + 2q, i + 3q with q = rows / 4), four
+// sequential streams as in gemvStreams, each prefetched kStreamAhead ahead; the rows left over
+// go as neighbours. Neighbouring rows everywhere ($LIEQ_Q40_OLD, the same-run baseline of
+// bench_kernels) ran 1.22x slower (median of 22 interleaved pairs over 4 shapes, 1 thread).
 void gemvQ4_0(std::int64_t n, const void *wv, std::int64_t rowBytes, std::int64_t rows,
               const void *xv, float *y)
 {
@@ -615,21 +619,28 @@ void gemvQ4_0(std::int64_t n, const void *wv, std::int64_t rowBytes, std::int64_
     }
     const __m256i m4 = _mm256_set1_epi8(0x0f);
     const std::int64_t total = rows * rowBytes;
+    static const bool old = std::getenv("LIEQ_Q40_OLD") != nullptr;
+    const std::int64_t q = old ? 0 : rows / 4; // far streams: rows i, i + q, i + 2q, i + 3q
     for (std::int64_t r0 = 0; r0 < rows; r0 += 4) {
+        const bool far = r0 < 4 * q;
+        const std::int64_t i = r0 / 4, stride = far ? q : 1, first = far ? i : r0;
         const std::uint8_t *row[4];
         for (int k = 0; k < 4; ++k)
-            row[k] = base + std::min(r0 + k, rows - 1) * rowBytes;
+            row[k] = base + std::min(first + k * stride, rows - 1) * rowBytes;
         __m256 acc = _mm256_setzero_ps();
-        // Four row streams at once are more than the hardware prefetchers keep up with from
-        // memory (4096x4096: 34% of the read bandwidth without this, against 61% for one
-        // row at a time in the same run): the rows after these (back to back in memory) are prefetched into L2 as
-        // one linear region, 144 bytes (the step's share of four rows) per step, kAheadBytes
-        // past the next four rows.
+        // Neighbouring rows: four row streams at once are more than the hardware prefetchers
+        // keep up with from memory (4096x4096: 34% of the read bandwidth without this, against
+        // 61% for one row at a time in the same run): the rows after these (back to back in
+        // memory) are prefetched into L2 as one linear region, 144 bytes (the step's share of
+        // four rows) per step, kAheadBytes past the next four rows.
         const std::int64_t ahead = (r0 + 4) * rowBytes + kAheadBytes;
         for (std::int64_t p = 0; p < pairs; ++p) {
             const std::int64_t b = 2 * p;
             const bool full = b + 1 < nb;
-            if (ahead + 144 * p < total) {
+            if (far) {
+                for (int k = 0; k < 4; ++k)
+                    _mm_prefetch(reinterpret_cast<const char *>(row[k] + 36 * p) + kStreamAhead, _MM_HINT_T0);
+            } else if (ahead + 144 * p < total) {
                 const char *f = reinterpret_cast<const char *>(base + ahead + 144 * p);
                 _mm_prefetch(f, _MM_HINT_T1);
                 _mm_prefetch(f + 64, _MM_HINT_T1);
@@ -658,8 +669,8 @@ void gemvQ4_0(std::int64_t n, const void *wv, std::int64_t rowBytes, std::int64_
         }
         alignas(32) float a[8];
         _mm256_store_ps(a, acc);
-        for (int k = 0; k < 4 && r0 + k < rows; ++k)
-            y[r0 + k] = a[k] + a[4 + k];
+        for (int k = 0; k < 4 && first + k * stride < rows; ++k)
+            y[first + k * stride] = a[k] + a[4 + k];
     }
 }
 
