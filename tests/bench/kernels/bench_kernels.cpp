@@ -11,6 +11,10 @@
 // --types and --shapes keep only the listed weight types (names as in the table) and shapes
 // (numbers in table order, from 1; either skips the fp32 baseline); --hot uses one copy of each matrix, so that a shape that
 // fits the cache measures the kernel's own speed (instruction throughput, not memory).
+// Earlier variants of some kernels stay selectable for a baseline in the same run (the same bits
+// either way): LIEQ_Q40_OLD=1 (Q4_0 rows as neighbours), LIEQ_Q3K_OLD=1 (Q3_K in 256-bit
+// registers), LIEQ_GPTQ_YMM=1 (GPTQ 2/4-bit GEMV in 256-bit registers); the last two matter
+// only to the VNNI build. Interleave runs with and without them.
 //
 //   bench_kernels [--threads N] [--quick] [--types t,t] [--shapes i,i] [--hot] [--split | --split-only]
 #include "core/model/compute_threads.h"
