@@ -1,6 +1,7 @@
 #include "kernels/gptq_pack.h"
 
 #include <algorithm>
+#include <cstring>
 #include <numeric>
 
 namespace lieq::kernels {
@@ -52,12 +53,54 @@ std::uint32_t readField(const std::int32_t *words, std::int64_t stride, std::int
     return std::uint32_t(v >> offset) & ((1u << bits) - 1u);
 }
 
+// Eight codes below 2^bits (bits 2 or 4), one per byte, packed into their 8 * bits bits in
+// order: neighbouring fields are folded together by shifts, doubling the field width each time.
+std::uint32_t packEight(const std::uint8_t *src, int bits)
+{
+    std::uint64_t v;
+    std::memcpy(&v, src, 8);
+    if (bits == 4) {
+        v &= 0x0f0f0f0f0f0f0f0full;
+        v = (v | (v >> 4)) & 0x00ff00ff00ff00ffull;
+        v = (v | (v >> 8)) & 0x0000ffff0000ffffull;
+        return std::uint32_t(v | (v >> 16));
+    }
+    v &= 0x0303030303030303ull;
+    v = (v | (v >> 6)) & 0x000f000f000f000full;
+    v = (v | (v >> 12)) & 0x000000ff000000ffull;
+    return std::uint32_t((v | (v >> 24)) & 0xffffu);
+}
+
+// A whole unit of 32 codes at 2, 4 or 8 bits (no field crosses a word): its `bits` words.
+void packWholeUnit(const std::uint8_t *src, int bits, std::int32_t *dst, std::int64_t stride)
+{
+    for (int w = 0; w < bits; ++w) {
+        std::uint32_t word;
+        if (bits == 8)
+            std::memcpy(&word, src + 4 * w, 4);
+        else if (bits == 4)
+            word = packEight(src + 8 * w, 4);
+        else
+            word = packEight(src + 16 * w, 2) | (packEight(src + 16 * w + 8, 2) << 16);
+        dst[w * stride] = std::int32_t(word);
+    }
+}
+
 } // namespace
 
 void gptqPackWeights(const GptqShape &shape, const std::uint8_t *codes, std::int32_t *qweight)
 {
     const std::int64_t units = shape.paddedCols() / 32, rows = shape.rows;
-    for (std::int64_t u = 0; u < units; ++u) {
+    // Whole units at 2, 4 or 8 bits: what the bit-writer below gives, without its per-code
+    // steps; 16 rows at a time, so that each word row is written a whole cache line at a time
+    // while those rows' codes are read in order.
+    const std::int64_t wholeUnits = shape.bits == 3 ? 0 : shape.cols / 32;
+    for (std::int64_t r0 = 0; wholeUnits > 0 && r0 < rows; r0 += 16)
+        for (std::int64_t u = 0; u < wholeUnits; ++u)
+            for (std::int64_t r = r0; r < std::min(rows, r0 + 16); ++r)
+                packWholeUnit(codes + r * shape.cols + 32 * u, shape.bits,
+                              qweight + u * shape.bits * rows + r, rows);
+    for (std::int64_t u = wholeUnits; u < units; ++u) {
         const std::int64_t k0 = 32 * u;
         const std::int64_t n = std::min<std::int64_t>(32, shape.cols - k0);
         std::int32_t *dst = qweight + u * shape.bits * rows;
