@@ -16,6 +16,7 @@
 #include <QTest>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <random>
 #include <thread>
@@ -260,18 +261,19 @@ private Q_SLOTS:
         QFETCH(int, m);
         const TypeTraits &t = typeTraits(*typeFromName(type.toStdString()));
         // Offsets of the fp16 scale fields in each block.
-        const std::vector<int> halfs = t.type == QuantType::Q2_K   ? std::vector<int>{80, 82}
-                                       : t.type == QuantType::Q3_K ? std::vector<int>{108}
-                                       : t.type == QuantType::Q4_K ? std::vector<int>{0, 2}
-                                                                   : std::vector<int>{208};
-        const std::int64_t rb = rowBytes(t.type, cols), blockBytes = rb / (cols / kQKK);
+        const std::vector<std::size_t> halfs =
+            t.type == QuantType::Q2_K   ? std::vector<std::size_t>{offsetof(BlockQ2K, d), offsetof(BlockQ2K, dmin)}
+            : t.type == QuantType::Q3_K ? std::vector<std::size_t>{offsetof(BlockQ3K, d)}
+            : t.type == QuantType::Q4_K ? std::vector<std::size_t>{offsetof(BlockQ4K, d), offsetof(BlockQ4K, dmin)}
+                                        : std::vector<std::size_t>{offsetof(BlockQ6K, d)};
+        const std::int64_t rb = rowBytes(t.type, cols), blockBytes = t.bytesPerBlock;
         std::mt19937 rng(std::uint32_t(rows * 131 + cols + m));
         std::vector<std::uint8_t> data(std::size_t(rb * rows));
         for (auto &b : data)
             b = std::uint8_t(rng());
         std::uniform_real_distribution<float> scale(0.001f, 0.02f);
         for (std::int64_t off = 0; off < std::int64_t(data.size()); off += blockBytes)
-            for (int h : halfs) {
+            for (std::size_t h : halfs) {
                 const fp16_t d = fp32ToFp16(scale(rng) * (rng() % 2 ? 1.0f : -1.0f));
                 std::memcpy(data.data() + off + h, &d, sizeof d);
             }
