@@ -210,14 +210,14 @@ inline __m256 addScaledSums(__m256 acc, const __m256i sums[4], __m256i offset, f
     return _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(_mm256_sub_epi32(sumi, offset)), acc);
 }
 
-// Software prefetch for the R-stream GEMVs (Q2_K, Q3_K): each stream is a run of consecutive
-// rows, so the bytes kStreamAhead past block b of row j are that stream's next ones (the next
-// row's, past the row's end), two lines per block (blocks of 84/110 bytes) into L1. These two
-// kernels spend the most instructions per byte, and with eight (four) streams in flight the
-// hardware prefetchers fell behind: bench_kernels, 1 thread, 4096x4096..4096x11008 at 36-48% of
-// the read bandwidth for Q3_K without it and 59-97% with it in the same quiet run (512 bytes
-// ahead; 256 and 768 no better, L2 hints 1-2 KiB ahead worse). One row alone (R = 1, the
-// VecDot) leaves it to the hardware.
+// Software prefetch for the R-stream GEMVs (Q2_K, Q3_K, Q4_K; Q4_0's far rows use the same
+// distance): each stream is a run of consecutive rows, so the bytes kStreamAhead past block b of
+// row j are that stream's next ones (the next row's, past the row's end), two lines per block
+// (blocks of 84-144 bytes) into L1. With eight (Q2_K: four) streams in flight the hardware
+// prefetchers fell behind: bench_kernels, 1 thread, 4096x4096..4096x11008 at 36-48% of the read
+// bandwidth for Q3_K without it and 59-97% with it in the same quiet run (512 bytes ahead; 256
+// and 768 no better, L2 hints 1-2 KiB ahead worse). One row alone (R = 1, the VecDot) leaves it
+// to the hardware.
 constexpr std::int64_t kStreamAhead = 512;
 
 template <int R, class Block>
